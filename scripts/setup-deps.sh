@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs the Debian packages kumo builds and tests with, if any are missing.
+# Called by `make`, `make check` and `make demo`; needs root (or sudo) only when
+# something is missing. Non-interactive.
+set -e
+need=""
+have_pc() { pkg-config --exists "$1" 2>/dev/null; }
+command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
+command -v cc >/dev/null 2>&1 || need="$need gcc make"
+have_pc libdeflate || need="$need libdeflate-dev"
+have_pc zlib       || need="$need zlib1g-dev"
+have_pc libarchive || need="$need libarchive-dev"
+have_pc libzstd    || need="$need libzstd-dev"
+have_pc sqlite3    || need="$need libsqlite3-dev"
+have_pc libcrypto  || need="$need libssl-dev"
+have_pc libcjson   || need="$need libcjson-dev"
+command -v jq >/dev/null 2>&1 || need="$need jq"
+command -v clang >/dev/null 2>&1 || need="$need clang"
+[ -n "$need" ] || exit 0
+echo "setup-deps: installing:$need" >&2
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >&2
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $need >&2

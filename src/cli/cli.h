@@ -1,0 +1,34 @@
+/*
+ * cli.h — the command table. Each command is one file src/cli/cmd_NAME.c
+ * exporting `int km_cmd_NAME(int argc, char **argv)` (argv[0] is the command
+ * name) and one row in km_commands[] (commands.c). Exit codes: 0 success,
+ * 1 the command ran but found errors (e.g. rejected records), 2 usage error.
+ */
+#ifndef KM_CLI_H
+#define KM_CLI_H
+
+struct km_cmd {
+    const char *name;
+    const char *summary;     /* one line for `kumo help` */
+    const char *usage;       /* synopsis, printed on usage errors and --help */
+    int (*run)(int argc, char **argv);
+};
+
+extern const struct km_cmd km_commands[];
+extern const int km_ncommands;
+
+/* Store directory: --store DIR, else $KUMO_STORE, else ./kumo-store. Removes
+ * "--store DIR" from argv (updating *argc) so commands need not parse it. */
+const char *km_cli_store_dir(int *argc, char **argv);
+/* Prints "usage: kumo <usage>" for a command name to stderr; returns 2. */
+int km_cli_usage(const char *cmd);
+
+int km_cmd_ingest(int argc, char **argv);
+int km_cmd_stats(int argc, char **argv);
+int km_cmd_show(int argc, char **argv);
+int km_cmd_events(int argc, char **argv);
+int km_cmd_gen(int argc, char **argv);
+int km_cmd_verify(int argc, char **argv);
+int km_cmd_custody(int argc, char **argv);
+
+#endif

@@ -1,0 +1,9 @@
+/* cmd_stats.c — placeholder until the command lands (replaced by its owner). */
+#include "cli/cli.h"
+#include <stdio.h>
+int km_cmd_stats(int argc, char **argv)
+{
+    (void)argc;
+    fprintf(stderr, "kumo %s: not built yet\n", argv[0]);
+    return 2;
+}

@@ -1,0 +1,64 @@
+/*
+ * commands.c — the one table of kumo's commands, and shared CLI helpers.
+ */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct km_cmd km_commands[] = {
+    {"ingest", "acquire logs into the evidence vault and event store",
+     "ingest [--json] [--operator NAME] [--max-output BYTES] [--max-ratio N] PATH|-...",
+     km_cmd_ingest},
+    {"stats", "events per provider, source and account with first/last time",
+     "stats [--json]", km_cmd_stats},
+    {"show", "the normalized event and its exact raw record", "show [--json] EVENT_ID",
+     km_cmd_show},
+    {"events", "list matching events",
+     "events [--since T] [--until T] [--actor X] [--ip X] [--action X] [--account X] "
+     "[--source X] [--limit N] [--format table|jsonl|csv]",
+     km_cmd_events},
+    {"gen", "generate realistic CloudTrail logs (S3 layout)",
+     "gen --out DIR [--events N] [--seed S] [--accounts N] [--days N] [--start YYYY-MM-DD]",
+     km_cmd_gen},
+    {"verify", "re-hash every vault object and check the custody chain", "verify [--json]",
+     km_cmd_verify},
+    {"custody", "print the custody log", "custody [--json]", km_cmd_custody},
+};
+const int km_ncommands = (int)(sizeof km_commands / sizeof km_commands[0]);
+
+const char *km_cli_store_dir(int *argc, char **argv)
+{
+    const char *dir = NULL;
+    for (int i = 1; i < *argc; i++) {
+        const char *v = NULL;
+        int eat = 0;
+        if (strcmp(argv[i], "--store") == 0 && i + 1 < *argc) {
+            v = argv[i + 1];
+            eat = 2;
+        } else if (strncmp(argv[i], "--store=", 8) == 0) {
+            v = argv[i] + 8;
+            eat = 1;
+        }
+        if (!eat)
+            continue;
+        dir = v;
+        memmove(&argv[i], &argv[i + eat], (size_t)(*argc - i - eat + 1) * sizeof *argv);
+        *argc -= eat;
+        i--;
+    }
+    if (!dir)
+        dir = getenv("KUMO_STORE");
+    if (!dir || !*dir)
+        dir = "kumo-store";
+    return dir;
+}
+
+int km_cli_usage(const char *cmd)
+{
+    for (int i = 0; i < km_ncommands; i++)
+        if (strcmp(km_commands[i].name, cmd) == 0)
+            fprintf(stderr, "usage: kumo %s\n", km_commands[i].usage);
+    return 2;
+}

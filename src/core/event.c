@@ -1,0 +1,101 @@
+/*
+ * event.c — the normalized event's field table and dedupe key.
+ */
+#include "core/event.h"
+
+#include <string.h>
+#include "core/hash.h"
+
+const struct km_field_info km_fields[KM_F__COUNT] = {
+    [KM_F_PROVIDER] = {"provider", KM_ENC_DICT, "cloud provider: aws, azure, gcp, m365, workspace"},
+    [KM_F_SOURCE] = {"source", KM_ENC_DICT, "log type, e.g. aws.cloudtrail"},
+    [KM_F_ACCOUNT] = {"account", KM_ENC_DICT, "AWS account, Azure tenant/subscription, GCP project"},
+    [KM_F_REGION] = {"region", KM_ENC_DICT, "provider region"},
+    [KM_F_ACTOR_TYPE] = {"actor.type", KM_ENC_DICT, "identity type as the provider names it"},
+    [KM_F_ACTOR_ID] = {"actor.id", KM_ENC_DICT, "stable principal id"},
+    [KM_F_ACTOR_NAME] = {"actor.name", KM_ENC_DICT, "human-readable principal name"},
+    [KM_F_ACTOR_ARN] = {"actor.arn", KM_ENC_DICT, "principal ARN / resource id"},
+    [KM_F_ACTOR_EMAIL] = {"actor.email", KM_ENC_DICT, "lower-cased e-mail or UPN: one person across clouds"},
+    [KM_F_ACTOR_ACCESS_KEY] = {"actor.access_key", KM_ENC_DICT, "access key id used for the call"},
+    [KM_F_ACTOR_SESSION_ISSUER] = {"actor.session_issuer", KM_ENC_DICT, "role or identity that issued the session"},
+    [KM_F_SRC_IP] = {"src.ip", KM_ENC_DICT, "caller IP, canonical text; empty when not an IP"},
+    [KM_F_SRC_RAW] = {"src.raw", KM_ENC_DICT, "caller address exactly as recorded"},
+    [KM_F_USER_AGENT] = {"user_agent", KM_ENC_DICT, "client user agent"},
+    [KM_F_CATEGORY] = {"category", KM_ENC_DICT, "authentication, api, account_change, config_change, finding"},
+    [KM_F_SERVICE] = {"service", KM_ENC_DICT, "provider service, e.g. iam.amazonaws.com"},
+    [KM_F_ACTION] = {"action", KM_ENC_DICT, "operation name, e.g. CreateUser"},
+    [KM_F_OUTCOME] = {"outcome", KM_ENC_DICT, "success, failure or unknown"},
+    [KM_F_ERROR_CODE] = {"error.code", KM_ENC_DICT, "provider error code"},
+    [KM_F_ERROR_MESSAGE] = {"error.message", KM_ENC_DICT, "provider error message"},
+    [KM_F_EVENT_ID] = {"event_id", KM_ENC_PLAIN, "provider event id, or sha256:<hex> of the record"},
+    [KM_F_EVENT_TYPE] = {"event_type", KM_ENC_DICT, "provider record type"},
+    [KM_F_REQUEST_ID] = {"request_id", KM_ENC_PLAIN, "request or correlation id"},
+    [KM_F_SESSION_ID] = {"session_id", KM_ENC_DICT, "session id / credential creation time"},
+    [KM_F_RESOURCES] = {"resources", KM_ENC_DICT, "JSON array of {type,id,name,account}"},
+};
+
+int km_field_lookup(const char *name, size_t n)
+{
+    for (int i = 0; i < KM_F__COUNT; i++)
+        if (strlen(km_fields[i].name) == n && memcmp(km_fields[i].name, name, n) == 0)
+            return i;
+    return -1;
+}
+
+void km_event_init(struct km_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->read_only = -1;
+    ev->mfa = -1;
+    ev->severity = -1;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Parses a canonical 8-4-4-4-12 UUID; returns 1 and fills out[16] on success. */
+static int parse_uuid(struct km_str s, uint8_t out[16])
+{
+    if (s.n != 36)
+        return 0;
+    int k = 0;
+    for (uint32_t i = 0; i < 36;) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s.p[i] != '-')
+                return 0;
+            i++;
+            continue;
+        }
+        int hi = hexval(s.p[i]), lo = hexval(s.p[i + 1]);
+        if (hi < 0 || lo < 0)
+            return 0;
+        out[k++] = (uint8_t)(hi << 4 | lo);
+        i += 2;
+    }
+    return 1;
+}
+
+void km_event_key(struct km_event *ev)
+{
+    if (parse_uuid(ev->f[KM_F_EVENT_ID], ev->key))
+        return;
+    struct km_sha256 c;
+    uint8_t md[32];
+    struct km_str p = ev->f[KM_F_PROVIDER], s = ev->f[KM_F_SOURCE], id = ev->f[KM_F_EVENT_ID];
+    km_sha256_init(&c);
+    km_sha256_update(&c, p.p ? p.p : "", p.n);
+    km_sha256_update(&c, "", 1);
+    km_sha256_update(&c, s.p ? s.p : "", s.n);
+    km_sha256_update(&c, "", 1);
+    km_sha256_update(&c, id.p ? id.p : "", id.n);
+    km_sha256_final(&c, md);
+    memcpy(ev->key, md, 16);
+}

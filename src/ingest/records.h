@@ -1,0 +1,77 @@
+/*
+ * records.h — a streaming record splitter for JSON log exports.
+ *
+ * Fed a decoded byte stream in chunks of any size, it finds the records the
+ * stream holds and hands each one, as its exact bytes and stream offset, to a
+ * callback. Memory is bounded by the largest record (max_record), not by the
+ * stream: a 10 GB {"Records":[...]} file is split element by element.
+ *
+ * Shapes recognised from content (first bytes), per top-level value:
+ *   KM_SHAPE_ARRAY    [ rec, rec, ... ]                  each element is a record
+ *   KM_SHAPE_WRAPPED  { ..., "KEY": [ rec, ... ], ... }  KEY one of km_wrapper_keys
+ *                     (Records, records, value, events, logEvents, Events,
+ *                      Findings, findings, configurationItems, entries); every
+ *                     array under such a key at depth 1 yields its elements;
+ *                     wrapper = KEY
+ *   KM_SHAPE_OBJECT   { ... } with no wrapper key        the whole object is one record
+ *   KM_SHAPE_PREFIXED lines "2024-01-01T00:00:00.000Z {json}" (CloudWatch Logs
+ *                     export to S3): the JSON after the first space is the record
+ * Several top-level values may follow each other (JSON Lines, concatenated
+ * JSON); each gets its own shape. Scalars at top level (or inside a record
+ * array) are reported as errors. A record larger than max_record is reported
+ * (KM_ELIMIT, with offset) and skipped; a syntax problem the splitter can see
+ * (unbalanced brackets, bytes after the end, unterminated string at EOF) is
+ * KM_EJSON with the offset. Full validation is the JSON parser's job: the
+ * splitter only tracks strings, escapes and bracket depth (max_depth bound).
+ * After an error it resynchronises at the next line that starts with '{' or
+ * '[' at column 0 when the input is line-oriented, else stops the stream.
+ */
+#ifndef KM_RECORDS_H
+#define KM_RECORDS_H
+
+#include "core/km.h"
+
+enum km_shape {
+    KM_SHAPE_NONE = 0,
+    KM_SHAPE_ARRAY = 1,
+    KM_SHAPE_WRAPPED = 2,
+    KM_SHAPE_OBJECT = 3,
+    KM_SHAPE_PREFIXED = 4,
+};
+
+struct km_record {
+    char *p;               /* record bytes: mutable, valid only during the callback */
+    size_t n;
+    uint64_t off;          /* offset of p[0] in the stream */
+    long line;             /* 1-based line of p[0] in the stream */
+    int shape;             /* enum km_shape of the enclosing top-level value */
+    const char *wrapper;   /* wrapper key for KM_SHAPE_WRAPPED, else NULL */
+};
+
+struct km_records_limits {
+    size_t max_record;     /* default 64 MiB */
+    uint32_t max_depth;    /* default 256 */
+};
+void km_records_limits_default(struct km_records_limits *l);
+
+/* Callbacks: on_record returns 0 to continue, non-zero to stop the stream
+ * (returned from feed/finish). on_error receives each problem; the splitter
+ * continues past it when it can. */
+struct km_records_cb {
+    int (*on_record)(void *ctx, const struct km_record *r);
+    void (*on_error)(void *ctx, const struct km_err *e);
+    void *ctx;
+};
+
+struct km_records;
+int km_records_new(const struct km_records_limits *lim, const struct km_records_cb *cb,
+                   const char *name /* file/member for messages */, struct km_records **out);
+/* Feeds the next chunk. Returns 0, or the non-zero value on_record returned. */
+int km_records_feed(struct km_records *r, const char *data, size_t n);
+/* Signals end of stream (reports an unterminated value). */
+int km_records_finish(struct km_records *r);
+/* The shape of the first top-level value (KM_SHAPE_NONE before one was seen). */
+int km_records_shape(const struct km_records *r);
+void km_records_free(struct km_records *r);
+
+#endif

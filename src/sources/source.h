@@ -1,0 +1,54 @@
+/*
+ * source.h — the source-module interface. One file per log type under
+ * src/sources/, one row in km_sources[] (registry.c). A module recognises its
+ * records and turns each into a normalized event (core/event.h).
+ *
+ * Adding a source: write src/sources/NAME.c exporting
+ * `const struct km_source km_source_NAME`, add it to registry.c, document it
+ * in docs/sources/NAME.md, add a fuzz seed; tests/unit/test_registry.c fails
+ * when a registered source lacks its doc.
+ */
+#ifndef KM_SOURCE_H
+#define KM_SOURCE_H
+
+#include "core/event.h"
+#include "json/json.h"
+
+/* Per-record context handed to a module. */
+struct km_norm_ctx {
+    struct km_arena *arena;  /* for strings the module builds (lower-casing,
+                                joins, re-serialised JSON); freed with the batch */
+    const char *file;        /* path (and member) for messages */
+    uint64_t offset;         /* record offset in the decoded stream */
+    const char *wrapper;     /* wrapper key the record came under, or NULL */
+    /* out: */
+    int emit;                /* 1: *ev is an event; 0: evidence-only record (e.g. a digest) */
+    unsigned problems;       /* count of fields with unexpected types/values */
+    char note[160];          /* first problem or fallback, e.g. "eventTime missing; used @timestamp" */
+};
+
+struct km_source {
+    const char *name;        /* "aws.cloudtrail": also the event's `source` */
+    const char *provider;    /* "aws" */
+    const char *summary;     /* one line */
+    const char *doc;         /* "docs/sources/cloudtrail.md" */
+    /* Returns 0 (not mine) .. 100 (certainly mine) for a parsed record. Cheap:
+     * looks at a few keys only. */
+    int (*detect)(const struct km_json *rec, const char *wrapper);
+    /* Fills ev (already km_event_init'ed; raw ref and key are set by the
+     * caller afterwards). Returns KM_OK, or KM_ERECORD with err naming why the
+     * record cannot be an event at all. May modify strings inside rec in place
+     * (e.g. parse JSON embedded in a string). */
+    int (*normalize)(struct km_json *rec, struct km_norm_ctx *ctx, struct km_event *ev,
+                     struct km_err *err);
+};
+
+extern const struct km_source *const km_sources[];
+extern const int km_nsources;
+
+/* Picks the source with the highest detect() score (> 0), or NULL. `hint` is
+ * tried first (the source that matched the previous record of the object). */
+const struct km_source *km_source_detect(const struct km_json *rec, const char *wrapper,
+                                         const struct km_source *hint);
+
+#endif
