@@ -8,7 +8,7 @@ BUILD   ?= build
 OPT     ?= -O2
 SAN     ?=
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g $(OPT) $(SAN) -Wall -Wextra -Werror \
-               -Wshadow -Wno-unused-parameter -Isrc -pthread
+               -Wshadow -Wno-unused-parameter -Wno-format-truncation -Isrc -pthread
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  = $(CFLAGS_BASE) $(PKG_CFLAGS)

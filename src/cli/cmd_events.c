@@ -1,9 +1,192 @@
-/* cmd_events.c — placeholder until the command lands (replaced by its owner). */
+/*
+ * cmd_events.c — `kumo events`: list events matching simple filters, as a
+ * table, JSON Lines or CSV. Filters use the store's per-segment dictionaries
+ * and time bounds, so a pivot on one IP or actor reads only segments that
+ * can match. The full query language lives in `kumo query`.
+ */
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "core/timeparse.h"
+#include "store/store.h"
+
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+enum { FMT_TABLE, FMT_JSONL, FMT_CSV };
+
+struct ctx {
+    int fmt;
+    uint64_t limit, n;
+    int width;
+    struct km_buf b;
+};
+
+static const int table_cols[] = {KM_F_SOURCE, KM_F_ACCOUNT, KM_F_ACTOR_NAME, KM_F_SRC_RAW,
+                                 KM_F_ACTION, KM_F_OUTCOME};
+
+static void cell(struct km_str v, int w)
+{
+    if (!v.p || !v.n) {
+        printf("%-*s", w, "-");
+        return;
+    }
+    if ((int)v.n <= w)
+        printf("%-*.*s", w, (int)v.n, v.p);
+    else
+        printf("%.*s~", w - 1, v.p);
+}
+
+static int on_event(void *vctx, const struct km_event *ev)
+{
+    struct ctx *c = vctx;
+    char t[32];
+    km_time_fmt(ev->time_us, t);
+    if (c->fmt == FMT_JSONL) {
+        c->b.n = 0;
+        km_out_event_json(&c->b, ev);
+        km_buf_addc(&c->b, '\n');
+        fwrite(c->b.p, 1, c->b.n, stdout);
+    } else if (c->fmt == FMT_CSV) {
+        fputs(t, stdout);
+        for (int f = 0; f < KM_F__COUNT; f++) {
+            fputc(',', stdout);
+            if (ev->f[f].p)
+                km_out_csv_cell(stdout, ev->f[f].p, ev->f[f].n);
+        }
+        printf(",%s\n", ev->read_only < 0 ? "" : ev->read_only ? "true" : "false");
+    } else {
+        /* time | source | account | actor | src | action | outcome */
+        int rest = c->width - 21 - 7;
+        int w[6] = {14, 12, 0, 15, 0, 7};
+        int flex = rest - (w[0] + w[1] + w[3] + w[5]);
+        if (flex < 20)
+            flex = 20;
+        w[2] = flex / 2;
+        w[4] = flex - w[2];
+        printf("%.20s ", t);
+        for (int i = 0; i < 6; i++) {
+            struct km_str v = ev->f[table_cols[i]];
+            if (table_cols[i] == KM_F_ACTOR_NAME && !v.p)
+                v = ev->f[KM_F_ACTOR_ARN];
+            cell(v, w[i]);
+            putchar(i == 5 ? '\n' : ' ');
+        }
+    }
+    c->n++;
+    return c->limit && c->n >= c->limit ? 1 : 0;
+}
+
 int km_cmd_events(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "kumo %s: not built yet\n", argv[0]);
-    return 2;
+    const char *dir = km_cli_store_dir(&argc, argv);
+    struct km_filter f;
+    km_filter_init(&f);
+    struct ctx c = {0};
+    c.fmt = FMT_TABLE;
+    c.limit = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) {
+            fprintf(stderr, "kumo events: %s needs a value\n", a);
+            return km_cli_usage("events");
+        }
+        i++;
+        uint64_t mask = 0;
+        if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) {
+            int64_t t;
+            if (km_out_parse_when(v, &t) != 0) {
+                fprintf(stderr, "kumo events: cannot read time '%s' (use 2026-10-01, "
+                                "2026-10-01T12:00:00Z or 7d/12h/30m)\n", v);
+                return 2;
+            }
+            if (a[2] == 's')
+                f.since = t;
+            else
+                f.until = t;
+            continue;
+        } else if (strcmp(a, "--actor") == 0)
+            mask = 1ULL << KM_F_ACTOR_NAME | 1ULL << KM_F_ACTOR_ARN | 1ULL << KM_F_ACTOR_EMAIL |
+                   1ULL << KM_F_ACTOR_ID | 1ULL << KM_F_ACTOR_ACCESS_KEY;
+        else if (strcmp(a, "--ip") == 0)
+            mask = 1ULL << KM_F_SRC_IP | 1ULL << KM_F_SRC_RAW;
+        else if (strcmp(a, "--action") == 0)
+            mask = 1ULL << KM_F_ACTION;
+        else if (strcmp(a, "--account") == 0)
+            mask = 1ULL << KM_F_ACCOUNT;
+        else if (strcmp(a, "--source") == 0)
+            mask = 1ULL << KM_F_SOURCE;
+        else if (strcmp(a, "--key") == 0)
+            mask = 1ULL << KM_F_ACTOR_ACCESS_KEY;
+        else if (strcmp(a, "--limit") == 0) {
+            c.limit = strtoull(v, NULL, 10);
+            continue;
+        } else if (strcmp(a, "--format") == 0) {
+            if (strcmp(v, "table") == 0)
+                c.fmt = FMT_TABLE;
+            else if (strcmp(v, "jsonl") == 0 || strcmp(v, "json") == 0)
+                c.fmt = FMT_JSONL;
+            else if (strcmp(v, "csv") == 0)
+                c.fmt = FMT_CSV;
+            else {
+                fprintf(stderr, "kumo events: unknown format '%s' (table, jsonl, csv)\n", v);
+                return 2;
+            }
+            continue;
+        } else {
+            fprintf(stderr, "kumo events: unknown option %s\n", a);
+            return km_cli_usage("events");
+        }
+        if (f.nconds == (int)KM_ARRAY_LEN(f.conds)) {
+            fprintf(stderr, "kumo events: too many filters\n");
+            return 2;
+        }
+        f.conds[f.nconds].fields = mask;
+        f.conds[f.nconds].value = v;
+        f.nconds++;
+    }
+    struct winsize ws;
+    c.width = isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 60 ? ws.ws_col : 140;
+    km_buf_init(&c.b, 0);
+    struct km_store *s;
+    struct km_err err;
+    km_err_clear(&err);
+    if (km_store_open(dir, 0, &s, &err) != KM_OK) {
+        char m[1200];
+        fprintf(stderr, "kumo events: %s\n", km_err_fmt(&err, m, sizeof m));
+        return 1;
+    }
+    if (c.fmt == FMT_CSV) {
+        fputs("time", stdout);
+        for (int k = 0; k < KM_F__COUNT; k++)
+            printf(",%s", km_fields[k].name);
+        puts(",read_only");
+    } else if (c.fmt == FMT_TABLE) {
+        printf("%-20s ", "time");
+        const char *h[6] = {"source", "account", "actor", "source address", "action", "outcome"};
+        int rest = c.width - 21 - 7;
+        int w[6] = {14, 12, 0, 15, 0, 7};
+        int flex = rest - (w[0] + w[1] + w[3] + w[5]);
+        if (flex < 20)
+            flex = 20;
+        w[2] = flex / 2;
+        w[4] = flex - w[2];
+        for (int i = 0; i < 6; i++)
+            printf("%-*s%c", w[i], h[i], i == 5 ? '\n' : ' ');
+    }
+    int rc = km_store_scan(s, &f, on_event, &c, &err);
+    km_store_close(s);
+    km_buf_free(&c.b);
+    fflush(stdout);
+    if (rc != KM_OK) {
+        char m[1200];
+        fprintf(stderr, "kumo events: %s\n", km_err_fmt(&err, m, sizeof m));
+        return 1;
+    }
+    if (c.fmt == FMT_TABLE)
+        fprintf(stderr, "%llu events%s\n", (unsigned long long)c.n,
+                c.limit && c.n >= c.limit ? " (limit reached)" : "");
+    return 0;
 }

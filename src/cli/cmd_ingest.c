@@ -1,9 +1,184 @@
-/* cmd_ingest.c — placeholder until the command lands (replaced by its owner). */
+/*
+ * cmd_ingest.c — `kumo ingest PATH...`: acquire files, directories, archives
+ * or stdin into the store, with live progress and a per-source summary.
+ */
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "ingest/ingest.h"
+
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void print_json(const struct km_ingest_summary *s, const char *store)
+{
+    struct km_buf b;
+    km_buf_init(&b, 0);
+    km_buf_adds(&b, "{\"store\":");
+    km_json_write_str(&b, store, strlen(store));
+    km_buf_printf(&b,
+                  ",\"files\":%llu,\"files_already_held\":%llu,\"files_failed\":%llu,"
+                  "\"bytes_in\":%llu,\"bytes_decoded\":%llu,\"events_new\":%llu,"
+                  "\"events_duplicate\":%llu,\"records_rejected\":%llu,"
+                  "\"evidence_only_records\":%llu,\"time_fallbacks\":%llu,"
+                  "\"type_problems\":%llu,\"seconds\":%.3f,\"events_per_second\":%.0f,"
+                  "\"sources\":[",
+                  (unsigned long long)s->files, (unsigned long long)s->files_already_held,
+                  (unsigned long long)s->files_failed, (unsigned long long)s->bytes_in,
+                  (unsigned long long)s->bytes_decoded, (unsigned long long)s->events_new,
+                  (unsigned long long)s->events_dup, (unsigned long long)s->records_rejected,
+                  (unsigned long long)s->evidence_records, (unsigned long long)s->time_fallbacks,
+                  (unsigned long long)s->type_problems, s->seconds,
+                  s->seconds > 0 ? (double)(s->events_new + s->events_dup) / s->seconds : 0.0);
+    for (int i = 0; i < s->nsources; i++) {
+        km_buf_adds(&b, i ? ",{\"source\":" : "{\"source\":");
+        km_json_write_str(&b, s->sources[i].source, strlen(s->sources[i].source));
+        km_buf_printf(&b, ",\"new\":%llu,\"duplicate\":%llu}",
+                      (unsigned long long)s->sources[i].events_new,
+                      (unsigned long long)s->sources[i].events_dup);
+    }
+    km_buf_adds(&b, "],\"rejects\":[");
+    for (size_t i = 0; i < s->nrejects; i++) {
+        const struct km_ingest_reject *r = &s->rejects[i];
+        km_buf_adds(&b, i ? ",{\"file\":" : "{\"file\":");
+        km_json_write_str(&b, r->file, strlen(r->file));
+        if (r->offset != UINT64_MAX)
+            km_buf_printf(&b, ",\"offset\":%llu", (unsigned long long)r->offset);
+        if (r->line > 0)
+            km_buf_printf(&b, ",\"line\":%ld", r->line);
+        km_buf_adds(&b, ",\"reason\":");
+        km_json_write_str(&b, r->reason, strlen(r->reason));
+        km_buf_addc(&b, '}');
+    }
+    km_buf_adds(&b, "]}\n");
+    fwrite(b.p, 1, b.n, stdout);
+    km_buf_free(&b);
+}
+
+static void print_text(const struct km_ingest_summary *s, int max_show)
+{
+    char a[32], b2[32], c[32], d[32];
+    double rate = s->seconds > 0 ? (double)(s->events_new + s->events_dup) / s->seconds : 0;
+    printf("ingested %s files (%.1f MB, %.1f MB decoded) in %.2f s: %s new events, %s duplicate, "
+           "%s rejected records (%.0f events/s)\n",
+           km_out_num(s->files, a, sizeof a), (double)s->bytes_in / 1e6,
+           (double)s->bytes_decoded / 1e6, s->seconds, km_out_num(s->events_new, b2, sizeof b2),
+           km_out_num(s->events_dup, c, sizeof c), km_out_num(s->records_rejected, d, sizeof d),
+           rate);
+    if (s->nsources) {
+        printf("  %-28s %14s %12s\n", "source", "new", "duplicate");
+        for (int i = 0; i < s->nsources; i++)
+            printf("  %-28s %14s %12s\n", s->sources[i].source,
+                   km_out_num(s->sources[i].events_new, a, sizeof a),
+                   km_out_num(s->sources[i].events_dup, b2, sizeof b2));
+    }
+    if (s->files_already_held)
+        printf("  %s files already held: nothing new from them\n",
+               km_out_num(s->files_already_held, a, sizeof a));
+    if (s->evidence_records)
+        printf("  %s evidence-only records kept (e.g. CloudTrail digests)\n",
+               km_out_num(s->evidence_records, a, sizeof a));
+    if (s->time_fallbacks)
+        printf("  %s events had no primary timestamp; a fallback field was used\n",
+               km_out_num(s->time_fallbacks, a, sizeof a));
+    if (s->type_problems)
+        printf("  %s events had fields of unexpected types (normalized as far as possible)\n",
+               km_out_num(s->type_problems, a, sizeof a));
+    if (s->files_failed)
+        printf("  %s files could not be read\n", km_out_num(s->files_failed, a, sizeof a));
+    if (s->records_rejected || s->nrejects) {
+        size_t show = s->nrejects < (size_t)max_show ? s->nrejects : (size_t)max_show;
+        printf("rejected: %s (first %zu shown)\n", km_out_num(s->records_rejected, a, sizeof a),
+               show);
+        for (size_t i = 0; i < show; i++) {
+            const struct km_ingest_reject *r = &s->rejects[i];
+            printf("  %s", r->file);
+            if (r->offset != UINT64_MAX)
+                printf(": offset %llu", (unsigned long long)r->offset);
+            if (r->line > 0)
+                printf(" (line %ld)", r->line);
+            printf(": %s\n", r->reason);
+        }
+    }
+}
+
 int km_cmd_ingest(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "kumo %s: not built yet\n", argv[0]);
-    return 2;
+    const char *store_dir = km_cli_store_dir(&argc, argv);
+    struct km_ingest_opts o;
+    km_ingest_opts_default(&o);
+    int json = 0, quiet = 0, max_show = 20;
+    char **paths = calloc((size_t)argc + 1, sizeof *paths);
+    int np = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t n;
+        if (strcmp(a, "--json") == 0)
+            json = 1;
+        else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
+            quiet = 1;
+        else if (strcmp(a, "--operator") == 0 && v)
+            o.operator_ = argv[++i];
+        else if (strcmp(a, "--threads") == 0 && v)
+            o.threads = atoi(argv[++i]);
+        else if (strcmp(a, "--show-rejects") == 0 && v)
+            max_show = atoi(argv[++i]);
+        else if (strcmp(a, "--segment-rows") == 0 && v)
+            o.segment_rows = (uint32_t)atol(argv[++i]);
+        else if (strcmp(a, "--max-output") == 0 && v && km_out_parse_size(v, &n) == 0) {
+            o.dlim.max_output = n;
+            i++;
+        } else if (strcmp(a, "--max-ratio") == 0 && v && atoi(v) > 0) {
+            o.dlim.max_ratio = (uint32_t)atoi(v);
+            i++;
+        } else if (strcmp(a, "--max-record") == 0 && v && km_out_parse_size(v, &n) == 0) {
+            o.rlim.max_record = (size_t)n;
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "kumo ingest: unknown or incomplete option %s\n", a);
+            free(paths);
+            return km_cli_usage("ingest");
+        } else
+            paths[np++] = argv[i];
+    }
+    if (np == 0) {
+        fprintf(stderr, "kumo ingest: no PATH given\n");
+        free(paths);
+        return km_cli_usage("ingest");
+    }
+    int stdin_count = 0;
+    for (int i = 0; i < np; i++)
+        stdin_count += strcmp(paths[i], "-") == 0;
+    if (stdin_count > 1) {
+        fprintf(stderr, "kumo ingest: '-' (stdin) may be given once\n");
+        free(paths);
+        return 2;
+    }
+    o.progress = !quiet && !json && isatty(2);
+    struct km_store *s;
+    struct km_err err;
+    km_err_clear(&err);
+    if (km_store_open(store_dir, KM_STORE_CREATE | KM_STORE_WRITE, &s, &err) != KM_OK) {
+        char m[1200];
+        fprintf(stderr, "kumo ingest: %s\n", km_err_fmt(&err, m, sizeof m));
+        free(paths);
+        return 1;
+    }
+    struct km_ingest_summary sum;
+    int rc = km_ingest_run(s, paths, np, &o, &sum, &err);
+    km_store_close(s);
+    free(paths);
+    if (rc) {
+        char m[1200];
+        fprintf(stderr, "kumo ingest: stopped: %s\n", km_err_fmt(&err, m, sizeof m));
+    }
+    if (json)
+        print_json(&sum, store_dir);
+    else if (!quiet || sum.records_rejected)
+        print_text(&sum, max_show);
+    int bad = rc || sum.records_rejected || sum.files_failed;
+    km_ingest_summary_free(&sum);
+    return bad ? 1 : 0;
 }

@@ -1,9 +1,175 @@
-/* cmd_show.c — placeholder until the command lands (replaced by its owner). */
+/*
+ * cmd_show.c — `kumo show EVENT_ID`: the normalized event, where it came from
+ * (vault object, member, offset, custody) and the exact raw record, re-read
+ * from the preserved original.
+ */
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "core/timeparse.h"
+#include "sources/source.h"
+#include "store/catalog.h"
+#include "store/store.h"
+#include "store/vault.h"
+
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct found {
+    int n;
+    struct km_event ev;
+    struct km_buf json;      /* normalized event as JSON */
+    char *strings;           /* not needed: json keeps the copy */
+};
+
+static int on_event(void *vctx, const struct km_event *ev)
+{
+    struct found *f = vctx;
+    f->n++;
+    f->ev = *ev; /* scalar fields; strings are rendered into json now */
+    f->json.n = 0;
+    km_out_event_json(&f->json, ev);
+    return 1;
+}
+
+/* Tries the key of `id` as each registered source would compute it. */
+static int lookup(struct km_store *s, const char *id, struct found *fd, struct km_err *err)
+{
+    struct km_event probe;
+    for (int i = 0; i < km_nsources && !fd->n; i++) {
+        km_event_init(&probe);
+        probe.f[KM_F_PROVIDER] = km_str_c(km_sources[i]->provider);
+        probe.f[KM_F_SOURCE] = km_str_c(km_sources[i]->name);
+        probe.f[KM_F_EVENT_ID] = km_str_c(id);
+        km_event_key(&probe);
+        struct km_filter f;
+        km_filter_init(&f);
+        f.key = probe.key;
+        int rc = km_store_scan(s, &f, on_event, fd, err);
+        if (rc)
+            return rc;
+    }
+    return KM_OK;
+}
+
+static void print_field(const char *name, struct km_str v)
+{
+    if (v.p)
+        printf("  %-22s %.*s\n", name, (int)v.n, v.p);
+}
+
 int km_cmd_show(int argc, char **argv)
 {
-    (void)argc;
-    fprintf(stderr, "kumo %s: not built yet\n", argv[0]);
-    return 2;
+    const char *dir = km_cli_store_dir(&argc, argv);
+    int json = 0;
+    const char *id = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (!id)
+            id = argv[i];
+        else
+            return km_cli_usage("show");
+    }
+    if (!id)
+        return km_cli_usage("show");
+    struct km_store *s;
+    struct km_err err;
+    km_err_clear(&err);
+    if (km_store_open(dir, 0, &s, &err) != KM_OK) {
+        char m[1200];
+        fprintf(stderr, "kumo show: %s\n", km_err_fmt(&err, m, sizeof m));
+        return 1;
+    }
+    struct found fd = {0};
+    km_buf_init(&fd.json, 0);
+    int rc = lookup(s, id, &fd, &err);
+    if (rc || !fd.n) {
+        if (rc) {
+            char m[1200];
+            fprintf(stderr, "kumo show: %s\n", km_err_fmt(&err, m, sizeof m));
+        } else
+            fprintf(stderr, "kumo show: no event with id '%s' in %s\n", id, dir);
+        km_buf_free(&fd.json);
+        km_store_close(s);
+        return 1;
+    }
+    char *raw = NULL, where[1400] = "";
+    rc = km_raw_read(s, fd.ev.raw.object, fd.ev.raw.offset, fd.ev.raw.length, &raw, where,
+                     sizeof where, &err);
+    struct km_object obj = {0};
+    struct km_evidence evd = {0};
+    km_cat_object_get(km_store_catalog(s), fd.ev.raw.object, &obj, &err);
+    km_cat_evidence_by_id(km_store_catalog(s), obj.evidence_id, &evd, &err);
+    if (json) {
+        struct km_buf b;
+        km_buf_init(&b, 0);
+        km_buf_adds(&b, "{\"event\":");
+        km_buf_add(&b, fd.json.p, fd.json.n);
+        km_buf_adds(&b, ",\"evidence\":{\"sha256\":");
+        km_json_write_str(&b, evd.sha256, strlen(evd.sha256));
+        km_buf_adds(&b, ",\"source_path\":");
+        km_json_write_str(&b, evd.source_path, strlen(evd.source_path));
+        km_buf_adds(&b, ",\"vault_path\":");
+        km_json_write_str(&b, evd.vault_path, strlen(evd.vault_path));
+        km_buf_adds(&b, ",\"member\":");
+        km_json_write_str(&b, obj.member, strlen(obj.member));
+        km_buf_adds(&b, ",\"format\":");
+        km_json_write_str(&b, evd.format, strlen(evd.format));
+        km_buf_printf(&b, ",\"offset\":%llu,\"length\":%u},\"raw\":",
+                      (unsigned long long)fd.ev.raw.offset, fd.ev.raw.length);
+        if (raw)
+            km_json_write_str(&b, raw, fd.ev.raw.length);
+        else
+            km_buf_adds(&b, "null");
+        km_buf_adds(&b, "}\n");
+        fwrite(b.p, 1, b.n, stdout);
+        km_buf_free(&b);
+    } else {
+        /* re-parse our own JSON rendering to print aligned fields */
+        struct km_arena a;
+        km_arena_init(&a, 0, 0);
+        struct km_json *root;
+        struct km_err e2;
+        km_err_clear(&e2);
+        char *copy = km_arena_strndup(&a, fd.json.p, fd.json.n);
+        printf("event %s\n", id);
+        if (km_json_parse(copy, fd.json.n, NULL, &a, &root, &e2) == KM_OK) {
+            for (const struct km_json *c = root->child; c; c = c->next) {
+                if (c->type == KM_JSON_STRING)
+                    print_field(c->key, (struct km_str){c->str, c->len});
+                else if (c->type == KM_JSON_TRUE || c->type == KM_JSON_FALSE)
+                    print_field(c->key, km_str_c(c->type == KM_JSON_TRUE ? "true" : "false"));
+                else if (c->type == KM_JSON_NUMBER)
+                    print_field(c->key, (struct km_str){c->str, c->len});
+                else {
+                    struct km_buf b;
+                    km_buf_init(&b, 0);
+                    km_json_write_value(&b, c);
+                    print_field(c->key, (struct km_str){b.p, (uint32_t)b.n});
+                    km_buf_free(&b);
+                }
+            }
+        }
+        km_arena_free(&a);
+        printf("evidence\n");
+        print_field("acquired from", km_str_c(evd.source_path));
+        print_field("sha256", km_str_c(evd.sha256));
+        print_field("vault", km_str_c(where));
+        print_field("format", km_str_c(evd.format));
+        printf("  %-22s %llu (+%u bytes)\n", "offset", (unsigned long long)fd.ev.raw.offset,
+               fd.ev.raw.length);
+        printf("raw record\n");
+        if (raw) {
+            fwrite(raw, 1, fd.ev.raw.length, stdout);
+            putchar('\n');
+        } else {
+            char m[1200];
+            printf("  (cannot read: %s)\n", km_err_fmt(&err, m, sizeof m));
+        }
+    }
+    free(raw);
+    km_buf_free(&fd.json);
+    km_store_close(s);
+    return raw ? 0 : 1;
 }

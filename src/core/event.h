@@ -60,6 +60,7 @@ int km_field_lookup(const char *name, size_t n);
 #define KM_EV_TIME_MISSING   0x0002u  /* no usable timestamp at all (time_us = 0) */
 #define KM_EV_ID_SYNTH       0x0004u  /* event_id is a content hash */
 #define KM_EV_TYPE_PROBLEM   0x0008u  /* a field had an unexpected type; normalized as far as possible */
+#define KM_EV_ID_IN_KEY      0x8000u  /* store-internal: event_id is the key's UUID text */
 
 /* Where the original bytes are: object (catalog evidence id), offset and
  * length within that object's decoded byte stream. */

@@ -63,6 +63,11 @@ int km_decode_next(struct km_decode *d, const struct km_member **m, struct km_er
  * After -1 the member is finished; km_decode_next may still proceed unless the
  * error was KM_EBOMB on the file-wide ceiling. */
 ssize_t km_decode_read(struct km_decode *d, char *buf, size_t n, struct km_err *err);
+/* Zero-copy access to the whole decoded current member when it is already in
+ * memory (plain files are mapped; small gzip members are decoded at once);
+ * KM_OK with p and n valid until km_decode_next/close, or KM_ENOTFOUND when the
+ * caller must stream with km_decode_read. */
+int km_decode_read_all(struct km_decode *d, const char **p, size_t *n, struct km_err *err);
 /* Decoded bytes produced so far across the whole file. */
 uint64_t km_decode_total(const struct km_decode *d);
 void km_decode_close(struct km_decode *d);

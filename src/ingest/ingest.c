@@ -1,0 +1,934 @@
+/*
+ * ingest.c — the acquisition pipeline (ingest.h): a walker thread, N workers
+ * that preserve, decode and normalize files into batches, and the main thread
+ * that owns the catalog and the segment writer.
+ */
+#include "ingest/ingest.h"
+
+#include "core/hash.h"
+#include "core/timeparse.h"
+#include "json/json.h"
+#include "sources/source.h"
+#include "store/catalog.h"
+#include "store/vault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH_EVENTS 4096
+#define BATCH_BYTES (6u << 20)
+
+/* ---- bounded queue -------------------------------------------------- */
+
+struct queue {
+    void **items;
+    size_t cap, head, n;
+    pthread_mutex_t mu;
+    pthread_cond_t not_empty, not_full;
+};
+
+static void q_init(struct queue *q, size_t cap)
+{
+    q->items = km_xcalloc(cap, sizeof *q->items);
+    q->cap = cap;
+    q->head = q->n = 0;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->not_empty, NULL);
+    pthread_cond_init(&q->not_full, NULL);
+}
+
+static void q_free(struct queue *q)
+{
+    free(q->items);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->not_empty);
+    pthread_cond_destroy(&q->not_full);
+}
+
+static void q_push(struct queue *q, void *item)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->n == q->cap)
+        pthread_cond_wait(&q->not_full, &q->mu);
+    q->items[(q->head + q->n) % q->cap] = item;
+    q->n++;
+    pthread_cond_signal(&q->not_empty);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* Pops an item; waits at most ms milliseconds (ms < 0: forever). Returns 1
+ * and *item, or 0 on timeout. */
+static int q_pop(struct queue *q, void **item, int ms)
+{
+    pthread_mutex_lock(&q->mu);
+    if (ms >= 0 && q->n == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (long)ms * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        while (q->n == 0)
+            if (pthread_cond_timedwait(&q->not_empty, &q->mu, &ts) == ETIMEDOUT)
+                break;
+    } else {
+        while (q->n == 0)
+            pthread_cond_wait(&q->not_empty, &q->mu);
+    }
+    if (q->n == 0) {
+        pthread_mutex_unlock(&q->mu);
+        return 0;
+    }
+    *item = q->items[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->n--;
+    pthread_cond_signal(&q->not_full);
+    pthread_mutex_unlock(&q->mu);
+    return 1;
+}
+
+/* ---- messages from workers to the main thread ----------------------- */
+
+enum { MSG_START, MSG_BATCH, MSG_END, MSG_WALK_ERROR, MSG_WORKER_DONE };
+
+struct reject {
+    uint64_t offset;
+    long line;
+    int code;
+    char reason[240];
+};
+
+struct msg {
+    int type;
+    uint64_t file;               /* walker sequence number */
+    /* START */
+    char *path;                  /* acquisition path (malloc'd) */
+    char sha256[65];
+    uint64_t size;
+    char rel[160];
+    int already;                 /* evidence already complete in the store */
+    int failed;                  /* could not be preserved: see rejects */
+    /* BATCH */
+    uint64_t member_idx;
+    char *member;                /* malloc'd or NULL */
+    char chain[64];
+    struct km_event *events;
+    size_t nevents;
+    struct km_arena arena;
+    struct reject *rejects;
+    size_t nrejects, caprejects;
+    uint64_t evidence_records, time_fallbacks, type_problems;
+    /* END */
+    char format[128];
+    uint64_t decoded;
+};
+
+static struct msg *msg_new(int type, uint64_t file)
+{
+    struct msg *m = km_xcalloc(1, sizeof *m);
+    m->type = type;
+    m->file = file;
+    return m;
+}
+
+static void msg_free(struct msg *m)
+{
+    if (!m)
+        return;
+    free(m->path);
+    free(m->member);
+    free(m->events);
+    free(m->rejects);
+    km_arena_free(&m->arena);
+    free(m);
+}
+
+static void msg_reject(struct msg *m, uint64_t off, long line, int code, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void msg_reject(struct msg *m, uint64_t off, long line, int code, const char *fmt, ...)
+{
+    if (m->nrejects == m->caprejects) {
+        m->caprejects = m->caprejects ? m->caprejects * 2 : 8;
+        m->rejects = km_xrealloc(m->rejects, m->caprejects * sizeof *m->rejects);
+    }
+    struct reject *r = &m->rejects[m->nrejects++];
+    r->offset = off;
+    r->line = line;
+    r->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->reason, sizeof r->reason, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- shared pipeline state ------------------------------------------ */
+
+struct job {
+    uint64_t file;
+    char *path;
+};
+
+struct pipeline {
+    struct km_store *store;
+    const struct km_ingest_opts *o;
+    struct queue jobs, out;
+    char *const *paths;
+    int npaths;
+    int nworkers;
+    uint64_t nfiles;             /* assigned by the walker */
+    char catalog_path[4096];
+};
+
+/* ---- walker --------------------------------------------------------- */
+
+static int walk_cb(void *ctx, const char *path)
+{
+    struct pipeline *p = ctx;
+    struct job *j = km_xmalloc(sizeof *j);
+    j->file = p->nfiles++;
+    j->path = km_xstrdup(path);
+    q_push(&p->jobs, j);
+    return 0;
+}
+
+static void walk_err(void *ctx, const char *path, const char *why)
+{
+    struct pipeline *p = ctx;
+    struct msg *m = msg_new(MSG_WALK_ERROR, UINT64_MAX);
+    m->path = km_xstrdup(path);
+    msg_reject(m, UINT64_MAX, 0, KM_EIO, "%s", why);
+    q_push(&p->out, m);
+}
+
+static void *walker_main(void *arg)
+{
+    struct pipeline *p = arg;
+    km_walk(p->paths, p->npaths, walk_cb, walk_err, p);
+    for (int i = 0; i < p->nworkers; i++)
+        q_push(&p->jobs, NULL);
+    return NULL;
+}
+
+/* ---- worker --------------------------------------------------------- */
+
+struct worker {
+    struct pipeline *p;
+    sqlite3 *ro;                 /* read-only catalog connection */
+    struct msg *batch;           /* current batch */
+    uint64_t file;
+    const char *label;           /* acquisition path for messages */
+    uint64_t member_idx;
+    const char *member;
+    const char *chain;
+    const struct km_source *hint;
+    struct km_json_limits jlim;
+    char sources_seen[128];      /* formats detected in this file */
+    const char *shape;
+    int evidence_only;
+    struct km_arena scratch;
+};
+
+static void batch_send(struct worker *w)
+{
+    if (!w->batch)
+        return;
+    q_push(&w->p->out, w->batch);
+    w->batch = NULL;
+}
+
+static struct msg *batch_get(struct worker *w)
+{
+    if (w->batch && (w->batch->nevents >= BATCH_EVENTS || w->batch->arena.total >= BATCH_BYTES))
+        batch_send(w);
+    if (!w->batch) {
+        struct msg *m = msg_new(MSG_BATCH, w->file);
+        m->member_idx = w->member_idx;
+        m->member = w->member ? km_xstrdup(w->member) : NULL;
+        snprintf(m->chain, sizeof m->chain, "%s", w->chain ? w->chain : "");
+        m->events = km_xmalloc(BATCH_EVENTS * sizeof *m->events);
+        km_arena_init(&m->arena, 1 << 20, (size_t)1 << 30);
+        w->batch = m;
+    }
+    return w->batch;
+}
+
+static void note_source(struct worker *w, const char *name)
+{
+    if (strstr(w->sources_seen, name))
+        return;
+    size_t n = strlen(w->sources_seen);
+    snprintf(w->sources_seen + n, sizeof w->sources_seen - n, "%s%s", n ? "," : "", name);
+}
+
+/* Lists up to four keys of an object for "unrecognised record" messages. */
+static void keys_of(const struct km_json *v, char *out, size_t n)
+{
+    out[0] = 0;
+    if (!km_json_is_obj(v))
+        return;
+    size_t k = 0;
+    int i = 0;
+    for (const struct km_json *c = v->child; c && i < 4; c = c->next, i++)
+        k += (size_t)snprintf(out + k, k < n ? n - k : 0, "%s%s", i ? ", " : "", c->key);
+    if (v->len > 4 && k < n)
+        snprintf(out + k, n - k, ", ...");
+}
+
+static int on_record(void *ctx, const struct km_record *r)
+{
+    struct worker *w = ctx;
+    struct msg *b = batch_get(w);
+    static const char *const shapes[] = {"", "array", "wrapped", "object", "prefixed"};
+    if (!w->shape && r->shape >= 0 && r->shape <= 4)
+        w->shape = r->wrapper ? r->wrapper : shapes[r->shape];
+    /* parse a private copy: the splitter's bytes stay pristine for hashing */
+    char *copy = km_arena_alloc(&b->arena, r->n + 1);
+    if (!copy) {
+        msg_reject(b, r->off, r->line, KM_ENOMEM, "batch memory ceiling reached");
+        return 0;
+    }
+    memcpy(copy, r->p, r->n);
+    struct km_json *root;
+    struct km_err e;
+    km_err_clear(&e);
+    if (km_json_parse(copy, r->n, &w->jlim, &b->arena, &root, &e) != KM_OK) {
+        msg_reject(b, r->off + (e.offset != UINT64_MAX ? e.offset : 0), r->line, e.code,
+                   "%s", e.msg[0] ? e.msg : km_strerror(e.code));
+        return 0;
+    }
+    const struct km_source *src = km_source_detect(root, r->wrapper, w->hint);
+    if (!src) {
+        char keys[160];
+        keys_of(root, keys, sizeof keys);
+        msg_reject(b, r->off, r->line, KM_EFORMAT, "no source recognises this record%s%s%s",
+                   keys[0] ? " (keys: " : "", keys, keys[0] ? ")" : "");
+        return 0;
+    }
+    w->hint = src;
+    note_source(w, src->name);
+    struct km_event *ev = &b->events[b->nevents];
+    km_event_init(ev);
+    struct km_norm_ctx nc = {0};
+    nc.arena = &b->arena;
+    nc.file = w->label;
+    nc.offset = r->off;
+    nc.wrapper = r->wrapper;
+    nc.emit = 1;
+    km_err_clear(&e);
+    if (src->normalize(root, &nc, ev, &e) != KM_OK) {
+        msg_reject(b, r->off, r->line, e.code ? e.code : KM_ERECORD, "%s: %s", src->name,
+                   e.msg[0] ? e.msg : "record could not be normalized");
+        return 0;
+    }
+    if (!nc.emit) {
+        b->evidence_records++;
+        return 0;
+    }
+    if (nc.problems)
+        b->type_problems++;
+    if (ev->flags & (KM_EV_TIME_FALLBACK | KM_EV_TIME_MISSING))
+        b->time_fallbacks++;
+    if (!ev->f[KM_F_PROVIDER].p)
+        ev->f[KM_F_PROVIDER] = km_str_c(src->provider);
+    if (!ev->f[KM_F_SOURCE].p)
+        ev->f[KM_F_SOURCE] = km_str_c(src->name);
+    if (!ev->f[KM_F_EVENT_ID].p || ev->f[KM_F_EVENT_ID].n == 0) {
+        uint8_t md[32];
+        km_sha256(r->p, r->n, md);
+        char *id = km_arena_alloc(&b->arena, 7 + 65);
+        if (id) {
+            memcpy(id, "sha256:", 7);
+            km_hex(md, 32, id + 7);
+            ev->f[KM_F_EVENT_ID] = (struct km_str){id, 71};
+            ev->flags |= KM_EV_ID_SYNTH;
+        }
+    }
+    km_event_key(ev);
+    ev->raw.object = 0; /* resolved by the main thread */
+    ev->raw.offset = r->off;
+    ev->raw.length = (uint32_t)r->n;
+    b->nevents++;
+    return 0;
+}
+
+static void on_split_error(void *ctx, const struct km_err *e)
+{
+    struct worker *w = ctx;
+    struct msg *b = batch_get(w);
+    msg_reject(b, e->offset, e->line, e->code, "%s", e->msg[0] ? e->msg : km_strerror(e->code));
+}
+
+/* Returns 1 when the catalog already holds this evidence as complete. */
+static int already_complete(struct worker *w, const char *sha)
+{
+    if (!w->ro)
+        return 0;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(w->ro, "SELECT complete FROM evidence WHERE sha256 = ?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
+    int done = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+    sqlite3_finalize(st);
+    return done;
+}
+
+static void process_file(struct worker *w, struct job *j)
+{
+    struct pipeline *p = w->p;
+    struct msg *start = msg_new(MSG_START, j->file);
+    start->path = km_xstrdup(j->path);
+    int fd = strcmp(j->path, "-") == 0 ? 0 : open(j->path, O_RDONLY | O_CLOEXEC);
+    struct km_err e;
+    km_err_clear(&e);
+    int fresh = 0;
+    if (fd < 0) {
+        start->failed = 1;
+        msg_reject(start, UINT64_MAX, 0, KM_EIO, "cannot open: %s", strerror(errno));
+    } else if (km_vault_put_fd(p->store, fd, j->path, start->sha256, &start->size, start->rel,
+                               &fresh, &e) != KM_OK) {
+        start->failed = 1;
+        msg_reject(start, UINT64_MAX, 0, e.code, "cannot preserve: %s", e.msg);
+    }
+    if (fd > 0)
+        close(fd);
+    if (!start->failed)
+        start->already = already_complete(w, start->sha256);
+    int skip = start->failed || start->already;
+    q_push(&p->out, start);
+    struct msg *end = msg_new(MSG_END, j->file);
+    if (skip) {
+        q_push(&p->out, end);
+        return;
+    }
+    w->file = j->file;
+    w->label = j->path;
+    w->hint = NULL;
+    w->sources_seen[0] = 0;
+    w->shape = NULL;
+    char vpath[4096];
+    km_vault_abs(p->store, start->rel, vpath, sizeof vpath);
+    struct km_decode *d;
+    km_err_clear(&e);
+    if (km_decode_open(vpath, -1, &p->o->dlim, &d, &e) != KM_OK) {
+        msg_reject(end, UINT64_MAX, 0, e.code, "%s", e.msg);
+        snprintf(end->format, sizeof end->format, "unreadable");
+        q_push(&p->out, end);
+        return;
+    }
+    const struct km_member *m;
+    char *buf = NULL;
+    const char *chain = NULL;
+    for (;;) {
+        km_err_clear(&e);
+        if (km_decode_next(d, &m, &e) != KM_OK) {
+            w->member = NULL;
+            msg_reject(batch_get(w), e.offset, 0, e.code, "%s", e.msg);
+            break;
+        }
+        if (!m)
+            break;
+        w->member_idx = m->index;
+        w->member = m->name;
+        w->chain = m->chain;
+        chain = m->chain;
+        char label[2048];
+        snprintf(label, sizeof label, "%s%s%s", j->path, m->name ? "!" : "", m->name ? m->name : "");
+        struct km_records *rs;
+        struct km_records_cb cb = {on_record, on_split_error, w};
+        if (km_records_new(&p->o->rlim, &cb, label, &rs) != KM_OK) {
+            msg_reject(batch_get(w), 0, 0, KM_ENOMEM, "cannot allocate record splitter");
+            break;
+        }
+        const char *all;
+        size_t alln;
+        km_err_clear(&e);
+        if (km_decode_read_all(d, &all, &alln, &e) == KM_OK) {
+            km_records_feed(rs, all, alln);
+        } else {
+            if (!buf)
+                buf = km_xmalloc(1 << 20);
+            ssize_t n;
+            km_err_clear(&e);
+            while ((n = km_decode_read(d, buf, 1 << 20, &e)) > 0)
+                km_records_feed(rs, buf, (size_t)n);
+            if (n < 0)
+                msg_reject(batch_get(w), e.offset, 0, e.code, "%s", e.msg);
+        }
+        km_records_finish(rs);
+        km_records_free(rs);
+        batch_send(w);
+        if (e.code == KM_EBOMB)
+            break;
+    }
+    free(buf);
+    end->decoded = km_decode_total(d);
+    km_decode_close(d);
+    batch_send(w);
+    snprintf(end->format, sizeof end->format, "%s%s%s%s%s",
+             w->sources_seen[0] ? w->sources_seen : "unrecognised", w->shape ? " " : "",
+             w->shape ? w->shape : "", chain && strcmp(chain, "plain") ? " " : "",
+             chain && strcmp(chain, "plain") ? chain : "");
+    q_push(&p->out, end);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    if (sqlite3_open_v2(w->p->catalog_path, &w->ro, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(w->ro);
+        w->ro = NULL;
+    } else {
+        sqlite3_busy_timeout(w->ro, 5000);
+    }
+    void *item;
+    while (q_pop(&w->p->jobs, &item, -1) && item) {
+        struct job *j = item;
+        process_file(w, j);
+        free(j->path);
+        free(j);
+    }
+    sqlite3_close(w->ro);
+    q_push(&w->p->out, msg_new(MSG_WORKER_DONE, UINT64_MAX));
+    return NULL;
+}
+
+/* ---- main thread ---------------------------------------------------- */
+
+struct fstate {
+    uint64_t file, evidence_id;
+    char *path;
+    char sha256[65];
+    uint64_t size;
+    int skip;                    /* already held or duplicate copy in this run */
+    uint64_t events_new, events_dup, rejected;
+    char format[128];
+    uint64_t cached_member, cached_object;
+    int have_cached;
+    struct fstate *next;
+};
+
+struct mainctx {
+    struct pipeline *p;
+    struct km_ingest_summary *sum;
+    struct km_writer *w;
+    struct km_catalog *cat;
+    struct fstate *active;       /* files in flight */
+    struct fstate *waiting;      /* ended, awaiting publish */
+    const char *operator_;
+    char host[128];
+    int rc;
+    struct km_err *err;
+};
+
+static struct fstate *find_state(struct fstate *l, uint64_t file)
+{
+    for (; l; l = l->next)
+        if (l->file == file)
+            return l;
+    return NULL;
+}
+
+static void unlink_state(struct fstate **l, struct fstate *s)
+{
+    for (; *l; l = &(*l)->next)
+        if (*l == s) {
+            *l = s->next;
+            return;
+        }
+}
+
+static void now_iso(char out[32])
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    km_time_fmt((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, out);
+}
+
+static void custody_for(struct mainctx *mc, struct fstate *f, const char *action,
+                        const char *note)
+{
+    struct km_custody r;
+    memset(&r, 0, sizeof r);
+    now_iso(r.time);
+    snprintf(r.operator_, sizeof r.operator_, "%s", mc->operator_);
+    snprintf(r.host, sizeof r.host, "%s", mc->host);
+    snprintf(r.action, sizeof r.action, "%s", action);
+    snprintf(r.source_path, sizeof r.source_path, "%s", f->path);
+    snprintf(r.sha256, sizeof r.sha256, "%s", f->sha256);
+    r.size = f->size;
+    snprintf(r.format, sizeof r.format, "%s", f->format);
+    r.events_new = f->events_new;
+    r.events_dup = f->events_dup;
+    r.events_rejected = f->rejected;
+    snprintf(r.note, sizeof r.note, "%s", note ? note : "");
+    struct km_err e;
+    km_err_clear(&e);
+    if (km_cat_custody_append(mc->cat, &r, &e) != KM_OK && !mc->rc) {
+        mc->rc = e.code;
+        *mc->err = e;
+    }
+}
+
+static void on_commit(void *ctx, uint64_t evidence_id)
+{
+    struct mainctx *mc = ctx;
+    for (struct fstate *f = mc->waiting; f; f = f->next) {
+        if (f->evidence_id != evidence_id || f->skip)
+            continue;
+        custody_for(mc, f, "acquire", NULL);
+        f->skip = 2; /* committed */
+    }
+}
+
+static void add_reject(struct mainctx *mc, const char *file, const char *member,
+                       const struct reject *r, uint64_t evidence_id)
+{
+    struct km_ingest_summary *s = mc->sum;
+    s->records_rejected++;
+    if (evidence_id) {
+        struct km_err e;
+        km_err_clear(&e);
+        km_cat_reject_add(mc->cat, evidence_id, member, r->offset, r->line, r->code, r->reason, &e);
+    }
+    if (s->nrejects >= s->max_rejects)
+        return;
+    struct km_ingest_reject *x = &s->rejects[s->nrejects++];
+    snprintf(x->file, sizeof x->file, "%s%s%s", file, member ? "!" : "", member ? member : "");
+    x->offset = r->offset;
+    x->line = r->line;
+    x->code = r->code;
+    snprintf(x->reason, sizeof x->reason, "%s", r->reason);
+}
+
+static struct km_ingest_source_count *source_count(struct km_ingest_summary *s, struct km_str src)
+{
+    for (int i = 0; i < s->nsources; i++)
+        if (km_str_eqc(src, s->sources[i].source))
+            return &s->sources[i];
+    if (s->nsources == (int)KM_ARRAY_LEN(s->sources))
+        return &s->sources[s->nsources - 1];
+    struct km_ingest_source_count *c = &s->sources[s->nsources++];
+    snprintf(c->source, sizeof c->source, "%.*s", (int)src.n, src.p ? src.p : "");
+    return c;
+}
+
+static void ensure_txn(struct mainctx *mc)
+{
+    if (sqlite3_get_autocommit(km_cat_db(mc->cat))) {
+        struct km_err e;
+        km_err_clear(&e);
+        km_cat_begin(mc->cat, &e);
+    }
+}
+
+static void handle(struct mainctx *mc, struct msg *m)
+{
+    struct km_ingest_summary *sum = mc->sum;
+    struct km_err e;
+    km_err_clear(&e);
+    if (m->type == MSG_WALK_ERROR) {
+        sum->files_failed++;
+        for (size_t i = 0; i < m->nrejects; i++)
+            add_reject(mc, m->path, NULL, &m->rejects[i], 0);
+        return;
+    }
+    if (m->type == MSG_START) {
+        struct fstate *f = km_xcalloc(1, sizeof *f);
+        f->file = m->file;
+        f->path = km_xstrdup(m->path);
+        memcpy(f->sha256, m->sha256, sizeof f->sha256);
+        f->size = m->size;
+        f->next = mc->active;
+        mc->active = f;
+        sum->files++;
+        sum->bytes_in += m->size;
+        if (m->failed) {
+            f->skip = 1;
+            sum->files_failed++;
+            for (size_t i = 0; i < m->nrejects; i++)
+                add_reject(mc, m->path, NULL, &m->rejects[i], 0);
+            return;
+        }
+        ensure_txn(mc);
+        struct km_evidence ev;
+        int rc = km_cat_evidence_by_sha(mc->cat, m->sha256, &ev, &e);
+        if (rc == KM_OK && (ev.complete || m->already)) {
+            f->skip = 1;
+            f->evidence_id = ev.id;
+            snprintf(f->format, sizeof f->format, "%s", ev.format);
+            sum->files_already_held++;
+            custody_for(mc, f, "reacquire", "already held: no new events");
+            return;
+        }
+        if (rc == KM_OK) {
+            /* pending: either a crashed earlier run (re-process) or another
+             * copy of a file seen earlier in this run (skip) */
+            for (struct fstate *o = mc->active; o; o = o->next)
+                if (o != f && o->evidence_id == ev.id)
+                    f->skip = 1;
+            for (struct fstate *o = mc->waiting; o; o = o->next)
+                if (o->evidence_id == ev.id)
+                    f->skip = 1;
+            f->evidence_id = ev.id;
+            if (f->skip) {
+                sum->files_already_held++;
+                snprintf(f->format, sizeof f->format, "duplicate copy");
+                return;
+            }
+            return;
+        }
+        memset(&ev, 0, sizeof ev);
+        snprintf(ev.sha256, sizeof ev.sha256, "%s", m->sha256);
+        ev.size = m->size;
+        snprintf(ev.vault_path, sizeof ev.vault_path, "%s", m->rel);
+        snprintf(ev.source_path, sizeof ev.source_path, "%s", m->path);
+        km_err_clear(&e);
+        if ((rc = km_cat_evidence_add(mc->cat, &ev, &f->evidence_id, &e)) != KM_OK) {
+            mc->rc = rc;
+            *mc->err = e;
+        }
+        return;
+    }
+    struct fstate *f = find_state(mc->active, m->file);
+    if (!f)
+        return;
+    if (m->type == MSG_BATCH) {
+        if (f->skip)
+            return;
+        sum->evidence_records += m->evidence_records;
+        sum->time_fallbacks += m->time_fallbacks;
+        sum->type_problems += m->type_problems;
+        for (size_t i = 0; i < m->nrejects; i++) {
+            add_reject(mc, f->path, m->member, &m->rejects[i], f->evidence_id);
+            f->rejected++;
+        }
+        if (!m->nevents)
+            return;
+        if (!f->have_cached || f->cached_member != m->member_idx) {
+            ensure_txn(mc);
+            uint64_t oid;
+            if (km_cat_object_add(mc->cat, f->evidence_id, m->member_idx, m->member, m->chain,
+                                  &oid, &e) != KM_OK) {
+                mc->rc = e.code;
+                *mc->err = e;
+                return;
+            }
+            f->cached_member = m->member_idx;
+            f->cached_object = oid;
+            f->have_cached = 1;
+        }
+        for (size_t i = 0; i < m->nevents; i++) {
+            struct km_event *ev = &m->events[i];
+            ev->raw.object = f->cached_object;
+            int dup;
+            if (km_writer_add(mc->w, ev, &dup, &e) != KM_OK) {
+                mc->rc = e.code;
+                *mc->err = e;
+                return;
+            }
+            struct km_ingest_source_count *c = source_count(sum, ev->f[KM_F_SOURCE]);
+            if (dup) {
+                f->events_dup++;
+                sum->events_dup++;
+                c->events_dup++;
+            } else {
+                f->events_new++;
+                sum->events_new++;
+                c->events_new++;
+            }
+        }
+        return;
+    }
+    if (m->type == MSG_END) {
+        sum->bytes_decoded += m->decoded;
+        for (size_t i = 0; i < m->nrejects; i++) {
+            add_reject(mc, f->path, NULL, &m->rejects[i], f->skip ? 0 : f->evidence_id);
+            f->rejected++;
+        }
+        unlink_state(&mc->active, f);
+        if (f->skip) {
+            free(f->path);
+            free(f);
+            return;
+        }
+        snprintf(f->format, sizeof f->format, "%s", m->format);
+        ensure_txn(mc);
+        km_cat_evidence_set_format(mc->cat, f->evidence_id, f->format, &e);
+        f->next = mc->waiting;
+        mc->waiting = f;
+        if (km_writer_evidence_done(mc->w, f->evidence_id, &e) != KM_OK) {
+            mc->rc = e.code;
+            *mc->err = e;
+        }
+    }
+}
+
+static void reap_committed(struct mainctx *mc)
+{
+    struct fstate **l = &mc->waiting;
+    while (*l) {
+        struct fstate *f = *l;
+        if (f->skip == 2) {
+            *l = f->next;
+            free(f->path);
+            free(f);
+        } else {
+            l = &f->next;
+        }
+    }
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress(const struct km_ingest_summary *s, double elapsed, int final)
+{
+    double rate = elapsed > 0 ? (double)(s->events_new + s->events_dup) / elapsed : 0;
+    fprintf(stderr, "\r\033[K  %llu files  %llu events (%llu new)  %.0f events/s  %.1f MB in  "
+                    "%llu rejected%s",
+            (unsigned long long)s->files, (unsigned long long)(s->events_new + s->events_dup),
+            (unsigned long long)s->events_new, rate, (double)s->bytes_in / 1e6,
+            (unsigned long long)s->records_rejected, final ? "\n" : "");
+}
+
+void km_ingest_opts_default(struct km_ingest_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    km_decode_limits_default(&o->dlim);
+    km_records_limits_default(&o->rlim);
+    const char *u = getenv("USER");
+    o->operator_ = u && *u ? u : "unknown";
+}
+
+int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
+                  const struct km_ingest_opts *o, struct km_ingest_summary *sum,
+                  struct km_err *err)
+{
+    double t0 = now_s();
+    memset(sum, 0, sizeof *sum);
+    sum->max_rejects = 1000;
+    sum->rejects = km_xcalloc(sum->max_rejects, sizeof *sum->rejects);
+
+    struct pipeline p = {0};
+    p.store = s;
+    p.o = o;
+    p.paths = paths;
+    p.npaths = npaths;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    p.nworkers = o->threads > 0 ? o->threads : (int)(ncpu > 0 ? ncpu : 2);
+    if (p.nworkers > 64)
+        p.nworkers = 64;
+    snprintf(p.catalog_path, sizeof p.catalog_path, "%s/catalog.sqlite", km_store_dir(s));
+    q_init(&p.jobs, 64);
+    q_init(&p.out, (size_t)p.nworkers * 4 + 8);
+
+    struct mainctx mc = {0};
+    mc.p = &p;
+    mc.sum = sum;
+    mc.cat = km_store_catalog(s);
+    mc.operator_ = o->operator_;
+    mc.err = err;
+    gethostname(mc.host, sizeof mc.host - 1);
+    struct km_writer_opts wo = {o->segment_rows};
+    int rc = km_writer_open(s, &wo, &mc.w, err);
+    if (rc) {
+        q_free(&p.jobs);
+        q_free(&p.out);
+        return rc;
+    }
+    km_writer_on_commit(mc.w, on_commit, &mc);
+
+    struct worker *ws = km_xcalloc((size_t)p.nworkers, sizeof *ws);
+    pthread_t *tids = km_xcalloc((size_t)p.nworkers, sizeof *tids);
+    pthread_t walker;
+    for (int i = 0; i < p.nworkers; i++) {
+        ws[i].p = &p;
+        km_json_limits_default(&ws[i].jlim);
+        pthread_create(&tids[i], NULL, worker_main, &ws[i]);
+    }
+    pthread_create(&walker, NULL, walker_main, &p);
+
+    int done = 0;
+    double last = 0;
+    while (done < p.nworkers) {
+        void *item;
+        if (q_pop(&p.out, &item, 200)) {
+            struct msg *m = item;
+            if (m->type == MSG_WORKER_DONE)
+                done++;
+            else if (!mc.rc)
+                handle(&mc, m);
+            msg_free(m);
+            reap_committed(&mc);
+        }
+        if (o->progress) {
+            double t = now_s();
+            if (t - last > 0.25) {
+                progress(sum, t - t0, 0);
+                last = t;
+            }
+        }
+    }
+    pthread_join(walker, NULL);
+    for (int i = 0; i < p.nworkers; i++)
+        pthread_join(tids[i], NULL);
+    /* drain anything left (walk errors pushed after the last worker ended) */
+    void *item;
+    while (q_pop(&p.out, &item, 0)) {
+        if (!mc.rc)
+            handle(&mc, item);
+        msg_free(item);
+    }
+    struct km_err e2;
+    km_err_clear(&e2);
+    int crc = km_writer_close(mc.w, mc.rc ? NULL : &e2);
+    if (!mc.rc && crc) {
+        mc.rc = crc;
+        *err = e2;
+    }
+    reap_committed(&mc);
+    if (!sqlite3_get_autocommit(km_cat_db(mc.cat))) {
+        if (mc.rc)
+            km_cat_rollback(mc.cat);
+        else
+            km_cat_commit(mc.cat, err);
+    }
+    while (mc.active) {
+        struct fstate *f = mc.active;
+        mc.active = f->next;
+        free(f->path);
+        free(f);
+    }
+    while (mc.waiting) {
+        struct fstate *f = mc.waiting;
+        mc.waiting = f->next;
+        free(f->path);
+        free(f);
+    }
+    free(ws);
+    free(tids);
+    q_free(&p.jobs);
+    q_free(&p.out);
+    sum->seconds = now_s() - t0;
+    if (o->progress)
+        progress(sum, sum->seconds, 1);
+    return mc.rc;
+}
+
+void km_ingest_summary_free(struct km_ingest_summary *sum)
+{
+    free(sum->rejects);
+    sum->rejects = NULL;
+}

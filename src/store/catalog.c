@@ -1,0 +1,489 @@
+/*
+ * catalog.c — the store's SQLite catalog (catalog.h). WAL mode with
+ * synchronous=FULL on commit: the manifest and custody log are the store's
+ * source of truth, so a committed transaction must survive a crash.
+ */
+#include "store/catalog.h"
+
+#include "core/hash.h"
+
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct km_catalog {
+    sqlite3 *db;
+    char *path;
+};
+
+static const char *SCHEMA =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS evidence("
+    "  id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,"
+    "  vault_path TEXT NOT NULL, format TEXT NOT NULL DEFAULT '', source_path TEXT NOT NULL,"
+    "  complete INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS objects("
+    "  id INTEGER PRIMARY KEY, evidence_id INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    "  member TEXT NOT NULL, chain TEXT NOT NULL, UNIQUE(evidence_id, idx));"
+    "CREATE TABLE IF NOT EXISTS custody("
+    "  seq INTEGER PRIMARY KEY, time TEXT NOT NULL, operator TEXT NOT NULL, host TEXT NOT NULL,"
+    "  action TEXT NOT NULL, source_path TEXT NOT NULL, sha256 TEXT NOT NULL,"
+    "  size INTEGER NOT NULL, format TEXT NOT NULL, events_new INTEGER NOT NULL,"
+    "  events_dup INTEGER NOT NULL, events_rejected INTEGER NOT NULL, note TEXT NOT NULL,"
+    "  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS segments("
+    "  id INTEGER PRIMARY KEY, file TEXT NOT NULL UNIQUE, rows INTEGER NOT NULL,"
+    "  tmin INTEGER NOT NULL, tmax INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+    "  sha256 TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS segment_groups("
+    "  segment_id INTEGER NOT NULL, provider TEXT NOT NULL, source TEXT NOT NULL,"
+    "  account TEXT NOT NULL, rows INTEGER NOT NULL, tmin INTEGER NOT NULL,"
+    "  tmax INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS rejects("
+    "  id INTEGER PRIMARY KEY, evidence_id INTEGER NOT NULL, member TEXT NOT NULL,"
+    "  offset INTEGER NOT NULL, line INTEGER NOT NULL, code INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL);";
+
+static int sqlerr(struct km_catalog *c, struct km_err *err, const char *what)
+{
+    return km_err_set(err, KM_ESQL, c->path, UINT64_MAX, "%s: %s", what, sqlite3_errmsg(c->db));
+}
+
+int km_cat_open(const char *path, int create, struct km_catalog **out, struct km_err *err)
+{
+    *out = NULL;
+    struct km_catalog *c = km_xcalloc(1, sizeof *c);
+    c->path = km_xstrdup(path);
+    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+        int rc = sqlerr(c, err, "cannot open catalog");
+        km_cat_close(c);
+        return rc;
+    }
+    sqlite3_busy_timeout(c->db, 10000);
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL,
+                     &msg) != SQLITE_OK ||
+        sqlite3_exec(c->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
+        km_err_set(err, KM_ESQL, path, UINT64_MAX, "catalog schema: %s", msg ? msg : "?");
+        sqlite3_free(msg);
+        km_cat_close(c);
+        return KM_ESQL;
+    }
+    *out = c;
+    return KM_OK;
+}
+
+void km_cat_close(struct km_catalog *c)
+{
+    if (!c)
+        return;
+    sqlite3_close(c->db);
+    free(c->path);
+    free(c);
+}
+
+void *km_cat_db(struct km_catalog *c) { return c->db; }
+
+static int exec(struct km_catalog *c, const char *sql, struct km_err *err)
+{
+    if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return sqlerr(c, err, sql);
+    return KM_OK;
+}
+
+/* Begins a write transaction; a no-op when one is already open (the ingest
+ * pipeline keeps one open between segment publishes). */
+int km_cat_begin(struct km_catalog *c, struct km_err *err)
+{
+    if (!sqlite3_get_autocommit(c->db))
+        return KM_OK;
+    return exec(c, "BEGIN IMMEDIATE", err);
+}
+int km_cat_commit(struct km_catalog *c, struct km_err *err) { return exec(c, "COMMIT", err); }
+void km_cat_rollback(struct km_catalog *c) { sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL); }
+
+static sqlite3_stmt *prep(struct km_catalog *c, const char *sql, struct km_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlerr(c, err, "prepare");
+        return NULL;
+    }
+    return st;
+}
+
+static void colcpy(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+static void ev_from_row(sqlite3_stmt *st, struct km_evidence *ev)
+{
+    ev->id = (uint64_t)sqlite3_column_int64(st, 0);
+    colcpy(ev->sha256, sizeof ev->sha256, st, 1);
+    ev->size = (uint64_t)sqlite3_column_int64(st, 2);
+    colcpy(ev->vault_path, sizeof ev->vault_path, st, 3);
+    colcpy(ev->format, sizeof ev->format, st, 4);
+    colcpy(ev->source_path, sizeof ev->source_path, st, 5);
+    ev->complete = sqlite3_column_int(st, 6);
+}
+
+#define EV_COLS "id, sha256, size, vault_path, format, source_path, complete"
+
+int km_cat_evidence_by_sha(struct km_catalog *c, const char *sha256, struct km_evidence *ev,
+                           struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c, "SELECT " EV_COLS " FROM evidence WHERE sha256 = ?", err);
+    if (!st)
+        return KM_ESQL;
+    sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ev_from_row(st, ev);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? KM_OK : rc == SQLITE_DONE ? KM_ENOTFOUND : sqlerr(c, err, "evidence");
+}
+
+int km_cat_evidence_by_id(struct km_catalog *c, uint64_t id, struct km_evidence *ev,
+                          struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c, "SELECT " EV_COLS " FROM evidence WHERE id = ?", err);
+    if (!st)
+        return KM_ESQL;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ev_from_row(st, ev);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? KM_OK : rc == SQLITE_DONE ? KM_ENOTFOUND : sqlerr(c, err, "evidence");
+}
+
+int km_cat_evidence_add(struct km_catalog *c, const struct km_evidence *ev, uint64_t *id,
+                        struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c,
+                            "INSERT INTO evidence(sha256, size, vault_path, format, source_path)"
+                            " VALUES(?,?,?,?,?) ON CONFLICT(sha256) DO NOTHING",
+                            err);
+    if (!st)
+        return KM_ESQL;
+    sqlite3_bind_text(st, 1, ev->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)ev->size);
+    sqlite3_bind_text(st, 3, ev->vault_path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, ev->format, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, ev->source_path, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return sqlerr(c, err, "insert evidence");
+    struct km_evidence cur;
+    rc = km_cat_evidence_by_sha(c, ev->sha256, &cur, err);
+    if (rc == KM_OK)
+        *id = cur.id;
+    return rc;
+}
+
+static int exec_id(struct km_catalog *c, const char *sql, uint64_t id, const char *text,
+                   struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c, sql, err);
+    if (!st)
+        return KM_ESQL;
+    int k = 1;
+    if (text)
+        sqlite3_bind_text(st, k++, text, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, k, (sqlite3_int64)id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, sql);
+}
+
+int km_cat_evidence_set_format(struct km_catalog *c, uint64_t id, const char *format,
+                               struct km_err *err)
+{
+    return exec_id(c, "UPDATE evidence SET format = ? WHERE id = ?", id, format, err);
+}
+
+int km_cat_evidence_complete(struct km_catalog *c, uint64_t id, struct km_err *err)
+{
+    return exec_id(c, "UPDATE evidence SET complete = 1 WHERE id = ?", id, NULL, err);
+}
+
+int km_cat_evidence_each(struct km_catalog *c, int (*cb)(void *, const struct km_evidence *),
+                         void *ctx, struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c, "SELECT " EV_COLS " FROM evidence ORDER BY id", err);
+    if (!st)
+        return KM_ESQL;
+    int rc, stop = 0;
+    struct km_evidence ev;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ev_from_row(st, &ev);
+        stop = cb(ctx, &ev);
+    }
+    sqlite3_finalize(st);
+    return stop;
+}
+
+int km_cat_object_add(struct km_catalog *c, uint64_t evidence_id, uint64_t idx,
+                      const char *member, const char *chain, uint64_t *id, struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c,
+                            "INSERT INTO objects(evidence_id, idx, member, chain) VALUES(?,?,?,?)"
+                            " ON CONFLICT(evidence_id, idx) DO UPDATE SET member = excluded.member"
+                            " RETURNING id",
+                            err);
+    if (!st)
+        return KM_ESQL;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)evidence_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+    sqlite3_bind_text(st, 3, member ? member : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, chain ? chain : "", -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? KM_OK : sqlerr(c, err, "insert object");
+}
+
+int km_cat_object_get(struct km_catalog *c, uint64_t id, struct km_object *o, struct km_err *err)
+{
+    sqlite3_stmt *st =
+        prep(c, "SELECT id, evidence_id, idx, member, chain FROM objects WHERE id = ?", err);
+    if (!st)
+        return KM_ESQL;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        o->id = (uint64_t)sqlite3_column_int64(st, 0);
+        o->evidence_id = (uint64_t)sqlite3_column_int64(st, 1);
+        o->idx = (uint64_t)sqlite3_column_int64(st, 2);
+        colcpy(o->member, sizeof o->member, st, 3);
+        colcpy(o->chain, sizeof o->chain, st, 4);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? KM_OK : rc == SQLITE_DONE ? KM_ENOTFOUND : sqlerr(c, err, "object");
+}
+
+/* Canonical text of a custody record for hashing: one field per line. */
+static void custody_hash(const struct km_custody *r, const char *prev, char out[65])
+{
+    char buf[4096];
+    int n = snprintf(buf, sizeof buf,
+                     "%s\nseq=%" PRIu64 "\ntime=%s\noperator=%s\nhost=%s\naction=%s\nsource=%s\n"
+                     "sha256=%s\nsize=%" PRIu64 "\nformat=%s\nnew=%" PRIu64 "\ndup=%" PRIu64
+                     "\nrejected=%" PRIu64 "\nnote=%s\n",
+                     prev, r->seq, r->time, r->operator_, r->host, r->action, r->source_path,
+                     r->sha256, r->size, r->format, r->events_new, r->events_dup,
+                     r->events_rejected, r->note);
+    uint8_t md[32];
+    km_sha256(buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1, md);
+    km_hex(md, 32, out);
+}
+
+static void custody_from_row(sqlite3_stmt *st, struct km_custody *r)
+{
+    r->seq = (uint64_t)sqlite3_column_int64(st, 0);
+    colcpy(r->time, sizeof r->time, st, 1);
+    colcpy(r->operator_, sizeof r->operator_, st, 2);
+    colcpy(r->host, sizeof r->host, st, 3);
+    colcpy(r->action, sizeof r->action, st, 4);
+    colcpy(r->source_path, sizeof r->source_path, st, 5);
+    colcpy(r->sha256, sizeof r->sha256, st, 6);
+    r->size = (uint64_t)sqlite3_column_int64(st, 7);
+    colcpy(r->format, sizeof r->format, st, 8);
+    r->events_new = (uint64_t)sqlite3_column_int64(st, 9);
+    r->events_dup = (uint64_t)sqlite3_column_int64(st, 10);
+    r->events_rejected = (uint64_t)sqlite3_column_int64(st, 11);
+    colcpy(r->note, sizeof r->note, st, 12);
+    colcpy(r->prev_hash, sizeof r->prev_hash, st, 13);
+    colcpy(r->hash, sizeof r->hash, st, 14);
+}
+
+#define CU_COLS                                                                           \
+    "seq, time, operator, host, action, source_path, sha256, size, format, events_new, " \
+    "events_dup, events_rejected, note, prev_hash, hash"
+
+int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c, "SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1", err);
+    if (!st)
+        return KM_ESQL;
+    uint64_t seq = 1;
+    char prev[65];
+    memset(prev, '0', 64);
+    prev[64] = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        seq = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+        colcpy(prev, sizeof prev, st, 1);
+    }
+    sqlite3_finalize(st);
+    r->seq = seq;
+    memcpy(r->prev_hash, prev, 65);
+    custody_hash(r, prev, r->hash);
+    st = prep(c, "INSERT INTO custody(" CU_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+    if (!st)
+        return KM_ESQL;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)r->seq);
+    sqlite3_bind_text(st, 2, r->time, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->operator_, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->host, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, r->source_path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, r->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)r->size);
+    sqlite3_bind_text(st, 9, r->format, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)r->events_new);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)r->events_dup);
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)r->events_rejected);
+    sqlite3_bind_text(st, 13, r->note, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 14, r->prev_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 15, r->hash, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "insert custody");
+}
+
+int km_cat_custody_each(struct km_catalog *c, int (*cb)(void *, const struct km_custody *),
+                        void *ctx, struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c, "SELECT " CU_COLS " FROM custody ORDER BY seq", err);
+    if (!st)
+        return KM_ESQL;
+    struct km_custody r;
+    int stop = 0;
+    while (!stop && sqlite3_step(st) == SQLITE_ROW) {
+        custody_from_row(st, &r);
+        stop = cb(ctx, &r);
+    }
+    sqlite3_finalize(st);
+    return stop;
+}
+
+int km_cat_custody_verify(struct km_catalog *c, uint64_t *nrecords, struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c, "SELECT " CU_COLS " FROM custody ORDER BY seq", err);
+    if (!st)
+        return KM_ESQL;
+    char prev[65];
+    memset(prev, '0', 64);
+    prev[64] = 0;
+    uint64_t n = 0, expect = 1;
+    int rc = KM_OK;
+    struct km_custody r;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        custody_from_row(st, &r);
+        char h[65];
+        custody_hash(&r, prev, h);
+        if (r.seq != expect || strcmp(r.prev_hash, prev) != 0 || strcmp(r.hash, h) != 0) {
+            rc = km_err_set(err, KM_ECORRUPT, c->path, UINT64_MAX,
+                            "custody chain broken at record %" PRIu64, r.seq);
+            break;
+        }
+        memcpy(prev, r.hash, 65);
+        n++;
+        expect++;
+    }
+    sqlite3_finalize(st);
+    if (nrecords)
+        *nrecords = n;
+    return rc;
+}
+
+int km_cat_segment_add(struct km_catalog *c, const char *file, const struct km_seg_summary *s,
+                       uint64_t *id, struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c,
+                            "INSERT INTO segments(file, rows, tmin, tmax, bytes, sha256)"
+                            " VALUES(?,?,?,?,?,?)",
+                            err);
+    if (!st)
+        return KM_ESQL;
+    sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)s->rows);
+    sqlite3_bind_int64(st, 3, s->tmin);
+    sqlite3_bind_int64(st, 4, s->tmax);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)s->bytes);
+    sqlite3_bind_text(st, 6, s->sha256, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return sqlerr(c, err, "insert segment");
+    *id = (uint64_t)sqlite3_last_insert_rowid(c->db);
+    st = prep(c,
+              "INSERT INTO segment_groups(segment_id, provider, source, account, rows, tmin, tmax)"
+              " VALUES(?,?,?,?,?,?,?)",
+              err);
+    if (!st)
+        return KM_ESQL;
+    for (size_t i = 0; i < s->ngroups; i++) {
+        const struct km_seg_group *g = &s->groups[i];
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)*id);
+        sqlite3_bind_text(st, 2, g->provider.p ? g->provider.p : "", (int)g->provider.n, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, g->source.p ? g->source.p : "", (int)g->source.n, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, g->account.p ? g->account.p : "", (int)g->account.n, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)g->rows);
+        sqlite3_bind_int64(st, 6, g->tmin);
+        sqlite3_bind_int64(st, 7, g->tmax);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            sqlite3_finalize(st);
+            return sqlerr(c, err, "insert segment group");
+        }
+    }
+    sqlite3_finalize(st);
+    return KM_OK;
+}
+
+int km_cat_segments(struct km_catalog *c, struct km_segment_row **rows, size_t *n,
+                    struct km_err *err)
+{
+    *rows = NULL;
+    *n = 0;
+    sqlite3_stmt *st = prep(
+        c, "SELECT id, file, rows, tmin, tmax, bytes, sha256 FROM segments ORDER BY tmin, id", err);
+    if (!st)
+        return KM_ESQL;
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *rows = km_xrealloc(*rows, cap * sizeof **rows);
+        }
+        struct km_segment_row *r = &(*rows)[(*n)++];
+        r->id = (uint64_t)sqlite3_column_int64(st, 0);
+        colcpy(r->file, sizeof r->file, st, 1);
+        r->rows = (uint64_t)sqlite3_column_int64(st, 2);
+        r->tmin = sqlite3_column_int64(st, 3);
+        r->tmax = sqlite3_column_int64(st, 4);
+        r->bytes = (uint64_t)sqlite3_column_int64(st, 5);
+        colcpy(r->sha256, sizeof r->sha256, st, 6);
+    }
+    sqlite3_finalize(st);
+    return KM_OK;
+}
+
+int km_cat_reject_add(struct km_catalog *c, uint64_t evidence_id, const char *member,
+                      uint64_t offset, long line, int code, const char *reason,
+                      struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c,
+                            "INSERT INTO rejects(evidence_id, member, offset, line, code, reason)"
+                            " VALUES(?,?,?,?,?,?)",
+                            err);
+    if (!st)
+        return KM_ESQL;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)evidence_id);
+    sqlite3_bind_text(st, 2, member ? member : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)offset);
+    sqlite3_bind_int64(st, 4, line);
+    sqlite3_bind_int(st, 5, code);
+    sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "insert reject");
+}

@@ -1,0 +1,104 @@
+/*
+ * catalog.h — the SQLite catalog inside a store: evidence (acquired files in
+ * the vault), objects (decoded members that raw references point into), the
+ * hash-chained custody log, the segment manifest with per-segment group
+ * counts, and rejected records.
+ *
+ * Custody chain: each record's hash = SHA-256(prev_hash || "\n" || canonical
+ * text of its fields); the first record's prev_hash is 64 zeros. Changing,
+ * removing or reordering any record breaks every later hash
+ * (km_cat_custody_verify finds the first broken one).
+ */
+#ifndef KM_CATALOG_H
+#define KM_CATALOG_H
+
+#include "core/km.h"
+#include "store/segment.h"
+
+struct km_catalog;
+
+int km_cat_open(const char *path, int create, struct km_catalog **out, struct km_err *err);
+void km_cat_close(struct km_catalog *c);
+int km_cat_begin(struct km_catalog *c, struct km_err *err);
+int km_cat_commit(struct km_catalog *c, struct km_err *err);
+void km_cat_rollback(struct km_catalog *c);
+
+/* Evidence: state 0 = pending (events not all published), 1 = complete. */
+struct km_evidence {
+    uint64_t id;
+    char sha256[65];
+    uint64_t size;
+    char vault_path[160];     /* relative to the store */
+    char format[64];
+    char source_path[1024];   /* where it was first acquired from */
+    int complete;
+};
+/* KM_OK and *ev filled, or KM_ENOTFOUND. */
+int km_cat_evidence_by_sha(struct km_catalog *c, const char *sha256, struct km_evidence *ev,
+                           struct km_err *err);
+int km_cat_evidence_by_id(struct km_catalog *c, uint64_t id, struct km_evidence *ev,
+                          struct km_err *err);
+/* Inserts a pending evidence row (or returns the existing id for the sha). */
+int km_cat_evidence_add(struct km_catalog *c, const struct km_evidence *ev, uint64_t *id,
+                        struct km_err *err);
+int km_cat_evidence_set_format(struct km_catalog *c, uint64_t id, const char *format,
+                               struct km_err *err);
+int km_cat_evidence_complete(struct km_catalog *c, uint64_t id, struct km_err *err);
+/* Iterates all evidence rows (ordered by id). cb returns non-zero to stop. */
+int km_cat_evidence_each(struct km_catalog *c, int (*cb)(void *, const struct km_evidence *),
+                         void *ctx, struct km_err *err);
+
+/* Objects: decoded members of an evidence file (index within it). */
+struct km_object {
+    uint64_t id, evidence_id, idx;
+    char member[1024];        /* "" for the file itself */
+    char chain[64];
+};
+int km_cat_object_add(struct km_catalog *c, uint64_t evidence_id, uint64_t idx,
+                      const char *member, const char *chain, uint64_t *id, struct km_err *err);
+int km_cat_object_get(struct km_catalog *c, uint64_t id, struct km_object *o, struct km_err *err);
+
+struct km_custody {
+    uint64_t seq;
+    char time[32];            /* UTC ISO 8601 */
+    char operator_[128];
+    char host[128];
+    char action[32];          /* "acquire", "reacquire" */
+    char source_path[1024];
+    char sha256[65];
+    uint64_t size;
+    char format[64];
+    uint64_t events_new, events_dup, events_rejected;
+    char note[256];
+    char prev_hash[65], hash[65];
+};
+/* Appends a record: fills seq, prev_hash and hash. */
+int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_err *err);
+int km_cat_custody_each(struct km_catalog *c, int (*cb)(void *, const struct km_custody *),
+                        void *ctx, struct km_err *err);
+/* Recomputes the chain: KM_OK, or KM_ECORRUPT naming the first broken seq. */
+int km_cat_custody_verify(struct km_catalog *c, uint64_t *nrecords, struct km_err *err);
+
+/* Segment manifest. */
+struct km_segment_row {
+    uint64_t id;
+    char file[64];
+    uint64_t rows;
+    int64_t tmin, tmax;
+    uint64_t bytes;
+    char sha256[65];
+};
+int km_cat_segment_add(struct km_catalog *c, const char *file, const struct km_seg_summary *s,
+                       uint64_t *id, struct km_err *err);
+/* Malloc'd array of all segments ordered by tmin (caller frees). */
+int km_cat_segments(struct km_catalog *c, struct km_segment_row **rows, size_t *n,
+                    struct km_err *err);
+
+int km_cat_reject_add(struct km_catalog *c, uint64_t evidence_id, const char *member,
+                      uint64_t offset, long line, int code, const char *reason,
+                      struct km_err *err);
+
+/* Escape hatch for read-only reporting queries (stats). */
+void *km_cat_db(struct km_catalog *c);
+
+#endif

@@ -1,0 +1,90 @@
+/*
+ * segment.h — immutable columnar segments: the builder that accumulates
+ * events and writes a segment file, and the reader that maps one.
+ *
+ * File layout (all integers little-endian):
+ *
+ *   +--------------------------------------------------------------+
+ *   | header 64 B: "KMSEG\0v1" u32 version u32 ncols u64 nrows      |
+ *   |              i64 tmin i64 tmax u64 dir_off u64 dir_len        |
+ *   +--------------------------------------------------------------+
+ *   | column blocks (zstd unless noted)                             |
+ *   |   dict fields: dictionary block (sorted values) + codes block |
+ *   |   plain fields: varint tag (0 absent, 1 UUID+16 B, len+2)+bytes|
+ *   |   time: varint deltas (rows are time-sorted)                  |
+ *   |   key: 16 B per row, raw; keyidx: u32 rows sorted by key, raw |
+ *   |   bloom: raw bits over keys (k = 7, ~10 bits per row)         |
+ *   |   flags/read_only/mfa/severity; raw object/offset/length      |
+ *   +--------------------------------------------------------------+
+ *   | directory: ncols x struct km_seg_dirent                       |
+ *   +--------------------------------------------------------------+
+ *   | trailer: SHA-256 of all bytes before it, "KMSEGEND"           |
+ *   +--------------------------------------------------------------+
+ *
+ * Dictionaries are per segment and sorted, so a reader can tell by binary
+ * search whether a value occurs in the segment at all (exact pruning) without
+ * touching the rows. Code 0 always means "absent".
+ */
+#ifndef KM_SEGMENT_H
+#define KM_SEGMENT_H
+
+#include "core/event.h"
+
+#define KM_SEG_VERSION 1
+
+/* Per (provider, source, account) group counted while writing a segment. */
+struct km_seg_group {
+    struct km_str provider, source, account;
+    uint64_t rows;
+    int64_t tmin, tmax;
+};
+
+struct km_seg_summary {
+    uint64_t rows;
+    int64_t tmin, tmax;
+    uint64_t bytes;
+    char sha256[65];
+    struct km_seg_group *groups;   /* owned by the builder; valid until reset */
+    size_t ngroups;
+};
+
+struct km_segb;
+struct km_segb *km_segb_new(uint32_t cap_rows);
+void km_segb_free(struct km_segb *b);
+void km_segb_reset(struct km_segb *b);
+uint32_t km_segb_rows(const struct km_segb *b);
+/* Memory held by the builder, for progress and bounds. */
+size_t km_segb_bytes(const struct km_segb *b);
+/* 1 if an event with this key was added since the last reset. */
+int km_segb_has_key(const struct km_segb *b, const uint8_t key[16]);
+/* Copies the event in. Returns KM_OK, KM_ELIMIT when the builder is full. */
+int km_segb_add(struct km_segb *b, const struct km_event *ev);
+/* Sorts rows by time, encodes, writes `path` and fsyncs it. */
+int km_segb_write(struct km_segb *b, const char *path, struct km_seg_summary *sum,
+                  struct km_err *err);
+
+struct km_seg;
+/* Maps a segment file and checks header, directory and trailer magic. */
+int km_seg_open(const char *path, struct km_seg **out, struct km_err *err);
+void km_seg_close(struct km_seg *s);
+uint64_t km_seg_rows(const struct km_seg *s);
+int64_t km_seg_tmin(const struct km_seg *s);
+int64_t km_seg_tmax(const struct km_seg *s);
+/* Recomputes the trailer hash: KM_OK or KM_ECORRUPT. */
+int km_seg_verify(const struct km_seg *s, struct km_err *err);
+/* Bloom filter test: 0 = certainly absent. */
+int km_seg_may_have_key(const struct km_seg *s, const uint8_t key[16]);
+/* Exact key lookup through the sorted key index: 1 and *row when found. */
+int km_seg_find_key(const struct km_seg *s, const uint8_t key[16], uint32_t *row);
+/* Dictionary lookup for a field: 1 and *code when `value` occurs in the
+ * segment, 0 when it does not (the segment can be skipped). For plain
+ * fields returns -1 (unknown: rows must be checked). */
+int km_seg_dict_find(struct km_seg *s, int field, const char *value, size_t n, uint32_t *code);
+/* Code of a dict field at row (0 = absent). Decodes the column on first use. */
+int km_seg_code(struct km_seg *s, int field, uint32_t row, uint32_t *code, struct km_err *err);
+/* Time of a row (decodes the time column on first use). */
+int km_seg_time(struct km_seg *s, uint32_t row, int64_t *t, struct km_err *err);
+/* Materialises row into *ev (strings point into the reader's buffers). */
+int km_seg_event(struct km_seg *s, uint32_t row, struct km_event *ev, struct km_err *err);
+
+#endif

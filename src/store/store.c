@@ -1,0 +1,547 @@
+/*
+ * store.c — opening a store directory, the segment writer (dedupe, publish,
+ * evidence completion) and scans over published segments (store.h).
+ *
+ * Publishing a segment:
+ *   1. write tmp/<name>.kseg, fsync            (invisible)
+ *   2. rename to segments/<name>.kseg, fsync dir (still invisible: not in manifest)
+ *   3. one catalog transaction: insert the segment and its group counts, mark
+ *      completed evidence, append their custody records   (visible, atomic)
+ * A crash before 3 leaves an orphan file that the next writer deletes; the
+ * evidence stays pending and is re-ingested, dedupe dropping what was stored.
+ */
+#include "store/store.h"
+
+#include "store/catalog.h"
+#include "store/segment.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+struct km_store {
+    char *dir;
+    int lock_fd;
+    struct km_catalog *cat;
+};
+
+static int mkdir_p(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return -1;
+    return 0;
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+static void sweep_tmp(const char *dir)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/tmp", dir);
+    DIR *d = opendir(p);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char f[4352];
+        snprintf(f, sizeof f, "%s/%s", p, e->d_name);
+        unlink(f);
+    }
+    closedir(d);
+}
+
+int km_store_open(const char *dir, int flags, struct km_store **out, struct km_err *err)
+{
+    *out = NULL;
+    char p[4096];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/FORMAT", dir);
+    int exists = stat(p, &st) == 0;
+    if (!exists && !(flags & KM_STORE_CREATE))
+        return km_err_set(err, KM_ENOTFOUND, dir, UINT64_MAX,
+                          "no kumo store here (run `kumo ingest` first, or pass --store DIR)");
+    if (!exists) {
+        const char *subs[] = {"", "/vault", "/segments", "/tmp"};
+        for (size_t i = 0; i < KM_ARRAY_LEN(subs); i++) {
+            snprintf(p, sizeof p, "%s%s", dir, subs[i]);
+            if (mkdir_p(p) != 0)
+                return km_err_set(err, KM_EIO, p, UINT64_MAX, "cannot create: %s",
+                                  strerror(errno));
+        }
+    } else {
+        FILE *f = fopen(p, "r");
+        int ver = 0;
+        if (!f || fscanf(f, "kumo-store %d", &ver) != 1) {
+            if (f)
+                fclose(f);
+            return km_err_set(err, KM_ECORRUPT, p, UINT64_MAX, "unreadable store FORMAT file");
+        }
+        fclose(f);
+        if (ver > KM_STORE_FORMAT_VERSION)
+            return km_err_set(err, KM_EVERSION, dir, UINT64_MAX,
+                              "store format %d is newer than this kumo reads (%d): upgrade kumo",
+                              ver, KM_STORE_FORMAT_VERSION);
+    }
+    struct km_store *s = km_xcalloc(1, sizeof *s);
+    s->dir = km_xstrdup(dir);
+    s->lock_fd = -1;
+    if (flags & KM_STORE_WRITE) {
+        snprintf(p, sizeof p, "%s/LOCK", dir);
+        s->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            km_store_close(s);
+            return km_err_set(err, KM_EIO, p, UINT64_MAX,
+                              "store is being written by another kumo process");
+        }
+        sweep_tmp(dir);
+    }
+    snprintf(p, sizeof p, "%s/catalog.sqlite", dir);
+    int rc = km_cat_open(p, 1, &s->cat, err);
+    if (rc) {
+        km_store_close(s);
+        return rc;
+    }
+    if (!exists) {
+        /* FORMAT last: its presence means the store is initialised */
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s/FORMAT.tmp", dir);
+        snprintf(p, sizeof p, "%s/FORMAT", dir);
+        FILE *f = fopen(tmp, "w");
+        if (!f || fprintf(f, "kumo-store %d\n", KM_STORE_FORMAT_VERSION) < 0 || fflush(f) != 0 ||
+            fsync(fileno(f)) != 0 || fclose(f) != 0 || rename(tmp, p) != 0) {
+            km_store_close(s);
+            return km_err_set(err, KM_EIO, p, UINT64_MAX, "cannot write FORMAT");
+        }
+        fsync_dir(dir);
+    }
+    *out = s;
+    return KM_OK;
+}
+
+void km_store_close(struct km_store *s)
+{
+    if (!s)
+        return;
+    km_cat_close(s->cat);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
+    free(s->dir);
+    free(s);
+}
+
+const char *km_store_dir(const struct km_store *s) { return s->dir; }
+struct km_catalog *km_store_catalog(struct km_store *s) { return s->cat; }
+
+/* ---- writer ------------------------------------------------------------ */
+
+struct km_writer {
+    struct km_store *s;
+    struct km_segb *b;
+    struct km_seg **segs;   /* published segments, for dedupe */
+    size_t nsegs, capsegs;
+    uint64_t *done;         /* evidence declared complete, awaiting publish */
+    size_t ndone, capdone;
+    km_writer_commit_fn on_commit;
+    void *commit_ctx;
+};
+
+static void add_seg(struct km_writer *w, struct km_seg *seg)
+{
+    if (w->nsegs == w->capsegs) {
+        w->capsegs = w->capsegs ? w->capsegs * 2 : 16;
+        w->segs = km_xrealloc(w->segs, w->capsegs * sizeof *w->segs);
+    }
+    w->segs[w->nsegs++] = seg;
+}
+
+/* Deletes segment files that the manifest does not list (crash leftovers). */
+static void sweep_orphans(struct km_store *s, const struct km_segment_row *rows, size_t n)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/segments", s->dir);
+    DIR *d = opendir(p);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        int known = 0;
+        for (size_t i = 0; i < n && !known; i++)
+            known = strcmp(rows[i].file, e->d_name) == 0;
+        if (!known) {
+            char f[4352];
+            snprintf(f, sizeof f, "%s/%s", p, e->d_name);
+            km_log(2, "kumo: removing unpublished segment %s\n", f);
+            unlink(f);
+        }
+    }
+    closedir(d);
+}
+
+int km_writer_open(struct km_store *s, const struct km_writer_opts *o, struct km_writer **out,
+                   struct km_err *err)
+{
+    *out = NULL;
+    struct km_segment_row *rows;
+    size_t n;
+    int rc = km_cat_segments(s->cat, &rows, &n, err);
+    if (rc)
+        return rc;
+    sweep_orphans(s, rows, n);
+    struct km_writer *w = km_xcalloc(1, sizeof *w);
+    w->s = s;
+    for (size_t i = 0; i < n; i++) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/segments/%s", s->dir, rows[i].file);
+        struct km_seg *seg;
+        rc = km_seg_open(p, &seg, err);
+        if (rc) {
+            free(rows);
+            km_writer_close(w, NULL);
+            return rc;
+        }
+        add_seg(w, seg);
+    }
+    free(rows);
+    w->b = km_segb_new(o && o->segment_rows ? o->segment_rows : 262144);
+    *out = w;
+    return KM_OK;
+}
+
+void km_writer_on_commit(struct km_writer *w, km_writer_commit_fn fn, void *ctx)
+{
+    w->on_commit = fn;
+    w->commit_ctx = ctx;
+}
+
+uint64_t km_writer_rows_pending(const struct km_writer *w) { return km_segb_rows(w->b); }
+
+static int is_dup(struct km_writer *w, const uint8_t *key)
+{
+    if (km_segb_has_key(w->b, key))
+        return 1;
+    for (size_t i = 0; i < w->nsegs; i++) {
+        uint32_t row;
+        if (km_seg_may_have_key(w->segs[i], key) && km_seg_find_key(w->segs[i], key, &row))
+            return 1;
+    }
+    return 0;
+}
+
+int km_writer_add(struct km_writer *w, const struct km_event *ev, int *dup, struct km_err *err)
+{
+    *dup = 0;
+    if (is_dup(w, ev->key)) {
+        *dup = 1;
+        return KM_OK;
+    }
+    if (km_segb_rows(w->b) >= UINT32_MAX - 1)
+        return km_err_set(err, KM_EINTERNAL, NULL, UINT64_MAX, "segment overflow");
+    int rc = km_segb_add(w->b, ev);
+    if (rc == KM_ELIMIT) {
+        if ((rc = km_writer_flush(w, err)))
+            return rc;
+        rc = km_segb_add(w->b, ev);
+    }
+    if (rc)
+        return km_err_set(err, rc, NULL, UINT64_MAX, "adding event to segment");
+    return KM_OK;
+}
+
+int km_writer_evidence_done(struct km_writer *w, uint64_t evidence_id, struct km_err *err)
+{
+    if (w->ndone == w->capdone) {
+        w->capdone = w->capdone ? w->capdone * 2 : 64;
+        w->done = km_xrealloc(w->done, w->capdone * sizeof *w->done);
+    }
+    w->done[w->ndone++] = evidence_id;
+    /* with nothing buffered, completion need not wait for a segment */
+    if (km_segb_rows(w->b) == 0 && w->ndone >= 256)
+        return km_writer_flush(w, err);
+    return KM_OK;
+}
+
+int km_writer_flush(struct km_writer *w, struct km_err *err)
+{
+    struct km_store *s = w->s;
+    int rc;
+    char name[64] = "";
+    struct km_seg_summary sum;
+    memset(&sum, 0, sizeof sum);
+    if (km_segb_rows(w->b) > 0) {
+        struct timeval tv;
+        gettimeofday(&tv, NULL);
+        snprintf(name, sizeof name, "%016" PRIx64 "-%d.kseg",
+                 (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec, (int)getpid());
+        char tmp[4096], fin[4096], segdir[4096];
+        snprintf(tmp, sizeof tmp, "%s/tmp/%s", s->dir, name);
+        snprintf(segdir, sizeof segdir, "%s/segments", s->dir);
+        snprintf(fin, sizeof fin, "%s/%s", segdir, name);
+        if ((rc = km_segb_write(w->b, tmp, &sum, err)))
+            return rc;
+        if (rename(tmp, fin) != 0 || fsync_dir(segdir) != 0)
+            return km_err_set(err, KM_EIO, fin, UINT64_MAX, "publishing segment: %s",
+                              strerror(errno));
+    } else if (w->ndone == 0) {
+        return KM_OK;
+    }
+    if ((rc = km_cat_begin(s->cat, err)))
+        return rc;
+    uint64_t segid;
+    if (name[0] && (rc = km_cat_segment_add(s->cat, name, &sum, &segid, err)))
+        goto fail;
+    for (size_t i = 0; i < w->ndone; i++) {
+        if ((rc = km_cat_evidence_complete(s->cat, w->done[i], err)))
+            goto fail;
+        if (w->on_commit)
+            w->on_commit(w->commit_ctx, w->done[i]);
+    }
+    if ((rc = km_cat_commit(s->cat, err)))
+        goto fail;
+    w->ndone = 0;
+    km_segb_reset(w->b);
+    if (name[0]) {
+        char fin[4096];
+        snprintf(fin, sizeof fin, "%s/segments/%s", s->dir, name);
+        struct km_seg *seg;
+        if ((rc = km_seg_open(fin, &seg, err)))
+            return rc;
+        add_seg(w, seg);
+    }
+    return KM_OK;
+fail:
+    km_cat_rollback(s->cat);
+    return rc;
+}
+
+int km_writer_close(struct km_writer *w, struct km_err *err)
+{
+    if (!w)
+        return KM_OK;
+    int rc = err ? km_writer_flush(w, err) : KM_OK;
+    for (size_t i = 0; i < w->nsegs; i++)
+        km_seg_close(w->segs[i]);
+    free(w->segs);
+    free(w->done);
+    km_segb_free(w->b);
+    free(w);
+    return rc;
+}
+
+/* ---- scans ------------------------------------------------------------- */
+
+void km_filter_init(struct km_filter *f)
+{
+    memset(f, 0, sizeof *f);
+    f->since = INT64_MIN;
+    f->until = INT64_MAX;
+}
+
+/* Per-segment resolved condition: the code each field must have (0 = value
+ * absent from that field's dictionary; UINT32_MAX = plain field, compare). */
+struct rcond {
+    uint32_t code[KM_F__COUNT];
+};
+
+static int row_matches(struct km_seg *seg, uint32_t row, const struct km_filter *f,
+                       const struct rcond *rc, struct km_err *err)
+{
+    for (int c = 0; c < f->nconds; c++) {
+        int ok = 0;
+        for (int fld = 0; fld < KM_F__COUNT && !ok; fld++) {
+            if (!(f->conds[c].fields & (1ULL << fld)))
+                continue;
+            uint32_t want = rc[c].code[fld];
+            if (want == 0)
+                continue;
+            if (want == UINT32_MAX) {
+                struct km_event ev;
+                if (km_seg_event(seg, row, &ev, err))
+                    return -1;
+                ok = km_str_eqc(ev.f[fld], f->conds[c].value);
+                continue;
+            }
+            uint32_t code;
+            if (km_seg_code(seg, fld, row, &code, err))
+                return -1;
+            ok = code == want;
+        }
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static int scan_segment(struct km_seg *seg, const struct km_filter *f, km_scan_fn cb, void *ctx,
+                        struct km_err *err)
+{
+    struct rcond rc[8];
+    for (int c = 0; c < f->nconds; c++) {
+        int any = 0;
+        size_t n = strlen(f->conds[c].value);
+        for (int fld = 0; fld < KM_F__COUNT; fld++) {
+            rc[c].code[fld] = 0;
+            if (!(f->conds[c].fields & (1ULL << fld)))
+                continue;
+            uint32_t code;
+            int r = km_seg_dict_find(seg, fld, f->conds[c].value, n, &code);
+            if (r == 1) {
+                rc[c].code[fld] = code;
+                any = 1;
+            } else if (r < 0) {
+                rc[c].code[fld] = UINT32_MAX;
+                any = 1;
+            }
+        }
+        if (!any)
+            return 0; /* pruned: the value occurs nowhere in this segment */
+    }
+    uint64_t nrows = km_seg_rows(seg);
+    uint32_t lo = 0, hi = (uint32_t)nrows;
+    /* rows are time-sorted: binary search the time window */
+    if (f->since != INT64_MIN) {
+        uint32_t a = 0, b = hi;
+        while (a < b) {
+            uint32_t m = a + (b - a) / 2;
+            int64_t t;
+            if (km_seg_time(seg, m, &t, err))
+                return -1;
+            if (t < f->since)
+                a = m + 1;
+            else
+                b = m;
+        }
+        lo = a;
+    }
+    if (f->until != INT64_MAX) {
+        uint32_t a = lo, b = hi;
+        while (a < b) {
+            uint32_t m = a + (b - a) / 2;
+            int64_t t;
+            if (km_seg_time(seg, m, &t, err))
+                return -1;
+            if (t <= f->until)
+                a = m + 1;
+            else
+                b = m;
+        }
+        hi = a;
+    }
+    uint32_t keyrow = 0;
+    if (f->key) {
+        if (!km_seg_may_have_key(seg, f->key) || !km_seg_find_key(seg, f->key, &keyrow))
+            return 0;
+        if (keyrow < lo || keyrow >= hi)
+            return 0;
+        lo = keyrow;
+        hi = keyrow + 1;
+    }
+    for (uint32_t row = lo; row < hi; row++) {
+        int m = row_matches(seg, row, f, rc, err);
+        if (m < 0)
+            return -1;
+        if (!m)
+            continue;
+        struct km_event ev;
+        if (km_seg_event(seg, row, &ev, err))
+            return -1;
+        int stop = cb(ctx, &ev);
+        if (stop)
+            return stop;
+    }
+    return 0;
+}
+
+int km_store_scan(struct km_store *s, const struct km_filter *f, km_scan_fn cb, void *ctx,
+                  struct km_err *err)
+{
+    struct km_segment_row *rows;
+    size_t n;
+    int rc = km_cat_segments(s->cat, &rows, &n, err);
+    if (rc)
+        return rc;
+    int out = 0;
+    for (size_t i = 0; i < n && !out; i++) {
+        if (rows[i].tmax < f->since || rows[i].tmin > f->until)
+            continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/segments/%s", s->dir, rows[i].file);
+        struct km_seg *seg;
+        if ((rc = km_seg_open(p, &seg, err))) {
+            free(rows);
+            return rc;
+        }
+        int r = scan_segment(seg, f, cb, ctx, err);
+        km_seg_close(seg);
+        if (r < 0) {
+            free(rows);
+            return err && err->code ? err->code : KM_ECORRUPT;
+        }
+        out = r; /* > 0: the callback asked to stop */
+    }
+    free(rows);
+    return KM_OK;
+}
+
+/* ---- stats ------------------------------------------------------------- */
+
+#include <sqlite3.h>
+
+int km_store_stats(struct km_store *s, struct km_stat_row **rows, size_t *n, struct km_err *err)
+{
+    *rows = NULL;
+    *n = 0;
+    sqlite3 *db = km_cat_db(s->cat);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT g.provider, g.source, g.account, SUM(g.rows), MIN(g.tmin),"
+                           " MAX(g.tmax) FROM segment_groups g JOIN segments s"
+                           " ON s.id = g.segment_id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+                           -1, &st, NULL) != SQLITE_OK)
+        return km_err_set(err, KM_ESQL, s->dir, UINT64_MAX, "stats: %s", sqlite3_errmsg(db));
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *rows = km_xrealloc(*rows, cap * sizeof **rows);
+        }
+        struct km_stat_row *r = &(*rows)[(*n)++];
+        snprintf(r->provider, sizeof r->provider, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(r->source, sizeof r->source, "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(r->account, sizeof r->account, "%s", (const char *)sqlite3_column_text(st, 2));
+        r->events = (uint64_t)sqlite3_column_int64(st, 3);
+        r->tmin = sqlite3_column_int64(st, 4);
+        r->tmax = sqlite3_column_int64(st, 5);
+    }
+    sqlite3_finalize(st);
+    return KM_OK;
+}
