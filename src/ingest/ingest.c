@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,6 +128,7 @@ struct msg {
     /* END */
     char format[128];
     uint64_t decoded;
+    int limited;                 /* decoding stopped at a configured ceiling */
 };
 
 static struct msg *msg_new(int type, uint64_t file)
@@ -401,7 +403,10 @@ static void process_file(struct worker *w, struct job *j)
     if (!start->failed)
         start->already = already_complete(w, start->sha256);
     int skip = start->failed || start->already;
-    q_push(&p->out, start);
+    char rel[160];
+    memcpy(rel, start->rel, sizeof rel);
+    q_push(&p->out, start); /* owned by the main thread from here on */
+    start = NULL;
     struct msg *end = msg_new(MSG_END, j->file);
     if (skip) {
         q_push(&p->out, end);
@@ -413,10 +418,19 @@ static void process_file(struct worker *w, struct job *j)
     w->sources_seen[0] = 0;
     w->shape = NULL;
     char vpath[4096];
-    km_vault_abs(p->store, start->rel, vpath, sizeof vpath);
+    km_vault_abs(p->store, rel, vpath, sizeof vpath);
     struct km_decode *d;
     km_err_clear(&e);
-    if (km_decode_open(vpath, -1, &p->o->dlim, &d, &e) != KM_OK) {
+    /* decode the preserved copy, but name the acquisition path in messages */
+    int vfd = open(vpath, O_RDONLY | O_CLOEXEC);
+    if (vfd < 0) {
+        msg_reject(end, UINT64_MAX, 0, KM_EIO, "vault copy unreadable: %s", strerror(errno));
+        snprintf(end->format, sizeof end->format, "unreadable");
+        q_push(&p->out, end);
+        return;
+    }
+    if (km_decode_open(j->path, vfd, &p->o->dlim, &d, &e) != KM_OK) {
+        close(vfd);
         msg_reject(end, UINT64_MAX, 0, e.code, "%s", e.msg);
         snprintf(end->format, sizeof end->format, "unreadable");
         q_push(&p->out, end);
@@ -464,12 +478,15 @@ static void process_file(struct worker *w, struct job *j)
         km_records_finish(rs);
         km_records_free(rs);
         batch_send(w);
+        if (e.code == KM_EBOMB || e.code == KM_ELIMIT)
+            end->limited = 1;
         if (e.code == KM_EBOMB)
             break;
     }
     free(buf);
     end->decoded = km_decode_total(d);
     km_decode_close(d);
+    close(vfd);
     batch_send(w);
     snprintf(end->format, sizeof end->format, "%s%s%s%s%s",
              w->sources_seen[0] ? w->sources_seen : "unrecognised", w->shape ? " " : "",
@@ -762,6 +779,15 @@ static void handle(struct mainctx *mc, struct msg *m)
         snprintf(f->format, sizeof f->format, "%s", m->format);
         ensure_txn(mc);
         km_cat_evidence_set_format(mc->cat, f->evidence_id, f->format, &e);
+        if (m->limited) {
+            /* not complete: a later ingest with other limits processes it
+             * again (dedupe keeps what was stored now) */
+            custody_for(mc, f, "acquire", "stopped at a decompression ceiling; evidence kept, "
+                                          "will be re-read by the next ingest");
+            free(f->path);
+            free(f);
+            return;
+        }
         f->next = mc->waiting;
         mc->waiting = f;
         if (km_writer_evidence_done(mc->w, f->evidence_id, &e) != KM_OK) {
@@ -809,6 +835,10 @@ void km_ingest_opts_default(struct km_ingest_opts *o)
     km_decode_limits_default(&o->dlim);
     km_records_limits_default(&o->rlim);
     const char *u = getenv("USER");
+    if (!u || !*u) {
+        struct passwd *pw = getpwuid(getuid());
+        u = pw ? pw->pw_name : NULL;
+    }
     o->operator_ = u && *u ? u : "unknown";
 }
 

@@ -8,11 +8,12 @@
  *
  * Shapes recognised from content (first bytes), per top-level value:
  *   KM_SHAPE_ARRAY    [ rec, rec, ... ]                  each element is a record
- *   KM_SHAPE_WRAPPED  { ..., "KEY": [ rec, ... ], ... }  KEY one of km_wrapper_keys
+ *   KM_SHAPE_WRAPPED  { ..., "KEY": [ rec, ... ], ... }  KEY one of km_records_wrapper_keys
  *                     (Records, records, value, events, logEvents, Events,
  *                      Findings, findings, configurationItems, entries); every
  *                     array under such a key at depth 1 yields its elements;
- *                     wrapper = KEY
+ *                     wrapper = KEY; other keys (and a wrapper key whose
+ *                     value is not an array) are skipped
  *   KM_SHAPE_OBJECT   { ... } with no wrapper key        the whole object is one record
  *   KM_SHAPE_PREFIXED lines "2024-01-01T00:00:00.000Z {json}" (CloudWatch Logs
  *                     export to S3): the JSON after the first space is the record
@@ -25,6 +26,32 @@
  * splitter only tracks strings, escapes and bracket depth (max_depth bound).
  * After an error it resynchronises at the next line that starts with '{' or
  * '[' at column 0 when the input is line-oriented, else stops the stream.
+ *
+ * Details:
+ *   - A record is an object ('{'..'}'); array elements that are arrays or
+ *     scalars are reported (KM_EFORMAT) and skipped, the array goes on.
+ *   - Input is line oriented once a top-level value was followed by a newline,
+ *     for prefixed lines, or when the error lies on the line where the current
+ *     top-level value started at column 0 (one JSON Lines line).
+ *   - A raw newline inside a string is an error (KM_EJSON): in JSON Lines it
+ *     marks a broken line, and resync continues on the next line.
+ *   - A leading UTF-8 BOM is skipped. Empty or blank input: no record, no
+ *     error. A stream whose first non-blank byte is neither '{', '[' nor a
+ *     "TIMESTAMP {" line is one KM_EFORMAT "not JSON: starts with ..." error;
+ *     the rest is ignored.
+ *   - Prefixed lines: the prefix starts at column 0 with a digit, is 8-48
+ *     bytes of [0-9A-Za-z:.+-_/], then blanks, then '{'. Only one record per
+ *     line; the record's off/line are those of its '{'.
+ *   - A wrapper key is recognised in key position (after '{' or ',') when
+ *     the key, its ':' and the '[' lie within 64 bytes; keys written with
+ *     escapes never match.
+ *   - Syntax slips at depth 1 of a wrapper object (missing ',' or ':',
+ *     trailing ',') after its wrapper array are reported once at the
+ *     object's end; in an object that is itself the record they are left to
+ *     the JSON parser.
+ *   - Errors are reported with code, offset and line (struct km_err); the
+ *     output (records and errors) never depends on how the input was cut into
+ *     chunks.
  */
 #ifndef KM_RECORDS_H
 #define KM_RECORDS_H
@@ -64,11 +91,26 @@ struct km_records_cb {
 };
 
 struct km_records;
+/* Creates a splitter (lim NULL = defaults; name is copied and used as the
+ * file of every reported error). Returns KM_OK or KM_ENOMEM; free it with
+ * km_records_free(). */
 int km_records_new(const struct km_records_limits *lim, const struct km_records_cb *cb,
                    const char *name /* file/member for messages */, struct km_records **out);
-/* Feeds the next chunk. Returns 0, or the non-zero value on_record returned. */
+/* The wrapper keys, NULL-terminated; km_record.wrapper points at one of them. */
+extern const char *const km_records_wrapper_keys[];
+
+/* Feeds the next chunk. Returns 0, or the non-zero value on_record returned
+ * (after which further feed/finish calls do nothing and return it again).
+ * data is never written: every record is copied into the splitter's buffer. */
 int km_records_feed(struct km_records *r, const char *data, size_t n);
-/* Signals end of stream (reports an unterminated value). */
+/* Same, zero-copy: a record lying entirely inside `data` is handed over as a
+ * pointer into `data` (which the callback may modify in place); only records
+ * that span chunks are copied. `data` must be writable and stay untouched by
+ * the caller until the call returns. */
+int km_records_feed_mut(struct km_records *r, char *data, size_t n);
+/* Signals end of stream (reports an unterminated value, with the offset and
+ * line of the record or top-level value that is cut). Returns 0, or the
+ * stop value of an earlier on_record. */
 int km_records_finish(struct km_records *r);
 /* The shape of the first top-level value (KM_SHAPE_NONE before one was seen). */
 int km_records_shape(const struct km_records *r);

@@ -331,8 +331,8 @@ int km_json_parse(char *buf, size_t len, const struct km_json_limits *lim,
     if (len > UINT32_MAX)
         return km_err_set(err, KM_ELIMIT, NULL, UINT32_MAX,
                           "document of %zu bytes exceeds the 4 GiB parser ceiling", len);
-    if (!buf && len)
-        return km_err_set(err, KM_EINTERNAL, NULL, 0, "NULL buffer");
+    if (!buf || !len)
+        return km_err_set(err, KM_EJSON, NULL, 0, "unexpected end of input, expected a value");
 
     char *p = buf;
     const char *const end = buf + len;
@@ -828,7 +828,9 @@ static size_t km_json_utf8_len(const uint8_t *s, const uint8_t *e, size_t *bad)
 void km_json_write_str(struct km_buf *b, const char *str, size_t n)
 {
     static const char hexd[] = "0123456789abcdef";
-    const uint8_t *s = (const uint8_t *)str, *e = s + n;
+    if (!str)
+        n = 0;
+    const uint8_t *s = (const uint8_t *)str, *e = n ? s + n : s;
     km_buf_addc(b, '"');
     while (s < e) {
         const uint8_t *run = s;

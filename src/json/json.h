@@ -51,6 +51,7 @@ struct km_json {
     struct km_json *next;    /* next sibling in the parent, NULL at the end */
 };
 
+/* A zero field means "use the default". */
 struct km_json_limits {
     uint32_t max_depth;      /* nesting depth; default 256 */
     uint64_t max_doc;        /* input bytes; default 256 MiB */
@@ -93,7 +94,9 @@ static inline int km_json_is_bool(const struct km_json *v)
 /* String view of a STRING or NUMBER node; KM_STR_NONE for anything else. */
 struct km_str km_json_sv(const struct km_json *v);
 /* Number conversions; return KM_OK or KM_EFORMAT (not a number / out of range /
- * not integral for i64). A STRING holding a number is NOT converted. */
+ * not integral for i64). A STRING holding a number is NOT converted.
+ * km_json_i64 takes integer syntax only: "1.0" and "1e3" are KM_EFORMAT.
+ * km_json_f64 rejects overflow (1e400); underflow (1e-400) rounds to 0. */
 int km_json_i64(const struct km_json *v, int64_t *out);
 int km_json_f64(const struct km_json *v, double *out);
 

@@ -25,7 +25,7 @@ void km_vault_abs(struct km_store *s, const char *rel, char *out, size_t n)
 int km_vault_put_fd(struct km_store *s, int fd, const char *label, char sha256[65],
                     uint64_t *size, char rel[160], int *fresh, struct km_err *err)
 {
-    static unsigned seq;
+    static _Atomic unsigned seq;
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s/tmp/vault-%d-%u", km_store_dir(s), (int)getpid(), seq++);
     int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);

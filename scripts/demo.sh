@@ -1,0 +1,40 @@
+#!/bin/sh
+# demo.sh — kumo's main job end to end: generate a realistic multi-account
+# CloudTrail export, ingest it into a fresh store, and ask it questions.
+set -e
+cd "$(dirname "$0")/.."
+K=./kumo
+DATA=demo-data
+STORE=demo-data/store
+EVENTS=${DEMO_EVENTS:-200000}
+rm -rf "$DATA"
+step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
+
+step "1. Generate $EVENTS CloudTrail events as a trail delivers them to S3" \
+     "kumo gen --out $DATA/logs --events $EVENTS --seed 42"
+$K gen --out "$DATA/logs" --events "$EVENTS" --seed 42
+find "$DATA/logs" -name '*.json.gz' | head -n 3 | sed 's/^/    /'
+echo "    ... $(find "$DATA/logs" -name '*.json.gz' | wc -l) files"
+
+step "2. Acquire them: originals into the vault, events into the store" \
+     "kumo --store $STORE ingest $DATA/logs"
+$K --store "$STORE" ingest "$DATA/logs"
+
+step "3. What evidence do we hold?" "kumo --store $STORE stats"
+$K --store "$STORE" stats
+
+step "4. Pivot on a suspicious IP address" "kumo --store $STORE events --ip 203.0.113.66"
+$K --store "$STORE" events --ip 203.0.113.66 --limit 15
+
+step "5. Who stopped logging?" "kumo --store $STORE events --action StopLogging --format jsonl"
+$K --store "$STORE" events --action StopLogging --format jsonl --limit 3
+
+step "6. One event in full, with its exact original record" "kumo --store $STORE show EVENT_ID"
+id=$($K --store "$STORE" events --action StopLogging --format jsonl --limit 1 | sed -n 's/.*"event_id":"\([^"]*\)".*/\1/p')
+$K --store "$STORE" show "$id"
+
+step "7. Re-ingesting the same files adds nothing" "kumo --store $STORE ingest $DATA/logs"
+$K --store "$STORE" ingest -q "$DATA/logs" --json | sed 's/,"rejects".*//' | tr ',' '\n' | grep -E 'files"|already|events_new|duplicate"'
+
+step "8. Is the evidence intact?" "kumo --store $STORE verify"
+$K --store "$STORE" verify

@@ -1,0 +1,130 @@
+/*
+ * gen.h — kumo's synthetic audit-log generator (`kumo gen`).
+ *
+ * km_gen_run() draws a fictional organisation from the seed (accounts,
+ * regions, people, roles, workloads, IP addresses, user agents: world.c) and
+ * writes what its cloud providers would deliver. Today that is AWS CloudTrail
+ * in the S3 layout a trail uses (gen_cloudtrail.c); Azure and GCP providers
+ * plug into the same driver (gen.c) later.
+ *
+ * Determinism: the work is cut into independent units (for CloudTrail one
+ * account × one 5-minute delivery window). Each unit draws from its own PRNG
+ * stream derived from (seed, provider, unit), so the output tree is
+ * byte-identical for the same options whatever the thread count.
+ *
+ * Example:
+ *     struct km_gen_opts o; km_gen_opts_default(&o);
+ *     o.out_dir = "/tmp/logs"; o.events = 1000000;
+ *     struct km_err e; km_err_clear(&e);
+ *     if (km_gen_run(&o, &e) != KM_OK) fprintf(stderr, "%s\n", e.msg);
+ */
+#ifndef KM_GEN_H
+#define KM_GEN_H
+
+#include "core/km.h"
+
+#define KM_GEN_DEFAULT_EVENTS 100000
+#define KM_GEN_DEFAULT_ACCOUNTS 4
+#define KM_GEN_DEFAULT_DAYS 7
+#define KM_GEN_DEFAULT_START 1790812800 /* 2026-10-01T00:00:00Z */
+#define KM_GEN_DEFAULT_LEVEL 1          /* libdeflate level: fastest */
+#define KM_GEN_MIN_EVENTS 100           /* room for the story and some background */
+#define KM_GEN_MAX_EVENTS 1000000000ull
+#define KM_GEN_MAX_ACCOUNTS 50
+#define KM_GEN_MAX_DAYS 366
+#define KM_GEN_MAX_THREADS 256
+
+/* What a run produced (filled when km_gen_opts.stats is non-NULL). */
+struct km_gen_stats {
+    uint64_t events;     /* records written */
+    uint64_t files;      /* .json.gz files written */
+    uint64_t bytes;      /* compressed bytes written */
+    uint64_t raw_bytes;  /* JSON bytes before compression */
+    double seconds;      /* wall-clock time of the run */
+};
+
+struct km_gen_opts {
+    const char *out_dir;        /* required; created if missing */
+    uint64_t events;            /* exact number of records, KM_GEN_MIN_EVENTS.. */
+    uint64_t seed;              /* any value */
+    uint32_t accounts;          /* 1..KM_GEN_MAX_ACCOUNTS */
+    int64_t start;              /* first day, Unix seconds at 00:00 UTC */
+    uint32_t days;              /* 1..KM_GEN_MAX_DAYS */
+    uint32_t threads;           /* 0 = number of online CPUs */
+    int level;                  /* libdeflate level 1..12 */
+    int force;                  /* allow a non-empty out_dir (files are overwritten,
+                                   nothing is deleted) */
+    struct km_gen_stats *stats; /* optional out: figures of the run */
+};
+
+/* Fills *o with the defaults above (out_dir NULL, stats NULL). */
+void km_gen_opts_default(struct km_gen_opts *o);
+
+/*
+ * Generates the dataset described by *o. Returns KM_OK, KM_EUSAGE for an
+ * out-of-range option or a non-empty out_dir without force, KM_EIO when a
+ * directory or file cannot be written, KM_ENOMEM, or KM_EINTERNAL; err gets
+ * the detail. Files already written stay on disk after a failure.
+ */
+int km_gen_run(const struct km_gen_opts *o, struct km_err *err);
+
+/* Parses "YYYY-MM-DD" (1970..2099) into Unix seconds at 00:00 UTC.
+ * Returns KM_OK or KM_EUSAGE. */
+int km_gen_parse_date(const char *s, int64_t *out);
+
+/*
+ * The generator's PRNG: SplitMix64 (one 64-bit word of state, an add and a
+ * multiply-xorshift finaliser per draw; passes BigCrush). Streams are derived
+ * by hashing (seed, stream id), so units never share a sequence. Not for
+ * cryptography.
+ */
+struct km_rng {
+    uint64_t s;
+};
+
+/* Mixes one 64-bit word into a well-distributed one (the SplitMix64 finaliser). */
+static inline uint64_t km_rng_mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Hashes two words into one: used to derive stream ids and per-item seeds. */
+static inline uint64_t km_rng_hash2(uint64_t a, uint64_t b)
+{
+    return km_rng_mix(km_rng_mix(a + 0x9e3779b97f4a7c15ull) ^ (b * 0xd6e8feb86659fd93ull));
+}
+
+/* Starts stream `stream` of generator `seed`. */
+static inline void km_rng_init(struct km_rng *r, uint64_t seed, uint64_t stream)
+{
+    r->s = km_rng_hash2(seed, stream);
+}
+
+/* Next 64 random bits. */
+static inline uint64_t km_rng_next(struct km_rng *r)
+{
+    r->s += 0x9e3779b97f4a7c15ull;
+    return km_rng_mix(r->s);
+}
+
+/* Uniform integer in [0, n) for n >= 1 (multiply-shift; bias below 2^-32 * n). */
+static inline uint32_t km_rng_below(struct km_rng *r, uint32_t n)
+{
+    return (uint32_t)(((km_rng_next(r) >> 32) * (uint64_t)n) >> 32);
+}
+
+/* Uniform double in [0, 1). */
+static inline double km_rng_unit(struct km_rng *r)
+{
+    return (double)(km_rng_next(r) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* 1 with probability p (0..1), else 0. */
+static inline int km_rng_chance(struct km_rng *r, double p)
+{
+    return km_rng_unit(r) < p;
+}
+
+#endif
