@@ -110,8 +110,8 @@ int km_cmd_show(int argc, char **argv)
         km_json_write_str(&b, evd.sha256, strlen(evd.sha256));
         km_buf_adds(&b, ",\"source_path\":");
         km_json_write_str(&b, evd.source_path, strlen(evd.source_path));
-        km_buf_adds(&b, ",\"vault_path\":");
-        km_json_write_str(&b, evd.vault_path, strlen(evd.vault_path));
+        km_buf_adds(&b, ",\"vault\":");
+        km_json_write_str(&b, where, strlen(where));
         km_buf_adds(&b, ",\"member\":");
         km_json_write_str(&b, obj.member, strlen(obj.member));
         km_buf_adds(&b, ",\"format\":");

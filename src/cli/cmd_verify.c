@@ -21,7 +21,7 @@ static int check_one(void *vctx, const struct km_evidence *ev)
     struct vctx *c = vctx;
     struct km_err e;
     km_err_clear(&e);
-    if (km_vault_check(c->s, ev->vault_path, ev->sha256, ev->size, &e) == KM_OK) {
+    if (km_vault_check(c->s, ev, &e) == KM_OK) {
         c->ok++;
     } else {
         char m[1200];

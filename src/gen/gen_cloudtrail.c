@@ -3207,7 +3207,7 @@ static void plan_records(const struct ct_plan *pl, const struct km_gen_account *
         double resvc = a->cls == KM_GEN_C_HUMAN ? 0.2 : a->cls == KM_GEN_C_SCANNER ? 0.3 : 0.5;
         int human = a->kind == KM_GEN_K_SSO || a->kind == KM_GEN_K_IAMHUMAN || a->kind == KM_GEN_K_ROOT;
         int login = mode == M_CONSOLE && human &&
-                    km_rng_chance(r, a->kind == KM_GEN_K_ROOT ? 0.5 : 0.1);
+                    km_rng_chance(r, a->kind == KM_GEN_K_ROOT ? 0.5 : a->kind == KM_GEN_K_SSO ? 0.1 : 0.3);
         for (int k = 0; k < len && i < n && t < 300; k++) {
             struct ct_desc *e = &d[i++];
             memset(e, 0, sizeof *e);
@@ -3220,7 +3220,7 @@ static void plan_records(const struct ct_plan *pl, const struct km_gen_account *
             if (login) {
                 e->op = (uint16_t)pl->op_consolelogin;
                 e->region = 0;
-                e->fail = (uint8_t)(a->kind != KM_GEN_K_SSO && km_rng_chance(r, 0.12));
+                e->fail = (uint8_t)(a->kind != KM_GEN_K_SSO && km_rng_chance(r, 0.2));
                 login = e->fail; /* a failure is followed by a retry */
                 t += 3 + (int)km_rng_below(r, 20);
                 continue;

@@ -489,7 +489,7 @@ static int build_account_actors(struct km_gen_world *w, uint32_t i, uint32_t cap
         if (story && i != 0)
             continue;
         uint64_t h = km_rng_hash2(w->seed ^ 0x1a0, (uint64_t)p * 977 + i);
-        if (!story && ((h % 1000) >= 25 || (i == 0 && p == w->story_person)))
+        if (!story && ((h % 1000) >= 60 || (i == 0 && p == w->story_person)))
             continue;
         if (ac->nusers >= KM_GEN_MAX_USERS - 4)
             break;
@@ -688,20 +688,22 @@ static void build_resources(struct km_gen_world *w, uint32_t i, struct km_rng *r
     memcpy(id, ac->id, sizeof id);
     ac->nprojects = 2 + (int)km_rng_below(r, 3);
     uint32_t pbase = km_rng_below(r, KM_ARRAY_LEN(km_gen_projects));
-    for (int k = 0; k < ac->nprojects; k++) /* distinct: steps of 5 in a ring of 16 */
-        copy(ac->projects[k], sizeof ac->projects[0],
-             km_gen_projects[(pbase + (uint32_t)k * 5) % KM_ARRAY_LEN(km_gen_projects)]);
+    const char *proj[4]; /* distinct: steps of 5 in a ring of 16 */
+    for (int k = 0; k < ac->nprojects; k++) {
+        proj[k] = km_gen_projects[(pbase + (uint32_t)k * 5) % KM_ARRAY_LEN(km_gen_projects)];
+        copy(ac->projects[k], sizeof ac->projects[0], proj[k]);
+    }
 
     /* buckets */
     int nb = 0;
     struct km_gen_bucket *b;
     for (int k = 0; k < ac->nprojects && nb < KM_GEN_MAX_BUCKETS - 4; k++) {
         b = &ac->buckets[nb++];
-        snprintf(b->name, sizeof b->name, "%s-%s-%s-data", w->org, ac->projects[k], env);
+        snprintf(b->name, sizeof b->name, "%s-%s-%s-data", w->org, proj[k], env);
         b->kind = 0;
         b->project = (uint8_t)k;
         b = &ac->buckets[nb++];
-        snprintf(b->name, sizeof b->name, "%s-%s-artifacts-%s", w->org, ac->projects[k], env);
+        snprintf(b->name, sizeof b->name, "%s-%s-artifacts-%s", w->org, proj[k], env);
         b->kind = 2;
         b->project = (uint8_t)k;
     }
@@ -731,7 +733,7 @@ static void build_resources(struct km_gen_world *w, uint32_t i, struct km_rng *r
     /* functions */
     ac->nfuncs = 3 + (int)km_rng_below(r, KM_GEN_MAX_FUNCS - 3);
     for (int k = 0; k < ac->nfuncs; k++) {
-        snprintf(ac->funcs[k], sizeof ac->funcs[0], "%s-%s-%s", ac->projects[k % ac->nprojects],
+        snprintf(ac->funcs[k], sizeof ac->funcs[0], "%s-%s-%s", proj[k % ac->nprojects],
                  km_gen_purposes[km_rng_below(r, KM_ARRAY_LEN(km_gen_purposes))], env);
         for (int j = 0; j < k; j++)
             if (strcmp(ac->funcs[j], ac->funcs[k]) == 0) {
@@ -757,7 +759,7 @@ static void build_resources(struct km_gen_world *w, uint32_t i, struct km_rng *r
 
     ac->ndbs = 1 + (int)km_rng_below(r, KM_GEN_MAX_DBS - 1);
     for (int k = 0; k < ac->ndbs; k++)
-        snprintf(ac->dbs[k], sizeof ac->dbs[0], "%s-%s-%s", ac->projects[k % ac->nprojects], env,
+        snprintf(ac->dbs[k], sizeof ac->dbs[0], "%s-%s-%s", proj[k % ac->nprojects], env,
                  k % 2 ? "aurora" : "db");
 
     static const char *const sec_names[] = {"db-credentials", "api-key", "oauth-client",
@@ -767,7 +769,7 @@ static void build_resources(struct km_gen_world *w, uint32_t i, struct km_rng *r
         char sfx[8];
         km_gen_rand_str(sfx, r, KM_GEN_ALNUM, 6);
         snprintf(ac->secrets[k], sizeof ac->secrets[0], "%s/%s/%s-%s", env,
-                 ac->projects[k % ac->nprojects], sec_names[(k / ac->nprojects + k) % 5], sfx);
+                 proj[k % ac->nprojects], sec_names[(k / ac->nprojects + k) % 5], sfx);
     }
 
     static const char *const par_names[] = {"db_host", "feature_flags", "log_level",
@@ -775,7 +777,7 @@ static void build_resources(struct km_gen_world *w, uint32_t i, struct km_rng *r
     ac->nparams = 5 + (int)km_rng_below(r, KM_GEN_MAX_PARAMS - 5);
     for (int k = 0; k < ac->nparams; k++)
         snprintf(ac->params[k], sizeof ac->params[0], "/%s/%s/%s", env,
-                 ac->projects[k % ac->nprojects], par_names[(k + i) % 6]);
+                 proj[k % ac->nprojects], par_names[(k + i) % 6]);
 
     ac->nkeys = 2 + (int)km_rng_below(r, KM_GEN_MAX_KEYS - 1);
     for (int k = 0; k < ac->nkeys; k++)

@@ -73,6 +73,7 @@ enum gz_state { GZ_INFLATE, GZ_AFTER, GZ_DONE };
 struct km_decode {
     char *path;
     int fd, own_fd, regular;
+    const unsigned char *mem;  /* memory source (km_decode_open_mem), else NULL */
     uint64_t fsize;
     struct km_decode_limits lim;
     int kind;
@@ -542,6 +543,14 @@ static la_ssize_t dec_a_read(struct archive *a, void *cd, const void **buf)
     struct km_decode *d = cd;
     ssize_t k;
     (void)a;
+    if (d->mem) {
+        uint64_t left = d->a_pos < d->fsize ? d->fsize - d->a_pos : 0;
+        k = (ssize_t)(left < KM_DEC_ARCH_BLOCK ? left : KM_DEC_ARCH_BLOCK);
+        d->raw_in += (uint64_t)k;
+        *buf = d->mem + d->a_pos;
+        d->a_pos += (uint64_t)k;
+        return k;
+    }
     if (d->regular) {
         for (;;) {
             k = pread(d->fd, d->ablk, KM_DEC_ARCH_BLOCK, (off_t)d->a_pos);
@@ -614,8 +623,27 @@ static int dec_archive_open(struct km_decode *d, int raw, struct km_err *err)
 
 /* ---- open / close ---------------------------------------------------------- */
 
+static int dec_open(const char *path, int fd, const unsigned char *mem, size_t mem_n,
+                    const struct km_decode_limits *lim, struct km_decode **out,
+                    struct km_err *err);
+
 int km_decode_open(const char *path, int fd, const struct km_decode_limits *lim,
                    struct km_decode **out, struct km_err *err)
+{
+    return dec_open(path, fd, NULL, 0, lim, out, err);
+}
+
+int km_decode_open_mem(const char *label, const void *p, size_t n,
+                       const struct km_decode_limits *lim, struct km_decode **out,
+                       struct km_err *err)
+{
+    static const unsigned char empty[1];
+    return dec_open(label, -1, n ? p : empty, n, lim, out, err);
+}
+
+static int dec_open(const char *path, int fd, const unsigned char *mem, size_t mem_n,
+                    const struct km_decode_limits *lim, struct km_decode **out,
+                    struct km_err *err)
 {
     struct km_decode *d;
     struct stat st;
@@ -638,7 +666,9 @@ int km_decode_open(const char *path, int fd, const struct km_decode_limits *lim,
         free(d);
         return km_err_set(err, KM_ENOMEM, path, UINT64_MAX, "out of memory");
     }
-    if (fd >= 0) {
+    if (mem) {
+        d->mem = mem;
+    } else if (fd >= 0) {
         d->fd = fd;
     } else {
         d->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -648,7 +678,11 @@ int km_decode_open(const char *path, int fd, const struct km_decode_limits *lim,
         }
         d->own_fd = 1;
     }
-    if (fstat(d->fd, &st) != 0) {
+    if (mem) {
+        memset(&st, 0, sizeof st);
+        st.st_mode = S_IFREG;
+        st.st_size = (off_t)mem_n;
+    } else if (fstat(d->fd, &st) != 0) {
         rc = km_err_set(err, KM_EIO, d->path, UINT64_MAX, "cannot stat: %s", strerror(errno));
         goto fail;
     }
@@ -660,7 +694,10 @@ int km_decode_open(const char *path, int fd, const struct km_decode_limits *lim,
     d->fsize = d->regular ? (uint64_t)st.st_size : 0;
 
     /* the first bytes */
-    if (d->regular) {
+    if (mem) {
+        hn = mem_n < sizeof head ? mem_n : sizeof head;
+        memcpy(head, mem, hn);
+    } else if (d->regular) {
         while (hn < sizeof head) {
             ssize_t k = pread(d->fd, head + hn, sizeof head - hn, (off_t)hn);
             if (k < 0 && errno == EINTR)
@@ -695,7 +732,11 @@ int km_decode_open(const char *path, int fd, const struct km_decode_limits *lim,
 
     if (hn >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
         int tar;
-        if (d->regular && d->fsize > 0) {
+        if (mem && d->fsize > 0) {
+            d->map = (char *)mem; /* never written: gzip input */
+            d->map_n = (size_t)d->fsize;
+            tar = dec_gz_is_tar((unsigned char *)d->map, d->map_n);
+        } else if (d->regular && d->fsize > 0) {
             d->map = mmap(NULL, (size_t)d->fsize, PROT_READ, MAP_PRIVATE, d->fd, 0);
             if (d->map == MAP_FAILED) {
                 d->map = NULL;
@@ -716,7 +757,7 @@ int km_decode_open(const char *path, int fd, const struct km_decode_limits *lim,
             tar = dec_gz_is_tar(d->pre, d->pre_n);
         }
         if (tar) {
-            if (d->map) {
+            if (d->map && !d->mem) {
                 munmap(d->map, d->map_n);
                 d->map = NULL;
                 d->map_n = 0;
@@ -739,7 +780,10 @@ int km_decode_open(const char *path, int fd, const struct km_decode_limits *lim,
     } else {
         d->kind = DK_PLAIN;
         d->bomb_word = "plain";
-        if (d->regular && d->fsize > 0) {
+        if (mem && d->fsize > 0) {
+            d->map = (char *)mem;
+            d->map_n = (size_t)d->fsize;
+        } else if (d->regular && d->fsize > 0) {
             d->map = mmap(NULL, (size_t)d->fsize, PROT_READ | PROT_WRITE, MAP_PRIVATE, d->fd, 0);
             if (d->map == MAP_FAILED) {
                 d->map = NULL;
@@ -769,7 +813,7 @@ void km_decode_close(struct km_decode *d)
         inflateEnd(&d->z);
     if (d->ld)
         libdeflate_free_decompressor(d->ld);
-    if (d->map)
+    if (d->map && !d->mem)
         munmap(d->map, d->map_n);
     if (d->own_fd && d->fd >= 0)
         close(d->fd);

@@ -70,6 +70,13 @@ struct km_decode;
  * KM_EIO, KM_EARCHIVE or KM_ENOMEM. */
 int km_decode_open(const char *path, int fd, const struct km_decode_limits *lim,
                    struct km_decode **out, struct km_err *err);
+/* Same over bytes already in memory (p[0..n), which must stay valid and
+ * unchanged until km_decode_close); label names them in messages. Nothing is
+ * copied for plain or gzip content; archives are read through libarchive
+ * straight from the buffer. */
+int km_decode_open_mem(const char *label, const void *p, size_t n,
+                       const struct km_decode_limits *lim, struct km_decode **out,
+                       struct km_err *err);
 /* Advances to the next member: *m is NULL at the end, and also after a
  * KM_EBOMB (the file yields nothing more). Members that are not regular files
  * (directories, links) are skipped; what the caller left unread of the

@@ -13,6 +13,7 @@
 #include "store/vault.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -21,9 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define BATCH_EVENTS 4096
+#define KM_PACK_MAX (64u << 20) /* files up to this size go into packs */
 #define BATCH_BYTES (6u << 20)
 
 /* ---- bounded queue -------------------------------------------------- */
@@ -106,13 +110,16 @@ struct reject {
 };
 
 struct msg {
+    struct msg *link;            /* next message of the same hand-off */
     int type;
     uint64_t file;               /* walker sequence number */
     /* START */
     char *path;                  /* acquisition path (malloc'd) */
     char sha256[65];
     uint64_t size;
-    char rel[160];
+    char rel[160];               /* loose vault object, or "" */
+    char pack[64];               /* pack holding the object, or "" */
+    uint64_t pack_off;
     int already;                 /* evidence already complete in the store */
     int failed;                  /* could not be preserved: see rejects */
     /* BATCH */
@@ -222,6 +229,7 @@ static void *walker_main(void *arg)
 struct worker {
     struct pipeline *p;
     sqlite3 *ro;                 /* read-only catalog connection */
+    sqlite3_stmt *ro_st;         /* its "is this evidence complete?" query */
     struct msg *batch;           /* current batch */
     uint64_t file;
     const char *label;           /* acquisition path for messages */
@@ -234,13 +242,43 @@ struct worker {
     const char *shape;
     int evidence_only;
     struct km_arena scratch;
+    int index;                   /* worker number, names its pack */
+    struct msg *chain_head, *chain_tail;
+    int chain_n;
+    struct km_vault_pack *pack;  /* this worker's pack, opened on first use */
+    char *obj;                   /* whole small file being processed */
+    size_t objcap;
 };
+
+/* Messages of one file travel to the main thread as one chain, handed over
+ * once per small file (one wake-up instead of three or more), or every few
+ * batches for large files so memory stays bounded. */
+static void chain_flush(struct worker *w)
+{
+    if (!w->chain_head)
+        return;
+    q_push(&w->p->out, w->chain_head);
+    w->chain_head = w->chain_tail = NULL;
+    w->chain_n = 0;
+}
+
+static void emit(struct worker *w, struct msg *m)
+{
+    m->link = NULL;
+    if (w->chain_tail)
+        w->chain_tail->link = m;
+    else
+        w->chain_head = m;
+    w->chain_tail = m;
+    if (++w->chain_n >= 4)
+        chain_flush(w);
+}
 
 static void batch_send(struct worker *w)
 {
     if (!w->batch)
         return;
-    q_push(&w->p->out, w->batch);
+    emit(w, w->batch);
     w->batch = NULL;
 }
 
@@ -371,14 +409,47 @@ static int already_complete(struct worker *w, const char *sha)
 {
     if (!w->ro)
         return 0;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(w->ro, "SELECT complete FROM evidence WHERE sha256 = ?", -1, &st,
-                           NULL) != SQLITE_OK)
+    uint8_t blob[32];
+    if (km_unhex(sha, 32, blob) != 0)
         return 0;
-    sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
-    int done = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
-    sqlite3_finalize(st);
+    if (!w->ro_st && sqlite3_prepare_v3(w->ro, "SELECT complete FROM evidence WHERE sha256 = ?",
+                                        -1, SQLITE_PREPARE_PERSISTENT, &w->ro_st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_blob(w->ro_st, 1, blob, 32, SQLITE_STATIC);
+    int done = sqlite3_step(w->ro_st) == SQLITE_ROW && sqlite3_column_int(w->ro_st, 0) == 1;
+    sqlite3_reset(w->ro_st);
     return done;
+}
+
+/* Reads a regular file of at most KM_PACK_MAX bytes whole into w->obj.
+ * Returns 1 when it did, 0 when the file is larger (fd rewound), -1 on error. */
+static int read_small(struct worker *w, int fd, size_t *n)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > KM_PACK_MAX)
+        return 0;
+    size_t want = (size_t)st.st_size + 1, got = 0;
+    if (w->objcap < want) {
+        free(w->obj);
+        w->objcap = want;
+        w->obj = km_xmalloc(w->objcap);
+    }
+    for (;;) {
+        if (got == w->objcap) { /* grew while we read: treat as large */
+            lseek(fd, 0, SEEK_SET);
+            return 0;
+        }
+        ssize_t r = read(fd, w->obj + got, w->objcap - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    *n = got;
+    return 1;
 }
 
 static void process_file(struct worker *w, struct job *j)
@@ -389,10 +460,37 @@ static void process_file(struct worker *w, struct job *j)
     int fd = strcmp(j->path, "-") == 0 ? 0 : open(j->path, O_RDONLY | O_CLOEXEC);
     struct km_err e;
     km_err_clear(&e);
-    int fresh = 0;
+    int fresh = 0, small = 0;
+    size_t objn = 0;
     if (fd < 0) {
         start->failed = 1;
         msg_reject(start, UINT64_MAX, 0, KM_EIO, "cannot open: %s", strerror(errno));
+    } else if (fd > 0 && (small = read_small(w, fd, &objn)) < 0) {
+        start->failed = 1;
+        msg_reject(start, UINT64_MAX, 0, KM_EIO, "read failed: %s", strerror(errno));
+    } else if (small) {
+        /* small file: hash, and append to this worker's pack unless held */
+        uint8_t md[32];
+        km_sha256(w->obj, objn, md);
+        km_hex(md, 32, start->sha256);
+        start->size = objn;
+        start->already = already_complete(w, start->sha256);
+        if (!start->already) {
+            if (!w->pack) {
+                char tag[64];
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                snprintf(tag, sizeof tag, "%lld%06ld-%d-%d", (long long)ts.tv_sec,
+                         ts.tv_nsec / 1000, (int)getpid(), w->index);
+                if (km_vault_pack_open(p->store, tag, &w->pack, &e) != KM_OK)
+                    w->pack = NULL;
+            }
+            if (!w->pack || km_vault_pack_put(w->pack, w->obj, objn, start->pack, &start->pack_off,
+                                              &e) != KM_OK) {
+                start->failed = 1;
+                msg_reject(start, UINT64_MAX, 0, e.code, "cannot preserve: %s", e.msg);
+            }
+        }
     } else if (km_vault_put_fd(p->store, fd, j->path, start->sha256, &start->size, start->rel,
                                &fresh, &e) != KM_OK) {
         start->failed = 1;
@@ -400,16 +498,17 @@ static void process_file(struct worker *w, struct job *j)
     }
     if (fd > 0)
         close(fd);
-    if (!start->failed)
+    if (!start->failed && !small)
         start->already = already_complete(w, start->sha256);
     int skip = start->failed || start->already;
     char rel[160];
     memcpy(rel, start->rel, sizeof rel);
-    q_push(&p->out, start); /* owned by the main thread from here on */
+    emit(w, start); /* owned by the main thread from here on */
     start = NULL;
     struct msg *end = msg_new(MSG_END, j->file);
     if (skip) {
-        q_push(&p->out, end);
+        emit(w, end);
+        chain_flush(w);
         return;
     }
     w->file = j->file;
@@ -417,23 +516,32 @@ static void process_file(struct worker *w, struct job *j)
     w->hint = NULL;
     w->sources_seen[0] = 0;
     w->shape = NULL;
-    char vpath[4096];
-    km_vault_abs(p->store, rel, vpath, sizeof vpath);
     struct km_decode *d;
     km_err_clear(&e);
-    /* decode the preserved copy, but name the acquisition path in messages */
-    int vfd = open(vpath, O_RDONLY | O_CLOEXEC);
-    if (vfd < 0) {
+    /* decode the preserved bytes (the in-memory copy that went into the
+     * pack, or the loose vault file), naming the acquisition path */
+    int vfd = -1;
+    if (!small) {
+        char vpath[4096];
+        km_vault_abs(p->store, rel, vpath, sizeof vpath);
+        vfd = open(vpath, O_RDONLY | O_CLOEXEC);
+    }
+    if (!small && vfd < 0) {
         msg_reject(end, UINT64_MAX, 0, KM_EIO, "vault copy unreadable: %s", strerror(errno));
         snprintf(end->format, sizeof end->format, "unreadable");
-        q_push(&p->out, end);
+        emit(w, end);
+        chain_flush(w);
         return;
     }
-    if (km_decode_open(j->path, vfd, &p->o->dlim, &d, &e) != KM_OK) {
-        close(vfd);
+    int orc = small ? km_decode_open_mem(j->path, w->obj, objn, &p->o->dlim, &d, &e)
+                    : km_decode_open(j->path, vfd, &p->o->dlim, &d, &e);
+    if (orc != KM_OK) {
+        if (vfd >= 0)
+            close(vfd);
         msg_reject(end, UINT64_MAX, 0, e.code, "%s", e.msg);
         snprintf(end->format, sizeof end->format, "unreadable");
-        q_push(&p->out, end);
+        emit(w, end);
+        chain_flush(w);
         return;
     }
     const struct km_member *m;
@@ -486,13 +594,15 @@ static void process_file(struct worker *w, struct job *j)
     free(buf);
     end->decoded = km_decode_total(d);
     km_decode_close(d);
-    close(vfd);
+    if (vfd >= 0)
+        close(vfd);
     batch_send(w);
     snprintf(end->format, sizeof end->format, "%s%s%s%s%s",
              w->sources_seen[0] ? w->sources_seen : "unrecognised", w->shape ? " " : "",
              w->shape ? w->shape : "", chain && strcmp(chain, "plain") ? " " : "",
              chain && strcmp(chain, "plain") ? chain : "");
-    q_push(&p->out, end);
+    emit(w, end);
+    chain_flush(w);
 }
 
 static void *worker_main(void *arg)
@@ -512,7 +622,10 @@ static void *worker_main(void *arg)
         free(j->path);
         free(j);
     }
+    sqlite3_finalize(w->ro_st);
     sqlite3_close(w->ro);
+    km_vault_pack_close(w->pack);
+    free(w->obj);
     q_push(&w->p->out, msg_new(MSG_WORKER_DONE, UINT64_MAX));
     return NULL;
 }
@@ -538,7 +651,10 @@ struct mainctx {
     struct km_writer *w;
     struct km_catalog *cat;
     struct fstate *active;       /* files in flight */
-    struct fstate *waiting;      /* ended, awaiting publish */
+    struct fstate *waiting;      /* ended, awaiting publish: FIFO in the order */
+    struct fstate *waiting_tail; /* km_writer_evidence_done was called */
+    uint64_t *seen;              /* evidence ids started in this run (open addressing) */
+    size_t nseen, capseen;
     const char *operator_;
     char host[128];
     int rc;
@@ -594,15 +710,56 @@ static void custody_for(struct mainctx *mc, struct fstate *f, const char *action
     }
 }
 
+/* Called by the writer, inside the publishing transaction, for each evidence
+ * whose events are now all stored, in the order they were declared done:
+ * normally the head of the waiting FIFO. */
 static void on_commit(void *ctx, uint64_t evidence_id)
 {
     struct mainctx *mc = ctx;
-    for (struct fstate *f = mc->waiting; f; f = f->next) {
-        if (f->evidence_id != evidence_id || f->skip)
-            continue;
-        custody_for(mc, f, "acquire", NULL);
-        f->skip = 2; /* committed */
+    struct fstate **l = &mc->waiting, *prev = NULL;
+    while (*l && (*l)->evidence_id != evidence_id) {
+        prev = *l;
+        l = &(*l)->next;
     }
+    struct fstate *f = *l;
+    if (!f)
+        return;
+    custody_for(mc, f, "acquire", NULL);
+    *l = f->next;
+    if (mc->waiting_tail == f)
+        mc->waiting_tail = prev;
+    free(f->path);
+    free(f);
+}
+
+/* Remembers an evidence id started in this run; returns 1 if it was already. */
+static int seen_add(struct mainctx *mc, uint64_t id)
+{
+    if ((mc->nseen + 1) * 2 > mc->capseen) {
+        size_t ncap = mc->capseen ? mc->capseen * 2 : 1024;
+        uint64_t *n = km_xcalloc(ncap, sizeof *n);
+        for (size_t i = 0; i < mc->capseen; i++) {
+            uint64_t v = mc->seen[i];
+            if (!v)
+                continue;
+            size_t k = (v * 0x9e3779b97f4a7c15ULL) & (ncap - 1);
+            while (n[k])
+                k = (k + 1) & (ncap - 1);
+            n[k] = v;
+        }
+        free(mc->seen);
+        mc->seen = n;
+        mc->capseen = ncap;
+    }
+    size_t k = (id * 0x9e3779b97f4a7c15ULL) & (mc->capseen - 1);
+    while (mc->seen[k]) {
+        if (mc->seen[k] == id)
+            return 1;
+        k = (k + 1) & (mc->capseen - 1);
+    }
+    mc->seen[k] = id;
+    mc->nseen++;
+    return 0;
 }
 
 static void add_reject(struct mainctx *mc, const char *file, const char *member,
@@ -688,12 +845,7 @@ static void handle(struct mainctx *mc, struct msg *m)
         if (rc == KM_OK) {
             /* pending: either a crashed earlier run (re-process) or another
              * copy of a file seen earlier in this run (skip) */
-            for (struct fstate *o = mc->active; o; o = o->next)
-                if (o != f && o->evidence_id == ev.id)
-                    f->skip = 1;
-            for (struct fstate *o = mc->waiting; o; o = o->next)
-                if (o->evidence_id == ev.id)
-                    f->skip = 1;
+            f->skip = seen_add(mc, ev.id);
             f->evidence_id = ev.id;
             if (f->skip) {
                 sum->files_already_held++;
@@ -706,12 +858,15 @@ static void handle(struct mainctx *mc, struct msg *m)
         snprintf(ev.sha256, sizeof ev.sha256, "%s", m->sha256);
         ev.size = m->size;
         snprintf(ev.vault_path, sizeof ev.vault_path, "%s", m->rel);
+        snprintf(ev.pack, sizeof ev.pack, "%s", m->pack);
+        ev.pack_off = m->pack_off;
         snprintf(ev.source_path, sizeof ev.source_path, "%s", m->path);
         km_err_clear(&e);
         if ((rc = km_cat_evidence_add(mc->cat, &ev, &f->evidence_id, &e)) != KM_OK) {
             mc->rc = rc;
             *mc->err = e;
         }
+        seen_add(mc, f->evidence_id);
         return;
     }
     struct fstate *f = find_state(mc->active, m->file);
@@ -788,26 +943,15 @@ static void handle(struct mainctx *mc, struct msg *m)
             free(f);
             return;
         }
-        f->next = mc->waiting;
-        mc->waiting = f;
+        f->next = NULL;
+        if (mc->waiting_tail)
+            mc->waiting_tail->next = f;
+        else
+            mc->waiting = f;
+        mc->waiting_tail = f;
         if (km_writer_evidence_done(mc->w, f->evidence_id, &e) != KM_OK) {
             mc->rc = e.code;
             *mc->err = e;
-        }
-    }
-}
-
-static void reap_committed(struct mainctx *mc)
-{
-    struct fstate **l = &mc->waiting;
-    while (*l) {
-        struct fstate *f = *l;
-        if (f->skip == 2) {
-            *l = f->next;
-            free(f->path);
-            free(f);
-        } else {
-            l = &f->next;
         }
     }
 }
@@ -847,6 +991,11 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
                   struct km_err *err)
 {
     double t0 = now_s();
+    /* batches allocate and free megabytes continuously: keep that memory in
+     * the heap instead of mapping and unmapping it (page faults, TLB
+     * shootdowns); the total stays bounded by the queue depths */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     memset(sum, 0, sizeof *sum);
     sum->max_rejects = 1000;
     sum->rejects = km_xcalloc(sum->max_rejects, sizeof *sum->rejects);
@@ -885,6 +1034,7 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
     pthread_t walker;
     for (int i = 0; i < p.nworkers; i++) {
         ws[i].p = &p;
+        ws[i].index = i;
         km_json_limits_default(&ws[i].jlim);
         pthread_create(&tids[i], NULL, worker_main, &ws[i]);
     }
@@ -895,13 +1045,14 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
     while (done < p.nworkers) {
         void *item;
         if (q_pop(&p.out, &item, 200)) {
-            struct msg *m = item;
-            if (m->type == MSG_WORKER_DONE)
-                done++;
-            else if (!mc.rc)
-                handle(&mc, m);
-            msg_free(m);
-            reap_committed(&mc);
+            for (struct msg *m = item, *next; m; m = next) {
+                next = m->link;
+                if (m->type == MSG_WORKER_DONE)
+                    done++;
+                else if (!mc.rc)
+                    handle(&mc, m);
+                msg_free(m);
+            }
         }
         if (o->progress) {
             double t = now_s();
@@ -917,9 +1068,12 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
     /* drain anything left (walk errors pushed after the last worker ended) */
     void *item;
     while (q_pop(&p.out, &item, 0)) {
-        if (!mc.rc)
-            handle(&mc, item);
-        msg_free(item);
+        for (struct msg *m = item, *next; m; m = next) {
+            next = m->link;
+            if (!mc.rc)
+                handle(&mc, m);
+            msg_free(m);
+        }
     }
     struct km_err e2;
     km_err_clear(&e2);
@@ -928,7 +1082,6 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
         mc.rc = crc;
         *err = e2;
     }
-    reap_committed(&mc);
     if (!sqlite3_get_autocommit(km_cat_db(mc.cat))) {
         if (mc.rc)
             km_cat_rollback(mc.cat);
@@ -947,6 +1100,7 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
         free(f->path);
         free(f);
     }
+    free(mc.seen);
     free(ws);
     free(tids);
     q_free(&p.jobs);

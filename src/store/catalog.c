@@ -13,26 +13,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Prepared statements are cached per catalog (keyed by the SQL text's
+ * address: every statement is a string literal) and reset after use. */
+#define KM_CAT_STMTS 48
 struct km_catalog {
     sqlite3 *db;
     char *path;
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[KM_CAT_STMTS];
 };
 
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
     "CREATE TABLE IF NOT EXISTS evidence("
-    "  id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, size INTEGER NOT NULL,"
-    "  vault_path TEXT NOT NULL, format TEXT NOT NULL DEFAULT '', source_path TEXT NOT NULL,"
-    "  complete INTEGER NOT NULL DEFAULT 0);"
+    "  id INTEGER PRIMARY KEY, sha256 BLOB NOT NULL UNIQUE, size INTEGER NOT NULL,"
+    "  format TEXT NOT NULL DEFAULT '', source_path TEXT NOT NULL,"
+    "  complete INTEGER NOT NULL DEFAULT 0, pack TEXT NOT NULL DEFAULT '',"
+    "  pack_off INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS objects("
     "  id INTEGER PRIMARY KEY, evidence_id INTEGER NOT NULL, idx INTEGER NOT NULL,"
     "  member TEXT NOT NULL, chain TEXT NOT NULL, UNIQUE(evidence_id, idx));"
     "CREATE TABLE IF NOT EXISTS custody("
     "  seq INTEGER PRIMARY KEY, time TEXT NOT NULL, operator TEXT NOT NULL, host TEXT NOT NULL,"
-    "  action TEXT NOT NULL, source_path TEXT NOT NULL, sha256 TEXT NOT NULL,"
+    "  action TEXT NOT NULL, source_path TEXT NOT NULL, sha256 BLOB NOT NULL,"
     "  size INTEGER NOT NULL, format TEXT NOT NULL, events_new INTEGER NOT NULL,"
     "  events_dup INTEGER NOT NULL, events_rejected INTEGER NOT NULL, note TEXT NOT NULL,"
-    "  prev_hash TEXT NOT NULL, hash TEXT NOT NULL);"
+    "  hash BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS segments("
     "  id INTEGER PRIMARY KEY, file TEXT NOT NULL UNIQUE, rows INTEGER NOT NULL,"
     "  tmin INTEGER NOT NULL, tmax INTEGER NOT NULL, bytes INTEGER NOT NULL,"
@@ -80,6 +88,9 @@ void km_cat_close(struct km_catalog *c)
 {
     if (!c)
         return;
+    for (int i = 0; i < KM_CAT_STMTS; i++)
+        if (c->cache[i].st)
+            sqlite3_finalize(c->cache[i].st);
     sqlite3_close(c->db);
     free(c->path);
     free(c);
@@ -107,12 +118,32 @@ void km_cat_rollback(struct km_catalog *c) { sqlite3_exec(c->db, "ROLLBACK", NUL
 
 static sqlite3_stmt *prep(struct km_catalog *c, const char *sql, struct km_err *err)
 {
+    int i;
+    for (i = 0; i < KM_CAT_STMTS && c->cache[i].sql; i++)
+        if (c->cache[i].sql == sql)
+            return c->cache[i].st;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
         sqlerr(c, err, "prepare");
         return NULL;
     }
+    if (i < KM_CAT_STMTS) {
+        c->cache[i].sql = sql;
+        c->cache[i].st = st;
+    }
     return st;
+}
+
+/* Ends the use of a statement from prep(): reset for the next use. */
+static void done(struct km_catalog *c, sqlite3_stmt *st)
+{
+    for (int i = 0; i < KM_CAT_STMTS && c->cache[i].sql; i++)
+        if (c->cache[i].st == st) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            return;
+        }
+    done(c, st);
 }
 
 static void colcpy(char *dst, size_t n, sqlite3_stmt *st, int col)
@@ -121,18 +152,41 @@ static void colcpy(char *dst, size_t n, sqlite3_stmt *st, int col)
     snprintf(dst, n, "%s", t ? (const char *)t : "");
 }
 
+/* Hashes are stored as 32-byte blobs and handled as hex text. */
+static void colhex(char out[65], sqlite3_stmt *st, int col)
+{
+    const void *b = sqlite3_column_blob(st, col);
+    if (b && sqlite3_column_bytes(st, col) == 32)
+        km_hex(b, 32, out);
+    else
+        out[0] = 0;
+}
+
+static void bindhex(sqlite3_stmt *st, int col, const char *hex, uint8_t buf[32])
+{
+    if (strlen(hex) == 64 && km_unhex(hex, 32, buf) == 0)
+        sqlite3_bind_blob(st, col, buf, 32, SQLITE_STATIC);
+    else
+        sqlite3_bind_zeroblob(st, col, 32);
+}
+
 static void ev_from_row(sqlite3_stmt *st, struct km_evidence *ev)
 {
     ev->id = (uint64_t)sqlite3_column_int64(st, 0);
-    colcpy(ev->sha256, sizeof ev->sha256, st, 1);
+    colhex(ev->sha256, st, 1);
     ev->size = (uint64_t)sqlite3_column_int64(st, 2);
-    colcpy(ev->vault_path, sizeof ev->vault_path, st, 3);
-    colcpy(ev->format, sizeof ev->format, st, 4);
-    colcpy(ev->source_path, sizeof ev->source_path, st, 5);
-    ev->complete = sqlite3_column_int(st, 6);
+    colcpy(ev->format, sizeof ev->format, st, 3);
+    colcpy(ev->source_path, sizeof ev->source_path, st, 4);
+    ev->complete = sqlite3_column_int(st, 5);
+    colcpy(ev->pack, sizeof ev->pack, st, 6);
+    ev->pack_off = (uint64_t)sqlite3_column_int64(st, 7);
+    if (ev->pack[0])
+        ev->vault_path[0] = 0;
+    else
+        snprintf(ev->vault_path, sizeof ev->vault_path, "vault/%.2s/%s", ev->sha256, ev->sha256);
 }
 
-#define EV_COLS "id, sha256, size, vault_path, format, source_path, complete"
+#define EV_COLS "id, sha256, size, format, source_path, complete, pack, pack_off"
 
 int km_cat_evidence_by_sha(struct km_catalog *c, const char *sha256, struct km_evidence *ev,
                            struct km_err *err)
@@ -140,11 +194,12 @@ int km_cat_evidence_by_sha(struct km_catalog *c, const char *sha256, struct km_e
     sqlite3_stmt *st = prep(c, "SELECT " EV_COLS " FROM evidence WHERE sha256 = ?", err);
     if (!st)
         return KM_ESQL;
-    sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+    uint8_t blob[32];
+    bindhex(st, 1, sha256, blob);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         ev_from_row(st, ev);
-    sqlite3_finalize(st);
+    done(c, st);
     return rc == SQLITE_ROW ? KM_OK : rc == SQLITE_DONE ? KM_ENOTFOUND : sqlerr(c, err, "evidence");
 }
 
@@ -158,7 +213,7 @@ int km_cat_evidence_by_id(struct km_catalog *c, uint64_t id, struct km_evidence 
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         ev_from_row(st, ev);
-    sqlite3_finalize(st);
+    done(c, st);
     return rc == SQLITE_ROW ? KM_OK : rc == SQLITE_DONE ? KM_ENOTFOUND : sqlerr(c, err, "evidence");
 }
 
@@ -166,18 +221,20 @@ int km_cat_evidence_add(struct km_catalog *c, const struct km_evidence *ev, uint
                         struct km_err *err)
 {
     sqlite3_stmt *st = prep(c,
-                            "INSERT INTO evidence(sha256, size, vault_path, format, source_path)"
-                            " VALUES(?,?,?,?,?) ON CONFLICT(sha256) DO NOTHING",
+                            "INSERT INTO evidence(sha256, size, format, source_path, pack, pack_off)"
+                            " VALUES(?,?,?,?,?,?) ON CONFLICT(sha256) DO NOTHING",
                             err);
     if (!st)
         return KM_ESQL;
-    sqlite3_bind_text(st, 1, ev->sha256, -1, SQLITE_STATIC);
+    uint8_t blob[32];
+    bindhex(st, 1, ev->sha256, blob);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)ev->size);
-    sqlite3_bind_text(st, 3, ev->vault_path, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ev->format, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, ev->source_path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ev->format, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, ev->source_path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, ev->pack, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)ev->pack_off);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(c, st);
     if (rc != SQLITE_DONE)
         return sqlerr(c, err, "insert evidence");
     struct km_evidence cur;
@@ -198,7 +255,7 @@ static int exec_id(struct km_catalog *c, const char *sql, uint64_t id, const cha
         sqlite3_bind_text(st, k++, text, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, k, (sqlite3_int64)id);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(c, st);
     return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, sql);
 }
 
@@ -225,7 +282,7 @@ int km_cat_evidence_each(struct km_catalog *c, int (*cb)(void *, const struct km
         ev_from_row(st, &ev);
         stop = cb(ctx, &ev);
     }
-    sqlite3_finalize(st);
+    done(c, st);
     return stop;
 }
 
@@ -246,7 +303,7 @@ int km_cat_object_add(struct km_catalog *c, uint64_t evidence_id, uint64_t idx,
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *id = (uint64_t)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    done(c, st);
     return rc == SQLITE_ROW ? KM_OK : sqlerr(c, err, "insert object");
 }
 
@@ -265,7 +322,7 @@ int km_cat_object_get(struct km_catalog *c, uint64_t id, struct km_object *o, st
         colcpy(o->member, sizeof o->member, st, 3);
         colcpy(o->chain, sizeof o->chain, st, 4);
     }
-    sqlite3_finalize(st);
+    done(c, st);
     return rc == SQLITE_ROW ? KM_OK : rc == SQLITE_DONE ? KM_ENOTFOUND : sqlerr(c, err, "object");
 }
 
@@ -293,20 +350,19 @@ static void custody_from_row(sqlite3_stmt *st, struct km_custody *r)
     colcpy(r->host, sizeof r->host, st, 3);
     colcpy(r->action, sizeof r->action, st, 4);
     colcpy(r->source_path, sizeof r->source_path, st, 5);
-    colcpy(r->sha256, sizeof r->sha256, st, 6);
+    colhex(r->sha256, st, 6);
     r->size = (uint64_t)sqlite3_column_int64(st, 7);
     colcpy(r->format, sizeof r->format, st, 8);
     r->events_new = (uint64_t)sqlite3_column_int64(st, 9);
     r->events_dup = (uint64_t)sqlite3_column_int64(st, 10);
     r->events_rejected = (uint64_t)sqlite3_column_int64(st, 11);
     colcpy(r->note, sizeof r->note, st, 12);
-    colcpy(r->prev_hash, sizeof r->prev_hash, st, 13);
-    colcpy(r->hash, sizeof r->hash, st, 14);
+    colhex(r->hash, st, 13);
 }
 
 #define CU_COLS                                                                           \
     "seq, time, operator, host, action, source_path, sha256, size, format, events_new, " \
-    "events_dup, events_rejected, note, prev_hash, hash"
+    "events_dup, events_rejected, note, hash"
 
 int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_err *err)
 {
@@ -319,13 +375,13 @@ int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_
     prev[64] = 0;
     if (sqlite3_step(st) == SQLITE_ROW) {
         seq = (uint64_t)sqlite3_column_int64(st, 0) + 1;
-        colcpy(prev, sizeof prev, st, 1);
+        colhex(prev, st, 1);
     }
-    sqlite3_finalize(st);
+    done(c, st);
     r->seq = seq;
     memcpy(r->prev_hash, prev, 65);
     custody_hash(r, prev, r->hash);
-    st = prep(c, "INSERT INTO custody(" CU_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+    st = prep(c, "INSERT INTO custody(" CU_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
     if (!st)
         return KM_ESQL;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)r->seq);
@@ -334,17 +390,17 @@ int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_
     sqlite3_bind_text(st, 4, r->host, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, r->action, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, r->source_path, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, r->sha256, -1, SQLITE_STATIC);
+    uint8_t b1[32], b2[32];
+    bindhex(st, 7, r->sha256, b1);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)r->size);
     sqlite3_bind_text(st, 9, r->format, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)r->events_new);
     sqlite3_bind_int64(st, 11, (sqlite3_int64)r->events_dup);
     sqlite3_bind_int64(st, 12, (sqlite3_int64)r->events_rejected);
     sqlite3_bind_text(st, 13, r->note, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 14, r->prev_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 15, r->hash, -1, SQLITE_STATIC);
+    bindhex(st, 14, r->hash, b2);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(c, st);
     return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "insert custody");
 }
 
@@ -355,12 +411,17 @@ int km_cat_custody_each(struct km_catalog *c, int (*cb)(void *, const struct km_
     if (!st)
         return KM_ESQL;
     struct km_custody r;
+    char prev[65];
+    memset(prev, '0', 64);
+    prev[64] = 0;
     int stop = 0;
     while (!stop && sqlite3_step(st) == SQLITE_ROW) {
         custody_from_row(st, &r);
+        memcpy(r.prev_hash, prev, 65);
+        memcpy(prev, r.hash, 65);
         stop = cb(ctx, &r);
     }
-    sqlite3_finalize(st);
+    done(c, st);
     return stop;
 }
 
@@ -379,7 +440,7 @@ int km_cat_custody_verify(struct km_catalog *c, uint64_t *nrecords, struct km_er
         custody_from_row(st, &r);
         char h[65];
         custody_hash(&r, prev, h);
-        if (r.seq != expect || strcmp(r.prev_hash, prev) != 0 || strcmp(r.hash, h) != 0) {
+        if (r.seq != expect || strcmp(r.hash, h) != 0) {
             rc = km_err_set(err, KM_ECORRUPT, c->path, UINT64_MAX,
                             "custody chain broken at record %" PRIu64, r.seq);
             break;
@@ -388,7 +449,7 @@ int km_cat_custody_verify(struct km_catalog *c, uint64_t *nrecords, struct km_er
         n++;
         expect++;
     }
-    sqlite3_finalize(st);
+    done(c, st);
     if (nrecords)
         *nrecords = n;
     return rc;
@@ -410,7 +471,7 @@ int km_cat_segment_add(struct km_catalog *c, const char *file, const struct km_s
     sqlite3_bind_int64(st, 5, (sqlite3_int64)s->bytes);
     sqlite3_bind_text(st, 6, s->sha256, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(c, st);
     if (rc != SQLITE_DONE)
         return sqlerr(c, err, "insert segment");
     *id = (uint64_t)sqlite3_last_insert_rowid(c->db);
@@ -431,11 +492,11 @@ int km_cat_segment_add(struct km_catalog *c, const char *file, const struct km_s
         sqlite3_bind_int64(st, 6, g->tmin);
         sqlite3_bind_int64(st, 7, g->tmax);
         if (sqlite3_step(st) != SQLITE_DONE) {
-            sqlite3_finalize(st);
+            done(c, st);
             return sqlerr(c, err, "insert segment group");
         }
     }
-    sqlite3_finalize(st);
+    done(c, st);
     return KM_OK;
 }
 
@@ -463,7 +524,7 @@ int km_cat_segments(struct km_catalog *c, struct km_segment_row **rows, size_t *
         r->bytes = (uint64_t)sqlite3_column_int64(st, 5);
         colcpy(r->sha256, sizeof r->sha256, st, 6);
     }
-    sqlite3_finalize(st);
+    done(c, st);
     return KM_OK;
 }
 
@@ -484,6 +545,6 @@ int km_cat_reject_add(struct km_catalog *c, uint64_t evidence_id, const char *me
     sqlite3_bind_int(st, 5, code);
     sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(c, st);
     return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "insert reject");
 }

@@ -28,7 +28,9 @@ struct km_evidence {
     uint64_t id;
     char sha256[65];
     uint64_t size;
-    char vault_path[160];     /* relative to the store */
+    char vault_path[160];     /* loose object, relative to the store ("" when packed) */
+    char pack[64];            /* pack file name under vault/packs, "" when loose */
+    uint64_t pack_off;        /* offset of the object in its pack */
     char format[64];
     char source_path[1024];   /* where it was first acquired from */
     int complete;

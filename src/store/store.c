@@ -314,6 +314,15 @@ int km_writer_flush(struct km_writer *w, struct km_err *err)
     } else if (w->ndone == 0) {
         return KM_OK;
     }
+    /* vault objects and the segment reach the disk before the catalog says
+     * they exist */
+    int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || syncfs(dfd) != 0) {
+        if (dfd >= 0)
+            close(dfd);
+        return km_err_set(err, KM_EIO, s->dir, UINT64_MAX, "syncfs: %s", strerror(errno));
+    }
+    close(dfd);
     if ((rc = km_cat_begin(s->cat, err)))
         return rc;
     uint64_t segid;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,8 +66,8 @@ int km_vault_put_fd(struct km_store *s, int fd, const char *label, char sha256[6
     free(buf);
     uint8_t md[32];
     km_sha256_final(&h, md);
-    if (!rc && fsync(out) != 0)
-        rc = km_err_set(err, KM_EIO, tmp, UINT64_MAX, "fsync: %s", strerror(errno));
+    /* no fsync here: the writer syncs the filesystem once before the catalog
+     * commit that first references this object (km_writer_flush) */
     close(out);
     if (rc) {
         unlink(tmp);
@@ -90,30 +91,103 @@ int km_vault_put_fd(struct km_store *s, int fd, const char *label, char sha256[6
         return km_err_set(err, KM_EIO, fin, UINT64_MAX, "cannot store in vault: %s",
                           strerror(errno));
     }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
     *fresh = 1;
     return KM_OK;
 }
 
-int km_vault_check(struct km_store *s, const char *rel, const char *sha256, uint64_t size,
-                   struct km_err *err)
+struct km_vault_pack {
+    int fd;
+    char name[64];
+    uint64_t off;
+};
+
+int km_vault_pack_open(struct km_store *s, const char *tag, struct km_vault_pack **out,
+                       struct km_err *err)
 {
-    char p[4096];
-    km_vault_abs(s, rel, p, sizeof p);
-    int fd = open(p, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return km_err_set(err, KM_EIO, p, UINT64_MAX, "vault object missing: %s",
+    char dir[4096], p[4200];
+    snprintf(dir, sizeof dir, "%s/vault/packs", km_store_dir(s));
+    mkdir(dir, 0755);
+    struct km_vault_pack *vp = km_xcalloc(1, sizeof *vp);
+    snprintf(vp->name, sizeof vp->name, "%s.pack", tag);
+    snprintf(p, sizeof p, "%s/%s", dir, vp->name);
+    vp->fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0444);
+    if (vp->fd < 0) {
+        free(vp);
+        *out = NULL;
+        return km_err_set(err, KM_EIO, p, UINT64_MAX, "cannot create pack: %s", strerror(errno));
+    }
+    struct stat st;
+    vp->off = fstat(vp->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+    *out = vp;
+    return KM_OK;
+}
+
+int km_vault_pack_put(struct km_vault_pack *vp, const void *p, size_t n, char name[64],
+                      uint64_t *off, struct km_err *err)
+{
+    const char *c = p;
+    size_t left = n;
+    while (left) {
+        ssize_t w = write(vp->fd, c, left);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return km_err_set(err, KM_EIO, vp->name, vp->off, "pack write failed: %s",
+                              strerror(errno));
+        c += w;
+        left -= (size_t)w;
+    }
+    memcpy(name, vp->name, sizeof vp->name);
+    *off = vp->off;
+    vp->off += n;
+    return KM_OK;
+}
+
+void km_vault_pack_close(struct km_vault_pack *vp)
+{
+    if (!vp)
+        return;
+    close(vp->fd);
+    free(vp);
+}
+
+/* Opens the object's bytes: fd positioned at its start, *len its size. */
+static int open_object(struct km_store *s, const struct km_evidence *ev, int *fd, char *path,
+                       size_t pn, struct km_err *err)
+{
+    if (ev->pack[0])
+        snprintf(path, pn, "%s/vault/packs/%s", km_store_dir(s), ev->pack);
+    else
+        km_vault_abs(s, ev->vault_path, path, pn);
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0)
+        return km_err_set(err, KM_EIO, path, UINT64_MAX, "vault object missing: %s",
                           strerror(errno));
+    if (ev->pack[0] && lseek(*fd, (off_t)ev->pack_off, SEEK_SET) < 0) {
+        close(*fd);
+        return km_err_set(err, KM_EIO, path, ev->pack_off, "seek: %s", strerror(errno));
+    }
+    return KM_OK;
+}
+
+int km_vault_check(struct km_store *s, const struct km_evidence *ev, struct km_err *err)
+{
+    char p[4200];
+    int fd;
+    int rc = open_object(s, ev, &fd, p, sizeof p, err);
+    if (rc)
+        return rc;
     struct km_sha256 h;
     km_sha256_init(&h);
     char *buf = km_xmalloc(1 << 20);
     uint64_t total = 0;
-    ssize_t r;
-    while ((r = read(fd, buf, 1 << 20)) > 0) {
+    ssize_t r = 0;
+    uint64_t want = ev->pack[0] ? ev->size : UINT64_MAX;
+    while (total < want) {
+        size_t ask = want - total < (1 << 20) ? (size_t)(want - total) : (1 << 20);
+        r = read(fd, buf, ask);
+        if (r <= 0)
+            break;
         km_sha256_update(&h, buf, (size_t)r);
         total += (uint64_t)r;
     }
@@ -125,10 +199,44 @@ int km_vault_check(struct km_store *s, const char *rel, const char *sha256, uint
     km_hex(md, 32, hex);
     if (r < 0)
         return km_err_set(err, KM_EIO, p, total, "read failed");
-    if (total != size || strcmp(hex, sha256) != 0)
-        return km_err_set(err, KM_ECORRUPT, p, UINT64_MAX,
+    if (total != ev->size || strcmp(hex, ev->sha256) != 0)
+        return km_err_set(err, KM_ECORRUPT, p, ev->pack[0] ? ev->pack_off : UINT64_MAX,
                           "vault object does not match its hash (size %llu, sha256 %s)",
                           (unsigned long long)total, hex);
+    return KM_OK;
+}
+
+int km_vault_object_fd(struct km_store *s, const struct km_evidence *ev, int *out,
+                       struct km_err *err)
+{
+    char p[4200];
+    int fd;
+    int rc = open_object(s, ev, &fd, p, sizeof p, err);
+    if (rc)
+        return rc;
+    int mfd = memfd_create("kumo-object", MFD_CLOEXEC);
+    if (mfd < 0) {
+        close(fd);
+        return km_err_set(err, KM_EIO, p, UINT64_MAX, "memfd_create: %s", strerror(errno));
+    }
+    char *buf = km_xmalloc(1 << 20);
+    uint64_t total = 0;
+    while (total < ev->size) {
+        size_t ask = ev->size - total < (1 << 20) ? (size_t)(ev->size - total) : (1 << 20);
+        ssize_t r = read(fd, buf, ask);
+        if (r <= 0 || write(mfd, buf, (size_t)r) != r) {
+            rc = km_err_set(err, KM_EIO, p, total, "cannot read vault object");
+            break;
+        }
+        total += (uint64_t)r;
+    }
+    free(buf);
+    close(fd);
+    if (rc || lseek(mfd, 0, SEEK_SET) != 0) {
+        close(mfd);
+        return rc ? rc : km_err_set(err, KM_EIO, p, UINT64_MAX, "seek");
+    }
+    *out = mfd;
     return KM_OK;
 }
 
@@ -145,14 +253,30 @@ int km_raw_read(struct km_store *s, uint64_t object, uint64_t offset, uint32_t l
     if ((rc = km_cat_evidence_by_id(cat, o.evidence_id, &ev, err)))
         return rc;
     char p[4096];
-    km_vault_abs(s, ev.vault_path, p, sizeof p);
+    if (ev.pack[0])
+        snprintf(p, sizeof p, "vault/packs/%s@%llu", ev.pack, (unsigned long long)ev.pack_off);
+    else
+        snprintf(p, sizeof p, "%s", ev.vault_path);
     if (where)
-        snprintf(where, wn, "%s%s%s", ev.vault_path, o.member[0] ? "!" : "", o.member);
+        snprintf(where, wn, "%s%s%s", p, o.member[0] ? "!" : "", o.member);
     struct km_decode_limits lim;
     km_decode_limits_default(&lim);
     struct km_decode *d;
-    if ((rc = km_decode_open(p, -1, &lim, &d, err)))
+    int ofd = -1;
+    if (ev.pack[0]) {
+        if ((rc = km_vault_object_fd(s, &ev, &ofd, err)))
+            return rc;
+        rc = km_decode_open(p, ofd, &lim, &d, err);
+    } else {
+        char abs[4200];
+        km_vault_abs(s, ev.vault_path, abs, sizeof abs);
+        rc = km_decode_open(abs, -1, &lim, &d, err);
+    }
+    if (rc) {
+        if (ofd >= 0)
+            close(ofd);
         return rc;
+    }
     const struct km_member *m = NULL;
     for (;;) {
         if ((rc = km_decode_next(d, &m, err)))
@@ -167,6 +291,8 @@ int km_raw_read(struct km_store *s, uint64_t object, uint64_t offset, uint32_t l
     }
     if (rc) {
         km_decode_close(d);
+        if (ofd >= 0)
+            close(ofd);
         return rc;
     }
     char *res = km_xmalloc((size_t)length + 1);
@@ -188,6 +314,8 @@ int km_raw_read(struct km_store *s, uint64_t object, uint64_t offset, uint32_t l
     }
     free(buf);
     km_decode_close(d);
+    if (ofd >= 0)
+        close(ofd);
     if (got != length) {
         free(res);
         return km_err_set(err, KM_ECORRUPT, p, offset, "raw record truncated (%zu of %u bytes)",

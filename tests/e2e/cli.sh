@@ -95,7 +95,8 @@ k events --format xml >/dev/null 2>&1; [ $? -eq 2 ] && ok events_bad_format_usag
 
 # 10. verify, then tamper with a vault object
 k verify > "$T/o10" && ok verify_clean || fail verify_clean "$(cat "$T/o10")"
-v=$(find "$S/vault" -type f | head -n 1); chmod u+w "$v"; printf 'x' >> "$v"
+v=$(find "$S/vault" -type f | head -n 1); chmod u+w "$v"
+printf 'X' | dd of="$v" bs=1 seek=20 conv=notrunc 2>/dev/null
 k verify > "$T/o10b"; rc=$?
 [ $rc -eq 1 ] && grep -q BAD "$T/o10b" && ok verify_detects_tamper || fail verify_detects_tamper "$(cat "$T/o10b")"
 

@@ -53,7 +53,8 @@ static char **list_files(const char *root, size_t *n)
     t_nfiles = t_cap = 0;
     t_root_len = strlen(root);
     nftw(root, collect, 16, FTW_PHYS);
-    qsort(t_files, t_nfiles, sizeof *t_files, cmp_str);
+    if (t_nfiles)
+        qsort(t_files, t_nfiles, sizeof *t_files, cmp_str);
     *n = t_nfiles;
     return t_files;
 }
