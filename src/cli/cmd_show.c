@@ -97,6 +97,26 @@ int km_cmd_show(int argc, char **argv)
     char *raw = NULL, where[1400] = "";
     rc = km_raw_read(s, fd.ev.raw.object, fd.ev.raw.offset, fd.ev.raw.length, &raw, where,
                      sizeof where, &err);
+    /* the store keeps what queries need; the raw record holds everything:
+     * re-normalize it for the full event (request_id and other raw-only
+     * fields), as long as it is the same event */
+    if (raw) {
+        struct km_arena a;
+        km_arena_init(&a, 0, 0);
+        struct km_norm_ctx nc = {0};
+        nc.arena = &a;
+        nc.file = where;
+        nc.offset = fd.ev.raw.offset;
+        struct km_event full;
+        struct km_err e2;
+        km_err_clear(&e2);
+        if (km_normalize_record(raw, fd.ev.raw.length, &nc, NULL, NULL, &full, &e2) == KM_OK &&
+            nc.emit && memcmp(full.key, fd.ev.key, 16) == 0) {
+            fd.json.n = 0;
+            km_out_event_json(&fd.json, &full);
+        }
+        km_arena_free(&a);
+    }
     struct km_object obj = {0};
     struct km_evidence evd = {0};
     km_cat_object_get(km_store_catalog(s), fd.ev.raw.object, &obj, &err);

@@ -29,7 +29,7 @@ const struct km_field_info km_fields[KM_F__COUNT] = {
     [KM_F_ERROR_MESSAGE] = {"error.message", KM_ENC_DICT, "provider error message"},
     [KM_F_EVENT_ID] = {"event_id", KM_ENC_PLAIN, "provider event id, or sha256:<hex> of the record"},
     [KM_F_EVENT_TYPE] = {"event_type", KM_ENC_DICT, "provider record type"},
-    [KM_F_REQUEST_ID] = {"request_id", KM_ENC_PLAIN, "request or correlation id"},
+    [KM_F_REQUEST_ID] = {"request_id", KM_ENC_RAW, "request or correlation id (from the raw record)"},
     [KM_F_SESSION_ID] = {"session_id", KM_ENC_DICT, "session id / credential creation time"},
     [KM_F_RESOURCES] = {"resources", KM_ENC_DICT, "JSON array of {type,id,name,account}"},
 };
@@ -85,8 +85,17 @@ static int parse_uuid(struct km_str s, uint8_t out[16])
 
 void km_event_key(struct km_event *ev)
 {
-    if (parse_uuid(ev->f[KM_F_EVENT_ID], ev->key))
+    ev->flags &= (uint16_t)~KM_EV_ID_IN_KEY;
+    if (parse_uuid(ev->f[KM_F_EVENT_ID], ev->key)) {
+        /* the store keeps a lower-case UUID id only as the key */
+        struct km_str id = ev->f[KM_F_EVENT_ID];
+        int lower = 1;
+        for (uint32_t i = 0; i < id.n && lower; i++)
+            lower = !(id.p[i] >= 'A' && id.p[i] <= 'F');
+        if (lower)
+            ev->flags |= KM_EV_ID_IN_KEY;
         return;
+    }
     struct km_sha256 c;
     uint8_t md[32];
     struct km_str p = ev->f[KM_F_PROVIDER], s = ev->f[KM_F_SOURCE], id = ev->f[KM_F_EVENT_ID];

@@ -43,8 +43,11 @@ enum km_field {
     KM_F__COUNT
 };
 
-/* How the store should encode a field (a hint; the store may choose). */
-enum km_enc { KM_ENC_DICT = 0, KM_ENC_PLAIN = 1 };
+/* How the store keeps a field: dictionary-coded per segment, plain (high
+ * cardinality), or not at all (KM_ENC_RAW: derived from the raw record on
+ * demand, e.g. by `kumo show`, because it is pure entropy that no pivot needs
+ * and would cost more than the rest of the event). */
+enum km_enc { KM_ENC_DICT = 0, KM_ENC_PLAIN = 1, KM_ENC_RAW = 2 };
 
 struct km_field_info {
     const char *name;        /* dotted name: "actor.name" */
@@ -60,7 +63,8 @@ int km_field_lookup(const char *name, size_t n);
 #define KM_EV_TIME_MISSING   0x0002u  /* no usable timestamp at all (time_us = 0) */
 #define KM_EV_ID_SYNTH       0x0004u  /* event_id is a content hash */
 #define KM_EV_TYPE_PROBLEM   0x0008u  /* a field had an unexpected type; normalized as far as possible */
-#define KM_EV_ID_IN_KEY      0x8000u  /* store-internal: event_id is the key's UUID text */
+#define KM_EV_ID_IN_KEY      0x8000u  /* event_id is the key's lower-case UUID text (set by
+                                         km_event_key; the store then keeps no id text) */
 
 /* Where the original bytes are: object (catalog evidence id), offset and
  * length within that object's decoded byte stream. */
@@ -85,8 +89,9 @@ struct km_event {
 void km_event_init(struct km_event *ev);
 
 /* Computes ev->key from provider, source and event_id: a canonical UUID event
- * id gives its 16 bytes; any other id gives the first 16 bytes of
- * SHA-256("provider\0source\0event_id"). event_id must be set. */
+ * id gives its 16 bytes (and sets KM_EV_ID_IN_KEY when it is lower-case); any
+ * other id gives the first 16 bytes of SHA-256("provider\0source\0event_id").
+ * event_id must be set. */
 void km_event_key(struct km_event *ev);
 
 #endif

@@ -482,20 +482,22 @@ static int ct_plan_make(const struct km_gen_world *w, uint64_t events, void **st
         pl->story_region[k] = ct_story[k].home_region ? w->accounts[0].home : 0;
     }
 
-    /* unit weights: summed activity × noise */
+    /* unit weights: summed activity × noise (actor-major, so day factors are cached) */
     double total = 0;
     for (uint32_t acc = 0; acc < w->naccounts; acc++) {
         const struct km_gen_account *ac = &w->accounts[acc];
+        double *row = wt + (uint64_t)acc * pl->nwin;
+        for (uint32_t k = 0; k < ac->nactors; k++) {
+            const struct km_gen_actor *a = &w->actors[ac->first_actor + k];
+            struct km_gen_actcache c;
+            memset(&c, 0, sizeof c);
+            for (uint32_t g = 0; g < pl->nwin; g++)
+                row[g] += a->rate * km_gen_activity_c(w, a, g, &c);
+        }
         for (uint32_t g = 0; g < pl->nwin; g++) {
-            double s = 0;
-            for (uint32_t k = 0; k < ac->nactors; k++) {
-                const struct km_gen_actor *a = &w->actors[ac->first_actor + k];
-                s += a->rate * km_gen_activity(w, a, g);
-            }
             uint64_t h = km_rng_hash2(w->seed ^ 0x6e6f, (uint64_t)acc * pl->nwin + g);
-            s *= 0.65 + 0.7 * (double)(h >> 11) * (1.0 / 9007199254740992.0);
-            wt[(uint64_t)acc * pl->nwin + g] = s;
-            total += s;
+            row[g] *= 0.65 + 0.7 * (double)(h >> 11) * (1.0 / 9007199254740992.0);
+            total += row[g];
         }
     }
     uint64_t bg = events - CT_STORY_N;
@@ -955,7 +957,8 @@ static void func_arn(struct km_gb *b, const struct ct_ev *e, int f)
 static void key_arn(struct km_gb *b, const struct ct_ev *e, int k)
 {
     LIT("arn:aws:kms:");
-    STR(rg(e));
+    /* keys of global services' calls (IAM policies) live in the home region */
+    STR(e->region == 0 && (e->op->flags & F_GLOBAL) ? km_gen_regions[e->ac->home] : rg(e));
     km_gb_ch(b, ':');
     STR(e->ac->id);
     LIT(":key/");
@@ -3253,11 +3256,6 @@ static void plan_records(const struct ct_plan *pl, const struct km_gen_account *
     }
 }
 
-struct ct_scratch_hdr {
-    size_t cap;                 /* records the block was sized for */
-    uint32_t nactors;
-};
-
 static int ct_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_err *err)
 {
     const struct ct_plan *pl = state;
@@ -3272,9 +3270,9 @@ static int ct_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
     if (n + nstory == 0)
         return KM_OK;
 
-    /* scratch: [header][aw: nactors doubles][counts: CT_KEYS+1][desc n][sorted n] */
+    /* scratch: [aw: nactors doubles][counts: CT_KEYS+2][pad][desc: total][sorted: total] */
     size_t total = (size_t)n + nstory;
-    size_t need = sizeof(struct ct_scratch_hdr) + sizeof(double) * w->nactors +
+    size_t need = sizeof(double) * w->nactors +
                   sizeof(uint32_t) * (CT_KEYS + 2) + 2 * sizeof(struct ct_desc) * total + 64;
     if (ts->scratch_cap < need) {
         size_t cap = need + need / 2;
@@ -3286,7 +3284,7 @@ static int ct_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
         ts->scratch_cap = cap;
     }
     char *base = ts->scratch;
-    double *aw = (double *)(base + sizeof(struct ct_scratch_hdr));
+    double *aw = (double *)base;
     uint32_t *cnt = (uint32_t *)(aw + w->nactors);
     struct ct_desc *d = (struct ct_desc *)(((uintptr_t)(cnt + CT_KEYS + 2) + 15) & ~(uintptr_t)15);
     struct ct_desc *s = d + total;

@@ -351,6 +351,15 @@ void km_gen_world_free(struct km_gen_world *w);
  */
 double km_gen_activity(const struct km_gen_world *w, const struct km_gen_actor *a,
                        uint32_t g);
+/* The same, remembering the actor's day factors in *c between calls (zero it
+ * before the first call for an actor). */
+struct km_gen_actcache {
+    int valid, weekend, no_deploy;
+    int64_t day;
+    double dayf;
+};
+double km_gen_activity_c(const struct km_gen_world *w, const struct km_gen_actor *a, uint32_t g,
+                         struct km_gen_actcache *c);
 
 /* An address in AWS's space for a region; `bits` picks it. */
 uint32_t km_gen_aws_ip(int region, uint64_t bits);

@@ -988,7 +988,8 @@ static int64_t floordiv(int64_t a, int64_t b)
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
-double km_gen_activity(const struct km_gen_world *w, const struct km_gen_actor *a, uint32_t g)
+double km_gen_activity_c(const struct km_gen_world *w, const struct km_gen_actor *a, uint32_t g,
+                         struct km_gen_actcache *c)
 {
     int64_t utc_min = (int64_t)g * 5 + 2;
     switch (a->shape) {
@@ -1006,22 +1007,30 @@ double km_gen_activity(const struct km_gen_world *w, const struct km_gen_actor *
     default: {
         int64_t lm = utc_min + a->tz_min - a->shift_min;
         int64_t day = floordiv(lm, 1440);
-        int wd = (int)(((w->start_wday + day) % 7 + 7) % 7);
-        int weekend = wd == 0 || wd == 6;
-        uint64_t who = a->person != KM_GEN_NONE ? a->person : 0x10000u + (uint64_t)(a - w->actors);
-        uint64_t h = km_rng_hash2(w->seed ^ 0xda7, who * 1000003u + (uint64_t)(day + 1000));
-        double dayf = 0.4 + 1.1 * (double)(h % 1000) / 1000.0;
-        if ((h >> 20) % 100 < 7)
-            dayf = 0.03; /* day off */
-        double v = curve_at(lm) * dayf;
-        if (a->shape == KM_GEN_SH_DEPLOY) {
-            if (weekend || (h >> 30) % 100 < 25)
-                return 0.0;
-            return v * v * 1.5;
+        if (!c->valid || c->day != day) {
+            int wd = (int)(((w->start_wday + day) % 7 + 7) % 7);
+            uint64_t who = a->person != KM_GEN_NONE ? a->person : 0x10000u + (uint64_t)(a - w->actors);
+            uint64_t h = km_rng_hash2(w->seed ^ 0xda7, who * 1000003u + (uint64_t)(day + 1000));
+            c->valid = 1;
+            c->day = day;
+            c->weekend = wd == 0 || wd == 6;
+            c->dayf = 0.4 + 1.1 * (double)(h % 1000) / 1000.0;
+            if ((h >> 20) % 100 < 7)
+                c->dayf = 0.03; /* day off */
+            c->no_deploy = c->weekend || (h >> 30) % 100 < 25;
         }
-        return weekend ? v * 0.07 : v;
+        double v = curve_at(lm) * c->dayf;
+        if (a->shape == KM_GEN_SH_DEPLOY)
+            return c->no_deploy ? 0.0 : v * v * 1.5;
+        return c->weekend ? v * 0.07 : v;
     }
     }
+}
+
+double km_gen_activity(const struct km_gen_world *w, const struct km_gen_actor *a, uint32_t g)
+{
+    struct km_gen_actcache c = {0, 0, 0, 0, 0};
+    return km_gen_activity_c(w, a, g, &c);
 }
 
 void km_gen_person_ip(const struct km_gen_world *w, uint32_t p, uint32_t d, struct km_gb *b)

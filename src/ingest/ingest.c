@@ -306,19 +306,6 @@ static void note_source(struct worker *w, const char *name)
     snprintf(w->sources_seen + n, sizeof w->sources_seen - n, "%s%s", n ? "," : "", name);
 }
 
-/* Lists up to four keys of an object for "unrecognised record" messages. */
-static void keys_of(const struct km_json *v, char *out, size_t n)
-{
-    out[0] = 0;
-    if (!km_json_is_obj(v))
-        return;
-    size_t k = 0;
-    int i = 0;
-    for (const struct km_json *c = v->child; c && i < 4; c = c->next, i++)
-        k += (size_t)snprintf(out + k, k < n ? n - k : 0, "%s%s", i ? ", " : "", c->key);
-    if (v->len > 4 && k < n)
-        snprintf(out + k, n - k, ", ...");
-}
 
 static int on_record(void *ctx, const struct km_record *r)
 {
@@ -327,45 +314,19 @@ static int on_record(void *ctx, const struct km_record *r)
     static const char *const shapes[] = {"", "array", "wrapped", "object", "prefixed"};
     if (!w->shape && r->shape >= 0 && r->shape <= 4)
         w->shape = r->wrapper ? r->wrapper : shapes[r->shape];
-    /* parse a private copy: the splitter's bytes stay pristine for hashing */
-    char *copy = km_arena_alloc(&b->arena, r->n + 1);
-    if (!copy) {
-        msg_reject(b, r->off, r->line, KM_ENOMEM, "batch memory ceiling reached");
-        return 0;
-    }
-    memcpy(copy, r->p, r->n);
-    struct km_json *root;
-    struct km_err e;
-    km_err_clear(&e);
-    if (km_json_parse(copy, r->n, &w->jlim, &b->arena, &root, &e) != KM_OK) {
-        msg_reject(b, r->off + (e.offset != UINT64_MAX ? e.offset : 0), r->line, e.code,
-                   "%s", e.msg[0] ? e.msg : km_strerror(e.code));
-        return 0;
-    }
-    const struct km_source *src = km_source_detect(root, r->wrapper, w->hint);
-    if (!src) {
-        char keys[160];
-        keys_of(root, keys, sizeof keys);
-        msg_reject(b, r->off, r->line, KM_EFORMAT, "no source recognises this record%s%s%s",
-                   keys[0] ? " (keys: " : "", keys, keys[0] ? ")" : "");
-        return 0;
-    }
-    w->hint = src;
-    note_source(w, src->name);
     struct km_event *ev = &b->events[b->nevents];
-    km_event_init(ev);
     struct km_norm_ctx nc = {0};
     nc.arena = &b->arena;
     nc.file = w->label;
     nc.offset = r->off;
     nc.wrapper = r->wrapper;
-    nc.emit = 1;
+    struct km_err e;
     km_err_clear(&e);
-    if (src->normalize(root, &nc, ev, &e) != KM_OK) {
-        msg_reject(b, r->off, r->line, e.code ? e.code : KM_ERECORD, "%s: %s", src->name,
-                   e.msg[0] ? e.msg : "record could not be normalized");
+    if (km_normalize_record(r->p, r->n, &nc, &w->jlim, &w->hint, ev, &e) != KM_OK) {
+        msg_reject(b, e.offset, r->line, e.code, "%s", e.msg[0] ? e.msg : km_strerror(e.code));
         return 0;
     }
+    note_source(w, nc.source->name);
     if (!nc.emit) {
         b->evidence_records++;
         return 0;
@@ -374,25 +335,7 @@ static int on_record(void *ctx, const struct km_record *r)
         b->type_problems++;
     if (ev->flags & (KM_EV_TIME_FALLBACK | KM_EV_TIME_MISSING))
         b->time_fallbacks++;
-    if (!ev->f[KM_F_PROVIDER].p)
-        ev->f[KM_F_PROVIDER] = km_str_c(src->provider);
-    if (!ev->f[KM_F_SOURCE].p)
-        ev->f[KM_F_SOURCE] = km_str_c(src->name);
-    if (!ev->f[KM_F_EVENT_ID].p || ev->f[KM_F_EVENT_ID].n == 0) {
-        uint8_t md[32];
-        km_sha256(r->p, r->n, md);
-        char *id = km_arena_alloc(&b->arena, 7 + 65);
-        if (id) {
-            memcpy(id, "sha256:", 7);
-            km_hex(md, 32, id + 7);
-            ev->f[KM_F_EVENT_ID] = (struct km_str){id, 71};
-            ev->flags |= KM_EV_ID_SYNTH;
-        }
-    }
-    km_event_key(ev);
     ev->raw.object = 0; /* resolved by the main thread */
-    ev->raw.offset = r->off;
-    ev->raw.length = (uint32_t)r->n;
     b->nevents++;
     return 0;
 }
@@ -696,6 +639,7 @@ static void custody_for(struct mainctx *mc, struct fstate *f, const char *action
     snprintf(r.action, sizeof r.action, "%s", action);
     snprintf(r.source_path, sizeof r.source_path, "%s", f->path);
     snprintf(r.sha256, sizeof r.sha256, "%s", f->sha256);
+    r.evidence_id = f->evidence_id;
     r.size = f->size;
     snprintf(r.format, sizeof r.format, "%s", f->format);
     r.events_new = f->events_new;
@@ -724,6 +668,12 @@ static void on_commit(void *ctx, uint64_t evidence_id)
     struct fstate *f = *l;
     if (!f)
         return;
+    struct km_err e;
+    km_err_clear(&e);
+    if (km_cat_evidence_complete(mc->cat, f->evidence_id, f->format, &e) != KM_OK && !mc->rc) {
+        mc->rc = e.code;
+        *mc->err = e;
+    }
     custody_for(mc, f, "acquire", NULL);
     *l = f->next;
     if (mc->waiting_tail == f)
@@ -933,7 +883,6 @@ static void handle(struct mainctx *mc, struct msg *m)
         }
         snprintf(f->format, sizeof f->format, "%s", m->format);
         ensure_txn(mc);
-        km_cat_evidence_set_format(mc->cat, f->evidence_id, f->format, &e);
         if (m->limited) {
             /* not complete: a later ingest with other limits processes it
              * again (dedupe keeps what was stored now) */
@@ -1041,10 +990,14 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
     pthread_create(&walker, NULL, walker_main, &p);
 
     int done = 0;
-    double last = 0;
+    double last = 0, busy = 0, idle = 0;
     while (done < p.nworkers) {
         void *item;
-        if (q_pop(&p.out, &item, 200)) {
+        double tw = now_s();
+        int got = q_pop(&p.out, &item, 200);
+        double th = now_s();
+        idle += th - tw;
+        if (got) {
             for (struct msg *m = item, *next; m; m = next) {
                 next = m->link;
                 if (m->type == MSG_WORKER_DONE)
@@ -1053,6 +1006,7 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
                     handle(&mc, m);
                 msg_free(m);
             }
+            busy += now_s() - th;
         }
         if (o->progress) {
             double t = now_s();
@@ -1065,6 +1019,8 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
     pthread_join(walker, NULL);
     for (int i = 0; i < p.nworkers; i++)
         pthread_join(tids[i], NULL);
+    km_log(2, "kumo: workers done after %.3f s (main thread busy %.3f s, waiting %.3f s)\n",
+           now_s() - t0, busy, idle);
     /* drain anything left (walk errors pushed after the last worker ended) */
     void *item;
     while (q_pop(&p.out, &item, 0)) {
@@ -1078,6 +1034,7 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
     struct km_err e2;
     km_err_clear(&e2);
     int crc = km_writer_close(mc.w, mc.rc ? NULL : &e2);
+    km_log(2, "kumo: last segment published after %.3f s\n", now_s() - t0);
     if (!mc.rc && crc) {
         mc.rc = crc;
         *err = e2;

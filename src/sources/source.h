@@ -25,6 +25,7 @@ struct km_norm_ctx {
     int emit;                /* 1: *ev is an event; 0: evidence-only record (e.g. a digest) */
     unsigned problems;       /* count of fields with unexpected types/values */
     char note[160];          /* first problem or fallback, e.g. "eventTime missing; used @timestamp" */
+    const struct km_source *source;  /* set by km_normalize_record */
 };
 
 struct km_source {
@@ -50,5 +51,19 @@ extern const int km_nsources;
  * tried first (the source that matched the previous record of the object). */
 const struct km_source *km_source_detect(const struct km_json *rec, const char *wrapper,
                                          const struct km_source *hint);
+
+/*
+ * One record's exact bytes to one event (normalize.c): parses a private copy
+ * in nc->arena (raw itself is not modified), detects the source (*hint tried
+ * first and updated; hint may be NULL), normalizes, defaults provider/source,
+ * gives an id-less record event_id "sha256:<hex of raw>", computes the key and
+ * sets raw.offset = nc->offset, raw.length = n (raw.object is the caller's).
+ * nc->arena, file, offset and wrapper must be set. Returns KM_OK (check
+ * nc->emit: 0 for evidence-only records), or KM_EJSON/KM_ELIMIT (with the
+ * absolute offset), KM_EFORMAT (no source), KM_ERECORD, KM_ENOMEM.
+ */
+int km_normalize_record(const char *raw, size_t n, struct km_norm_ctx *nc,
+                        const struct km_json_limits *lim, const struct km_source **hint,
+                        struct km_event *ev, struct km_err *err);
 
 #endif

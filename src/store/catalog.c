@@ -6,6 +6,7 @@
 #include "store/catalog.h"
 
 #include "core/hash.h"
+#include "core/timeparse.h"
 
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -16,31 +17,44 @@
 /* Prepared statements are cached per catalog (keyed by the SQL text's
  * address: every statement is a string literal) and reset after use. */
 #define KM_CAT_STMTS 48
+struct name_ent {
+    char *text;
+    int64_t id;
+};
+
 struct km_catalog {
     sqlite3 *db;
     char *path;
+    struct name_ent *names;       /* interned-name cache, open addressing */
+    size_t nnames, capnames;
+    int have_head;                /* custody chain head cached? */
+    uint64_t head_seq;
+    char head_hash[65];
     struct {
         const char *sql;
         sqlite3_stmt *st;
     } cache[KM_CAT_STMTS];
 };
 
+/* Repeated texts (directories, formats, packs, operators, hosts, chains)
+ * are interned in `names`; rows hold their ids. Hashes are 32-byte blobs. */
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS names(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);"
     "CREATE TABLE IF NOT EXISTS evidence("
     "  id INTEGER PRIMARY KEY, sha256 BLOB NOT NULL UNIQUE, size INTEGER NOT NULL,"
-    "  format TEXT NOT NULL DEFAULT '', source_path TEXT NOT NULL,"
-    "  complete INTEGER NOT NULL DEFAULT 0, pack TEXT NOT NULL DEFAULT '',"
+    "  format INTEGER NOT NULL DEFAULT 0, dir INTEGER NOT NULL, base TEXT NOT NULL,"
+    "  complete INTEGER NOT NULL DEFAULT 0, pack INTEGER NOT NULL DEFAULT 0,"
     "  pack_off INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS objects("
     "  id INTEGER PRIMARY KEY, evidence_id INTEGER NOT NULL, idx INTEGER NOT NULL,"
-    "  member TEXT NOT NULL, chain TEXT NOT NULL, UNIQUE(evidence_id, idx));"
+    "  member TEXT NOT NULL, chain INTEGER NOT NULL, UNIQUE(evidence_id, idx));"
     "CREATE TABLE IF NOT EXISTS custody("
-    "  seq INTEGER PRIMARY KEY, time TEXT NOT NULL, operator TEXT NOT NULL, host TEXT NOT NULL,"
-    "  action TEXT NOT NULL, source_path TEXT NOT NULL, sha256 BLOB NOT NULL,"
-    "  size INTEGER NOT NULL, format TEXT NOT NULL, events_new INTEGER NOT NULL,"
-    "  events_dup INTEGER NOT NULL, events_rejected INTEGER NOT NULL, note TEXT NOT NULL,"
-    "  hash BLOB NOT NULL);"
+    "  seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, operator INTEGER NOT NULL,"
+    "  host INTEGER NOT NULL, action TEXT NOT NULL, evidence_id INTEGER NOT NULL,"
+    "  dir INTEGER NOT NULL, base TEXT NOT NULL, format INTEGER NOT NULL,"
+    "  events_new INTEGER NOT NULL, events_dup INTEGER NOT NULL,"
+    "  events_rejected INTEGER NOT NULL, note TEXT NOT NULL, hash BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS segments("
     "  id INTEGER PRIMARY KEY, file TEXT NOT NULL UNIQUE, rows INTEGER NOT NULL,"
     "  tmin INTEGER NOT NULL, tmax INTEGER NOT NULL, bytes INTEGER NOT NULL,"
@@ -52,7 +66,17 @@ static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS rejects("
     "  id INTEGER PRIMARY KEY, evidence_id INTEGER NOT NULL, member TEXT NOT NULL,"
     "  offset INTEGER NOT NULL, line INTEGER NOT NULL, code INTEGER NOT NULL,"
-    "  reason TEXT NOT NULL);";
+    "  reason TEXT NOT NULL);"
+    "CREATE VIEW IF NOT EXISTS evidence_v AS SELECT e.id, e.sha256, e.size,"
+    "  COALESCE(f.text, ''), d.text || e.base, e.complete, COALESCE(p.text, ''), e.pack_off"
+    "  FROM evidence e JOIN names d ON d.id = e.dir LEFT JOIN names f ON f.id = e.format"
+    "  LEFT JOIN names p ON p.id = e.pack;"
+    "CREATE VIEW IF NOT EXISTS custody_v AS SELECT c.seq, c.time, o.text, h.text, c.action,"
+    "  d.text || c.base, e.sha256, e.size, COALESCE(f.text, ''), c.events_new, c.events_dup,"
+    "  c.events_rejected, c.note, c.hash"
+    "  FROM custody c JOIN names o ON o.id = c.operator JOIN names h ON h.id = c.host"
+    "  JOIN names d ON d.id = c.dir LEFT JOIN evidence e ON e.id = c.evidence_id"
+    "  LEFT JOIN names f ON f.id = c.format;";
 
 static int sqlerr(struct km_catalog *c, struct km_err *err, const char *what)
 {
@@ -91,6 +115,9 @@ void km_cat_close(struct km_catalog *c)
     for (int i = 0; i < KM_CAT_STMTS; i++)
         if (c->cache[i].st)
             sqlite3_finalize(c->cache[i].st);
+    for (size_t i = 0; i < c->capnames; i++)
+        free(c->names[i].text);
+    free(c->names);
     sqlite3_close(c->db);
     free(c->path);
     free(c);
@@ -114,7 +141,17 @@ int km_cat_begin(struct km_catalog *c, struct km_err *err)
     return exec(c, "BEGIN IMMEDIATE", err);
 }
 int km_cat_commit(struct km_catalog *c, struct km_err *err) { return exec(c, "COMMIT", err); }
-void km_cat_rollback(struct km_catalog *c) { sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL); }
+/* Rolls back; cached state that may describe rolled-back rows is dropped. */
+void km_cat_rollback(struct km_catalog *c)
+{
+    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    c->have_head = 0;
+    for (size_t i = 0; i < c->capnames; i++) {
+        free(c->names[i].text);
+        c->names[i].text = NULL;
+    }
+    c->nnames = 0;
+}
 
 static sqlite3_stmt *prep(struct km_catalog *c, const char *sql, struct km_err *err)
 {
@@ -144,6 +181,65 @@ static void done(struct km_catalog *c, sqlite3_stmt *st)
             return;
         }
     done(c, st);
+}
+
+static uint64_t name_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* Returns the id of text in `names`, inserting it if new; 0 on error. */
+static int64_t name_id(struct km_catalog *c, const char *text, size_t n, struct km_err *err)
+{
+    if ((c->nnames + 1) * 2 > c->capnames) {
+        size_t ncap = c->capnames ? c->capnames * 2 : 256;
+        struct name_ent *nt = km_xcalloc(ncap, sizeof *nt);
+        for (size_t i = 0; i < c->capnames; i++) {
+            if (!c->names[i].text)
+                continue;
+            size_t k = name_hash(c->names[i].text, strlen(c->names[i].text)) & (ncap - 1);
+            while (nt[k].text)
+                k = (k + 1) & (ncap - 1);
+            nt[k] = c->names[i];
+        }
+        free(c->names);
+        c->names = nt;
+        c->capnames = ncap;
+    }
+    size_t k = name_hash(text, n) & (c->capnames - 1);
+    while (c->names[k].text) {
+        if (strlen(c->names[k].text) == n && memcmp(c->names[k].text, text, n) == 0)
+            return c->names[k].id;
+        k = (k + 1) & (c->capnames - 1);
+    }
+    sqlite3_stmt *st = prep(c, "INSERT INTO names(text) VALUES(?) ON CONFLICT(text) DO UPDATE"
+                               " SET text = excluded.text RETURNING id", err);
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, text, (int)n, SQLITE_STATIC);
+    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    done(c, st);
+    if (!id) {
+        sqlerr(c, err, "intern name");
+        return 0;
+    }
+    char *copy = km_xmalloc(n + 1);
+    memcpy(copy, text, n);
+    copy[n] = 0;
+    c->names[k].text = copy;
+    c->names[k].id = id;
+    c->nnames++;
+    return id;
+}
+
+/* Splits a path into directory (with the trailing '/') and base name. */
+static size_t dir_len(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? (size_t)(slash - path + 1) : 0;
 }
 
 static void colcpy(char *dst, size_t n, sqlite3_stmt *st, int col)
@@ -186,12 +282,12 @@ static void ev_from_row(sqlite3_stmt *st, struct km_evidence *ev)
         snprintf(ev->vault_path, sizeof ev->vault_path, "vault/%.2s/%s", ev->sha256, ev->sha256);
 }
 
-#define EV_COLS "id, sha256, size, format, source_path, complete, pack, pack_off"
+#define EV_COLS "*"
 
 int km_cat_evidence_by_sha(struct km_catalog *c, const char *sha256, struct km_evidence *ev,
                            struct km_err *err)
 {
-    sqlite3_stmt *st = prep(c, "SELECT " EV_COLS " FROM evidence WHERE sha256 = ?", err);
+    sqlite3_stmt *st = prep(c, "SELECT * FROM evidence_v WHERE id = (SELECT id FROM evidence WHERE sha256 = ?)", err);
     if (!st)
         return KM_ESQL;
     uint8_t blob[32];
@@ -206,7 +302,7 @@ int km_cat_evidence_by_sha(struct km_catalog *c, const char *sha256, struct km_e
 int km_cat_evidence_by_id(struct km_catalog *c, uint64_t id, struct km_evidence *ev,
                           struct km_err *err)
 {
-    sqlite3_stmt *st = prep(c, "SELECT " EV_COLS " FROM evidence WHERE id = ?", err);
+    sqlite3_stmt *st = prep(c, "SELECT * FROM evidence_v WHERE id = ?", err);
     if (!st)
         return KM_ESQL;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
@@ -220,23 +316,35 @@ int km_cat_evidence_by_id(struct km_catalog *c, uint64_t id, struct km_evidence 
 int km_cat_evidence_add(struct km_catalog *c, const struct km_evidence *ev, uint64_t *id,
                         struct km_err *err)
 {
+    size_t dl = dir_len(ev->source_path);
+    int64_t dir = name_id(c, ev->source_path, dl, err);
+    int64_t pack = ev->pack[0] ? name_id(c, ev->pack, strlen(ev->pack), err) : 0;
+    int64_t fmt = ev->format[0] ? name_id(c, ev->format, strlen(ev->format), err) : 0;
+    if (!dir || (ev->pack[0] && !pack) || (ev->format[0] && !fmt))
+        return KM_ESQL;
     sqlite3_stmt *st = prep(c,
-                            "INSERT INTO evidence(sha256, size, format, source_path, pack, pack_off)"
-                            " VALUES(?,?,?,?,?,?) ON CONFLICT(sha256) DO NOTHING",
+                            "INSERT INTO evidence(sha256, size, format, dir, base, pack, pack_off)"
+                            " VALUES(?,?,?,?,?,?,?) ON CONFLICT(sha256) DO NOTHING",
                             err);
     if (!st)
         return KM_ESQL;
     uint8_t blob[32];
     bindhex(st, 1, ev->sha256, blob);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)ev->size);
-    sqlite3_bind_text(st, 3, ev->format, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ev->source_path, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, ev->pack, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)ev->pack_off);
+    sqlite3_bind_int64(st, 3, fmt);
+    sqlite3_bind_int64(st, 4, dir);
+    sqlite3_bind_text(st, 5, ev->source_path + dl, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, pack);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)ev->pack_off);
     int rc = sqlite3_step(st);
+    int changed = sqlite3_changes(c->db);
     done(c, st);
     if (rc != SQLITE_DONE)
         return sqlerr(c, err, "insert evidence");
+    if (changed) {
+        *id = (uint64_t)sqlite3_last_insert_rowid(c->db);
+        return KM_OK;
+    }
     struct km_evidence cur;
     rc = km_cat_evidence_by_sha(c, ev->sha256, &cur, err);
     if (rc == KM_OK)
@@ -244,36 +352,28 @@ int km_cat_evidence_add(struct km_catalog *c, const struct km_evidence *ev, uint
     return rc;
 }
 
-static int exec_id(struct km_catalog *c, const char *sql, uint64_t id, const char *text,
-                   struct km_err *err)
+
+int km_cat_evidence_complete(struct km_catalog *c, uint64_t id, const char *format,
+                             struct km_err *err)
 {
-    sqlite3_stmt *st = prep(c, sql, err);
+    int64_t fmt = format && format[0] ? name_id(c, format, strlen(format), err) : 0;
+    sqlite3_stmt *st = prep(c,
+                            "UPDATE evidence SET complete = 1,"
+                            " format = CASE WHEN ?1 > 0 THEN ?1 ELSE format END WHERE id = ?2",
+                            err);
     if (!st)
         return KM_ESQL;
-    int k = 1;
-    if (text)
-        sqlite3_bind_text(st, k++, text, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, k, (sqlite3_int64)id);
+    sqlite3_bind_int64(st, 1, fmt);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)id);
     int rc = sqlite3_step(st);
     done(c, st);
-    return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, sql);
-}
-
-int km_cat_evidence_set_format(struct km_catalog *c, uint64_t id, const char *format,
-                               struct km_err *err)
-{
-    return exec_id(c, "UPDATE evidence SET format = ? WHERE id = ?", id, format, err);
-}
-
-int km_cat_evidence_complete(struct km_catalog *c, uint64_t id, struct km_err *err)
-{
-    return exec_id(c, "UPDATE evidence SET complete = 1 WHERE id = ?", id, NULL, err);
+    return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "complete evidence");
 }
 
 int km_cat_evidence_each(struct km_catalog *c, int (*cb)(void *, const struct km_evidence *),
                          void *ctx, struct km_err *err)
 {
-    sqlite3_stmt *st = prep(c, "SELECT " EV_COLS " FROM evidence ORDER BY id", err);
+    sqlite3_stmt *st = prep(c, "SELECT * FROM evidence_v ORDER BY id", err);
     if (!st)
         return KM_ESQL;
     int rc, stop = 0;
@@ -289,6 +389,9 @@ int km_cat_evidence_each(struct km_catalog *c, int (*cb)(void *, const struct km
 int km_cat_object_add(struct km_catalog *c, uint64_t evidence_id, uint64_t idx,
                       const char *member, const char *chain, uint64_t *id, struct km_err *err)
 {
+    int64_t chain_id = name_id(c, chain ? chain : "", chain ? strlen(chain) : 0, err);
+    if (!chain_id)
+        return KM_ESQL;
     sqlite3_stmt *st = prep(c,
                             "INSERT INTO objects(evidence_id, idx, member, chain) VALUES(?,?,?,?)"
                             " ON CONFLICT(evidence_id, idx) DO UPDATE SET member = excluded.member"
@@ -299,7 +402,7 @@ int km_cat_object_add(struct km_catalog *c, uint64_t evidence_id, uint64_t idx,
     sqlite3_bind_int64(st, 1, (sqlite3_int64)evidence_id);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
     sqlite3_bind_text(st, 3, member ? member : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, chain ? chain : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, chain_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *id = (uint64_t)sqlite3_column_int64(st, 0);
@@ -310,7 +413,8 @@ int km_cat_object_add(struct km_catalog *c, uint64_t evidence_id, uint64_t idx,
 int km_cat_object_get(struct km_catalog *c, uint64_t id, struct km_object *o, struct km_err *err)
 {
     sqlite3_stmt *st =
-        prep(c, "SELECT id, evidence_id, idx, member, chain FROM objects WHERE id = ?", err);
+        prep(c, "SELECT o.id, o.evidence_id, o.idx, o.member, n.text FROM objects o"
+                " JOIN names n ON n.id = o.chain WHERE o.id = ?", err);
     if (!st)
         return KM_ESQL;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
@@ -345,7 +449,7 @@ static void custody_hash(const struct km_custody *r, const char *prev, char out[
 static void custody_from_row(sqlite3_stmt *st, struct km_custody *r)
 {
     r->seq = (uint64_t)sqlite3_column_int64(st, 0);
-    colcpy(r->time, sizeof r->time, st, 1);
+    km_time_fmt(sqlite3_column_int64(st, 1), r->time);
     colcpy(r->operator_, sizeof r->operator_, st, 2);
     colcpy(r->host, sizeof r->host, st, 3);
     colcpy(r->action, sizeof r->action, st, 4);
@@ -360,54 +464,73 @@ static void custody_from_row(sqlite3_stmt *st, struct km_custody *r)
     colhex(r->hash, st, 13);
 }
 
-#define CU_COLS                                                                           \
-    "seq, time, operator, host, action, source_path, sha256, size, format, events_new, " \
-    "events_dup, events_rejected, note, hash"
+
 
 int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_err *err)
 {
-    sqlite3_stmt *st = prep(c, "SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1", err);
-    if (!st)
-        return KM_ESQL;
-    uint64_t seq = 1;
-    char prev[65];
-    memset(prev, '0', 64);
-    prev[64] = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        seq = (uint64_t)sqlite3_column_int64(st, 0) + 1;
-        colhex(prev, st, 1);
+    if (!c->have_head) {
+        sqlite3_stmt *st = prep(c, "SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1", err);
+        if (!st)
+            return KM_ESQL;
+        c->head_seq = 0;
+        memset(c->head_hash, '0', 64);
+        c->head_hash[64] = 0;
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            c->head_seq = (uint64_t)sqlite3_column_int64(st, 0);
+            colhex(c->head_hash, st, 1);
+        }
+        done(c, st);
+        c->have_head = 1;
     }
-    done(c, st);
-    r->seq = seq;
-    memcpy(r->prev_hash, prev, 65);
-    custody_hash(r, prev, r->hash);
-    st = prep(c, "INSERT INTO custody(" CU_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
+    int64_t t;
+    if (km_time_parse(r->time, strlen(r->time), &t) != KM_OK)
+        return km_err_set(err, KM_EINTERNAL, c->path, UINT64_MAX, "bad custody time %s", r->time);
+    km_time_fmt(t, r->time); /* canonical form: what the chain hashes */
+    size_t dl = dir_len(r->source_path);
+    int64_t op = name_id(c, r->operator_, strlen(r->operator_), err);
+    int64_t host = name_id(c, r->host, strlen(r->host), err);
+    int64_t dir = name_id(c, r->source_path, dl, err);
+    int64_t fmt = r->format[0] ? name_id(c, r->format, strlen(r->format), err) : 0;
+    if (!op || !host || !dir || (r->format[0] && !fmt))
+        return KM_ESQL;
+    r->seq = c->head_seq + 1;
+    memcpy(r->prev_hash, c->head_hash, 65);
+    custody_hash(r, r->prev_hash, r->hash);
+    sqlite3_stmt *st = prep(c,
+                            "INSERT INTO custody(seq, time, operator, host, action, evidence_id,"
+                            " dir, base, events_new, events_dup, events_rejected, note, hash,"
+                            " format) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            err);
     if (!st)
         return KM_ESQL;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)r->seq);
-    sqlite3_bind_text(st, 2, r->time, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, r->operator_, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, r->host, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, t);
+    sqlite3_bind_int64(st, 3, op);
+    sqlite3_bind_int64(st, 4, host);
     sqlite3_bind_text(st, 5, r->action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, r->source_path, -1, SQLITE_STATIC);
-    uint8_t b1[32], b2[32];
-    bindhex(st, 7, r->sha256, b1);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)r->size);
-    sqlite3_bind_text(st, 9, r->format, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 10, (sqlite3_int64)r->events_new);
-    sqlite3_bind_int64(st, 11, (sqlite3_int64)r->events_dup);
-    sqlite3_bind_int64(st, 12, (sqlite3_int64)r->events_rejected);
-    sqlite3_bind_text(st, 13, r->note, -1, SQLITE_STATIC);
-    bindhex(st, 14, r->hash, b2);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)r->evidence_id);
+    sqlite3_bind_int64(st, 7, dir);
+    sqlite3_bind_text(st, 8, r->source_path + dl, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)r->events_new);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)r->events_dup);
+    sqlite3_bind_int64(st, 11, (sqlite3_int64)r->events_rejected);
+    sqlite3_bind_text(st, 12, r->note, -1, SQLITE_STATIC);
+    uint8_t b2[32];
+    bindhex(st, 13, r->hash, b2);
+    sqlite3_bind_int64(st, 14, fmt);
     int rc = sqlite3_step(st);
     done(c, st);
-    return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "insert custody");
+    if (rc != SQLITE_DONE)
+        return sqlerr(c, err, "insert custody");
+    c->head_seq = r->seq;
+    memcpy(c->head_hash, r->hash, 65);
+    return KM_OK;
 }
 
 int km_cat_custody_each(struct km_catalog *c, int (*cb)(void *, const struct km_custody *),
                         void *ctx, struct km_err *err)
 {
-    sqlite3_stmt *st = prep(c, "SELECT " CU_COLS " FROM custody ORDER BY seq", err);
+    sqlite3_stmt *st = prep(c, "SELECT * FROM custody_v ORDER BY seq", err);
     if (!st)
         return KM_ESQL;
     struct km_custody r;
@@ -427,7 +550,7 @@ int km_cat_custody_each(struct km_catalog *c, int (*cb)(void *, const struct km_
 
 int km_cat_custody_verify(struct km_catalog *c, uint64_t *nrecords, struct km_err *err)
 {
-    sqlite3_stmt *st = prep(c, "SELECT " CU_COLS " FROM custody ORDER BY seq", err);
+    sqlite3_stmt *st = prep(c, "SELECT * FROM custody_v ORDER BY seq", err);
     if (!st)
         return KM_ESQL;
     char prev[65];

@@ -43,9 +43,10 @@ int km_cat_evidence_by_id(struct km_catalog *c, uint64_t id, struct km_evidence 
 /* Inserts a pending evidence row (or returns the existing id for the sha). */
 int km_cat_evidence_add(struct km_catalog *c, const struct km_evidence *ev, uint64_t *id,
                         struct km_err *err);
-int km_cat_evidence_set_format(struct km_catalog *c, uint64_t id, const char *format,
-                               struct km_err *err);
-int km_cat_evidence_complete(struct km_catalog *c, uint64_t id, struct km_err *err);
+/* Marks evidence complete (all its events published) and records the format
+ * detected (NULL or "" keeps the current one). */
+int km_cat_evidence_complete(struct km_catalog *c, uint64_t id, const char *format,
+                             struct km_err *err);
 /* Iterates all evidence rows (ordered by id). cb returns non-zero to stop. */
 int km_cat_evidence_each(struct km_catalog *c, int (*cb)(void *, const struct km_evidence *),
                          void *ctx, struct km_err *err);
@@ -62,6 +63,7 @@ int km_cat_object_get(struct km_catalog *c, uint64_t id, struct km_object *o, st
 
 struct km_custody {
     uint64_t seq;
+    uint64_t evidence_id;     /* the evidence acquired (its sha256/size/format are joined) */
     char time[32];            /* UTC ISO 8601 */
     char operator_[128];
     char host[128];
@@ -74,7 +76,10 @@ struct km_custody {
     char note[256];
     char prev_hash[65], hash[65];
 };
-/* Appends a record: fills seq, prev_hash and hash. */
+/* Appends a record: fills seq, prev_hash and hash. r->time must parse as a
+ * time (it is stored as microseconds and rewritten in canonical form);
+ * r->sha256 and size must be those of r->evidence_id (they are read back
+ * from the evidence row); the other fields are stored with the record. */
 int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_err *err);
 int km_cat_custody_each(struct km_catalog *c, int (*cb)(void *, const struct km_custody *),
                         void *ctx, struct km_err *err);

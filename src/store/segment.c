@@ -160,6 +160,7 @@ struct km_segb {
     uint32_t cap, n;
     struct km_arena strings;
     struct dict dicts[KM_F__COUNT];
+    uint32_t last[KM_F__COUNT];     /* code of each field's previous value */
     uint32_t *codes[KM_F__COUNT];   /* per row; plain fields use codes too (unique-ish) */
     int64_t *time;
     uint8_t *key;
@@ -245,6 +246,23 @@ static uint32_t dict_intern(struct km_segb *b, struct dict *d, struct km_str s)
     return c;
 }
 
+/* Appends s as a new value without interning (plain fields). 0 = OOM. */
+static uint32_t dict_append(struct km_segb *b, struct dict *d, struct km_str s)
+{
+    if (d->nvals + 2 >= d->capvals) {
+        d->capvals *= 2;
+        d->vals = km_xrealloc(d->vals, d->capvals * sizeof *d->vals);
+        d->hashes = km_xrealloc(d->hashes, d->capvals * sizeof *d->hashes);
+    }
+    char *copy = km_arena_strndup(&b->strings, s.p, s.n);
+    if (!copy)
+        return 0;
+    uint32_t c = ++d->nvals;
+    d->vals[c].p = copy;
+    d->vals[c].n = s.n;
+    return c;
+}
+
 struct km_segb *km_segb_new(uint32_t cap)
 {
     struct km_segb *b = km_xcalloc(1, sizeof *b);
@@ -297,6 +315,7 @@ void km_segb_reset(struct km_segb *b)
 {
     for (int f = 0; f < KM_F__COUNT; f++)
         dict_clear(&b->dicts[f]);
+    memset(b->last, 0, sizeof b->last);
     memset(b->kslots, 0, b->nkslots * sizeof *b->kslots);
     km_arena_reset(&b->strings);
     free(b->groups);
@@ -336,22 +355,30 @@ int km_segb_add(struct km_segb *b, const struct km_event *ev)
     if (b->n >= b->cap)
         return KM_ELIMIT;
     uint32_t r = b->n;
-    uint16_t flags = ev->flags & (uint16_t)~KM_EV_ID_IN_KEY;
-    uint8_t packed[16];
-    if (ev->f[KM_F_EVENT_ID].p && uuid_pack(ev->f[KM_F_EVENT_ID].p, ev->f[KM_F_EVENT_ID].n, packed) &&
-        memcmp(packed, ev->key, 16) == 0)
-        flags |= KM_EV_ID_IN_KEY;
+    /* KM_EV_ID_IN_KEY comes from km_event_key(): the id is the key's UUID */
+    uint16_t flags = ev->flags;
     for (int f = 0; f < KM_F__COUNT; f++) {
+        struct km_str v = ev->f[f];
         uint32_t c = 0;
-        if (f == KM_F_EVENT_ID && (flags & KM_EV_ID_IN_KEY)) {
+        if (!v.p || km_fields[f].enc == KM_ENC_RAW ||
+            (f == KM_F_EVENT_ID && (flags & KM_EV_ID_IN_KEY))) {
             b->codes[f][r] = 0;
             continue;
         }
-        if (ev->f[f].p) {
-            c = dict_intern(b, &b->dicts[f], ev->f[f]);
-            if (!c)
-                return KM_ENOMEM;
+        struct dict *d = &b->dicts[f];
+        if (km_fields[f].enc == KM_ENC_PLAIN) {
+            /* high-cardinality: a plain vector, no hashing */
+            c = dict_append(b, d, v);
+        } else {
+            /* consecutive events often share values: try the last one first */
+            uint32_t last = b->last[f];
+            if (last && d->vals[last].n == v.n && memcmp(d->vals[last].p, v.p, v.n) == 0)
+                c = last;
+            else
+                c = b->last[f] = dict_intern(b, d, v);
         }
+        if (!c)
+            return KM_ENOMEM;
         b->codes[f][r] = c;
     }
     b->time[r] = ev->time_us;
@@ -542,6 +569,8 @@ int km_segb_write(struct km_segb *b, const char *path, struct km_seg_summary *su
 
     /* string fields */
     for (int f = 0; f < KM_F__COUNT; f++) {
+        if (km_fields[f].enc == KM_ENC_RAW)
+            continue; /* not stored: derived from the raw record */
         struct dict *d = &b->dicts[f];
         struct km_seg_dirent *e = &dir[nd++];
         memset(e, 0, sizeof *e);

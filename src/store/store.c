@@ -329,10 +329,10 @@ int km_writer_flush(struct km_writer *w, struct km_err *err)
     if (name[0] && (rc = km_cat_segment_add(s->cat, name, &sum, &segid, err)))
         goto fail;
     for (size_t i = 0; i < w->ndone; i++) {
-        if ((rc = km_cat_evidence_complete(s->cat, w->done[i], err)))
-            goto fail;
-        if (w->on_commit)
+        if (w->on_commit) /* marks it complete and writes its custody record */
             w->on_commit(w->commit_ctx, w->done[i]);
+        else if ((rc = km_cat_evidence_complete(s->cat, w->done[i], NULL, err)))
+            goto fail;
     }
     if ((rc = km_cat_commit(s->cat, err)))
         goto fail;

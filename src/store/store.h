@@ -51,9 +51,10 @@ int km_writer_open(struct km_store *s, const struct km_writer_opts *o, struct km
 /* Adds one event (strings are copied). *dup is set to 1 when an event with the
  * same key is already stored or pending, and nothing is added. */
 int km_writer_add(struct km_writer *w, const struct km_event *ev, int *dup, struct km_err *err);
-/* Declares that every event of evidence `evidence_id` has been added; the
- * evidence is marked complete (and its custody record written by `on_commit`)
- * in the transaction that publishes the segment holding its last events. */
+/* Declares that every event of evidence `evidence_id` has been added. In the
+ * transaction that publishes the segment holding its last events, `on_commit`
+ * is called for it (and must mark it complete: km_cat_evidence_complete, and
+ * write its custody record); without a callback the writer marks it. */
 typedef void (*km_writer_commit_fn)(void *ctx, uint64_t evidence_id);
 void km_writer_on_commit(struct km_writer *w, km_writer_commit_fn fn, void *ctx);
 int km_writer_evidence_done(struct km_writer *w, uint64_t evidence_id, struct km_err *err);

@@ -24,7 +24,10 @@ static void mk_event(struct km_event *ev, int i, char *idbuf, char *ipbuf, char 
     ev->f[KM_F_PROVIDER] = KM_STR("aws");
     ev->f[KM_F_SOURCE] = KM_STR("aws.cloudtrail");
     ev->f[KM_F_ACCOUNT] = i % 2 ? KM_STR("111111111111") : KM_STR("222222222222");
-    snprintf(idbuf, 64, "%08x-0000-4000-8000-%012d", i, i);
+    if (i % 5 == 0) /* not a UUID: stored as a plain string */
+        snprintf(idbuf, 64, "evt-%d", i);
+    else
+        snprintf(idbuf, 64, "%08x-0000-4000-8000-%012d", i, i);
     ev->f[KM_F_EVENT_ID] = km_str_c(idbuf);
     snprintf(ipbuf, 32, "10.0.%d.%d", i / 250, i % 250);
     ev->f[KM_F_SRC_IP] = km_str_c(ipbuf);
@@ -81,20 +84,20 @@ static void test_segment_roundtrip(void)
     T_CHECK(km_str_eq(back.f[KM_F_EVENT_ID], ev.f[KM_F_EVENT_ID]));
     T_CHECK(km_str_eq(back.f[KM_F_SRC_IP], ev.f[KM_F_SRC_IP]));
     T_CHECK(km_str_eq(back.f[KM_F_ACTOR_NAME], ev.f[KM_F_ACTOR_NAME]));
-    T_CHECK(km_str_eq(back.f[KM_F_REQUEST_ID], ev.f[KM_F_REQUEST_ID]));
+    T_CHECK(back.f[KM_F_REQUEST_ID].p == NULL); /* raw-only field: not stored */
     T_EQ_INT(back.time_us, ev.time_us);
     T_EQ_INT(back.raw.object, ev.raw.object);
     T_EQ_INT(back.raw.offset, ev.raw.offset);
     T_EQ_INT(back.raw.length, ev.raw.length);
     T_EQ_INT(back.read_only, 0);
     T_CHECK(back.f[KM_F_ERROR_CODE].p == NULL);
-    /* absent plain value stays absent */
+    /* a non-UUID id is stored as text and comes back */
     struct km_event ev5;
     char id5[64], ip5[32], a5[32];
     mk_event(&ev5, 5, id5, ip5, a5);
     T_CHECK(km_seg_find_key(s, ev5.key, &row));
     km_seg_event(s, row, &back, &err);
-    T_CHECK(back.f[KM_F_REQUEST_ID].p == NULL);
+    T_CHECK(km_str_eqc(back.f[KM_F_EVENT_ID], "evt-5"));
     /* a key that was never added */
     uint8_t nokey[16] = {1, 2, 3};
     T_CHECK(!km_seg_find_key(s, nokey, &row));
@@ -277,12 +280,24 @@ static void test_custody_chain(void)
     km_err_clear(&err);
     T_EQ_INT(km_cat_open(p, 1, &c, &err), KM_OK);
     for (int i = 0; i < 5; i++) {
+        struct km_evidence ev;
+        memset(&ev, 0, sizeof ev);
+        memset(ev.sha256, 'a' + i, 64);
+        ev.size = 100 + (uint64_t)i;
+        snprintf(ev.source_path, sizeof ev.source_path, "/evidence/f%d.json", i);
+        uint64_t eid;
+        T_EQ_INT(km_cat_evidence_add(c, &ev, &eid, &err), KM_OK);
         struct km_custody r;
         memset(&r, 0, sizeof r);
+        r.evidence_id = eid;
+        r.size = ev.size;
         snprintf(r.time, sizeof r.time, "2026-11-27T00:00:0%dZ", i);
         snprintf(r.operator_, sizeof r.operator_, "tester");
+        snprintf(r.host, sizeof r.host, "lab");
+        snprintf(r.action, sizeof r.action, "acquire");
+        snprintf(r.format, sizeof r.format, "aws.cloudtrail Records");
         snprintf(r.source_path, sizeof r.source_path, "/evidence/f%d.json", i);
-        memset(r.sha256, 'a' + i, 64);
+        memcpy(r.sha256, ev.sha256, 65);
         r.events_new = (uint64_t)i * 10;
         T_EQ_INT(km_cat_custody_append(c, &r, &err), KM_OK);
         T_EQ_INT(r.seq, i + 1);
@@ -295,6 +310,19 @@ static void test_custody_chain(void)
     km_err_clear(&err);
     T_EQ_INT(km_cat_custody_verify(c, &n, &err), KM_ECORRUPT);
     T_CHECK(strstr(err.msg, "record 3") != NULL);
+    sqlite3_exec(km_cat_db(c), "UPDATE custody SET events_new = 20 WHERE seq = 3", 0, 0, 0);
+    km_err_clear(&err);
+    T_EQ_INT(km_cat_custody_verify(c, &n, &err), KM_OK);
+    /* tamper with the evidence a record points at: its hash is in the chain */
+    sqlite3_exec(km_cat_db(c), "UPDATE evidence SET size = 1 WHERE id = 2", 0, 0, 0);
+    km_err_clear(&err);
+    T_EQ_INT(km_cat_custody_verify(c, &n, &err), KM_ECORRUPT);
+    T_CHECK(strstr(err.msg, "record 2") != NULL);
+    sqlite3_exec(km_cat_db(c), "UPDATE evidence SET size = 101 WHERE id = 2", 0, 0, 0);
+    /* removing a record breaks the chain too */
+    sqlite3_exec(km_cat_db(c), "DELETE FROM custody WHERE seq = 4", 0, 0, 0);
+    km_err_clear(&err);
+    T_EQ_INT(km_cat_custody_verify(c, &n, &err), KM_ECORRUPT);
     km_cat_close(c);
 }
 
