@@ -856,6 +856,29 @@ static const char *dec_filter_word(int code)
     }
 }
 
+/* Every chain a member can carry. km_member.chain points into this table, so
+ * the text stays valid after km_decode_close (callers keep it for their
+ * summary line); d->chain is only the scratch space it is built in. */
+static const char *const dec_chains[] = {
+    "plain", "gzip", "zip", "zip+gzip", "tar", "tar+gzip",
+    "tar.gz", "tar.gz+gzip", "tar.bz2", "tar.bz2+gzip", "tar.xz", "tar.xz+gzip",
+    "tar.lzma", "tar.lzma+gzip", "tar.zst", "tar.zst+gzip", "tar.lz4", "tar.lz4+gzip",
+    "tar.Z", "tar.Z+gzip", "tar.filtered", "tar.filtered+gzip",
+    "bzip2", "bzip2+gzip", "xz", "xz+gzip", "zstd", "zstd+gzip",
+    "decompression", "decompression+gzip",
+};
+
+/* Points the member's chain at the static copy of d->chain. */
+static void dec_set_chain(struct km_decode *d)
+{
+    for (size_t i = 0; i < KM_ARRAY_LEN(dec_chains); i++)
+        if (strcmp(dec_chains[i], d->chain) == 0) {
+            d->m.chain = dec_chains[i];
+            return;
+        }
+    d->m.chain = "archive";
+}
+
 /* Reads what is left of the current archive member through the ceilings
  * (so a skipped member cannot expand without bound). */
 static int dec_drain(struct km_decode *d, struct km_err *err)
@@ -907,6 +930,7 @@ static void dec_member_arch(struct km_decode *d, struct archive_entry *e, struct
     if (d->mpeek_n >= 2 && d->mpeek[0] == 0x1f && d->mpeek[1] == 0x8b) {
         size_t have = d->mpeek_n;
         snprintf(d->chain + strlen(d->chain), sizeof d->chain - strlen(d->chain), "+gzip");
+        dec_set_chain(d);
         d->bomb_word = "gzip";
         if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 &&
             (uint64_t)archive_entry_size(e) <= KM_DEC_SLURP_MAX) {
@@ -987,7 +1011,7 @@ int km_decode_next(struct km_decode *d, const struct km_member **m, struct km_er
                     return rc;
             }
         }
-        d->m.chain = d->chain;
+        dec_set_chain(d);
         *m = &d->m;
         return KM_OK;
     }
@@ -1043,7 +1067,7 @@ int km_decode_next(struct km_decode *d, const struct km_member **m, struct km_er
             }
         }
         d->m.name = d->name;
-        d->m.chain = d->chain;
+        dec_set_chain(d);
         if (d->yielded)
             d->m.index++;
         d->yielded = 1;

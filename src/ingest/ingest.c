@@ -28,6 +28,7 @@
 
 #define BATCH_EVENTS 4096
 #define KM_PACK_MAX (64u << 20) /* files up to this size go into packs */
+#define KM_INFLIGHT_MAX ((size_t)12 << 20) /* batch bytes queued for the main thread */
 #define BATCH_BYTES (6u << 20)
 
 /* ---- bounded queue -------------------------------------------------- */
@@ -111,6 +112,7 @@ struct reject {
 
 struct msg {
     struct msg *link;            /* next message of the same hand-off */
+    size_t bytes;                /* head of a chain: bytes it holds (in flight) */
     int type;
     uint64_t file;               /* walker sequence number */
     /* START */
@@ -191,6 +193,9 @@ struct pipeline {
     int npaths;
     int nworkers;
     uint64_t nfiles;             /* assigned by the walker */
+    pthread_mutex_t inflight_mu; /* bytes handed to the main thread, not yet freed */
+    pthread_cond_t inflight_cv;
+    size_t inflight;
     char catalog_path[4096];
 };
 
@@ -257,6 +262,17 @@ static void chain_flush(struct worker *w)
 {
     if (!w->chain_head)
         return;
+    /* bound the memory handed over but not yet consumed */
+    struct pipeline *p = w->p;
+    size_t bytes = 0;
+    for (struct msg *m = w->chain_head; m; m = m->link)
+        bytes += m->arena.total + m->nevents * sizeof(struct km_event) + sizeof *m;
+    w->chain_head->bytes = bytes;
+    pthread_mutex_lock(&p->inflight_mu);
+    while (p->inflight > 0 && p->inflight + bytes > KM_INFLIGHT_MAX)
+        pthread_cond_wait(&p->inflight_cv, &p->inflight_mu);
+    p->inflight += bytes;
+    pthread_mutex_unlock(&p->inflight_mu);
     q_push(&w->p->out, w->chain_head);
     w->chain_head = w->chain_tail = NULL;
     w->chain_n = 0;
@@ -944,7 +960,7 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
      * the heap instead of mapping and unmapping it (page faults, TLB
      * shootdowns); the total stays bounded by the queue depths */
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
     memset(sum, 0, sizeof *sum);
     sum->max_rejects = 1000;
     sum->rejects = km_xcalloc(sum->max_rejects, sizeof *sum->rejects);
@@ -960,7 +976,11 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
         p.nworkers = 64;
     snprintf(p.catalog_path, sizeof p.catalog_path, "%s/catalog.sqlite", km_store_dir(s));
     q_init(&p.jobs, 64);
-    q_init(&p.out, (size_t)p.nworkers * 4 + 8);
+    pthread_mutex_init(&p.inflight_mu, NULL);
+    pthread_cond_init(&p.inflight_cv, NULL);
+    /* deep enough that workers keep going while the main thread publishes a
+     * segment; bounded in bytes by KM_INFLIGHT_MAX (see chain_flush) */
+    q_init(&p.out, 1024);
 
     struct mainctx mc = {0};
     mc.p = &p;
@@ -998,6 +1018,7 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
         double th = now_s();
         idle += th - tw;
         if (got) {
+            size_t bytes = ((struct msg *)item)->bytes;
             for (struct msg *m = item, *next; m; m = next) {
                 next = m->link;
                 if (m->type == MSG_WORKER_DONE)
@@ -1005,6 +1026,12 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
                 else if (!mc.rc)
                     handle(&mc, m);
                 msg_free(m);
+            }
+            if (bytes) {
+                pthread_mutex_lock(&p.inflight_mu);
+                p.inflight -= bytes;
+                pthread_cond_broadcast(&p.inflight_cv);
+                pthread_mutex_unlock(&p.inflight_mu);
             }
             busy += now_s() - th;
         }

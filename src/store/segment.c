@@ -454,21 +454,22 @@ static void out_block(struct out *o, const void *p, size_t n, uint64_t *off, uin
     *clen = c;
 }
 
-static const struct km_segb *g_sort_b;
-static int cmp_time(const void *a, const void *b)
+/* qsort_r comparators: the context is the builder, dictionary or keys */
+static int cmp_time(const void *a, const void *b, void *ctx)
 {
+    const struct km_segb *sb = ctx;
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    int64_t tx = g_sort_b->time[x], ty = g_sort_b->time[y];
+    int64_t tx = sb->time[x], ty = sb->time[y];
     if (tx != ty)
         return tx < ty ? -1 : 1;
     return x < y ? -1 : (x > y);
 }
 
-static const struct dict *g_sort_d;
-static int cmp_dictval(const void *a, const void *b)
+static int cmp_dictval(const void *a, const void *b, void *ctx)
 {
-    const struct km_str *x = &g_sort_d->vals[*(const uint32_t *)a];
-    const struct km_str *y = &g_sort_d->vals[*(const uint32_t *)b];
+    const struct dict *sd = ctx;
+    const struct km_str *x = &sd->vals[*(const uint32_t *)a];
+    const struct km_str *y = &sd->vals[*(const uint32_t *)b];
     uint32_t n = x->n < y->n ? x->n : y->n;
     int c = n ? memcmp(x->p, y->p, n) : 0;
     if (c)
@@ -476,11 +477,11 @@ static int cmp_dictval(const void *a, const void *b)
     return x->n < y->n ? -1 : (x->n > y->n);
 }
 
-static const uint8_t *g_sort_keys;
-static int cmp_key(const void *a, const void *b)
+static int cmp_key(const void *a, const void *b, void *ctx)
 {
-    return memcmp(g_sort_keys + (size_t)*(const uint32_t *)a * 16,
-                  g_sort_keys + (size_t)*(const uint32_t *)b * 16, 16);
+    const uint8_t *keys = ctx;
+    return memcmp(keys + (size_t)*(const uint32_t *)a * 16, keys + (size_t)*(const uint32_t *)b * 16,
+                  16);
 }
 
 static void bloom_pos(const uint8_t *key, uint64_t nbits, uint64_t pos[BLOOM_K])
@@ -541,8 +542,7 @@ int km_segb_write(struct km_segb *b, const char *path, struct km_seg_summary *su
     uint32_t *perm = km_xmalloc((n ? n : 1) * sizeof *perm);
     for (uint32_t i = 0; i < n; i++)
         perm[i] = i;
-    g_sort_b = b;
-    qsort(perm, n, sizeof *perm, cmp_time);
+    qsort_r(perm, n, sizeof *perm, cmp_time, b);
 
     struct out o = {0};
     o.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -608,8 +608,7 @@ int km_segb_write(struct km_segb *b, const char *path, struct km_seg_summary *su
         uint32_t *order = km_xmalloc((nv + 1) * sizeof *order);
         for (uint32_t c = 1; c <= nv; c++)
             order[c - 1] = c;
-        g_sort_d = d;
-        qsort(order, nv, sizeof *order, cmp_dictval);
+        qsort_r(order, nv, sizeof *order, cmp_dictval, d);
         remap = km_xrealloc(remap, (nv + 1) * sizeof *remap);
         remap[0] = 0;
         size_t dbytes = 0;
@@ -682,8 +681,7 @@ int km_segb_write(struct km_segb *b, const char *path, struct km_seg_summary *su
         uint32_t *idx = km_xmalloc((n ? n : 1) * sizeof *idx);
         for (uint32_t i = 0; i < n; i++)
             idx[i] = i;
-        g_sort_keys = keys;
-        qsort(idx, n, sizeof *idx, cmp_key);
+        qsort_r(idx, n, sizeof *idx, cmp_key, keys);
         e = &dir[nd++];
         memset(e, 0, sizeof *e);
         e->col = COL_KEYIDX;

@@ -16,6 +16,7 @@
 #include "store/segment.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -162,15 +163,38 @@ struct km_catalog *km_store_catalog(struct km_store *s) { return s->cat; }
 
 /* ---- writer ------------------------------------------------------------ */
 
+/*
+ * Segments are encoded and written in the background: when the builder is
+ * full it becomes `pend`, a thread writes it, and the main thread goes on
+ * filling a fresh builder. The catalog commit that publishes `pend` happens on
+ * the caller's thread (the next hand-off, flush or close), with the evidence
+ * that was declared done before the hand-off.
+ */
+struct pending {
+    struct km_store *s;
+    struct km_segb *b;
+    int threaded;           /* th must be joined */
+    char name[64];
+    struct km_seg_summary sum;
+    struct km_err err;
+    int rc;
+    pthread_t th;
+    uint64_t *done;
+    size_t ndone;
+};
+
 struct km_writer {
     struct km_store *s;
     struct km_segb *b;
+    struct km_segb *spare;  /* a reset builder for the next hand-off */
+    struct pending *pend;   /* segment being written, or NULL */
     struct km_seg **segs;   /* published segments, for dedupe */
     size_t nsegs, capsegs;
     uint64_t *done;         /* evidence declared complete, awaiting publish */
     size_t ndone, capdone;
     km_writer_commit_fn on_commit;
     void *commit_ctx;
+    uint32_t segment_rows;
 };
 
 static void add_seg(struct km_writer *w, struct km_seg *seg)
@@ -232,7 +256,8 @@ int km_writer_open(struct km_store *s, const struct km_writer_opts *o, struct km
         add_seg(w, seg);
     }
     free(rows);
-    w->b = km_segb_new(o && o->segment_rows ? o->segment_rows : 262144);
+    w->segment_rows = o && o->segment_rows ? o->segment_rows : 131072;
+    w->b = km_segb_new(w->segment_rows);
     *out = w;
     return KM_OK;
 }
@@ -245,31 +270,150 @@ void km_writer_on_commit(struct km_writer *w, km_writer_commit_fn fn, void *ctx)
 
 uint64_t km_writer_rows_pending(const struct km_writer *w) { return km_segb_rows(w->b); }
 
-static int is_dup(struct km_writer *w, const uint8_t *key)
+/* A duplicate delivery carries the same record, so the same time: only
+ * segments whose time bounds cover it can hold the key. */
+static int is_dup(struct km_writer *w, const uint8_t *key, int64_t t)
 {
     if (km_segb_has_key(w->b, key))
         return 1;
+    if (w->pend && km_segb_has_key(w->pend->b, key))
+        return 1;
     for (size_t i = 0; i < w->nsegs; i++) {
         uint32_t row;
+        if (t < km_seg_tmin(w->segs[i]) || t > km_seg_tmax(w->segs[i]))
+            continue;
         if (km_seg_may_have_key(w->segs[i], key) && km_seg_find_key(w->segs[i], key, &row))
             return 1;
     }
     return 0;
 }
 
+static void seg_name(char name[64])
+{
+    static _Atomic unsigned seq;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    snprintf(name, 64, "%016" PRIx64 "-%d-%u.kseg",
+             (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec, (int)getpid(), seq++);
+}
+
+/* Encodes b into tmp/, fsyncs, renames into segments/ and fsyncs the dir. */
+static int write_segment(struct km_store *s, struct km_segb *b, const char *name,
+                         struct km_seg_summary *sum, struct km_err *err)
+{
+    char tmp[4096], fin[4096], segdir[4096];
+    snprintf(tmp, sizeof tmp, "%s/tmp/%s", s->dir, name);
+    snprintf(segdir, sizeof segdir, "%s/segments", s->dir);
+    snprintf(fin, sizeof fin, "%s/%s", segdir, name);
+    int rc = km_segb_write(b, tmp, sum, err);
+    if (rc)
+        return rc;
+    if (rename(tmp, fin) != 0 || fsync_dir(segdir) != 0)
+        return km_err_set(err, KM_EIO, fin, UINT64_MAX, "publishing segment: %s",
+                          strerror(errno));
+    return KM_OK;
+}
+
+/* The catalog transaction that makes a written segment (name may be "") and
+ * the evidence it completes visible. */
+static int publish(struct km_writer *w, const char *name, const struct km_seg_summary *sum,
+                   const uint64_t *done, size_t ndone, struct km_err *err)
+{
+    struct km_store *s = w->s;
+    /* vault objects and the segment reach the disk before the catalog says
+     * they exist */
+    int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || syncfs(dfd) != 0) {
+        if (dfd >= 0)
+            close(dfd);
+        return km_err_set(err, KM_EIO, s->dir, UINT64_MAX, "syncfs: %s", strerror(errno));
+    }
+    close(dfd);
+    int rc;
+    if ((rc = km_cat_begin(s->cat, err)))
+        return rc;
+    uint64_t segid;
+    if (name[0] && (rc = km_cat_segment_add(s->cat, name, sum, &segid, err)))
+        goto fail;
+    for (size_t i = 0; i < ndone; i++) {
+        if (w->on_commit) /* marks it complete and writes its custody record */
+            w->on_commit(w->commit_ctx, done[i]);
+        else if ((rc = km_cat_evidence_complete(s->cat, done[i], NULL, err)))
+            goto fail;
+    }
+    if ((rc = km_cat_commit(s->cat, err)))
+        goto fail;
+    if (name[0]) {
+        char fin[4096];
+        snprintf(fin, sizeof fin, "%s/segments/%s", s->dir, name);
+        struct km_seg *seg;
+        if ((rc = km_seg_open(fin, &seg, err)))
+            return rc;
+        add_seg(w, seg);
+    }
+    return KM_OK;
+fail:
+    km_cat_rollback(s->cat);
+    return rc;
+}
+
+static void *bg_write(void *arg)
+{
+    struct pending *p = arg;
+    p->rc = write_segment(p->s, p->b, p->name, &p->sum, &p->err);
+    return NULL;
+}
+
+/* Waits for the background segment, then publishes it. */
+static int finish_pending(struct km_writer *w, struct km_err *err)
+{
+    struct pending *p = w->pend;
+    if (!p)
+        return KM_OK;
+    if (p->threaded)
+        pthread_join(p->th, NULL);
+    w->pend = NULL;
+    int rc = p->rc;
+    if (rc)
+        *err = p->err;
+    else
+        rc = publish(w, p->name, &p->sum, p->done, p->ndone, err);
+    km_segb_reset(p->b);
+    if (w->spare)
+        km_segb_free(w->spare);
+    w->spare = p->b;
+    free(p->done);
+    free(p);
+    return rc;
+}
+
 int km_writer_add(struct km_writer *w, const struct km_event *ev, int *dup, struct km_err *err)
 {
     *dup = 0;
-    if (is_dup(w, ev->key)) {
+    if (is_dup(w, ev->key, ev->time_us)) {
         *dup = 1;
         return KM_OK;
     }
-    if (km_segb_rows(w->b) >= UINT32_MAX - 1)
-        return km_err_set(err, KM_EINTERNAL, NULL, UINT64_MAX, "segment overflow");
     int rc = km_segb_add(w->b, ev);
     if (rc == KM_ELIMIT) {
-        if ((rc = km_writer_flush(w, err)))
+        /* hand the full builder to a background writer and go on */
+        if ((rc = finish_pending(w, err)))
             return rc;
+        struct pending *p = km_xcalloc(1, sizeof *p);
+        p->s = w->s;
+        p->b = w->b;
+        p->done = w->done;
+        p->ndone = w->ndone;
+        w->done = NULL;
+        w->ndone = w->capdone = 0;
+        seg_name(p->name);
+        km_err_clear(&p->err);
+        w->b = w->spare ? w->spare : km_segb_new(w->segment_rows);
+        w->spare = NULL;
+        w->pend = p;
+        p->threaded = pthread_create(&p->th, NULL, bg_write, p) == 0;
+        if (!p->threaded) /* no thread to be had: write it here */
+            bg_write(p);
         rc = km_segb_add(w->b, ev);
     }
     if (rc)
@@ -292,63 +436,24 @@ int km_writer_evidence_done(struct km_writer *w, uint64_t evidence_id, struct km
 
 int km_writer_flush(struct km_writer *w, struct km_err *err)
 {
-    struct km_store *s = w->s;
-    int rc;
+    int rc = finish_pending(w, err);
+    if (rc)
+        return rc;
     char name[64] = "";
     struct km_seg_summary sum;
     memset(&sum, 0, sizeof sum);
     if (km_segb_rows(w->b) > 0) {
-        struct timeval tv;
-        gettimeofday(&tv, NULL);
-        snprintf(name, sizeof name, "%016" PRIx64 "-%d.kseg",
-                 (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec, (int)getpid());
-        char tmp[4096], fin[4096], segdir[4096];
-        snprintf(tmp, sizeof tmp, "%s/tmp/%s", s->dir, name);
-        snprintf(segdir, sizeof segdir, "%s/segments", s->dir);
-        snprintf(fin, sizeof fin, "%s/%s", segdir, name);
-        if ((rc = km_segb_write(w->b, tmp, &sum, err)))
+        seg_name(name);
+        if ((rc = write_segment(w->s, w->b, name, &sum, err)))
             return rc;
-        if (rename(tmp, fin) != 0 || fsync_dir(segdir) != 0)
-            return km_err_set(err, KM_EIO, fin, UINT64_MAX, "publishing segment: %s",
-                              strerror(errno));
     } else if (w->ndone == 0) {
         return KM_OK;
     }
-    /* vault objects and the segment reach the disk before the catalog says
-     * they exist */
-    int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || syncfs(dfd) != 0) {
-        if (dfd >= 0)
-            close(dfd);
-        return km_err_set(err, KM_EIO, s->dir, UINT64_MAX, "syncfs: %s", strerror(errno));
+    rc = publish(w, name, &sum, w->done, w->ndone, err);
+    if (rc == KM_OK) {
+        w->ndone = 0;
+        km_segb_reset(w->b);
     }
-    close(dfd);
-    if ((rc = km_cat_begin(s->cat, err)))
-        return rc;
-    uint64_t segid;
-    if (name[0] && (rc = km_cat_segment_add(s->cat, name, &sum, &segid, err)))
-        goto fail;
-    for (size_t i = 0; i < w->ndone; i++) {
-        if (w->on_commit) /* marks it complete and writes its custody record */
-            w->on_commit(w->commit_ctx, w->done[i]);
-        else if ((rc = km_cat_evidence_complete(s->cat, w->done[i], NULL, err)))
-            goto fail;
-    }
-    if ((rc = km_cat_commit(s->cat, err)))
-        goto fail;
-    w->ndone = 0;
-    km_segb_reset(w->b);
-    if (name[0]) {
-        char fin[4096];
-        snprintf(fin, sizeof fin, "%s/segments/%s", s->dir, name);
-        struct km_seg *seg;
-        if ((rc = km_seg_open(fin, &seg, err)))
-            return rc;
-        add_seg(w, seg);
-    }
-    return KM_OK;
-fail:
-    km_cat_rollback(s->cat);
     return rc;
 }
 
@@ -356,12 +461,30 @@ int km_writer_close(struct km_writer *w, struct km_err *err)
 {
     if (!w)
         return KM_OK;
-    int rc = err ? km_writer_flush(w, err) : KM_OK;
+    int rc = KM_OK;
+    if (err) {
+        rc = km_writer_flush(w, err);
+    } else if (w->pend) { /* abandoning: wait for the thread, publish nothing */
+        if (w->pend->threaded)
+            pthread_join(w->pend->th, NULL);
+        km_segb_free(w->pend->b);
+        free(w->pend->done);
+        free(w->pend);
+        w->pend = NULL;
+    }
+    if (w->pend) { /* flush failed before finishing it */
+        if (w->pend->threaded)
+            pthread_join(w->pend->th, NULL);
+        km_segb_free(w->pend->b);
+        free(w->pend->done);
+        free(w->pend);
+    }
     for (size_t i = 0; i < w->nsegs; i++)
         km_seg_close(w->segs[i]);
     free(w->segs);
     free(w->done);
     km_segb_free(w->b);
+    km_segb_free(w->spare);
     free(w);
     return rc;
 }

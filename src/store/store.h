@@ -44,7 +44,7 @@ struct km_catalog *km_store_catalog(struct km_store *s);
 
 struct km_writer;
 struct km_writer_opts {
-    uint32_t segment_rows;    /* rows per segment before a flush; default 262144 */
+    uint32_t segment_rows;    /* rows per segment before a flush; default 131072 */
 };
 int km_writer_open(struct km_store *s, const struct km_writer_opts *o, struct km_writer **out,
                    struct km_err *err);
