@@ -20,6 +20,10 @@ extern const int km_ncommands;
 /* Store directory: --store DIR, else $KUMO_STORE, else ./kumo-store. Removes
  * "--store DIR" from argv (updating *argc) so commands need not parse it. */
 const char *km_cli_store_dir(int *argc, char **argv);
+/* Opens the store for command `cmd` (flags as km_store_open); on failure
+ * prints "kumo CMD: <reason>" to stderr and returns the error code. */
+struct km_store;
+int km_cli_open_store(const char *cmd, const char *dir, int flags, struct km_store **s);
 /* Prints "usage: kumo <usage>" for a command name to stderr; returns 2. */
 int km_cli_usage(const char *cmd);
 

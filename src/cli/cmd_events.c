@@ -27,6 +27,19 @@ struct ctx {
 static const int table_cols[] = {KM_F_SOURCE, KM_F_ACCOUNT, KM_F_ACTOR_NAME, KM_F_SRC_RAW,
                                  KM_F_ACTION, KM_F_OUTCOME};
 
+/* Column widths for the table: fixed source, account, address and outcome;
+ * actor and action share what the terminal has left. */
+static void col_widths(int width, int w[6])
+{
+    static const int fixed[6] = {14, 12, 0, 15, 0, 7};
+    memcpy(w, fixed, sizeof fixed);
+    int flex = width - 21 - 7 - (w[0] + w[1] + w[3] + w[5]);
+    if (flex < 20)
+        flex = 20;
+    w[2] = flex / 2;
+    w[4] = flex - w[2];
+}
+
 static void cell(struct km_str v, int w)
 {
     if (!v.p || !v.n) {
@@ -59,13 +72,8 @@ static int on_event(void *vctx, const struct km_event *ev)
         printf(",%s\n", ev->read_only < 0 ? "" : ev->read_only ? "true" : "false");
     } else {
         /* time | source | account | actor | src | action | outcome */
-        int rest = c->width - 21 - 7;
-        int w[6] = {14, 12, 0, 15, 0, 7};
-        int flex = rest - (w[0] + w[1] + w[3] + w[5]);
-        if (flex < 20)
-            flex = 20;
-        w[2] = flex / 2;
-        w[4] = flex - w[2];
+        int w[6];
+        col_widths(c->width, w);
         printf("%.20s ", t);
         for (int i = 0; i < 6; i++) {
             struct km_str v = ev->f[table_cols[i]];
@@ -153,9 +161,7 @@ int km_cmd_events(int argc, char **argv)
     struct km_store *s;
     struct km_err err;
     km_err_clear(&err);
-    if (km_store_open(dir, 0, &s, &err) != KM_OK) {
-        char m[1200];
-        fprintf(stderr, "kumo events: %s\n", km_err_fmt(&err, m, sizeof m));
+    if (km_cli_open_store("events", dir, 0, &s) != KM_OK) {
         return 1;
     }
     if (c.fmt == FMT_CSV) {
@@ -166,13 +172,8 @@ int km_cmd_events(int argc, char **argv)
     } else if (c.fmt == FMT_TABLE) {
         printf("%-20s ", "time");
         const char *h[6] = {"source", "account", "actor", "source address", "action", "outcome"};
-        int rest = c.width - 21 - 7;
-        int w[6] = {14, 12, 0, 15, 0, 7};
-        int flex = rest - (w[0] + w[1] + w[3] + w[5]);
-        if (flex < 20)
-            flex = 20;
-        w[2] = flex / 2;
-        w[4] = flex - w[2];
+        int w[6];
+        col_widths(c.width, w);
         for (int i = 0; i < 6; i++)
             printf("%-*s%c", w[i], h[i], i == 5 ? '\n' : ' ');
     }

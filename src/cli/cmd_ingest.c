@@ -58,14 +58,14 @@ static void print_json(const struct km_ingest_summary *s, const char *store)
 
 static void print_text(const struct km_ingest_summary *s, int max_show)
 {
-    char a[32], b2[32], c[32], d[32];
+    char a[32], b2[32], c[32], d[32], rs[32];
     double rate = s->seconds > 0 ? (double)(s->events_new + s->events_dup) / s->seconds : 0;
     printf("ingested %s files (%.1f MB, %.1f MB decoded) in %.2f s: %s new events, %s duplicate, "
-           "%s rejected records (%.0f events/s)\n",
+           "%s rejected records (%s events/s)\n",
            km_out_num(s->files, a, sizeof a), (double)s->bytes_in / 1e6,
            (double)s->bytes_decoded / 1e6, s->seconds, km_out_num(s->events_new, b2, sizeof b2),
            km_out_num(s->events_dup, c, sizeof c), km_out_num(s->records_rejected, d, sizeof d),
-           rate);
+           km_out_num((uint64_t)rate, rs, sizeof rs));
     if (s->nsources) {
         printf("  %-28s %14s %12s\n", "source", "new", "duplicate");
         for (int i = 0; i < s->nsources; i++)
@@ -160,9 +160,7 @@ int km_cmd_ingest(int argc, char **argv)
     struct km_store *s;
     struct km_err err;
     km_err_clear(&err);
-    if (km_store_open(store_dir, KM_STORE_CREATE | KM_STORE_WRITE, &s, &err) != KM_OK) {
-        char m[1200];
-        fprintf(stderr, "kumo ingest: %s\n", km_err_fmt(&err, m, sizeof m));
+    if (km_cli_open_store("ingest", store_dir, KM_STORE_CREATE | KM_STORE_WRITE, &s) != KM_OK) {
         free(paths);
         return 1;
     }

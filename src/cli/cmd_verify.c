@@ -39,9 +39,7 @@ int km_cmd_verify(int argc, char **argv)
     struct km_store *s;
     struct km_err err;
     km_err_clear(&err);
-    if (km_store_open(dir, 0, &s, &err) != KM_OK) {
-        char m[1200];
-        fprintf(stderr, "kumo verify: %s\n", km_err_fmt(&err, m, sizeof m));
+    if (km_cli_open_store("verify", dir, 0, &s) != KM_OK) {
         return 1;
     }
     struct vctx c = {s, 0, 0};

@@ -2,6 +2,7 @@
  * commands.c — the one table of kumo's commands, and shared CLI helpers.
  */
 #include "cli/cli.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,18 @@ const char *km_cli_store_dir(int *argc, char **argv)
     if (!dir || !*dir)
         dir = "kumo-store";
     return dir;
+}
+
+int km_cli_open_store(const char *cmd, const char *dir, int flags, struct km_store **s)
+{
+    struct km_err err;
+    km_err_clear(&err);
+    int rc = km_store_open(dir, flags, s, &err);
+    if (rc != KM_OK) {
+        char m[1200];
+        fprintf(stderr, "kumo %s: %s\n", cmd, km_err_fmt(&err, m, sizeof m));
+    }
+    return rc;
 }
 
 int km_cli_usage(const char *cmd)

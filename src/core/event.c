@@ -18,7 +18,7 @@ const struct km_field_info km_fields[KM_F__COUNT] = {
     [KM_F_ACTOR_EMAIL] = {"actor.email", KM_ENC_DICT, "lower-cased e-mail or UPN: one person across clouds"},
     [KM_F_ACTOR_ACCESS_KEY] = {"actor.access_key", KM_ENC_DICT, "access key id used for the call"},
     [KM_F_ACTOR_SESSION_ISSUER] = {"actor.session_issuer", KM_ENC_DICT, "role or identity that issued the session"},
-    [KM_F_SRC_IP] = {"src.ip", KM_ENC_DICT, "caller IP, canonical text; empty when not an IP"},
+    [KM_F_SRC_IP] = {"src.ip", KM_ENC_DICT, "caller IP, canonical text; absent when not an IP"},
     [KM_F_SRC_RAW] = {"src.raw", KM_ENC_DICT, "caller address exactly as recorded"},
     [KM_F_USER_AGENT] = {"user_agent", KM_ENC_DICT, "client user agent"},
     [KM_F_CATEGORY] = {"category", KM_ENC_DICT, "authentication, api, account_change, config_change, finding"},
@@ -50,49 +50,14 @@ void km_event_init(struct km_event *ev)
     ev->severity = -1;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Parses a canonical 8-4-4-4-12 UUID; returns 1 and fills out[16] on success. */
-static int parse_uuid(struct km_str s, uint8_t out[16])
-{
-    if (s.n != 36)
-        return 0;
-    int k = 0;
-    for (uint32_t i = 0; i < 36;) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s.p[i] != '-')
-                return 0;
-            i++;
-            continue;
-        }
-        int hi = hexval(s.p[i]), lo = hexval(s.p[i + 1]);
-        if (hi < 0 || lo < 0)
-            return 0;
-        out[k++] = (uint8_t)(hi << 4 | lo);
-        i += 2;
-    }
-    return 1;
-}
-
 void km_event_key(struct km_event *ev)
 {
     ev->flags &= (uint16_t)~KM_EV_ID_IN_KEY;
-    if (parse_uuid(ev->f[KM_F_EVENT_ID], ev->key)) {
+    struct km_str id0 = ev->f[KM_F_EVENT_ID];
+    int u = id0.p ? km_uuid_parse(id0.p, id0.n, ev->key) : 0;
+    if (u) {
         /* the store keeps a lower-case UUID id only as the key */
-        struct km_str id = ev->f[KM_F_EVENT_ID];
-        int lower = 1;
-        for (uint32_t i = 0; i < id.n && lower; i++)
-            lower = !(id.p[i] >= 'A' && id.p[i] <= 'F');
-        if (lower)
+        if (u == 2)
             ev->flags |= KM_EV_ID_IN_KEY;
         return;
     }

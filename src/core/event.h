@@ -26,7 +26,7 @@ enum km_field {
     KM_F_ACTOR_EMAIL,        /* lower-cased e-mail / UPN: the cross-cloud person key */
     KM_F_ACTOR_ACCESS_KEY,
     KM_F_ACTOR_SESSION_ISSUER,
-    KM_F_SRC_IP,             /* canonical IP text; empty when the value is not an IP */
+    KM_F_SRC_IP,             /* canonical IP text; absent when the value is not an IP */
     KM_F_SRC_RAW,            /* the source address exactly as the record gave it */
     KM_F_USER_AGENT,
     KM_F_CATEGORY,           /* authentication, api, account_change, config_change, finding */

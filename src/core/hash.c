@@ -50,7 +50,7 @@ void km_hex(const uint8_t *p, size_t n, char *hex)
     hex[2 * n] = 0;
 }
 
-static int hv(char c)
+int km_hexdigit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -64,10 +64,44 @@ static int hv(char c)
 int km_unhex(const char *hex, size_t n, uint8_t *out)
 {
     for (size_t i = 0; i < n; i++) {
-        int a = hv(hex[2 * i]), b = hv(hex[2 * i + 1]);
+        int a = km_hexdigit(hex[2 * i]), b = km_hexdigit(hex[2 * i + 1]);
         if (a < 0 || b < 0)
             return -1;
         out[i] = (uint8_t)(a << 4 | b);
     }
     return 0;
+}
+
+int km_uuid_parse(const char *s, size_t n, uint8_t out[16])
+{
+    if (n != 36)
+        return 0;
+    int k = 0, lower = 1;
+    for (size_t i = 0; i < 36;) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-')
+                return 0;
+            i++;
+            continue;
+        }
+        int hi = km_hexdigit(s[i]), lo = km_hexdigit(s[i + 1]);
+        if (hi < 0 || lo < 0)
+            return 0;
+        lower &= !(s[i] >= 'A' && s[i] <= 'F') && !(s[i + 1] >= 'A' && s[i + 1] <= 'F');
+        out[k++] = (uint8_t)(hi << 4 | lo);
+        i += 2;
+    }
+    return lower ? 2 : 1;
+}
+
+void km_uuid_fmt(const uint8_t in[16], char out[36])
+{
+    static const char d[] = "0123456789abcdef";
+    int k = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[k++] = '-';
+        out[k++] = d[in[i] >> 4];
+        out[k++] = d[in[i] & 15];
+    }
 }

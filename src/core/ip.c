@@ -12,17 +12,8 @@
 
 #include <string.h>
 #include "core/km.h"
+#include "core/hash.h"
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Strict dotted quad over s[0..n); fills out[4]. Returns 1 or 0. */
 static int parse_v4(const char *s, size_t n, uint8_t out[4])
@@ -87,8 +78,8 @@ static int parse_v6(const char *s, size_t n, uint8_t out[16])
         /* one group (or a trailing dotted quad) starts at i */
         size_t start = i;
         unsigned v = 0;
-        while (i < n && hexv(s[i]) >= 0 && i - start < 4)
-            v = v * 16 + (unsigned)hexv(s[i++]);
+        while (i < n && km_hexdigit(s[i]) >= 0 && i - start < 4)
+            v = v * 16 + (unsigned)km_hexdigit(s[i++]);
         if (i < n && s[i] == '.') {
             /* embedded IPv4: the rest of the string */
             if (!parse_v4(s + start, n - start, q))

@@ -104,41 +104,11 @@ static int get_varint(const unsigned char **pp, const unsigned char *end, uint64
     return -1;
 }
 
-/* Lower-case canonical UUID text <-> 16 bytes: UUID-shaped ids (CloudTrail
- * eventID, requestID) are stored as bytes, not 36 characters. */
-static int lc_hex(char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1; }
-
+/* UUID-shaped plain values (CloudTrail ids) are stored as 16 bytes, not 36
+ * characters, when their text is lower case (so it can be rebuilt exactly). */
 static int uuid_pack(const char *p, uint32_t n, uint8_t out[16])
 {
-    if (n != 36)
-        return 0;
-    int k = 0;
-    for (uint32_t i = 0; i < 36;) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (p[i] != '-')
-                return 0;
-            i++;
-            continue;
-        }
-        int hi = lc_hex(p[i]), lo = lc_hex(p[i + 1]);
-        if (hi < 0 || lo < 0)
-            return 0;
-        out[k++] = (uint8_t)(hi << 4 | lo);
-        i += 2;
-    }
-    return 1;
-}
-
-static void uuid_unpack(const uint8_t in[16], char out[36])
-{
-    static const char d[] = "0123456789abcdef";
-    int k = 0;
-    for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out[k++] = '-';
-        out[k++] = d[in[i] >> 4];
-        out[k++] = d[in[i] & 15];
-    }
+    return km_uuid_parse(p, n, out) == 2;
 }
 
 static uint64_t zz(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
@@ -215,6 +185,24 @@ static void dict_grow(struct dict *d)
     d->nslots = ns;
 }
 
+/* Appends a copy of s as a new value; returns its code, 0 on OOM. Plain
+ * (high-cardinality) fields use this directly, without interning. */
+static uint32_t dict_push(struct km_segb *b, struct dict *d, struct km_str s)
+{
+    if (d->nvals + 2 >= d->capvals) {
+        d->capvals *= 2;
+        d->vals = km_xrealloc(d->vals, d->capvals * sizeof *d->vals);
+        d->hashes = km_xrealloc(d->hashes, d->capvals * sizeof *d->hashes);
+    }
+    char *copy = km_arena_strndup(&b->strings, s.p, s.n);
+    if (!copy)
+        return 0;
+    uint32_t c = ++d->nvals;
+    d->vals[c].p = copy;
+    d->vals[c].n = s.n;
+    return c;
+}
+
 /* Returns the code of s (interning a copy into the builder arena). 0 = OOM. */
 static uint32_t dict_intern(struct km_segb *b, struct dict *d, struct km_str s)
 {
@@ -228,38 +216,13 @@ static uint32_t dict_intern(struct km_segb *b, struct dict *d, struct km_str s)
             return c;
         i = (i + 1) & (d->nslots - 1);
     }
-    if (d->nvals + 2 >= d->capvals) {
-        d->capvals *= 2;
-        d->vals = km_xrealloc(d->vals, d->capvals * sizeof *d->vals);
-        d->hashes = km_xrealloc(d->hashes, d->capvals * sizeof *d->hashes);
-    }
-    char *copy = km_arena_strndup(&b->strings, s.p, s.n);
-    if (!copy)
+    uint32_t c = dict_push(b, d, s);
+    if (!c)
         return 0;
-    uint32_t c = ++d->nvals;
-    d->vals[c].p = copy;
-    d->vals[c].n = s.n;
     d->hashes[c] = h;
     d->slots[i] = c;
     if (d->nvals * 2 > d->nslots)
         dict_grow(d);
-    return c;
-}
-
-/* Appends s as a new value without interning (plain fields). 0 = OOM. */
-static uint32_t dict_append(struct km_segb *b, struct dict *d, struct km_str s)
-{
-    if (d->nvals + 2 >= d->capvals) {
-        d->capvals *= 2;
-        d->vals = km_xrealloc(d->vals, d->capvals * sizeof *d->vals);
-        d->hashes = km_xrealloc(d->hashes, d->capvals * sizeof *d->hashes);
-    }
-    char *copy = km_arena_strndup(&b->strings, s.p, s.n);
-    if (!copy)
-        return 0;
-    uint32_t c = ++d->nvals;
-    d->vals[c].p = copy;
-    d->vals[c].n = s.n;
     return c;
 }
 
@@ -368,7 +331,7 @@ int km_segb_add(struct km_segb *b, const struct km_event *ev)
         struct dict *d = &b->dicts[f];
         if (km_fields[f].enc == KM_ENC_PLAIN) {
             /* high-cardinality: a plain vector, no hashing */
-            c = dict_append(b, d, v);
+            c = dict_push(b, d, v);
         } else {
             /* consecutive events often share values: try the last one first */
             uint32_t last = b->last[f];
@@ -1076,7 +1039,7 @@ static int load_codes(struct km_seg *s, int field, struct km_err *err)
             c->plain_off[r] = 0;
             c->plain_len[r] = UINT32_MAX;
         } else if (v == 1) {
-            uuid_unpack(p, text);
+            km_uuid_fmt(p, text);
             c->plain_off[r] = (uint64_t)(text - (char *)c->data);
             c->plain_len[r] = 36;
             text += 36;
@@ -1262,7 +1225,7 @@ int km_seg_event(struct km_seg *s, uint32_t row, struct km_event *ev, struct km_
     if (keys)
         memcpy(ev->key, keys + (size_t)row * 16, 16);
     if (ev->flags & KM_EV_ID_IN_KEY) {
-        uuid_unpack(ev->key, s->idbuf);
+        km_uuid_fmt(ev->key, s->idbuf);
         ev->f[KM_F_EVENT_ID] = (struct km_str){s->idbuf, 36};
         ev->flags &= (uint16_t)~KM_EV_ID_IN_KEY;
     }

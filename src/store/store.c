@@ -61,19 +61,22 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-static void sweep_tmp(const char *dir)
+/* Deletes the entries of dir/sub for which keep(name, ctx) is 0 (all when
+ * keep is NULL). */
+static void sweep(const char *dir, const char *sub, int (*keep)(const char *, void *), void *ctx)
 {
     char p[4096];
-    snprintf(p, sizeof p, "%s/tmp", dir);
+    snprintf(p, sizeof p, "%s/%s", dir, sub);
     DIR *d = opendir(p);
     if (!d)
         return;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
+        if (e->d_name[0] == '.' || (keep && keep(e->d_name, ctx)))
             continue;
         char f[4352];
         snprintf(f, sizeof f, "%s/%s", p, e->d_name);
+        km_log(2, "kumo: removing %s\n", f);
         unlink(f);
     }
     closedir(d);
@@ -122,7 +125,7 @@ int km_store_open(const char *dir, int flags, struct km_store **out, struct km_e
             return km_err_set(err, KM_EIO, p, UINT64_MAX,
                               "store is being written by another kumo process");
         }
-        sweep_tmp(dir);
+        sweep(dir, "tmp", NULL, NULL);
     }
     snprintf(p, sizeof p, "%s/catalog.sqlite", dir);
     int rc = km_cat_open(p, 1, &s->cat, err);
@@ -206,29 +209,18 @@ static void add_seg(struct km_writer *w, struct km_seg *seg)
     w->segs[w->nsegs++] = seg;
 }
 
-/* Deletes segment files that the manifest does not list (crash leftovers). */
-static void sweep_orphans(struct km_store *s, const struct km_segment_row *rows, size_t n)
+struct manifest {
+    const struct km_segment_row *rows;
+    size_t n;
+};
+
+static int in_manifest(const char *name, void *ctx)
 {
-    char p[4096];
-    snprintf(p, sizeof p, "%s/segments", s->dir);
-    DIR *d = opendir(p);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        int known = 0;
-        for (size_t i = 0; i < n && !known; i++)
-            known = strcmp(rows[i].file, e->d_name) == 0;
-        if (!known) {
-            char f[4352];
-            snprintf(f, sizeof f, "%s/%s", p, e->d_name);
-            km_log(2, "kumo: removing unpublished segment %s\n", f);
-            unlink(f);
-        }
-    }
-    closedir(d);
+    const struct manifest *m = ctx;
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->rows[i].file, name) == 0)
+            return 1;
+    return 0;
 }
 
 int km_writer_open(struct km_store *s, const struct km_writer_opts *o, struct km_writer **out,
@@ -240,7 +232,9 @@ int km_writer_open(struct km_store *s, const struct km_writer_opts *o, struct km
     int rc = km_cat_segments(s->cat, &rows, &n, err);
     if (rc)
         return rc;
-    sweep_orphans(s, rows, n);
+    /* segment files the manifest does not list are crash leftovers */
+    struct manifest mf = {rows, n};
+    sweep(s->dir, "segments", in_manifest, &mf);
     struct km_writer *w = km_xcalloc(1, sizeof *w);
     w->s = s;
     for (size_t i = 0; i < n; i++) {

@@ -105,6 +105,34 @@ mkdir -p "$T/future"; echo "kumo-store 99" > "$T/future/FORMAT"
 "$KUMO" --store "$T/future" stats > "$T/o11" 2>&1; rc=$?
 [ $rc -ne 0 ] && grep -q newer "$T/o11" && ok newer_store_refused || fail newer_store_refused "$(cat "$T/o11")"
 
+# 13. every export shape of CloudTrail, through the CLI, in one command
+S2="$T/shapes"
+esc() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'; }   # JSON-escape a record into a string
+K1=$(rec b1aaaaaa-0000-4000-8000-000000000001 GetUser 192.0.2.1 shape-lookup 2)
+K2=$(rec b2aaaaaa-0000-4000-8000-000000000002 GetUser 192.0.2.2 shape-cwl 2)
+K3=$(rec b3aaaaaa-0000-4000-8000-000000000003 GetUser 192.0.2.3 shape-export 2)
+K4=$(rec b4aaaaaa-0000-4000-8000-000000000004 GetUser 192.0.2.4 shape-eventbridge 2)
+K5=$(rec b5aaaaaa-0000-4000-8000-000000000005 GetUser 192.0.2.5 shape-firehose 2)
+mkdir -p "$T/shapes-in"
+printf '{"Events":[{"EventId":"b1aaaaaa-0000-4000-8000-000000000001","EventName":"GetUser","ReadOnly":"true","EventTime":"2026-10-02T10:00:00+00:00","EventSource":"iam.amazonaws.com","Username":"alice","Resources":[],"CloudTrailEvent":"%s"}],"NextToken":"x"}' "$(esc "$K1")" > "$T/shapes-in/lookup-events.json"
+printf '{"events":[{"logStreamName":"123456789012_CloudTrail_us-east-1","timestamp":1790000000000,"message":"%s","ingestionTime":1790000000500,"eventId":"3800"}],"searchedLogStreams":[]}' "$(esc "$K2")" > "$T/shapes-in/filter-log-events.json"
+printf '2026-10-02T10:00:00.000Z %s\n' "$K3" | gzip > "$T/shapes-in/000000.gz"
+printf '{"version":"0","id":"e1","detail-type":"AWS API Call via CloudTrail","source":"aws.iam","account":"123456789012","time":"2026-10-02T10:00:00Z","region":"us-east-1","resources":[],"detail":%s}' "$K4" > "$T/shapes-in/eventbridge.json"
+printf '{"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"aws-cloudtrail","logStream":"s","subscriptionFilters":["f"],"logEvents":[{"id":"1","timestamp":1790000000000,"message":"%s"}]}' "$(esc "$K5")" | gzip > "$T/shapes-in/firehose.gz"
+printf '{"awsAccountId":"123456789012","digestStartTime":"2026-10-02T09:00:00Z","digestEndTime":"2026-10-02T10:00:00Z","digestS3Bucket":"b","digestS3Object":"o","digestPublicKeyFingerprint":"f","digestSignatureAlgorithm":"SHA256withRSA","newestEventTime":"2026-10-02T09:59:00Z","oldestEventTime":"2026-10-02T09:00:00Z","previousDigestS3Bucket":null,"previousDigestS3Object":null,"previousDigestHashValue":null,"previousDigestHashAlgorithm":null,"previousDigestSignature":null,"logFiles":[]}' > "$T/shapes-in/digest.json"
+"$KUMO" --store "$S2" ingest --json "$T/shapes-in" > "$T/o13" 2>&1; rc=$?
+[ $rc -eq 0 ] && [ "$(jq .events_new "$T/o13")" = 5 ] && [ "$(jq .evidence_only_records "$T/o13")" = 1 ] \
+  && ok all_cloudtrail_shapes_ingest || fail all_cloudtrail_shapes_ingest "rc=$rc $(cat "$T/o13")"
+for u in lookup cwl export eventbridge firehose; do
+  n=$("$KUMO" --store "$S2" events --format jsonl | jq -r '.user_agent' | grep -c "^shape-$u\$")
+  [ "$n" = 1 ] && ok "shape_$u" || fail "shape_$u" "found $n"
+done
+# the exact raw record of a CloudWatch event is the element, message string included
+"$KUMO" --store "$S2" show --json b2aaaaaa-0000-4000-8000-000000000002 | jq -r .raw | jq -e '.eventId == "3800"' >/dev/null \
+  && ok show_raw_is_export_element || fail show_raw_is_export_element
+"$KUMO" --store "$S2" custody --json | jq -r .format | grep -q '^aws.cloudtrail.digest' \
+  && ok digest_kept_as_evidence || fail digest_kept_as_evidence "$("$KUMO" --store "$S2" custody --json | jq -r .format)"
+
 # 12. unknown command / no store
 "$KUMO" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] && ok unknown_command || fail unknown_command
 "$KUMO" --store "$T/none" stats 2>&1 | grep -q 'no kumo store' && ok missing_store_message || fail missing_store_message
