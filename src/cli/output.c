@@ -31,8 +31,9 @@ void km_out_event_json(struct km_buf *b, const struct km_event *ev)
     km_buf_addc(b, '"');
     int first = 0;
     for (int f = 0; f < KM_F__COUNT; f++) {
-        if (f == KM_F_RESOURCES && ev->f[f].p && ev->f[f].n && ev->f[f].p[0] == '[') {
-            km_buf_adds(b, ",\"resources\":");
+        if ((f == KM_F_RESOURCES || f == KM_F_RELATED) && ev->f[f].p && ev->f[f].n &&
+            ev->f[f].p[0] == '[') {
+            km_buf_adds(b, f == KM_F_RESOURCES ? ",\"resources\":" : ",\"related\":");
             km_buf_add(b, ev->f[f].p, ev->f[f].n);
             continue;
         }

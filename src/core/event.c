@@ -32,6 +32,7 @@ const struct km_field_info km_fields[KM_F__COUNT] = {
     [KM_F_REQUEST_ID] = {"request_id", KM_ENC_RAW, "request or correlation id (from the raw record)"},
     [KM_F_SESSION_ID] = {"session_id", KM_ENC_DICT, "session id / credential creation time"},
     [KM_F_RESOURCES] = {"resources", KM_ENC_DICT, "JSON array of {type,id,name,account}"},
+    [KM_F_RELATED] = {"related", KM_ENC_DICT, "JSON array of event ids this record links to"},
 };
 
 int km_field_lookup(const char *name, size_t n)

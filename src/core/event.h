@@ -40,6 +40,8 @@ enum km_field {
     KM_F_REQUEST_ID,
     KM_F_SESSION_ID,
     KM_F_RESOURCES,          /* compact JSON array of {"type","id","name","account"} */
+    KM_F_RELATED,            /* compact JSON array of event ids this record links to
+                                (AWS Config relatedEvents -> CloudTrail eventID) */
     KM_F__COUNT
 };
 

@@ -5,10 +5,18 @@
 
 extern const struct km_source km_source_cloudtrail;
 extern const struct km_source km_source_cloudtrail_digest;
+/* @externs-entra */
+/* @externs-azure-activity */
+/* @externs-gcp */
+/* @externs-aws-findings */
 
 const struct km_source *const km_sources[] = {
     &km_source_cloudtrail,
     &km_source_cloudtrail_digest,
+    /* @rows-entra */
+    /* @rows-azure-activity */
+    /* @rows-gcp */
+    /* @rows-aws-findings */
 };
 const int km_nsources = (int)(sizeof km_sources / sizeof km_sources[0]);
 
