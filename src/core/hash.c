@@ -50,15 +50,18 @@ void km_hex(const uint8_t *p, size_t n, char *hex)
     hex[2 * n] = 0;
 }
 
+/* hex digit values, -1 elsewhere: a table, since ids are parsed per event */
+static const signed char hexval[256] = {
+    ['0'] = 0 + 1, ['1'] = 1 + 1, ['2'] = 2 + 1, ['3'] = 3 + 1, ['4'] = 4 + 1,
+    ['5'] = 5 + 1, ['6'] = 6 + 1, ['7'] = 7 + 1, ['8'] = 8 + 1, ['9'] = 9 + 1,
+    ['a'] = 10 + 1, ['b'] = 11 + 1, ['c'] = 12 + 1, ['d'] = 13 + 1, ['e'] = 14 + 1,
+    ['f'] = 15 + 1, ['A'] = 10 + 1, ['B'] = 11 + 1, ['C'] = 12 + 1, ['D'] = 13 + 1,
+    ['E'] = 14 + 1, ['F'] = 15 + 1,
+};
+
 int km_hexdigit(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return hexval[(unsigned char)c] - 1; /* stored +1 so that 0 means "not hex" */
 }
 
 int km_unhex(const char *hex, size_t n, uint8_t *out)
@@ -74,24 +77,20 @@ int km_unhex(const char *hex, size_t n, uint8_t *out)
 
 int km_uuid_parse(const char *s, size_t n, uint8_t out[16])
 {
-    if (n != 36)
+    if (n != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
         return 0;
-    int k = 0, lower = 1;
-    for (size_t i = 0; i < 36;) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return 0;
-            i++;
-            continue;
-        }
-        int hi = km_hexdigit(s[i]), lo = km_hexdigit(s[i + 1]);
-        if (hi < 0 || lo < 0)
-            return 0;
-        lower &= !(s[i] >= 'A' && s[i] <= 'F') && !(s[i + 1] >= 'A' && s[i + 1] <= 'F');
-        out[k++] = (uint8_t)(hi << 4 | lo);
-        i += 2;
+    static const unsigned char pos[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+    int bad = 0, upper = 0;
+    for (int k = 0; k < 16; k++) {
+        unsigned char a = (unsigned char)s[pos[k]], b = (unsigned char)s[pos[k] + 1];
+        int hi = hexval[a] - 1, lo = hexval[b] - 1;
+        bad |= hi | lo; /* negative when either is not hex */
+        upper |= (a >= 'A' && a <= 'F') | (b >= 'A' && b <= 'F');
+        out[k] = (uint8_t)(hi << 4 | (lo & 15));
     }
-    return lower ? 2 : 1;
+    if (bad < 0)
+        return 0;
+    return upper ? 1 : 2;
 }
 
 void km_uuid_fmt(const uint8_t in[16], char out[36])

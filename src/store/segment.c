@@ -55,16 +55,24 @@ struct km_seg_dirent {
 
 static uint64_t hash_bytes(const void *p, size_t n)
 {
-    /* FNV-1a 64 with a final mix: fast enough for short field values */
+    /* 8 bytes a step, multiply-xorshift mixing: field values are hashed once
+     * per event per field, so this is on the ingest hot path */
     const unsigned char *s = p;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ULL;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+        s += 8;
+        n -= 8;
     }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
+    uint64_t w = 0;
+    memcpy(&w, s, n);
+    h = (h ^ w) * 0x94d049bb133111ebULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
     return h;
 }
 
@@ -140,7 +148,12 @@ struct km_segb {
     uint64_t *robj, *roff;
     uint32_t *rlen;
     /* dedupe set over keys of pending rows: slot = row + 1 */
-    uint32_t *kslots;
+    /* dedupe set over pending keys: slot = row + 1 and the key's first 8
+     * bytes, so a probe rarely touches the key array */
+    struct kslot {
+        uint64_t fp;
+        uint32_t row1;
+    } *kslots;
     uint32_t nkslots;
     /* summary groups */
     struct km_seg_group *groups;
@@ -279,7 +292,7 @@ void km_segb_reset(struct km_segb *b)
     for (int f = 0; f < KM_F__COUNT; f++)
         dict_clear(&b->dicts[f]);
     memset(b->last, 0, sizeof b->last);
-    memset(b->kslots, 0, b->nkslots * sizeof *b->kslots);
+    memset(b->kslots, 0, (size_t)b->nkslots * sizeof *b->kslots);
     km_arena_reset(&b->strings);
     free(b->groups);
     b->groups = NULL;
@@ -292,7 +305,7 @@ uint32_t km_segb_rows(const struct km_segb *b) { return b->n; }
 size_t km_segb_bytes(const struct km_segb *b)
 {
     size_t per_row = KM_F__COUNT * 4 + 8 + 16 + 2 + 1 + 1 + 2 + 8 + 8 + 4;
-    return b->strings.total + (size_t)b->cap * per_row + (size_t)b->nkslots * 4;
+    return b->strings.total + (size_t)b->cap * per_row + (size_t)b->nkslots * sizeof *b->kslots;
 }
 
 static uint32_t key_slot(const uint8_t *key, uint32_t nslots)
@@ -302,12 +315,13 @@ static uint32_t key_slot(const uint8_t *key, uint32_t nslots)
 
 int km_segb_has_key(const struct km_segb *b, const uint8_t key[16])
 {
+    uint64_t fp = rd64(key);
     uint32_t i = key_slot(key, b->nkslots);
     for (;;) {
-        uint32_t r = b->kslots[i];
-        if (!r)
+        const struct kslot *k = &b->kslots[i];
+        if (!k->row1)
             return 0;
-        if (memcmp(b->key + (size_t)(r - 1) * 16, key, 16) == 0)
+        if (k->fp == fp && memcmp(b->key + (size_t)(k->row1 - 1) * 16, key, 16) == 0)
             return 1;
         i = (i + 1) & (b->nkslots - 1);
     }
@@ -354,9 +368,10 @@ int km_segb_add(struct km_segb *b, const struct km_event *ev)
     b->roff[r] = ev->raw.offset;
     b->rlen[r] = ev->raw.length;
     uint32_t i = key_slot(ev->key, b->nkslots);
-    while (b->kslots[i])
+    while (b->kslots[i].row1)
         i = (i + 1) & (b->nkslots - 1);
-    b->kslots[i] = r + 1;
+    b->kslots[i].row1 = r + 1;
+    b->kslots[i].fp = rd64(ev->key);
     b->n++;
     return KM_OK;
 }
