@@ -17,11 +17,27 @@
 
 enum { FMT_TABLE, FMT_JSONL, FMT_CSV };
 
+/* Matches come segment by segment; to print them in time order they are
+ * rendered into `out` and sorted by time before printing. Past
+ * KM_EVENTS_SORT_CAP bytes the sorted part is printed and the rest streams
+ * unsorted (with a note), so memory stays bounded. */
+#define KM_EVENTS_SORT_CAP ((size_t)256 << 20)
+
+struct line {
+    int64_t t;
+    uint64_t seq;
+    size_t off, len;
+};
+
 struct ctx {
     int fmt;
-    uint64_t limit, n;
+    uint64_t limit, n, printed;
     int width;
-    struct km_buf b;
+    struct km_buf b;          /* the current line */
+    struct km_buf out;        /* rendered lines awaiting the sort */
+    struct line *lines;
+    size_t nlines, caplines;
+    int streaming;            /* cap reached: print as they come */
 };
 
 static const int table_cols[] = {KM_F_SOURCE, KM_F_ACCOUNT, KM_F_ACTOR_NAME, KM_F_SRC_RAW,
@@ -40,51 +56,99 @@ static void col_widths(int width, int w[6])
     w[4] = flex - w[2];
 }
 
-static void cell(struct km_str v, int w)
+static void cell(struct km_buf *b, struct km_str v, int w)
 {
-    if (!v.p || !v.n) {
-        printf("%-*s", w, "-");
-        return;
-    }
-    if ((int)v.n <= w)
-        printf("%-*.*s", w, (int)v.n, v.p);
+    if (!v.p || !v.n)
+        km_buf_printf(b, "%-*s", w, "-");
+    else if ((int)v.n <= w)
+        km_buf_printf(b, "%-*.*s", w, (int)v.n, v.p);
     else
-        printf("%.*s~", w - 1, v.p);
+        km_buf_printf(b, "%.*s~", w - 1, v.p);
+}
+
+static void render(struct ctx *c, const struct km_event *ev)
+{
+    char t[32];
+    km_time_fmt(ev->time_us, t);
+    struct km_buf *b = &c->b;
+    b->n = 0;
+    if (c->fmt == FMT_JSONL) {
+        km_out_event_json(b, ev);
+        km_buf_addc(b, '\n');
+    } else if (c->fmt == FMT_CSV) {
+        km_buf_adds(b, t);
+        for (int f = 0; f < KM_F__COUNT; f++) {
+            if (km_fields[f].enc == KM_ENC_RAW)
+                continue; /* not in the store: see `kumo show` */
+            km_buf_addc(b, ',');
+            if (ev->f[f].p)
+                km_out_csv_cell_buf(b, ev->f[f].p, ev->f[f].n);
+        }
+        km_buf_printf(b, ",%s\n", ev->read_only < 0 ? "" : ev->read_only ? "true" : "false");
+    } else {
+        /* time | source | account | actor | src | action | outcome */
+        int w[6];
+        col_widths(c->width, w);
+        km_buf_printf(b, "%.20s ", t);
+        for (int i = 0; i < 6; i++) {
+            struct km_str v = ev->f[table_cols[i]];
+            if (table_cols[i] == KM_F_ACTOR_NAME && !v.p)
+                v = ev->f[KM_F_ACTOR_ARN];
+            cell(b, v, w[i]);
+            km_buf_addc(b, i == 5 ? '\n' : ' ');
+        }
+    }
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+    const struct line *x = a, *y = b;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+/* Prints the collected lines in time order (at most the limit). */
+static void drain(struct ctx *c)
+{
+    qsort(c->lines, c->nlines, sizeof *c->lines, line_cmp);
+    for (size_t i = 0; i < c->nlines; i++) {
+        if (c->limit && c->printed >= c->limit)
+            break;
+        fwrite(c->out.p + c->lines[i].off, 1, c->lines[i].len, stdout);
+        c->printed++;
+    }
+    c->nlines = 0;
+    c->out.n = 0;
 }
 
 static int on_event(void *vctx, const struct km_event *ev)
 {
     struct ctx *c = vctx;
-    char t[32];
-    km_time_fmt(ev->time_us, t);
-    if (c->fmt == FMT_JSONL) {
-        c->b.n = 0;
-        km_out_event_json(&c->b, ev);
-        km_buf_addc(&c->b, '\n');
-        fwrite(c->b.p, 1, c->b.n, stdout);
-    } else if (c->fmt == FMT_CSV) {
-        fputs(t, stdout);
-        for (int f = 0; f < KM_F__COUNT; f++) {
-            fputc(',', stdout);
-            if (ev->f[f].p)
-                km_out_csv_cell(stdout, ev->f[f].p, ev->f[f].n);
-        }
-        printf(",%s\n", ev->read_only < 0 ? "" : ev->read_only ? "true" : "false");
-    } else {
-        /* time | source | account | actor | src | action | outcome */
-        int w[6];
-        col_widths(c->width, w);
-        printf("%.20s ", t);
-        for (int i = 0; i < 6; i++) {
-            struct km_str v = ev->f[table_cols[i]];
-            if (table_cols[i] == KM_F_ACTOR_NAME && !v.p)
-                v = ev->f[KM_F_ACTOR_ARN];
-            cell(v, w[i]);
-            putchar(i == 5 ? '\n' : ' ');
-        }
-    }
+    render(c, ev);
     c->n++;
-    return c->limit && c->n >= c->limit ? 1 : 0;
+    if (c->streaming) {
+        fwrite(c->b.p, 1, c->b.n, stdout);
+        c->printed++;
+        return c->limit && c->printed >= c->limit ? 1 : 0;
+    }
+    if (c->out.n + c->b.n > KM_EVENTS_SORT_CAP) {
+        fprintf(stderr, "kumo events: more than %zu MB of matches: the rest is printed in "
+                        "store order, not time order (narrow the query)\n",
+                KM_EVENTS_SORT_CAP >> 20);
+        drain(c);
+        c->streaming = 1;
+        fwrite(c->b.p, 1, c->b.n, stdout);
+        c->printed++;
+        return 0;
+    }
+    if (c->nlines == c->caplines) {
+        c->caplines = c->caplines ? c->caplines * 2 : 1024;
+        c->lines = km_xrealloc(c->lines, c->caplines * sizeof *c->lines);
+    }
+    c->lines[c->nlines++] = (struct line){ev->time_us, c->n, c->out.n, c->b.n};
+    km_buf_add(&c->out, c->b.p, c->b.n);
+    return 0;
 }
 
 int km_cmd_events(int argc, char **argv)
@@ -167,7 +231,8 @@ int km_cmd_events(int argc, char **argv)
     if (c.fmt == FMT_CSV) {
         fputs("time", stdout);
         for (int k = 0; k < KM_F__COUNT; k++)
-            printf(",%s", km_fields[k].name);
+            if (km_fields[k].enc != KM_ENC_RAW)
+                printf(",%s", km_fields[k].name);
         puts(",read_only");
     } else if (c.fmt == FMT_TABLE) {
         printf("%-20s ", "time");
@@ -177,9 +242,14 @@ int km_cmd_events(int argc, char **argv)
         for (int i = 0; i < 6; i++)
             printf("%-*s%c", w[i], h[i], i == 5 ? '\n' : ' ');
     }
+    km_buf_init(&c.out, KM_EVENTS_SORT_CAP + (1 << 20));
     int rc = km_store_scan(s, &f, on_event, &c, &err);
+    if (!c.streaming)
+        drain(&c);
     km_store_close(s);
     km_buf_free(&c.b);
+    km_buf_free(&c.out);
+    free(c.lines);
     fflush(stdout);
     if (rc != KM_OK) {
         char m[1200];
@@ -187,7 +257,7 @@ int km_cmd_events(int argc, char **argv)
         return 1;
     }
     if (c.fmt == FMT_TABLE)
-        fprintf(stderr, "%llu events%s\n", (unsigned long long)c.n,
-                c.limit && c.n >= c.limit ? " (limit reached)" : "");
+        fprintf(stderr, "%llu events%s\n", (unsigned long long)c.printed,
+                c.limit && c.n > c.printed ? " (limit reached)" : "");
     return 0;
 }

@@ -52,22 +52,31 @@ void km_out_event_json(struct km_buf *b, const struct km_event *ev)
     km_buf_addc(b, '}');
 }
 
-void km_out_csv_cell(FILE *f, const char *s, size_t n)
+void km_out_csv_cell_buf(struct km_buf *b, const char *s, size_t n)
 {
     int quote = 0, guard = n > 0 && strchr("=+-@\t\r", s[0]) != NULL;
     for (size_t i = 0; i < n && !quote; i++)
         quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
     if (quote || guard)
-        fputc('"', f);
+        km_buf_addc(b, '"');
     if (guard)
-        fputc('\'', f);
+        km_buf_addc(b, '\'');
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '"')
-            fputc('"', f);
-        fputc(s[i], f);
+            km_buf_addc(b, '"');
+        km_buf_addc(b, s[i]);
     }
     if (quote || guard)
-        fputc('"', f);
+        km_buf_addc(b, '"');
+}
+
+void km_out_csv_cell(FILE *f, const char *s, size_t n)
+{
+    struct km_buf b;
+    km_buf_init(&b, 0);
+    km_out_csv_cell_buf(&b, s, n);
+    fwrite(b.p, 1, b.n, f);
+    km_buf_free(&b);
 }
 
 const char *km_out_num(uint64_t v, char *buf, size_t n)

@@ -16,6 +16,8 @@ void km_out_event_json(struct km_buf *b, const struct km_event *ev);
 /* Writes one CSV cell: quoted when needed; a leading = + - @ (or tab/CR) is
  * prefixed with a single quote so spreadsheets do not evaluate it. */
 void km_out_csv_cell(FILE *f, const char *s, size_t n);
+/* The same, appended to a buffer. */
+void km_out_csv_cell_buf(struct km_buf *b, const char *s, size_t n);
 /* 1234567 -> "1,234,567" into buf (returns buf). */
 const char *km_out_num(uint64_t v, char *buf, size_t n);
 /* Parses "123", "64K", "256M", "8G" into bytes; returns 0 or -1. */

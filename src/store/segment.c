@@ -443,6 +443,52 @@ static int cmp_time(const void *a, const void *b, void *ctx)
     return x < y ? -1 : (x > y);
 }
 
+/* Orders perm[0..n) by (time, row): an LSD radix sort on 16-bit digits of
+ * time - tmin (stable, so equal times keep row order), falling back to
+ * qsort_r for tiny inputs. Row order ties are what cmp_time gives too. */
+static void sort_by_time(const struct km_segb *b, uint32_t *perm, uint32_t n)
+{
+    if (n < 256) {
+        qsort_r(perm, n, sizeof *perm, cmp_time, (void *)b);
+        return;
+    }
+    int64_t tmin = INT64_MAX, tmax = INT64_MIN;
+    for (uint32_t i = 0; i < n; i++) {
+        if (b->time[i] < tmin)
+            tmin = b->time[i];
+        if (b->time[i] > tmax)
+            tmax = b->time[i];
+    }
+    uint64_t span = (uint64_t)tmax - (uint64_t)tmin;
+    uint64_t *key = km_xmalloc((size_t)n * sizeof *key);
+    uint32_t *tmp = km_xmalloc((size_t)n * sizeof *tmp);
+    uint32_t *count = km_xmalloc(65536 * sizeof *count);
+    for (uint32_t i = 0; i < n; i++)
+        key[i] = (uint64_t)b->time[i] - (uint64_t)tmin;
+    uint32_t *src = perm, *dst = tmp;
+    for (int shift = 0; shift < 64 && (shift == 0 || (span >> shift)); shift += 16) {
+        memset(count, 0, 65536 * sizeof *count);
+        for (uint32_t i = 0; i < n; i++)
+            count[(key[src[i]] >> shift) & 0xffff]++;
+        uint32_t sum = 0;
+        for (uint32_t d = 0; d < 65536; d++) {
+            uint32_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            dst[count[(key[src[i]] >> shift) & 0xffff]++] = src[i];
+        uint32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != perm)
+        memcpy(perm, src, (size_t)n * sizeof *perm);
+    free(key);
+    free(tmp);
+    free(count);
+}
+
 static int cmp_dictval(const void *a, const void *b, void *ctx)
 {
     const struct dict *sd = ctx;
@@ -520,7 +566,7 @@ int km_segb_write(struct km_segb *b, const char *path, struct km_seg_summary *su
     uint32_t *perm = km_xmalloc((n ? n : 1) * sizeof *perm);
     for (uint32_t i = 0; i < n; i++)
         perm[i] = i;
-    qsort_r(perm, n, sizeof *perm, cmp_time, b);
+    sort_by_time(b, perm, n);
 
     struct out o = {0};
     o.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
