@@ -86,7 +86,7 @@ int km_uuid_parse(const char *s, size_t n, uint8_t out[16])
         int hi = hexval[a] - 1, lo = hexval[b] - 1;
         bad |= hi | lo; /* negative when either is not hex */
         upper |= (a >= 'A' && a <= 'F') | (b >= 'A' && b <= 'F');
-        out[k] = (uint8_t)(hi << 4 | (lo & 15));
+        out[k] = (uint8_t)(((unsigned)hi & 15u) << 4 | ((unsigned)lo & 15u));
     }
     if (bad < 0)
         return 0;

@@ -912,7 +912,10 @@ int km_seg_open(const char *path, struct km_seg **out, struct km_err *err)
     memcpy(&s->nrows, p + 16, 8);
     memcpy(&s->tmin, p + 24, 8);
     memcpy(&s->tmax, p + 32, 8);
-    s->dir = (const struct km_seg_dirent *)(p + dir_off);
+    /* the directory may sit at any offset: copy it to aligned memory */
+    struct km_seg_dirent *dir = km_xmalloc((size_t)dir_len + 1);
+    memcpy(dir, p + dir_off, (size_t)dir_len);
+    s->dir = dir;
     s->ncols = ncols;
     for (uint32_t i = 0; i < ncols; i++) {
         const struct km_seg_dirent *e = &s->dir[i];
@@ -949,6 +952,7 @@ void km_seg_close(struct km_seg *s)
     for (int i = 0; i < 16; i++)
         cache_free(&s->sc[i]);
     munmap((void *)s->map, s->size);
+    free((void *)s->dir);
     free(s->path);
     free(s);
 }
