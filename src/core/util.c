@@ -3,6 +3,7 @@
  */
 #include "core/km.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +38,13 @@ void km_arena_init(struct km_arena *a, size_t block_size, size_t limit)
 
 void *km_arena_alloc(struct km_arena *a, size_t n)
 {
+    if (n > a->limit || n > SIZE_MAX / 2)
+        return NULL; /* also keeps the rounding below from wrapping */
     n = (n + 15) & ~(size_t)15;
     struct km_arena_block *b = a->head;
     if (!b || b->size - b->used < n) {
         size_t sz = n > a->block_size ? n : a->block_size;
-        if (a->total + sz > a->limit)
+        if (a->total > a->limit || sz > a->limit - a->total)
             return NULL;
         b = malloc(sizeof *b + sz);
         if (!b)
@@ -59,6 +62,8 @@ void *km_arena_alloc(struct km_arena *a, size_t n)
 
 char *km_arena_strndup(struct km_arena *a, const char *s, size_t n)
 {
+    if (n >= a->limit)
+        return NULL; /* n + 1 past the ceiling (or wrapping to 0) */
     char *p = km_arena_alloc(a, n + 1);
     if (!p)
         return NULL;

@@ -18,6 +18,8 @@
  * its chain gets "+gzip" ("zip+gzip", "tar.gz+gzip"). Nesting deeper than
  * that is not unpacked: a zip inside a zip (or the tar inside a gzipped
  * member) is yielded as one member holding the inner archive's bytes.
+ * km_member.chain is always one of the static strings in dec_chains[], so it
+ * stays valid after km_decode_close (the member name does not).
  *
  * Reading modes of a member:
  *   MAP    plain regular file: served from a private writable mapping

@@ -57,7 +57,7 @@
 
 const char *const km_records_wrapper_keys[] = {
     "Records", "records", "value", "events", "logEvents", "Events",
-    "Findings", "findings", "configurationItems", "entries", NULL,
+    "Findings", "findings", "configurationItems", "entries", "receivedMessages", NULL,
 };
 
 enum rec_state {

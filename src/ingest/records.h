@@ -10,7 +10,8 @@
  *   KM_SHAPE_ARRAY    [ rec, rec, ... ]                  each element is a record
  *   KM_SHAPE_WRAPPED  { ..., "KEY": [ rec, ... ], ... }  KEY one of km_records_wrapper_keys
  *                     (Records, records, value, events, logEvents, Events,
- *                      Findings, findings, configurationItems, entries); every
+ *                      Findings, findings, configurationItems, entries,
+ *                      receivedMessages); every
  *                     array under such a key at depth 1 yields its elements;
  *                     wrapper = KEY; other keys (and a wrapper key whose
  *                     value is not an array) are skipped

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -69,7 +70,11 @@ static int walk_dir(const struct walk *w, const char *path)
         int slash = plen > 0 && path[plen - 1] == '/';
         if (!rc) {
             if (plen + len + 2 > KM_WALK_PATH_MAX) {
-                walk_err(w, names[i], "path too long");
+                /* name the directory (a path that fits) and the entry */
+                char why[320];
+                snprintf(why, sizeof why, "entry '%.200s%s' skipped: path longer than %d bytes",
+                         names[i], len > 200 ? "..." : "", KM_WALK_PATH_MAX);
+                walk_err(w, path, why);
             } else {
                 char *child = km_xmalloc(plen + len + 2);
                 memcpy(child, path, plen);

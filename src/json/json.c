@@ -323,6 +323,8 @@ int km_json_parse(char *buf, size_t len, const struct km_json_limits *lim,
         if (lim->max_string)
             max_string = lim->max_string;
     }
+    if (max_doc > UINT32_MAX)
+        max_doc = UINT32_MAX; /* node offsets and lengths are 32-bit */
     *root = NULL;
     if (len > max_doc)
         return km_err_set(err, KM_ELIMIT, NULL, max_doc,

@@ -1,0 +1,122 @@
+/*
+ * fuzz_m365_audit.c — libFuzzer target for the Microsoft 365 modules
+ * (m365.audit, m365.defender) and the Windows event-log rejector
+ * (windows.eventlog).
+ *
+ * Parses the input (an exact-size heap copy, so ASan sees overruns) as JSON
+ * with small limits; if it parses, feeds the root — and each element of a
+ * top-level array or "value" array — to every module's detect() and
+ * normalize(), using an arena with a small ceiling. Checks the contract:
+ * scores 0..100; KM_OK or KM_ERECORD only; windows.eventlog never returns
+ * KM_OK; on KM_OK provider/source/outcome/category/action/actor.type are set,
+ * every string field is readable (ASan checks the bytes), resources and
+ * related are JSON arrays, time flags agree with time_us, a problem count
+ * implies KM_EV_TYPE_PROBLEM; normalizing the same tree twice gives the same
+ * action (the record is never modified).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "core/event.h"
+#include "json/json.h"
+#include "sources/source.h"
+
+extern const struct km_source km_source_m365_audit;
+extern const struct km_source km_source_m365_defender;
+extern const struct km_source km_source_windows_eventlog;
+
+static volatile unsigned km_fuzz_sink;
+
+static int km_fuzz_is_array(struct km_str r)
+{
+    return !r.p || (r.n >= 2 && r.p[0] == '[' && r.p[r.n - 1] == ']');
+}
+
+static void km_fuzz_check(const struct km_event *ev, const struct km_norm_ctx *ctx)
+{
+    if (!ev->f[KM_F_PROVIDER].p || !ev->f[KM_F_SOURCE].p || !ev->f[KM_F_OUTCOME].p ||
+        !ev->f[KM_F_CATEGORY].p || !ev->f[KM_F_ACTION].p || !ev->f[KM_F_ACTOR_TYPE].p ||
+        ctx->emit != 1)
+        abort();
+    if ((ev->flags & KM_EV_TIME_MISSING) && ev->time_us != 0)
+        abort();
+    if (!!(ev->flags & KM_EV_TYPE_PROBLEM) != (ctx->problems > 0))
+        abort();
+    if (memchr(ctx->note, 0, sizeof ctx->note) == NULL)
+        abort();
+    for (int f = 0; f < KM_F__COUNT; f++) {
+        const struct km_str s = ev->f[f];
+        for (uint32_t i = 0; i < s.n; i++)
+            km_fuzz_sink += (unsigned char)s.p[i];
+    }
+    if (!km_fuzz_is_array(ev->f[KM_F_RESOURCES]) || !km_fuzz_is_array(ev->f[KM_F_RELATED]))
+        abort();
+    if (ev->read_only < -1 || ev->read_only > 1 || ev->mfa < -1 || ev->mfa > 1)
+        abort();
+}
+
+static void km_fuzz_one(struct km_json *rec, const char *wrapper, struct km_arena *a)
+{
+    const struct km_source *mods[3] = {&km_source_m365_audit, &km_source_m365_defender,
+                                       &km_source_windows_eventlog};
+    for (int m = 0; m < 3; m++) {
+        int score = mods[m]->detect(rec, wrapper);
+        if (score < 0 || score > 100)
+            abort();
+        struct km_str first = KM_STR_NONE;
+        for (int pass = 0; pass < 2; pass++) {
+            struct km_norm_ctx ctx;
+            memset(&ctx, 0, sizeof ctx);
+            ctx.arena = a;
+            ctx.file = "fuzz";
+            ctx.wrapper = wrapper;
+            struct km_event ev;
+            km_event_init(&ev);
+            struct km_err err;
+            km_err_clear(&err);
+            int rc = mods[m]->normalize(rec, &ctx, &ev, &err);
+            if (rc != KM_OK && rc != KM_ERECORD)
+                abort();
+            if (rc == KM_ERECORD && (err.code != KM_ERECORD || !err.msg[0]))
+                abort();
+            if (m == 2 && rc == KM_OK)
+                abort();
+            if (rc != KM_OK)
+                break;
+            km_fuzz_check(&ev, &ctx);
+            if (pass == 0)
+                first = ev.f[KM_F_ACTION];
+            else if (!km_str_eq(first, ev.f[KM_F_ACTION]))
+                abort();
+        }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct km_json_limits lim = {.max_depth = 32, .max_doc = 1 << 16, .max_string = 8192};
+    if (size > lim.max_doc)
+        return 0;
+    char *buf = malloc(size ? size : 1);
+    if (!buf)
+        return 0;
+    memcpy(buf, data, size);
+    struct km_arena a;
+    km_arena_init(&a, 4096, 1 << 22);
+    struct km_json *root = NULL;
+    struct km_err err;
+    km_err_clear(&err);
+    if (km_json_parse(buf, size, &lim, &a, &root, &err) == KM_OK) {
+        const char *w = size % 2 ? "value" : NULL;
+        const struct km_json *arr = km_json_is_arr(root) ? root : km_json_get(root, "value");
+        if (km_json_is_arr(arr)) {
+            for (struct km_json *c = arr->child; c; c = c->next)
+                km_fuzz_one(c, w, &a);
+        } else {
+            km_fuzz_one(root, w, &a);
+        }
+        (void)km_source_detect(root, w, &km_source_m365_audit);
+    }
+    km_arena_free(&a);
+    free(buf);
+    return 0;
+}

@@ -1,0 +1,679 @@
+/*
+ * test_aws_securityhub.c — the Security Hub (ASFF) and GuardDuty source
+ * modules against the corpus and against hand-written records for the shapes
+ * the corpus lacks (EventBridge with one and with two findings, GuardDuty
+ * EventBridge events with an access key and an IPv6 caller, PascalCase
+ * GetFindings output, severity labels, workflow states, wrong types).
+ *
+ * Corpus files are read the way `kumo ingest` reads them: the real record
+ * splitter cuts each file into records and km_normalize_record() detects and
+ * normalizes each. Values checked below were read by hand with jq. Totals,
+ * counted independently with jq: 6 ASFF documents and 4 EventBridge
+ * documents (3 are event patterns, 1 an Insight Results event) in the
+ * Security Hub guide plus one CloudTrail record and one text fragment that
+ * is not JSON; 10 ASFF lines and 8 GuardDuty lines in the Panther tests.
+ */
+#include "t.h"
+
+#include <dirent.h>
+#include <stdint.h>
+#include "core/event.h"
+#include "core/km.h"
+#include "core/timeparse.h"
+#include "ingest/records.h"
+#include "json/json.h"
+#include "sources/source.h"
+
+extern const struct km_source km_source_aws_securityhub;
+extern const struct km_source km_source_aws_guardduty;
+extern const struct km_source km_source_cloudtrail;
+
+/* ---- loader: splitter + km_normalize_record, as ingest does ------------------ */
+
+struct rec {
+    const char *file;
+    long line;
+    uint64_t off;
+    const char *wrapper;
+    const struct km_source *src;   /* detected source, NULL when none */
+    int rc;
+    struct km_norm_ctx ctx;
+    struct km_event ev;
+    char err[600];
+};
+
+struct splerr {
+    const char *file;
+    long line;
+    int code;
+    char msg[300];
+};
+
+struct set {
+    struct km_arena a;
+    struct rec *r;
+    int n, cap;
+    struct splerr e[64];
+    int ne;
+    const char *cur;               /* file being read */
+    const struct km_source *hint;
+};
+
+static void set_init(struct set *s)
+{
+    memset(s, 0, sizeof *s);
+    km_arena_init(&s->a, 1 << 20, 0);
+}
+
+static void set_free(struct set *s)
+{
+    km_arena_free(&s->a);
+    free(s->r);
+    memset(s, 0, sizeof *s);
+}
+
+static int on_record(void *vctx, const struct km_record *kr)
+{
+    struct set *s = vctx;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 64;
+        s->r = realloc(s->r, (size_t)s->cap * sizeof *s->r);
+    }
+    struct rec *r = &s->r[s->n++];
+    memset(r, 0, sizeof *r);
+    r->file = s->cur;
+    r->line = kr->line;
+    r->off = kr->off;
+    r->wrapper = kr->wrapper;
+    r->ctx.arena = &s->a;
+    r->ctx.file = s->cur;
+    r->ctx.offset = kr->off;
+    r->ctx.wrapper = kr->wrapper;
+    struct km_err e;
+    km_err_clear(&e);
+    r->rc = km_normalize_record(kr->p, kr->n, &r->ctx, NULL, &s->hint, &r->ev, &e);
+    r->src = r->ctx.source;
+    if (r->rc != KM_OK)
+        km_err_fmt(&e, r->err, sizeof r->err);
+    return 0;
+}
+
+static void on_error(void *vctx, const struct km_err *e)
+{
+    struct set *s = vctx;
+    if (s->ne >= (int)KM_ARRAY_LEN(s->e))
+        return;
+    struct splerr *x = &s->e[s->ne++];
+    x->file = s->cur;
+    x->line = e->line;
+    x->code = e->code;
+    snprintf(x->msg, sizeof x->msg, "%s", e->msg);
+}
+
+/* Reads one corpus file (path relative to the corpus) through the splitter. */
+static int load_file(struct set *s, const char *rel)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "  cannot read %s\n", path);
+        return -1;
+    }
+    s->cur = km_arena_strndup(&s->a, rel, strlen(rel));
+    s->hint = NULL;
+    struct km_records_cb cb = {on_record, on_error, s};
+    struct km_records *sp;
+    if (km_records_new(NULL, &cb, rel, &sp) != KM_OK) {
+        fclose(f);
+        return -1;
+    }
+    char buf[4096];
+    size_t k;
+    while ((k = fread(buf, 1, sizeof buf, f)) > 0)
+        km_records_feed(sp, buf, k);
+    km_records_finish(sp);
+    km_records_free(sp);
+    fclose(f);
+    return 0;
+}
+
+/* Loads every file of a corpus directory ending in `suffix` (sorted). */
+static int load_dir(struct set *s, const char *rel, const char *suffix)
+{
+    char path[2048];
+    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
+    struct dirent **names;
+    int n = scandir(path, &names, NULL, alphasort);
+    if (n < 0)
+        return -1;
+    int used = 0;
+    for (int i = 0; i < n; i++) {
+        size_t l = strlen(names[i]->d_name), sl = strlen(suffix);
+        if (l > sl && strcmp(names[i]->d_name + l - sl, suffix) == 0) {
+            char f[2048];
+            snprintf(f, sizeof f, "%s/%s", rel, names[i]->d_name);
+            load_file(s, f);
+            used++;
+        }
+        free(names[i]);
+    }
+    free(names);
+    return used;
+}
+
+/* ---- lookups and field text ---------------------------------------------------- */
+
+static const char *fs(const struct km_event *ev, enum km_field f)
+{
+    static char b[8][4096];
+    static int k;
+    struct km_str v = ev->f[f];
+    if (!v.p)
+        return "(absent)";
+    k = (k + 1) % 8;
+    snprintf(b[k], sizeof b[k], "%.*s", (int)v.n, v.p);
+    return b[k];
+}
+
+static const char *tm(int64_t us)
+{
+    static char b[4][32];
+    static int k;
+    k = (k + 1) % 4;
+    km_time_fmt(us, b[k]);
+    return b[k];
+}
+
+/* The first record of a file whose name ends in `tail` (and, when id is not
+ * NULL, whose event_id is id). */
+static struct rec *find(struct set *s, const char *tail, const char *id)
+{
+    size_t tl = strlen(tail);
+    for (int i = 0; i < s->n; i++) {
+        size_t fl = strlen(s->r[i].file);
+        if (fl >= tl && strcmp(s->r[i].file + fl - tl, tail) == 0 &&
+            (!id || km_str_eqc(s->r[i].ev.f[KM_F_EVENT_ID], id)))
+            return &s->r[i];
+    }
+    fprintf(stderr, "  no record in %s%s%s\n", tail, id ? " with id " : "", id ? id : "");
+    return NULL;
+}
+
+#define NEED(r)               \
+    do {                      \
+        T_CHECK((r) != NULL); \
+        if (!(r))             \
+            return;           \
+    } while (0)
+
+#define SHDOCS "awsdocs-security-hub-user-guide/extracted"
+#define PANTHER "panther-analysis-tests/extracted"
+
+/* ---- corpus: Security Hub guide ---------------------------------------------------- */
+
+static void test_docs_control_findings(void)
+{
+    struct set s;
+    set_init(&s);
+    T_EQ_INT(load_file(&s, SHDOCS "/sample-control-findings__01.asff.json"), 0);
+    T_EQ_INT(s.n, 1);
+    struct rec *r = find(&s, "sample-control-findings__01.asff.json", NULL);
+    NEED(r);
+    struct km_event *ev = &r->ev;
+    T_CHECK(r->src == &km_source_aws_securityhub);
+    T_EQ_INT(r->rc, KM_OK);
+    T_EQ_INT(r->ctx.emit, 1);
+    T_EQ_INT(r->ctx.problems, 0);
+    T_EQ_STR(r->ctx.note, "");
+    T_EQ_INT(ev->flags, 0);
+    T_EQ_STR(tm(ev->time_us), "2021-09-28T16:10:00.093000Z");   /* UpdatedAt */
+    T_EQ_STR(fs(ev, KM_F_PROVIDER), "aws");
+    T_EQ_STR(fs(ev, KM_F_SOURCE), "aws.securityhub");
+    T_EQ_STR(fs(ev, KM_F_ACCOUNT), "123456789012");
+    T_EQ_STR(fs(ev, KM_F_REGION), "us-east-2");
+    T_EQ_STR(fs(ev, KM_F_CATEGORY), "finding");
+    T_EQ_STR(fs(ev, KM_F_SERVICE), "Security Hub");
+    T_EQ_STR(fs(ev, KM_F_ACTION), "CloudTrail.2 CloudTrail should have encryption at-rest enabled");
+    T_EQ_STR(fs(ev, KM_F_EVENT_TYPE),
+             "Software and Configuration Checks/Industry and Regulatory Standards/"
+             "AWS-Foundational-Security-Best-Practices");
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");                    /* Compliance FAILED */
+    T_EQ_INT(ev->severity, 40);
+    T_EQ_STR(fs(ev, KM_F_EVENT_ID),
+             "arn:aws:securityhub:us-east-2:123456789012:subscription/aws-foundational-security-"
+             "best-practices/v/1.0.0/CloudTrail.2/finding/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111");
+    T_EQ_STR(fs(ev, KM_F_RESOURCES),
+             "[{\"type\":\"AwsCloudTrailTrail\",\"id\":\"arn:aws:cloudtrail:us-east-2:123456789012:"
+             "trail/AWSMacieTrail-DO-NOT-EDIT\"}]");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_ACCESS_KEY), "(absent)");
+    T_EQ_STR(fs(ev, KM_F_SRC_IP), "(absent)");
+
+    T_EQ_INT(load_file(&s, SHDOCS "/sample-control-findings__05.asff.json"), 0);
+    r = find(&s, "sample-control-findings__05.asff.json", NULL);
+    NEED(r);
+    T_EQ_STR(tm(r->ev.time_us), "2022-11-17T01:25:30.296000Z");
+    T_EQ_STR(fs(&r->ev, KM_F_REGION), "us-east-1");
+    T_EQ_STR(fs(&r->ev, KM_F_RESOURCES), "[{\"type\":\"AwsAccount\",\"id\":\"AWS::::Account:123456789012\"}]");
+
+    /* a finding of the Config integration: ProductName Config */
+    T_EQ_INT(load_file(&s, SHDOCS "/securityhub-internal-providers__01.asff.json"), 0);
+    r = find(&s, "securityhub-internal-providers__01.asff.json", NULL);
+    NEED(r);
+    ev = &r->ev;
+    T_EQ_INT(r->rc, KM_OK);
+    T_EQ_STR(fs(ev, KM_F_SERVICE), "Config");
+    T_EQ_STR(fs(ev, KM_F_ACTION), "s3-bucket-level-public-access-prohibited-config-integration-demo");
+    T_EQ_STR(tm(ev->time_us), "2022-04-19T21:20:15.056000Z");
+    T_EQ_STR(fs(ev, KM_F_REGION), "eu-central-1");
+    T_EQ_INT(ev->severity, 40);
+    T_EQ_STR(fs(ev, KM_F_RESOURCES),
+             "[{\"type\":\"AwsS3Bucket\",\"id\":\"arn:aws:s3:::config-integration-demo-bucket\"}]");
+    set_free(&s);
+}
+
+static void test_docs_eventbridge_and_not_json(void)
+{
+    struct set s;
+    set_init(&s);
+    T_EQ_INT(load_dir(&s, SHDOCS, ".eventbridge.json"), 4);
+    T_EQ_INT(s.n, 4);
+    /* the three event patterns: rejected, by the Security Hub module, with a reason */
+    static const char *const patterns[] = {
+        "securityhub-cwe-all-findings__01.eventbridge.json",
+        "securityhub-cwe-custom-actions__01.eventbridge.json",
+        "securityhub-cwe-custom-actions__02.eventbridge.json"};
+    for (size_t i = 0; i < KM_ARRAY_LEN(patterns); i++) {
+        struct rec *r = find(&s, patterns[i], NULL);
+        NEED(r);
+        T_EQ_INT(r->rc, KM_ERECORD);
+        T_CHECK(r->src == &km_source_aws_securityhub);
+        T_CHECK(strstr(r->err, "EventBridge event pattern") != NULL);
+    }
+    /* Insight Results: a real event, but no finding: evidence only */
+    struct rec *r = find(&s, "securityhub-cwe-event-formats__01.eventbridge.json", NULL);
+    NEED(r);
+    T_EQ_INT(r->rc, KM_OK);
+    T_EQ_INT(r->ctx.emit, 0);
+    T_CHECK(r->src == &km_source_aws_securityhub);
+    T_EQ_STR(tm(r->ev.time_us), "2017-12-22T18:43:48Z");
+    T_EQ_STR(fs(&r->ev, KM_F_ACCOUNT), "111122223333");
+    set_free(&s);
+
+    /* the ASFF syntax skeleton is text, not JSON: one splitter error, no record */
+    set_init(&s);
+    T_EQ_INT(load_file(&s, SHDOCS "/securityhub-findings-format-syntax__full-syntax.fragment.txt"), 0);
+    T_EQ_INT(s.n, 0);
+    T_EQ_INT(s.ne, 1);
+    T_EQ_INT(s.e[0].code, KM_EFORMAT);
+    T_CHECK(strncmp(s.e[0].msg, "not JSON", 8) == 0);
+    T_EQ_INT(s.e[0].line, 1);
+    /* the CloudTrail record of the guide stays CloudTrail */
+    T_EQ_INT(load_file(&s, SHDOCS "/securityhub-ct__01.event.json"), 0);
+    T_EQ_INT(s.n, 1);
+    T_CHECK(s.r[0].src == &km_source_cloudtrail);
+    set_free(&s);
+}
+
+/* ---- corpus: Panther tests ------------------------------------------------------------ */
+
+static void test_panther_asff(void)
+{
+    struct set s;
+    set_init(&s);
+    T_EQ_INT(load_file(&s, PANTHER "/AWS_SecurityFindingFormat.jsonl"), 0);
+    T_EQ_INT(s.n, 10);
+    T_EQ_INT(s.ne, 0);
+    /* line 1: decoy DynamoDB table read with an assumed-role access key */
+    struct rec *r = &s.r[0];
+    struct km_event *ev = &r->ev;
+    T_EQ_INT(r->line, 1);
+    T_CHECK(r->src == &km_source_aws_securityhub);
+    T_EQ_INT(r->rc, KM_OK);
+    T_EQ_INT(r->ctx.problems, 0);
+    T_EQ_STR(tm(ev->time_us), "2024-05-24T22:53:24Z");   /* "2024-05-24 22:53:24.000000000" */
+    T_EQ_INT(ev->flags & (KM_EV_TIME_FALLBACK | KM_EV_TIME_MISSING | KM_EV_TYPE_PROBLEM), 0);
+    T_EQ_STR(fs(ev, KM_F_EVENT_ID), "1abc2de3-69ea-4e15-91c6-27eb4a07bd21");
+    T_EQ_INT(ev->severity, 70);
+    T_EQ_STR(fs(ev, KM_F_SERVICE), "DecoyDetector");
+    T_EQ_STR(fs(ev, KM_F_EVENT_TYPE), "Unusual Behaviors");
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");            /* Workflow NEW */
+    T_EQ_STR(fs(ev, KM_F_SRC_IP), "11.111.11.111");
+    T_EQ_STR(fs(ev, KM_F_SRC_RAW), "11.111.11.111");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_ACCESS_KEY), "ABC9ONWNS3155VIEJC8U");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "ABC9ONWNS3155VIEJC8U:john.doe");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "AssumedRole");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "user/tester/john.doe");   /* issuer UserName / session */
+    T_EQ_STR(fs(ev, KM_F_ACTOR_ARN), "arn:aws:iam::123456789012:user/tester");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_SESSION_ISSUER), "arn:aws:iam::123456789012:user/tester");
+    T_EQ_STR(fs(ev, KM_F_SESSION_ID), "ABC9ONWNS3155VIEJC8U:john.doe@2024-05-24T22:32:38Z");
+    T_EQ_INT(ev->mfa, 0);
+    T_EQ_STR(fs(ev, KM_F_RESOURCES),
+             "[{\"type\":\"AwsDynamoDbTable\",\"id\":\"<id>\"},{\"type\":\"AwsIamAccessKey\","
+             "\"id\":\"ABC9ONWNS3155VIEJC8U\"},{\"type\":\"AwsIamRole\",\"id\":"
+             "\"arn:aws:iam::123456789012:user/tester\"}]");
+    /* line 5: S3 decoy; the acting role resource has no ARN */
+    r = &s.r[4];
+    ev = &r->ev;
+    T_EQ_INT(r->line, 5);
+    T_EQ_STR(fs(ev, KM_F_EVENT_ID), "ABC9ONWNS3155VIEJC8U");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "tester/john.doe");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_ARN), "(absent)");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_SESSION_ISSUER), "arn:aws:iam::123456789012:role/tester");
+    T_EQ_STR(fs(ev, KM_F_SRC_IP), "111.111.111.111");
+    T_EQ_STR(tm(ev->time_us), "2024-05-24T00:26:57Z");
+    /* line 7: KMS Decrypt without a remote IP */
+    r = &s.r[6];
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_RAW), "(absent)");
+    T_EQ_STR(fs(&r->ev, KM_F_ACTOR_ACCESS_KEY), "ABC12DEFSG3455VIEJC8U");
+    T_EQ_STR(tm(r->ev.time_us), "2024-05-23T20:49:02Z");
+    set_free(&s);
+}
+
+static void test_panther_guardduty(void)
+{
+    struct set s;
+    set_init(&s);
+    T_EQ_INT(load_file(&s, PANTHER "/AWS_GuardDuty.jsonl"), 0);
+    T_EQ_INT(s.n, 8);
+    /* line 1: attack sequence, severity 9 → 90 */
+    struct rec *r = &s.r[0];
+    struct km_event *ev = &r->ev;
+    T_CHECK(r->src == &km_source_aws_guardduty);
+    T_EQ_INT(r->rc, KM_OK);
+    T_EQ_INT(r->ctx.problems, 0);
+    T_EQ_STR(fs(ev, KM_F_SOURCE), "aws.guardduty");
+    T_EQ_STR(tm(ev->time_us), "2025-02-25T20:40:06.721000Z");   /* "2025-02-25 20:40:06.721" */
+    T_EQ_STR(fs(ev, KM_F_EVENT_ID), "8c258d654378414b9bc26f61a93eb816");
+    T_EQ_STR(fs(ev, KM_F_ACTION), "AttackSequence:IAM/CompromisedCredentials");
+    T_EQ_STR(fs(ev, KM_F_CATEGORY), "finding");
+    T_EQ_STR(fs(ev, KM_F_SERVICE), "guardduty");
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");            /* archived: false */
+    T_EQ_INT(ev->severity, 90);
+    T_EQ_STR(fs(ev, KM_F_ACCOUNT), "123456789012");
+    T_EQ_STR(fs(ev, KM_F_REGION), "us-east-1");
+    T_EQ_STR(fs(ev, KM_F_RESOURCES), "[{\"type\":\"AttackSequence\"}]");
+    /* line 3: API call by a service domain, an affected role */
+    r = &s.r[2];
+    ev = &r->ev;
+    T_EQ_STR(fs(ev, KM_F_ACTION), "PrivilegeEscalation:IAMUser/AdministrativePermissions");
+    T_EQ_INT(ev->severity, 80);
+    T_EQ_STR(tm(ev->time_us), "2020-02-14T18:12:22.316000Z");
+    T_EQ_STR(fs(ev, KM_F_SRC_RAW), "cloudformation.amazonaws.com");
+    T_EQ_STR(fs(ev, KM_F_SRC_IP), "(absent)");
+    T_EQ_STR(fs(ev, KM_F_EVENT_ID), "eeb88ab56556eb7771b266670dddee5a");
+    T_EQ_STR(fs(ev, KM_F_RESOURCES),
+             "[{\"type\":\"AWS::IAM::Role\",\"id\":\"arn:aws:iam::123456789012:role/IAMRole\"}]");
+    T_EQ_INT(s.r[4].ev.severity, 10);   /* severity 1 */
+    T_EQ_INT(s.r[6].ev.severity, 50);   /* severity 5 */
+    set_free(&s);
+}
+
+/* ---- every record of every Security Hub / GuardDuty corpus file ------------------------- */
+
+static void test_totals(void)
+{
+    struct set s;
+    set_init(&s);
+    T_EQ_INT(load_dir(&s, SHDOCS, ".json"), 11);
+    T_EQ_INT(load_file(&s, SHDOCS "/securityhub-findings-format-syntax__full-syntax.fragment.txt"), 0);
+    T_EQ_INT(s.n, 11);
+    T_EQ_INT(s.ne, 1);
+    int sh = 0, ct = 0, events = 0, evidence = 0, erecord = 0;
+    for (int i = 0; i < s.n; i++) {
+        struct rec *r = &s.r[i];
+        sh += r->src == &km_source_aws_securityhub;
+        ct += r->src == &km_source_cloudtrail;
+        events += r->rc == KM_OK && r->ctx.emit;
+        evidence += r->rc == KM_OK && !r->ctx.emit;
+        erecord += r->rc == KM_ERECORD;
+    }
+    T_EQ_INT(sh, 10);
+    T_EQ_INT(ct, 1);
+    T_EQ_INT(events, 7);     /* 6 ASFF + 1 CloudTrail */
+    T_EQ_INT(evidence, 1);   /* Insight Results */
+    T_EQ_INT(erecord, 3);    /* event patterns */
+    set_free(&s);
+
+    set_init(&s);
+    T_EQ_INT(load_file(&s, PANTHER "/AWS_SecurityFindingFormat.jsonl"), 0);
+    T_EQ_INT(load_file(&s, PANTHER "/AWS_GuardDuty.jsonl"), 0);
+    T_EQ_INT(s.n, 18);
+    T_EQ_INT(s.ne, 0);
+    int gd = 0, ok = 0, withip = 0, withkey = 0;
+    sh = 0;
+    for (int i = 0; i < s.n; i++) {
+        struct rec *r = &s.r[i];
+        sh += r->src == &km_source_aws_securityhub;
+        gd += r->src == &km_source_aws_guardduty;
+        ok += r->rc == KM_OK && r->ctx.emit && r->ctx.problems == 0;
+        withip += r->ev.f[KM_F_SRC_IP].p != NULL;
+        withkey += r->ev.f[KM_F_ACTOR_ACCESS_KEY].p != NULL;
+        T_CHECK(r->ev.severity >= 0 && r->ev.severity <= 100);
+        T_CHECK(km_str_eqc(r->ev.f[KM_F_CATEGORY], "finding"));
+        T_CHECK(r->ev.time_us > 0 && !(r->ev.flags & KM_EV_TIME_FALLBACK));
+    }
+    T_EQ_INT(sh, 10);
+    T_EQ_INT(gd, 8);
+    T_EQ_INT(ok, 18);
+    T_EQ_INT(withip, 6);     /* jq: 6 ASFF lines have RemoteIpDetails.IpAddressV4 */
+    T_EQ_INT(withkey, 10);   /* every ASFF line names an AwsIamAccessKey */
+    set_free(&s);
+}
+
+/* ---- hand-written shapes ------------------------------------------------------------- */
+
+struct one {
+    struct km_arena a;
+    struct km_norm_ctx ctx;
+    struct km_event ev;
+    struct km_err err;
+    int rc, sh, gd;
+    const struct km_source *src;
+};
+
+/* Runs km_normalize_record on text; records both modules' scores. */
+static void one(struct one *o, const char *text, const char *wrapper)
+{
+    memset(o, 0, sizeof *o);
+    km_arena_init(&o->a, 0, 0);
+    struct km_arena tmp;
+    km_arena_init(&tmp, 0, 0);
+    char *buf = km_arena_strndup(&tmp, text, strlen(text));
+    struct km_json *root = NULL;
+    if (km_json_parse(buf, strlen(text), NULL, &tmp, &root, NULL) == KM_OK) {
+        o->sh = km_source_aws_securityhub.detect(root, wrapper);
+        o->gd = km_source_aws_guardduty.detect(root, wrapper);
+    }
+    km_arena_free(&tmp);
+    o->ctx.arena = &o->a;
+    o->ctx.file = "test";
+    o->ctx.wrapper = wrapper;
+    km_err_clear(&o->err);
+    o->rc = km_normalize_record(text, strlen(text), &o->ctx, NULL, NULL, &o->ev, &o->err);
+    o->src = o->ctx.source;
+}
+
+#define ASFF(extra)                                                                            \
+    "{\"SchemaVersion\":\"2018-10-08\",\"Id\":\"f-1\",\"ProductArn\":\"arn:aws:securityhub:us-east-1::" \
+    "product/aws/guardduty\",\"GeneratorId\":\"g\",\"AwsAccountId\":\"111122223333\",\"Types\":"  \
+    "[\"TTPs/Initial Access\"],\"CreatedAt\":\"2024-05-01T10:00:00Z\",\"UpdatedAt\":"             \
+    "\"2024-05-01T10:05:00Z\",\"Title\":\"t\"" extra "}"
+
+static void test_eventbridge_asff(void)
+{
+    struct one o;
+    /* one finding: normalized; no Region in the finding → Resources[0].Region */
+    one(&o, "{\"version\":\"0\",\"id\":\"e\",\"detail-type\":\"Security Hub Findings - Imported\","
+            "\"source\":\"aws.securityhub\",\"account\":\"111122223333\",\"time\":\"2024-05-01T10:06:00Z\","
+            "\"region\":\"us-east-1\",\"resources\":[],\"detail\":{\"findings\":[" ASFF(
+                ",\"Severity\":{\"Label\":\"CRITICAL\"},\"Resources\":[{\"Type\":\"AwsEc2Instance\","
+                "\"Id\":\"arn:aws:ec2:eu-west-1:111122223333:instance/i-1\",\"Region\":\"eu-west-1\"}],"
+                "\"Network\":{\"SourceIpV6\":\"2001:DB8::0:1\"},\"Workflow\":{\"Status\":\"RESOLVED\"}")
+            "]}}", NULL);
+    T_EQ_INT(o.sh, 95);
+    T_EQ_INT(o.gd, 0);
+    T_CHECK(o.src == &km_source_aws_securityhub);
+    T_EQ_INT(o.rc, KM_OK);
+    T_EQ_STR(tm(o.ev.time_us), "2024-05-01T10:05:00Z");
+    T_EQ_STR(fs(&o.ev, KM_F_REGION), "eu-west-1");
+    T_EQ_STR(fs(&o.ev, KM_F_SERVICE), "guardduty");       /* from ProductArn */
+    T_EQ_INT(o.ev.severity, 90);                           /* Label CRITICAL */
+    T_EQ_STR(fs(&o.ev, KM_F_OUTCOME), "success");          /* RESOLVED */
+    T_EQ_STR(fs(&o.ev, KM_F_SRC_RAW), "2001:DB8::0:1");
+    T_EQ_STR(fs(&o.ev, KM_F_SRC_IP), "2001:db8::1");
+    T_EQ_STR(fs(&o.ev, KM_F_EVENT_ID), "f-1");
+    km_arena_free(&o.a);
+
+    /* two findings in one event: one record gives one event → rejected */
+    one(&o, "{\"detail-type\":\"Security Hub Findings - Imported\",\"source\":\"aws.securityhub\","
+            "\"detail\":{\"findings\":[" ASFF("") "," ASFF("") "]}}", NULL);
+    T_EQ_INT(o.rc, KM_ERECORD);
+    T_CHECK(strstr(o.err.msg, "holds 2 findings") != NULL);
+    km_arena_free(&o.a);
+    one(&o, "{\"detail-type\":\"Security Hub Findings - Custom Action\",\"source\":\"aws.securityhub\","
+            "\"detail\":{\"actionName\":\"a\",\"findings\":[]}}", NULL);
+    T_EQ_INT(o.rc, KM_ERECORD);
+    T_CHECK(strstr(o.err.msg, "empty detail.findings") != NULL);
+    km_arena_free(&o.a);
+    one(&o, "{\"detail-type\":\"Findings Imported V2\",\"source\":\"aws.securityhub\","
+            "\"detail\":{\"findings\":[{}]}}", NULL);
+    T_EQ_INT(o.rc, KM_ERECORD);
+    T_CHECK(strstr(o.err.msg, "OCSF") != NULL);
+    km_arena_free(&o.a);
+
+    /* under a Findings wrapper; Label-only severities and workflow states */
+    static const struct {
+        const char *extra;
+        int sev;
+        const char *outcome;
+    } cases[] = {
+        {",\"Severity\":{\"Label\":\"LOW\"},\"Workflow\":{\"Status\":\"SUPPRESSED\"}", 1, "unknown"},
+        {",\"Severity\":{\"Label\":\"informational\"},\"Compliance\":{\"Status\":\"PASSED\"}", 0, "success"},
+        {",\"Severity\":{\"Label\":\"HIGH\",\"Normalized\":75},\"WorkflowState\":\"NEW\"", 75, "failure"},
+        {",\"Severity\":{\"Label\":\"MEDIUM\"},\"Compliance\":{\"Status\":\"WARNING\"}", 40, "unknown"},
+        {",\"FindingProviderFields\":{\"Severity\":{\"Label\":\"HIGH\"}}", 70, "unknown"},
+    };
+    for (size_t i = 0; i < KM_ARRAY_LEN(cases); i++) {
+        char text[1024];
+        snprintf(text, sizeof text, ASFF("%s"), cases[i].extra);
+        one(&o, text, "Findings");
+        T_EQ_INT(o.sh, 100);
+        T_EQ_INT(o.rc, KM_OK);
+        T_EQ_INT(o.ev.severity, cases[i].sev);
+        T_EQ_STR(fs(&o.ev, KM_F_OUTCOME), cases[i].outcome);
+        T_EQ_INT(o.ctx.problems, 0);
+        km_arena_free(&o.a);
+    }
+}
+
+static void test_guardduty_shapes(void)
+{
+    struct one o;
+    /* EventBridge, an access key, an IPv6 caller, an e-mail user name */
+    one(&o, "{\"version\":\"0\",\"id\":\"e\",\"detail-type\":\"GuardDuty Finding\",\"source\":\"aws.guardduty\","
+            "\"account\":\"111122223333\",\"time\":\"2024-05-01T10:06:00Z\",\"region\":\"us-west-2\","
+            "\"detail\":{\"schemaVersion\":\"2.0\",\"accountId\":\"111122223333\",\"region\":\"us-west-2\","
+            "\"id\":\"gd-1\",\"arn\":\"arn:aws:guardduty:us-west-2:111122223333:detector/d/finding/gd-1\","
+            "\"type\":\"UnauthorizedAccess:IAMUser/TorIPCaller\",\"resource\":{\"resourceType\":\"AccessKey\","
+            "\"accessKeyDetails\":{\"accessKeyId\":\"ASIAEXAMPLE1\",\"principalId\":\"AROAX:Alice@Corp.example\","
+            "\"userName\":\"Alice@Corp.example\",\"userType\":\"AssumedRole\"}},\"service\":{\"serviceName\":"
+            "\"guardduty\",\"action\":{\"actionType\":\"AWS_API_CALL\",\"awsApiCallAction\":{\"api\":"
+            "\"ListBuckets\",\"serviceName\":\"s3.amazonaws.com\",\"callerType\":\"Remote IP\",\"userAgent\":"
+            "\"aws-cli/2\",\"errorCode\":\"AccessDenied\",\"remoteIpDetails\":{\"ipAddressV6\":\"2001:db8:0:0::7\"}}},"
+            "\"archived\":true,\"count\":3,\"eventFirstSeen\":\"2024-05-01T09:00:00Z\",\"eventLastSeen\":"
+            "\"2024-05-01T09:59:00Z\"},\"severity\":5.5,\"createdAt\":\"2024-05-01T10:00:00.000Z\"}}", NULL);
+    T_EQ_INT(o.gd, 95);
+    T_EQ_INT(o.sh, 0);
+    T_CHECK(o.src == &km_source_aws_guardduty);
+    T_EQ_INT(o.rc, KM_OK);
+    T_EQ_STR(tm(o.ev.time_us), "2024-05-01T10:00:00Z");    /* no updatedAt → createdAt */
+    T_EQ_INT(o.ev.flags & KM_EV_TIME_FALLBACK, KM_EV_TIME_FALLBACK);
+    T_EQ_STR(o.ctx.note, "updatedAt missing; used createdAt");
+    T_EQ_INT(o.ev.severity, 55);
+    T_EQ_STR(fs(&o.ev, KM_F_OUTCOME), "unknown");          /* archived */
+    T_EQ_STR(fs(&o.ev, KM_F_ACTOR_ACCESS_KEY), "ASIAEXAMPLE1");
+    T_EQ_STR(fs(&o.ev, KM_F_SESSION_ID), "ASIAEXAMPLE1");
+    T_EQ_STR(fs(&o.ev, KM_F_ACTOR_NAME), "Alice@Corp.example");
+    T_EQ_STR(fs(&o.ev, KM_F_ACTOR_EMAIL), "alice@corp.example");
+    T_EQ_STR(fs(&o.ev, KM_F_ACTOR_TYPE), "AssumedRole");
+    T_EQ_STR(fs(&o.ev, KM_F_SRC_IP), "2001:db8::7");
+    T_EQ_STR(fs(&o.ev, KM_F_USER_AGENT), "aws-cli/2");
+    T_EQ_STR(fs(&o.ev, KM_F_ERROR_CODE), "AccessDenied");
+    T_EQ_STR(fs(&o.ev, KM_F_RESOURCES),
+             "[{\"type\":\"AccessKey\",\"id\":\"ASIAEXAMPLE1\",\"name\":\"Alice@Corp.example\"}]");
+    km_arena_free(&o.a);
+
+    /* CLI / boto3 GetFindings output: PascalCase keys under "Findings" */
+    one(&o, "{\"AccountId\":\"111122223333\",\"Arn\":\"arn:aws:guardduty:eu-west-1:111122223333:detector/d/"
+            "finding/f\",\"CreatedAt\":\"2024-05-01T10:00:00Z\",\"Id\":\"f\",\"Region\":\"eu-west-1\","
+            "\"Resource\":{\"ResourceType\":\"Instance\",\"InstanceDetails\":{\"InstanceId\":\"i-0abc\"}},"
+            "\"SchemaVersion\":\"2.0\",\"Service\":{\"Action\":{\"ActionType\":\"NETWORK_CONNECTION\","
+            "\"NetworkConnectionAction\":{\"RemoteIpDetails\":{\"IpAddressV4\":\"198.51.100.9\"}}},"
+            "\"Archived\":false,\"ServiceName\":\"guardduty\"},\"Severity\":8,\"Title\":\"t\",\"Type\":"
+            "\"Backdoor:EC2/C&CActivity.B\",\"UpdatedAt\":\"2024-05-01T10:30:00Z\"}", "Findings");
+    T_EQ_INT(o.gd, 100);
+    T_EQ_INT(o.sh, 0);
+    T_EQ_INT(o.rc, KM_OK);
+    T_EQ_STR(tm(o.ev.time_us), "2024-05-01T10:30:00Z");
+    T_EQ_STR(fs(&o.ev, KM_F_ACTION), "Backdoor:EC2/C&CActivity.B");
+    T_EQ_STR(fs(&o.ev, KM_F_SRC_IP), "198.51.100.9");
+    T_EQ_STR(fs(&o.ev, KM_F_ACCOUNT), "111122223333");
+    T_EQ_STR(fs(&o.ev, KM_F_RESOURCES), "[{\"type\":\"Instance\",\"id\":\"i-0abc\"}]");
+    T_EQ_INT(o.ev.severity, 80);
+    T_EQ_STR(fs(&o.ev, KM_F_OUTCOME), "failure");
+    km_arena_free(&o.a);
+}
+
+static void test_types_and_detection(void)
+{
+    struct one o;
+    /* wrong types: counted, never fatal */
+    one(&o, ASFF(",\"Severity\":{\"Normalized\":\"high\"},\"Resources\":{\"Type\":\"x\"},"
+                 "\"Region\":7,\"Action\":[]"), NULL);
+    T_EQ_INT(o.rc, KM_OK);
+    T_EQ_INT(o.ev.severity, -1);
+    T_EQ_INT(o.ctx.problems, 4);
+    T_CHECK(o.ev.flags & KM_EV_TYPE_PROBLEM);
+    T_EQ_STR(fs(&o.ev, KM_F_REGION), "7");
+    T_EQ_STR(fs(&o.ev, KM_F_RESOURCES), "(absent)");
+    km_arena_free(&o.a);
+    one(&o, "{\"schemaVersion\":\"2.0\",\"id\":\"x\",\"type\":\"Recon:EC2/Portscan\",\"severity\":42,"
+            "\"service\":{\"action\":{\"portProbeAction\":{\"portProbeDetails\":[{\"remoteIpDetails\":"
+            "{\"ipAddressV4\":\"08.1.2.3\"}}]}},\"archived\":\"maybe\"},\"updatedAt\":\"redacted\"}", NULL);
+    T_EQ_INT(o.rc, KM_OK);
+    T_EQ_INT(o.ev.severity, -1);
+    T_EQ_STR(fs(&o.ev, KM_F_SRC_RAW), "08.1.2.3");
+    T_EQ_STR(fs(&o.ev, KM_F_SRC_IP), "(absent)");
+    T_EQ_INT(o.ev.time_us, 0);
+    T_CHECK(o.ev.flags & KM_EV_TIME_MISSING);
+    T_EQ_INT(o.ctx.problems, 3);   /* updatedAt, severity, archived */
+    km_arena_free(&o.a);
+    /* not ours */
+    one(&o, "{\"eventVersion\":\"1.08\",\"eventSource\":\"guardduty.amazonaws.com\",\"eventName\":"
+            "\"GetFindings\",\"awsRegion\":\"us-east-1\",\"resources\":[]}", NULL);
+    T_EQ_INT(o.sh, 0);
+    T_EQ_INT(o.gd, 0);
+    T_CHECK(o.src == &km_source_cloudtrail);
+    km_arena_free(&o.a);
+    one(&o, "{\"source\":[\"aws.guardduty\"],\"detail-type\":[\"GuardDuty Finding\"]}", NULL);
+    T_EQ_INT(o.gd, 40);
+    T_EQ_INT(o.rc, KM_ERECORD);
+    T_CHECK(strstr(o.err.msg, "event pattern") != NULL);
+    km_arena_free(&o.a);
+    T_EQ_INT(km_source_aws_securityhub.detect(NULL, NULL), 0);
+    T_EQ_INT(km_source_aws_guardduty.detect(NULL, NULL), 0);
+}
+
+int main(void)
+{
+    T_RUN(test_docs_control_findings);
+    T_RUN(test_docs_eventbridge_and_not_json);
+    T_RUN(test_panther_asff);
+    T_RUN(test_panther_guardduty);
+    T_RUN(test_totals);
+    T_RUN(test_eventbridge_asff);
+    T_RUN(test_guardduty_shapes);
+    T_RUN(test_types_and_detection);
+    return t_done();
+}
