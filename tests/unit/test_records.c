@@ -196,7 +196,8 @@ static void test_wrapped_records(void)
 static void test_wrapper_keys(void)
 {
     static const char *keys[] = {"Records", "records", "value", "events", "logEvents", "Events",
-                                 "Findings", "findings", "configurationItems", "entries"};
+                                 "Findings", "findings", "configurationItems", "entries",
+                                 "receivedMessages"};
     for (size_t i = 0; i < KM_ARRAY_LEN(keys); i++) {
         char in[200], want[200];
         struct out o;
