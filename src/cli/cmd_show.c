@@ -14,21 +14,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct found {
     int n;
-    struct km_event ev;
+    struct km_event ev;      /* scalar fields only: its strings die with the scan */
     struct km_buf json;      /* normalized event as JSON */
-    char *strings;           /* not needed: json keeps the copy */
+    char id[256], source[64], action[128], actor[256];
+    char *related;           /* malloc'd copy of the related array, or NULL */
 };
+
+static void copy_str(char *dst, size_t n, struct km_str v)
+{
+    snprintf(dst, n, "%.*s", (int)(v.p ? v.n : 0), v.p ? v.p : "");
+}
 
 static int on_event(void *vctx, const struct km_event *ev)
 {
     struct found *f = vctx;
     f->n++;
-    f->ev = *ev; /* scalar fields; strings are rendered into json now */
+    f->ev = *ev;
     f->json.n = 0;
     km_out_event_json(&f->json, ev);
+    copy_str(f->id, sizeof f->id, ev->f[KM_F_EVENT_ID]);
+    copy_str(f->source, sizeof f->source, ev->f[KM_F_SOURCE]);
+    copy_str(f->action, sizeof f->action, ev->f[KM_F_ACTION]);
+    copy_str(f->actor, sizeof f->actor,
+             ev->f[KM_F_ACTOR_NAME].p ? ev->f[KM_F_ACTOR_NAME] : ev->f[KM_F_ACTOR_ARN]);
+    free(f->related);
+    f->related = ev->f[KM_F_RELATED].p ? km_xstrdup("") : NULL;
+    if (f->related) {
+        free(f->related);
+        f->related = km_xmalloc(ev->f[KM_F_RELATED].n + 1);
+        memcpy(f->related, ev->f[KM_F_RELATED].p, ev->f[KM_F_RELATED].n);
+        f->related[ev->f[KM_F_RELATED].n] = 0;
+    }
     return 1;
 }
 
@@ -56,6 +76,115 @@ static void print_field(const char *name, struct km_str v)
 {
     if (v.p)
         printf("  %-22s %.*s\n", name, (int)v.n, v.p);
+}
+
+/*
+ * Links between records of different sources: an AWS Config item names the
+ * CloudTrail calls that made its change (`related`); a CloudTrail call is
+ * named by the Config items it changed. Both directions are listed.
+ */
+struct link {
+    char time[32], source[64], action[128], who[256], id[256];
+};
+
+struct links {
+    struct link *v;
+    size_t n, cap;
+    const char *needle;      /* "\"<id>\"" searched in `related` */
+};
+
+static void link_add(struct links *l, const struct km_event *ev)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        l->v = km_xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    struct link *k = &l->v[l->n++];
+    km_time_fmt(ev->time_us, k->time);
+    copy_str(k->source, sizeof k->source, ev->f[KM_F_SOURCE]);
+    copy_str(k->action, sizeof k->action, ev->f[KM_F_ACTION]);
+    struct km_str who = ev->f[KM_F_ACTOR_NAME].p ? ev->f[KM_F_ACTOR_NAME] : ev->f[KM_F_RESOURCES];
+    copy_str(k->who, sizeof k->who, who);
+    copy_str(k->id, sizeof k->id, ev->f[KM_F_EVENT_ID]);
+}
+
+static int contains_ci(struct km_str hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; hay.p && i + n <= hay.n; i++)
+        if (strncasecmp(hay.p + i, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+static int on_config_item(void *ctx, const struct km_event *ev)
+{
+    struct links *l = ctx;
+    if (contains_ci(ev->f[KM_F_RELATED], l->needle))
+        link_add(l, ev);
+    return 0;
+}
+
+static int on_related(void *ctx, const struct km_event *ev)
+{
+    link_add(ctx, ev);
+    return 1;
+}
+
+/* Fills l with the events linked to the shown one. */
+static void find_links(struct km_store *s, const struct found *fd, struct links *l)
+{
+    struct km_err err;
+    km_err_clear(&err);
+    if (fd->related) { /* this record names others */
+        struct km_arena a;
+        km_arena_init(&a, 0, 0);
+        char *copy = km_arena_strndup(&a, fd->related, strlen(fd->related));
+        struct km_json *arr;
+        if (copy && km_json_parse(copy, strlen(copy), NULL, &a, &arr, &err) == KM_OK &&
+            km_json_is_arr(arr)) {
+            for (const struct km_json *c = arr->child; c; c = c->next) {
+                if (!km_json_is_str(c))
+                    continue;
+                size_t before = l->n;
+                for (int i = 0; i < km_nsources && l->n == before; i++) {
+                    struct km_event probe;
+                    km_event_init(&probe);
+                    probe.f[KM_F_PROVIDER] = km_str_c(km_sources[i]->provider);
+                    probe.f[KM_F_SOURCE] = km_str_c(km_sources[i]->name);
+                    probe.f[KM_F_EVENT_ID] = (struct km_str){c->str, c->len};
+                    km_event_key(&probe);
+                    struct km_filter f;
+                    km_filter_init(&f);
+                    f.key = probe.key;
+                    km_store_scan(s, &f, on_related, l, &err);
+                }
+                if (l->n == before) { /* named but not held */
+                    if (l->n == l->cap) {
+                        l->cap = l->cap ? l->cap * 2 : 8;
+                        l->v = km_xrealloc(l->v, l->cap * sizeof *l->v);
+                    }
+                    struct link *k = &l->v[l->n++];
+                    memset(k, 0, sizeof *k);
+                    snprintf(k->id, sizeof k->id, "%.*s", (int)c->len, c->str);
+                    snprintf(k->action, sizeof k->action, "(not in this store)");
+                }
+            }
+        }
+        km_arena_free(&a);
+    }
+    if (strcmp(fd->source, "aws.cloudtrail") == 0 && fd->id[0]) { /* named by Config items */
+        char needle[300];
+        snprintf(needle, sizeof needle, "\"%s\"", fd->id);
+        l->needle = needle;
+        struct km_filter f;
+        km_filter_init(&f);
+        f.nconds = 1;
+        f.conds[0].fields = 1ULL << KM_F_SOURCE;
+        f.conds[0].value = "aws.config";
+        km_store_scan(s, &f, on_config_item, l, &err);
+        l->needle = NULL;
+    }
 }
 
 int km_cmd_show(int argc, char **argv)
@@ -115,6 +244,8 @@ int km_cmd_show(int argc, char **argv)
         }
         km_arena_free(&a);
     }
+    struct links links = {0};
+    find_links(s, &fd, &links);
     struct km_object obj = {0};
     struct km_evidence evd = {0};
     km_cat_object_get(km_store_catalog(s), fd.ev.raw.object, &obj, &err);
@@ -134,8 +265,25 @@ int km_cmd_show(int argc, char **argv)
         km_json_write_str(&b, obj.member, strlen(obj.member));
         km_buf_adds(&b, ",\"format\":");
         km_json_write_str(&b, evd.format, strlen(evd.format));
-        km_buf_printf(&b, ",\"offset\":%llu,\"length\":%u},\"raw\":",
+        km_buf_printf(&b, ",\"offset\":%llu,\"length\":%u},\"links\":[",
                       (unsigned long long)fd.ev.raw.offset, fd.ev.raw.length);
+        for (size_t i = 0; i < links.n; i++) {
+            const struct link *k = &links.v[i];
+            km_buf_adds(&b, i ? ",{\"event_id\":" : "{\"event_id\":");
+            km_json_write_str(&b, k->id, strlen(k->id));
+            if (k->source[0]) {
+                km_buf_adds(&b, ",\"time\":");
+                km_json_write_str(&b, k->time, strlen(k->time));
+                km_buf_adds(&b, ",\"source\":");
+                km_json_write_str(&b, k->source, strlen(k->source));
+                km_buf_adds(&b, ",\"action\":");
+                km_json_write_str(&b, k->action, strlen(k->action));
+            } else {
+                km_buf_adds(&b, ",\"held\":false");
+            }
+            km_buf_addc(&b, '}');
+        }
+        km_buf_adds(&b, "],\"raw\":");
         if (raw)
             km_json_write_str(&b, raw, fd.ev.raw.length);
         else
@@ -177,6 +325,14 @@ int km_cmd_show(int argc, char **argv)
         print_field("format", km_str_c(evd.format));
         printf("  %-22s %llu (+%u bytes)\n", "offset", (unsigned long long)fd.ev.raw.offset,
                fd.ev.raw.length);
+        if (links.n) {
+            printf("linked events\n");
+            for (size_t i = 0; i < links.n; i++) {
+                const struct link *k = &links.v[i];
+                printf("  %-22s %-16s %-28s %s  %s\n", k->time[0] ? k->time : "-",
+                       k->source[0] ? k->source : "-", k->action, k->who, k->id);
+            }
+        }
         printf("raw record\n");
         if (raw) {
             fwrite(raw, 1, fd.ev.raw.length, stdout);
@@ -186,8 +342,11 @@ int km_cmd_show(int argc, char **argv)
             printf("  (cannot read: %s)\n", km_err_fmt(&err, m, sizeof m));
         }
     }
+    int ok = raw != NULL;
     free(raw);
+    free(links.v);
+    free(fd.related);
     km_buf_free(&fd.json);
     km_store_close(s);
-    return raw ? 0 : 1;
+    return ok ? 0 : 1;
 }

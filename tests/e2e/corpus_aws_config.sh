@@ -58,4 +58,16 @@ ct_id=$(jq -r 'select(.source == "aws.cloudtrail") | .event_id' "$T/link.jsonl")
 [ "$(jq .events_new "$T/link.json")" = 2 ] && [ "$ci_rel" = 0 ] \
   && [ "$ct_id" = d3d87c29-bde3-4380-a7de-810f379246cc ] \
   && ok config_related_links_cloudtrail || fail config_related_links_cloudtrail "$(cat "$T/link.jsonl")"
+# kumo show follows the link both ways
+ci_id=$(jq -r 'select(.source == "aws.config") | .event_id' "$T/link.jsonl")
+"$KUMO" --store "$L" show --json "$ci_id" > "$T/show_ci.json"
+[ "$(jq -r '.links[0].event_id' "$T/show_ci.json")" = d3d87c29-bde3-4380-a7de-810f379246cc ] \
+  && [ "$(jq -r '.links[0].action' "$T/show_ci.json")" = RunInstances ] \
+  && ok show_config_to_cloudtrail || fail show_config_to_cloudtrail "$(jq -c .links "$T/show_ci.json")"
+"$KUMO" --store "$L" show --json d3d87c29-bde3-4380-a7de-810f379246cc > "$T/show_ct.json"
+[ "$(jq -r '.links[0].source' "$T/show_ct.json")" = aws.config ] \
+  && [ "$(jq -r '.links[0].event_id' "$T/show_ct.json")" = "$ci_id" ] \
+  && ok show_cloudtrail_to_config || fail show_cloudtrail_to_config "$(jq -c .links "$T/show_ct.json")"
+"$KUMO" --store "$L" show d3d87c29-bde3-4380-a7de-810f379246cc | grep -q '^linked events' \
+  && ok show_text_lists_links || fail show_text_lists_links
 finish
