@@ -597,7 +597,7 @@ struct fstate {
     char sha256[65];
     uint64_t size;
     int skip;                    /* already held or duplicate copy in this run */
-    uint64_t events_new, events_dup, rejected;
+    uint64_t events_new, events_dup, rejected, evidence_only;
     char format[128];
     uint64_t cached_member, cached_object;
     int have_cached;
@@ -690,7 +690,11 @@ static void on_commit(void *ctx, uint64_t evidence_id)
         mc->rc = e.code;
         *mc->err = e;
     }
-    custody_for(mc, f, "acquire", NULL);
+    char note[96] = "";
+    if (f->evidence_only) /* records kept as evidence that are not events (digests, ...) */
+        snprintf(note, sizeof note, "%llu evidence-only records",
+                 (unsigned long long)f->evidence_only);
+    custody_for(mc, f, "acquire", note);
     *l = f->next;
     if (mc->waiting_tail == f)
         mc->waiting_tail = prev;
@@ -842,6 +846,7 @@ static void handle(struct mainctx *mc, struct msg *m)
         if (f->skip)
             return;
         sum->evidence_records += m->evidence_records;
+        f->evidence_only += m->evidence_records;
         sum->time_fallbacks += m->time_fallbacks;
         sum->type_problems += m->type_problems;
         for (size_t i = 0; i < m->nrejects; i++) {
