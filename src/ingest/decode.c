@@ -785,7 +785,9 @@ static int dec_open(const char *path, int fd, const unsigned char *mem, size_t m
         if (mem && d->fsize > 0) {
             d->map = (char *)mem;
             d->map_n = (size_t)d->fsize;
-        } else if (d->regular && d->fsize > 0) {
+        } else if (d->regular && d->fsize > 0 && d->fsize <= KM_DEC_FAST_MAX) {
+            /* small files are mapped (zero-copy read_all); larger ones are
+             * read in fixed chunks so memory does not grow with the file */
             d->map = mmap(NULL, (size_t)d->fsize, PROT_READ | PROT_WRITE, MAP_PRIVATE, d->fd, 0);
             if (d->map == MAP_FAILED) {
                 d->map = NULL;

@@ -255,7 +255,8 @@ static const struct {
     {"NonInteractiveUserSignInLogs", "AADNonInteractiveUserSignInLogs"},
     {"ServicePrincipalSignInLogs", "AADServicePrincipalSignInLogs"},
     {"ManagedIdentitySignInLogs", "AADManagedIdentitySignInLogs"},
-    {"MicrosoftServicePrincipalSignInLogs", "AADMicrosoftServicePrincipalSignInLogs"},
+    /* no Log Analytics table known for this one: the category name twice */
+    {"MicrosoftServicePrincipalSignInLogs", "MicrosoftServicePrincipalSignInLogs"},
     {"ADFSSignInLogs", "ADFSSignInLogs"},
 };
 
