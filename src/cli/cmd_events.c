@@ -58,12 +58,18 @@ static void col_widths(int width, int w[6])
 
 static void cell(struct km_buf *b, struct km_str v, int w)
 {
-    if (!v.p || !v.n)
+    if (!v.p || !v.n) {
         km_buf_printf(b, "%-*s", w, "-");
-    else if ((int)v.n <= w)
-        km_buf_printf(b, "%-*.*s", w, (int)v.n, v.p);
+        return;
+    }
+    size_t start = b->n;
+    km_out_safe(b, v.p, (int)v.n <= w ? v.n : (size_t)(w - 1));
+    size_t used = b->n - start;
+    if ((int)v.n > w)
+        km_buf_addc(b, '~');
     else
-        km_buf_printf(b, "%.*s~", w - 1, v.p);
+        for (size_t k = used; k < (size_t)w; k++)
+            km_buf_addc(b, ' ');
 }
 
 static void render(struct ctx *c, const struct km_event *ev)
@@ -111,7 +117,8 @@ static int line_cmp(const void *a, const void *b)
 /* Prints the collected lines in time order (at most the limit). */
 static void drain(struct ctx *c)
 {
-    qsort(c->lines, c->nlines, sizeof *c->lines, line_cmp);
+    if (c->nlines)
+        qsort(c->lines, c->nlines, sizeof *c->lines, line_cmp);
     for (size_t i = 0; i < c->nlines; i++) {
         if (c->limit && c->printed >= c->limit)
             break;

@@ -93,12 +93,15 @@ static void print_text(const struct km_ingest_summary *s, int max_show)
                show);
         for (size_t i = 0; i < show; i++) {
             const struct km_ingest_reject *r = &s->rejects[i];
-            printf("  %s", r->file);
+            fputs("  ", stdout);
+            km_out_safe_file(stdout, r->file, strlen(r->file));
             if (r->offset != UINT64_MAX)
                 printf(": offset %llu", (unsigned long long)r->offset);
             if (r->line > 0)
                 printf(" (line %ld)", r->line);
-            printf(": %s\n", r->reason);
+            fputs(": ", stdout);
+            km_out_safe_file(stdout, r->reason, strlen(r->reason));
+            putchar('\n');
         }
     }
 }

@@ -74,8 +74,11 @@ static int lookup(struct km_store *s, const char *id, struct found *fd, struct k
 
 static void print_field(const char *name, struct km_str v)
 {
-    if (v.p)
-        printf("  %-22s %.*s\n", name, (int)v.n, v.p);
+    if (!v.p)
+        return;
+    printf("  %-22s ", name);
+    km_out_safe_file(stdout, v.p, v.n);
+    putchar('\n');
 }
 
 /*

@@ -79,6 +79,26 @@ void km_out_csv_cell(FILE *f, const char *s, size_t n)
     km_buf_free(&b);
 }
 
+void km_out_safe(struct km_buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            km_buf_printf(b, "\\x%02x", c);
+        else
+            km_buf_addc(b, (char)c);
+    }
+}
+
+void km_out_safe_file(FILE *f, const char *s, size_t n)
+{
+    struct km_buf b;
+    km_buf_init(&b, 0);
+    km_out_safe(&b, s, n);
+    fwrite(b.p, 1, b.n, f);
+    km_buf_free(&b);
+}
+
 const char *km_out_num(uint64_t v, char *buf, size_t n)
 {
     char tmp[32];

@@ -18,6 +18,11 @@ void km_out_event_json(struct km_buf *b, const struct km_event *ev);
 void km_out_csv_cell(FILE *f, const char *s, size_t n);
 /* The same, appended to a buffer. */
 void km_out_csv_cell_buf(struct km_buf *b, const char *s, size_t n);
+/* Appends s for a terminal: bytes below 0x20 and 0x7f become \xNN, so a
+ * file name or a logged user agent cannot carry escape sequences. */
+void km_out_safe(struct km_buf *b, const char *s, size_t n);
+/* The same, written to f. */
+void km_out_safe_file(FILE *f, const char *s, size_t n);
 /* 1234567 -> "1,234,567" into buf (returns buf). */
 const char *km_out_num(uint64_t v, char *buf, size_t n);
 /* Parses "123", "64K", "256M", "8G" into bytes; returns 0 or -1. */

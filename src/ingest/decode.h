@@ -59,7 +59,9 @@ void km_decode_limits_default(struct km_decode_limits *l);
 struct km_member {
     const char *name;      /* archive member path, or NULL for the file itself */
     const char *chain;     /* decoding chain, e.g. "plain", "gzip", "zip", "tar+gzip",
-                              "tar.gz+gzip" (archive, then member's own gzip) */
+                              "tar.gz+gzip" (archive, then member's own gzip); a
+                              static string, valid after km_decode_close (name is
+                              not: it lives until the next km_decode_next) */
     uint64_t index;        /* 0-based number among the members yielded */
 };
 

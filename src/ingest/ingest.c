@@ -416,15 +416,29 @@ static void process_file(struct worker *w, struct job *j)
     struct pipeline *p = w->p;
     struct msg *start = msg_new(MSG_START, j->file);
     start->path = km_xstrdup(j->path);
-    int fd = strcmp(j->path, "-") == 0 ? 0 : open(j->path, O_RDONLY | O_CLOEXEC);
+    int is_stdin = strcmp(j->path, "-") == 0;
     struct km_err e;
     km_err_clear(&e);
+    /* the walker saw a regular file; whatever is there now must still be one
+     * (a path swapped for a FIFO must not hang us, a symlink is not followed) */
+    int fd = is_stdin ? 0 : open(j->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (!is_stdin && fd >= 0) {
+        struct stat st;
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            fd = -1;
+            errno = EINVAL;
+        } else {
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        }
+    }
     int fresh = 0, small = 0;
     size_t objn = 0;
     if (fd < 0) {
         start->failed = 1;
-        msg_reject(start, UINT64_MAX, 0, KM_EIO, "cannot open: %s", strerror(errno));
-    } else if (fd > 0 && (small = read_small(w, fd, &objn)) < 0) {
+        msg_reject(start, UINT64_MAX, 0, KM_EIO, "cannot open: %s",
+                   errno == EINVAL ? "no longer a regular file" : strerror(errno));
+    } else if (!is_stdin && (small = read_small(w, fd, &objn)) < 0) {
         start->failed = 1;
         msg_reject(start, UINT64_MAX, 0, KM_EIO, "read failed: %s", strerror(errno));
     } else if (small) {
@@ -455,7 +469,7 @@ static void process_file(struct worker *w, struct job *j)
         start->failed = 1;
         msg_reject(start, UINT64_MAX, 0, e.code, "cannot preserve: %s", e.msg);
     }
-    if (fd > 0)
+    if (fd >= 0 && !is_stdin)
         close(fd);
     if (!start->failed && !small)
         start->already = already_complete(w, start->sha256);

@@ -259,8 +259,12 @@ int km_raw_read(struct km_store *s, uint64_t object, uint64_t offset, uint32_t l
         snprintf(p, sizeof p, "%s", ev.vault_path);
     if (where)
         snprintf(where, wn, "%s%s%s", p, o.member[0] ? "!" : "", o.member);
+    /* our own preserved object, read only up to the record: the ceilings of
+     * the ingest that accepted it need not apply again */
     struct km_decode_limits lim;
     km_decode_limits_default(&lim);
+    lim.max_ratio = UINT32_MAX;
+    lim.max_output = offset + length + (1u << 20);
     struct km_decode *d;
     int ofd = -1;
     if (ev.pack[0]) {

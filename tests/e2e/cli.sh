@@ -133,6 +133,13 @@ done
 "$KUMO" --store "$S2" custody --json | jq -r .format | grep -q '^aws.cloudtrail.digest' \
   && ok digest_kept_as_evidence || fail digest_kept_as_evidence "$("$KUMO" --store "$S2" custody --json | jq -r .format)"
 
+# 14. control bytes in logged strings never reach the terminal raw
+printf '[{"eventVersion":"1.08","eventTime":"2026-10-01T00:00:00Z","eventSource":"iam.amazonaws.com","eventName":"X","userAgent":"\\u001b[2Jevil","sourceIPAddress":"192.0.2.77","eventID":"00000000-0000-4000-8000-00000000beef"}]' > "$T/esc.json"
+"$KUMO" --store "$T/esc" ingest -q "$T/esc.json" >/dev/null 2>&1
+"$KUMO" --store "$T/esc" show 00000000-0000-4000-8000-00000000beef | grep '^  user_agent' > "$T/o14"
+grep -q 'x1b\[2Jevil' "$T/o14" && ! grep -q "$(printf '\033')" "$T/o14" \
+  && ok terminal_escapes_neutralised || fail terminal_escapes_neutralised "$(cat -v "$T/o14")"
+
 # 12. unknown command / no store
 "$KUMO" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] && ok unknown_command || fail unknown_command
 "$KUMO" --store "$T/none" stats 2>&1 | grep -q 'no kumo store' && ok missing_store_message || fail missing_store_message

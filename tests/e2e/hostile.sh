@@ -9,7 +9,8 @@
 # 1000x+, zip built here from gzip's own deflate stream), a tar.gz holding a
 # gzip bomb, a truncated .json.gz, binary garbage, a gzip header followed by
 # garbage, an empty file, an empty directory, an unreadable file (skipped as
-# root), symlinks (never followed) and FIFOs (never opened: no hang).
+# root), symlinks (never followed), FIFOs (never opened: no hang), and
+# `events` queries that match nothing.
 . "$(dirname "$0")/lib.sh"
 
 rec() { # rec ID ACTION [PAD]: one CloudTrail record on one line
@@ -153,5 +154,16 @@ verdict hostile_symlink 1 1 'link\.json: symlink not followed' 'd/link\.json: sy
 mkfifo "$I/pipe.json" "$T/d/pipe2.json" 2>/dev/null
 hk hostile_fifo "$I/pipe.json" "$T/d" "$I/good.json"
 verdict hostile_fifo 1 1 'pipe\.json: not a regular file' 'pipe2\.json: not a regular file'
+
+# 12. queries that match nothing, on a store and on an empty one: exit 0,
+# headers only, no sanitizer report (an empty result once passed NULL to qsort)
+: > "$T/q.out"; qrc=""
+for f in table json csv; do
+  "$KUMO" --store "$T/s-hostile_fifo" events --action NoSuchAction --format $f >> "$T/q.out" 2>&1
+  qrc="$qrc$?"
+done
+"$KUMO" --store "$T/s-hostile_empty_file" events --since 2031-01-01 >> "$T/q.out" 2>&1; qrc="$qrc$?"
+[ "$qrc" = 0000 ] && ! grep -q 'Sanitizer\|runtime error' "$T/q.out" && ok hostile_query_no_match \
+  || fail hostile_query_no_match "exit statuses $qrc: $(head -c 1500 "$T/q.out")"
 
 finish
