@@ -1,9 +1,12 @@
 /*
- * cmd_gen.c — `kumo gen`: write a realistic synthetic CloudTrail dataset in
- * the S3 layout a trail delivers (see docs/generator.md and src/gen/gen.h).
+ * cmd_gen.c — `kumo gen`: write a realistic synthetic dataset of one
+ * organisation: AWS CloudTrail in the S3 layout a trail delivers, and with
+ * --providers also Entra ID sign-ins and the Azure Activity log as diagnostic
+ * settings store them, and Google Cloud Audit Logs as a log sink writes them
+ * (see docs/generator.md and src/gen/gen.h).
  *
  *   kumo gen --out DIR [--events N] [--seed S] [--accounts N] [--start YYYY-MM-DD]
- *            [--days N] [--threads N] [--level N] [--force]
+ *            [--days N] [--threads N] [--level N] [--providers LIST] [--force]
  *
  * Options take "--opt VALUE" or "--opt=VALUE". Prints one summary line to
  * stderr (unless -q). Exit status: 0 done, 1 generation failed, 2 bad usage.
@@ -57,8 +60,9 @@ int km_cmd_gen(int argc, char **argv)
             o.force = 1;
             continue;
         }
-        static const char *const with_value[] = {"--out", "--events", "--seed", "--accounts",
-                                                 "--start", "--days", "--threads", "--level"};
+        static const char *const with_value[] = {"--out",  "--events",  "--seed",
+                                                 "--accounts", "--start", "--days",
+                                                 "--threads", "--level", "--providers"};
         const char *name = NULL, *val = NULL;
         for (size_t k = 0; k < KM_ARRAY_LEN(with_value); k++) {
             size_t n = strlen(with_value[k]);
@@ -94,6 +98,14 @@ int km_cmd_gen(int argc, char **argv)
             if (km_gen_parse_date(val, &o.start) != KM_OK) {
                 fprintf(stderr, "kumo gen: --start: expected a date YYYY-MM-DD (1970..2099), got '%s'\n",
                         val);
+                return 2;
+            }
+        } else if (strcmp(name, "--providers") == 0) {
+            if (km_gen_parse_providers(val, &o.providers, o.weight) != KM_OK) {
+                fprintf(stderr,
+                        "kumo gen: --providers: expected a list of aws, azure, gcp (or all), each "
+                        "at most once with an optional :WEIGHT of 1..%d, got '%s'\n",
+                        KM_GEN_MAX_WEIGHT, val);
                 return 2;
             }
         } else if (strcmp(name, "--events") == 0) {
@@ -135,13 +147,23 @@ int km_cmd_gen(int argc, char **argv)
         fprintf(stderr, "kumo gen: %s\n", km_err_fmt(&err, buf, sizeof buf));
         return rc == KM_EUSAGE ? 2 : 1;
     }
-    if (km_verbosity > 0)
+    if (km_verbosity > 0 && (o.providers == 0 || o.providers == KM_GEN_P_AWS))
         fprintf(stderr,
                 "kumo gen: %llu events, %llu files, %llu bytes gzipped (%.1f bytes/event; %.1f MB "
                 "JSON), %.2f s, %.0f events/s\n",
                 (unsigned long long)st.events, (unsigned long long)st.files,
                 (unsigned long long)st.bytes, st.events ? (double)st.bytes / (double)st.events : 0.0,
                 (double)st.raw_bytes / 1e6, st.seconds,
+                st.seconds > 0 ? (double)st.events / st.seconds : 0.0);
+    else if (km_verbosity > 0)
+        fprintf(stderr,
+                "kumo gen: %llu events (aws %llu, azure %llu, gcp %llu), %llu files, %llu bytes "
+                "written (%.1f MB JSON; CloudTrail gzipped, Azure and GCP plain), %.2f s, "
+                "%.0f events/s\n",
+                (unsigned long long)st.events, (unsigned long long)st.prov_events[KM_GEN_PROV_AWS],
+                (unsigned long long)st.prov_events[KM_GEN_PROV_AZURE],
+                (unsigned long long)st.prov_events[KM_GEN_PROV_GCP], (unsigned long long)st.files,
+                (unsigned long long)st.bytes, (double)st.raw_bytes / 1e6, st.seconds,
                 st.seconds > 0 ? (double)st.events / st.seconds : 0.0);
     return 0;
 }

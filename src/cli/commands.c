@@ -20,9 +20,10 @@ const struct km_cmd km_commands[] = {
      "events [--since T] [--until T] [--actor X] [--ip X] [--action X] [--account X] "
      "[--source X] [--limit N] [--format table|jsonl|csv]",
      km_cmd_events},
-    {"gen", "generate realistic CloudTrail logs in the S3 layout (see docs/generator.md)",
+    {"gen", "generate realistic CloudTrail, Entra ID, Azure Activity and GCP audit logs in their "
+            "export layouts (see docs/generator.md)",
      "gen --out DIR [--events N] [--seed S] [--accounts N] [--start YYYY-MM-DD] [--days N] "
-     "[--threads N] [--level 1-12] [--force]",
+     "[--threads N] [--level 1-12] [--providers aws,azure,gcp] [--force]",
      km_cmd_gen},
     {"verify", "re-hash every vault object and check the custody chain", "verify [--json]",
      km_cmd_verify},

@@ -75,7 +75,8 @@ void km_out_csv_cell(FILE *f, const char *s, size_t n)
     struct km_buf b;
     km_buf_init(&b, 0);
     km_out_csv_cell_buf(&b, s, n);
-    fwrite(b.p, 1, b.n, f);
+    if (b.n)
+        fwrite(b.p, 1, b.n, f);
     km_buf_free(&b);
 }
 
@@ -95,7 +96,8 @@ void km_out_safe_file(FILE *f, const char *s, size_t n)
     struct km_buf b;
     km_buf_init(&b, 0);
     km_out_safe(&b, s, n);
-    fwrite(b.p, 1, b.n, f);
+    if (b.n)
+        fwrite(b.p, 1, b.n, f);
     km_buf_free(&b);
 }
 

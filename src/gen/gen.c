@@ -1,6 +1,7 @@
 /*
- * gen.c — the driver of `kumo gen`: checks options, builds the world, asks
- * each provider for its plan and runs the plan's units on a pool of threads.
+ * gen.c — the driver of `kumo gen`: checks options, builds the world, splits
+ * --events over the chosen providers (CloudTrail, Azure, GCP), asks each
+ * provider for its plan and runs the plan's units on a pool of threads.
  *
  * Units are handed out through one atomic counter, so which thread runs a
  * unit varies from run to run; the output does not, because a unit's bytes
@@ -22,7 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static const struct km_gen_provider *const km_gen_providers[] = {&km_gen_cloudtrail};
+/* Indexed by KM_GEN_PROV_*. */
+static const struct km_gen_provider *const km_gen_providers[KM_GEN_NPROV] = {
+    &km_gen_cloudtrail, &km_gen_azure, &km_gen_gcp};
+static const char *const km_gen_prov_names[KM_GEN_NPROV] = {"aws", "azure", "gcp"};
+static const uint32_t km_gen_default_share[KM_GEN_NPROV] = {KM_GEN_SHARE_AWS, KM_GEN_SHARE_AZURE,
+                                                            KM_GEN_SHARE_GCP};
+static const uint64_t km_gen_story_n[KM_GEN_NPROV] = {KM_GEN_STORY_N_AWS, KM_GEN_STORY_N_AZURE,
+                                                      KM_GEN_STORY_N_GCP};
 
 void km_gen_opts_default(struct km_gen_opts *o)
 {
@@ -60,6 +68,105 @@ int km_gen_parse_date(const char *s, int64_t *out)
     return KM_OK;
 }
 
+int km_gen_parse_providers(const char *s, unsigned *mask, uint32_t weight[KM_GEN_NPROV])
+{
+    unsigned m = 0;
+    uint32_t wt[KM_GEN_NPROV] = {0, 0, 0};
+    if (!s || !*s)
+        return KM_EUSAGE;
+    const char *p = s;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        const char *colon = memchr(p, ':', len);
+        size_t nlen = colon ? (size_t)(colon - p) : len;
+        uint32_t v = 0;
+        if (colon) {
+            size_t dl = len - nlen - 1;
+            if (dl == 0 || dl > 4)
+                return KM_EUSAGE;
+            for (size_t i = 0; i < dl; i++) {
+                char c = colon[1 + i];
+                if (c < '0' || c > '9')
+                    return KM_EUSAGE;
+                v = v * 10 + (uint32_t)(c - '0');
+            }
+            if (v < 1 || v > KM_GEN_MAX_WEIGHT)
+                return KM_EUSAGE;
+        }
+        int found = -1;
+        if (nlen == 3 && strncmp(p, "all", 3) == 0 && !colon) {
+            if (m)
+                return KM_EUSAGE;
+            m = KM_GEN_P_ALL;
+            found = KM_GEN_NPROV;
+        }
+        for (int i = 0; i < KM_GEN_NPROV && found < 0; i++)
+            if (strlen(km_gen_prov_names[i]) == nlen && strncmp(p, km_gen_prov_names[i], nlen) == 0)
+                found = i;
+        if (found < 0)
+            return KM_EUSAGE;
+        if (found < KM_GEN_NPROV) {
+            if (m & (1u << found))
+                return KM_EUSAGE;
+            m |= 1u << found;
+            wt[found] = v;
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    *mask = m;
+    memcpy(weight, wt, sizeof wt);
+    return KM_OK;
+}
+
+int km_gen_split(const struct km_gen_opts *o, uint64_t out[KM_GEN_NPROV])
+{
+    unsigned m = o->providers ? o->providers : KM_GEN_P_AWS;
+    memset(out, 0, sizeof(uint64_t) * KM_GEN_NPROV);
+    if (m & ~KM_GEN_P_ALL)
+        return KM_EUSAGE;
+    uint64_t wsum = 0, w[KM_GEN_NPROV] = {0, 0, 0}, need = 0;
+    int first = -1;
+    for (int p = 0; p < KM_GEN_NPROV; p++) {
+        if (!(m & (1u << p)))
+            continue;
+        if (o->weight[p] > KM_GEN_MAX_WEIGHT)
+            return KM_EUSAGE;
+        w[p] = o->weight[p] ? o->weight[p] : km_gen_default_share[p];
+        wsum += w[p];
+        need += km_gen_story_n[p];
+        if (first < 0)
+            first = p;
+    }
+    if (o->events < need)
+        return KM_EUSAGE;
+    uint64_t given = 0;
+    for (int p = 0; p < KM_GEN_NPROV; p++) {
+        out[p] = w[p] ? o->events / wsum * w[p] + o->events % wsum * w[p] / wsum : 0;
+        given += out[p];
+    }
+    out[first] += o->events - given;
+    /* every provider gets at least its story: take the shortfall from the largest */
+    for (int p = 0; p < KM_GEN_NPROV; p++) {
+        while (w[p] && out[p] < km_gen_story_n[p]) {
+            int big = -1;
+            for (int q = 0; q < KM_GEN_NPROV; q++)
+                if (q != p && w[q] && out[q] > km_gen_story_n[q] && (big < 0 || out[q] > out[big]))
+                    big = q;
+            if (big < 0)
+                return KM_EUSAGE;
+            uint64_t take = km_gen_story_n[p] - out[p];
+            if (take > out[big] - km_gen_story_n[big])
+                take = out[big] - km_gen_story_n[big];
+            out[big] -= take;
+            out[p] += take;
+        }
+    }
+    return KM_OK;
+}
+
 /* mkdir -p for the directory part of `path` (everything before the last '/'). */
 static int mkdir_parents(char *path)
 {
@@ -83,20 +190,15 @@ static int mkdir_parents(char *path)
     return rc;
 }
 
-int km_gen_emit(struct km_gen_thread *ts, const char *relpath, uint64_t records,
-                struct km_err *err)
+/* Writes data[0..n) to out_dir/relpath with one write(2), creating
+ * directories as needed, and counts the file. */
+static int write_file(struct km_gen_thread *ts, const char *relpath, const char *data, size_t n,
+                      uint64_t records, int append, struct km_err *err)
 {
-    size_t bound = libdeflate_gzip_compress_bound(ts->cmp, ts->json.n);
-    ts->gz.n = 0;
-    if (km_gb_reserve(&ts->gz, bound))
-        return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (gzip buffer)");
-    size_t z = libdeflate_gzip_compress(ts->cmp, ts->json.p, ts->json.n, ts->gz.p, bound);
-    if (!z)
-        return km_err_set(err, KM_EINTERNAL, NULL, UINT64_MAX, "libdeflate failed");
-    int n = snprintf(ts->path, sizeof ts->path, "%s/%s", ts->out_dir, relpath);
-    if (n < 0 || (size_t)n >= sizeof ts->path)
+    int len = snprintf(ts->path, sizeof ts->path, "%s/%s", ts->out_dir, relpath);
+    if (len < 0 || (size_t)len >= sizeof ts->path)
         return km_err_set(err, KM_EUSAGE, ts->out_dir, UINT64_MAX, "output path too long");
-    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (ts->force ? O_TRUNC : O_EXCL);
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : ts->force ? O_TRUNC : O_EXCL);
     int fd = open(ts->path, flags, 0644);
     if (fd < 0 && errno == ENOENT) {
         if (mkdir_parents(ts->path) != 0)
@@ -108,8 +210,8 @@ int km_gen_emit(struct km_gen_thread *ts, const char *relpath, uint64_t records,
         return km_err_set(err, KM_EIO, ts->path, UINT64_MAX, "cannot create file: %s",
                           strerror(errno));
     size_t off = 0;
-    while (off < z) {
-        ssize_t w = write(fd, ts->gz.p + off, z - off);
+    while (off < n) {
+        ssize_t w = write(fd, data + off, n - off);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
@@ -123,11 +225,30 @@ int km_gen_emit(struct km_gen_thread *ts, const char *relpath, uint64_t records,
     if (close(fd) != 0)
         return km_err_set(err, KM_EIO, ts->path, UINT64_MAX, "close failed: %s", strerror(errno));
     ts->events += records;
-    ts->files++;
-    ts->bytes += z;
+    ts->files += !append;
+    ts->bytes += n;
     ts->raw_bytes += ts->json.n;
     ts->json.n = 0;
     return KM_OK;
+}
+
+int km_gen_emit(struct km_gen_thread *ts, const char *relpath, uint64_t records,
+                struct km_err *err)
+{
+    size_t bound = libdeflate_gzip_compress_bound(ts->cmp, ts->json.n);
+    ts->gz.n = 0;
+    if (km_gb_reserve(&ts->gz, bound))
+        return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (gzip buffer)");
+    size_t z = libdeflate_gzip_compress(ts->cmp, ts->json.p, ts->json.n, ts->gz.p, bound);
+    if (!z)
+        return km_err_set(err, KM_EINTERNAL, NULL, UINT64_MAX, "libdeflate failed");
+    return write_file(ts, relpath, ts->gz.p, z, records, 0, err);
+}
+
+int km_gen_emit_plain(struct km_gen_thread *ts, const char *relpath, uint64_t records,
+                      int append, struct km_err *err)
+{
+    return write_file(ts, relpath, ts->json.p, ts->json.n, records, append, err);
 }
 
 struct km_gen_pool {
@@ -211,6 +332,12 @@ static int check_opts(const struct km_gen_opts *o, struct km_err *err)
                           KM_GEN_MAX_THREADS);
     if (o->level < 1 || o->level > 12)
         return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX, "--level must be between 1 and 12");
+    uint64_t share[KM_GEN_NPROV];
+    if (km_gen_split(o, share) != KM_OK)
+        return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX,
+                          "--providers: expected aws, azure, gcp or all, each at most once, "
+                          "with an optional :WEIGHT of 1..%d",
+                          KM_GEN_MAX_WEIGHT);
     /* 4102444800 = 2100-01-01 */
     if (o->start < 0 || o->start % 86400 != 0 || o->start + (int64_t)o->days * 86400 > 4102444800LL)
         return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX,
@@ -273,8 +400,16 @@ int km_gen_run(const struct km_gen_opts *o, struct km_err *err)
             rc = km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (compressor)");
     }
 
-    uint64_t events = o->events;
-    for (size_t p = 0; p < KM_ARRAY_LEN(km_gen_providers) && !rc; p++) {
+    uint64_t share[KM_GEN_NPROV], done[KM_GEN_NPROV] = {0, 0, 0};
+    if (!rc)
+        rc = km_gen_split(o, share) == KM_OK ? KM_OK
+             : km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX, "cannot split --events over providers");
+    for (size_t p = 0; p < KM_GEN_NPROV && !rc; p++) {
+        if (!share[p])
+            continue;
+        uint64_t events = share[p], before = 0;
+        for (uint32_t i = 0; i < threads; i++)
+            before += wk[i].ts.events;
         struct km_gen_pool pool;
         memset(&pool, 0, sizeof pool);
         pool.prov = km_gen_providers[p];
@@ -302,9 +437,14 @@ int km_gen_run(const struct km_gen_opts *o, struct km_err *err)
         rc = pool.rc;
         pool.prov->free(pool.state);
         pthread_mutex_destroy(&pool.lock);
+        for (uint32_t i = 0; i < threads; i++)
+            done[p] += wk[i].ts.events;
+        done[p] -= before;
     }
 
-    struct km_gen_stats s = {0, 0, 0, 0, 0};
+    struct km_gen_stats s;
+    memset(&s, 0, sizeof s);
+    memcpy(s.prov_events, done, sizeof done);
     for (uint32_t i = 0; i < threads; i++) {
         struct km_gen_thread *ts = &wk[i].ts;
         s.events += ts->events;

@@ -3,14 +3,21 @@
  *
  * km_gen_run() draws a fictional organisation from the seed (accounts,
  * regions, people, roles, workloads, IP addresses, user agents: world.c) and
- * writes what its cloud providers would deliver. Today that is AWS CloudTrail
- * in the S3 layout a trail uses (gen_cloudtrail.c); Azure and GCP providers
- * plug into the same driver (gen.c) later.
+ * writes what its cloud providers would deliver, each in its native export
+ * layout: AWS CloudTrail as a trail delivers it to S3 (gen_cloudtrail.c),
+ * Microsoft Entra ID sign-in logs and the Azure Activity log as diagnostic
+ * settings write them to a storage account (gen_azure.c), and Google Cloud
+ * Audit Logs as a log sink writes them to Cloud Storage (gen_gcp.c). The same
+ * people (display name, e-mail address = Entra UPN = Google principal = IAM
+ * Identity Center session name) act in all three, from the same addresses,
+ * in the same working hours.
  *
  * Determinism: the work is cut into independent units (for CloudTrail one
- * account × one 5-minute delivery window). Each unit draws from its own PRNG
- * stream derived from (seed, provider, unit), so the output tree is
- * byte-identical for the same options whatever the thread count.
+ * account × one 5-minute delivery window, for Azure and GCP one hourly blob).
+ * Each unit draws from its own PRNG stream derived from (seed, provider,
+ * unit), so the output tree is byte-identical for the same options whatever
+ * the thread count; `--providers aws` (the default) writes exactly what the
+ * CloudTrail-only generator wrote.
  *
  * Example:
  *     struct km_gen_opts o; km_gen_opts_default(&o);
@@ -34,6 +41,18 @@
 #define KM_GEN_MAX_DAYS 366
 #define KM_GEN_MAX_THREADS 256
 
+/* Providers (bits of km_gen_opts.providers; index = bit number). */
+enum { KM_GEN_PROV_AWS = 0, KM_GEN_PROV_AZURE, KM_GEN_PROV_GCP, KM_GEN_NPROV };
+#define KM_GEN_P_AWS (1u << KM_GEN_PROV_AWS)
+#define KM_GEN_P_AZURE (1u << KM_GEN_PROV_AZURE)
+#define KM_GEN_P_GCP (1u << KM_GEN_PROV_GCP)
+#define KM_GEN_P_ALL (KM_GEN_P_AWS | KM_GEN_P_AZURE | KM_GEN_P_GCP)
+/* Default shares of --events when several providers are chosen (percent). */
+#define KM_GEN_SHARE_AWS 60
+#define KM_GEN_SHARE_AZURE 25
+#define KM_GEN_SHARE_GCP 15
+#define KM_GEN_MAX_WEIGHT 1000
+
 /* What a run produced (filled when km_gen_opts.stats is non-NULL). */
 struct km_gen_stats {
     uint64_t events;     /* records written */
@@ -41,6 +60,7 @@ struct km_gen_stats {
     uint64_t bytes;      /* compressed bytes written */
     uint64_t raw_bytes;  /* JSON bytes before compression */
     double seconds;      /* wall-clock time of the run */
+    uint64_t prov_events[KM_GEN_NPROV]; /* records per provider (KM_GEN_PROV_*) */
 };
 
 struct km_gen_opts {
@@ -55,6 +75,9 @@ struct km_gen_opts {
     int force;                  /* allow a non-empty out_dir (files are overwritten,
                                    nothing is deleted) */
     struct km_gen_stats *stats; /* optional out: figures of the run */
+    unsigned providers;         /* KM_GEN_P_* bits; 0 = KM_GEN_P_AWS */
+    uint32_t weight[KM_GEN_NPROV]; /* relative shares of --events (0 = the default
+                                      KM_GEN_SHARE_*), 0..KM_GEN_MAX_WEIGHT */
 };
 
 /* Fills *o with the defaults above (out_dir NULL, stats NULL). */
@@ -71,6 +94,26 @@ int km_gen_run(const struct km_gen_opts *o, struct km_err *err);
 /* Parses "YYYY-MM-DD" (1970..2099) into Unix seconds at 00:00 UTC.
  * Returns KM_OK or KM_EUSAGE. */
 int km_gen_parse_date(const char *s, int64_t *out);
+
+/*
+ * Parses a --providers list: comma-separated names "aws", "azure", "gcp"
+ * (or "all"), each optionally with ":WEIGHT" (a whole number 1..1000, the
+ * provider's relative share of --events), e.g. "aws,azure,gcp" or
+ * "aws:50,gcp:50". Sets *mask (KM_GEN_P_* bits) and weight[] (0 where no
+ * weight was given). Returns KM_OK or KM_EUSAGE (unknown or repeated name,
+ * bad weight, empty list).
+ */
+int km_gen_parse_providers(const char *s, unsigned *mask, uint32_t weight[KM_GEN_NPROV]);
+
+/*
+ * How km_gen_run() splits o->events over the chosen providers: shares in
+ * proportion to the weights (defaults KM_GEN_SHARE_*), the rounding rest to
+ * the first chosen provider, and every chosen provider at least the records
+ * of its part of the story. out[p] is 0 for providers not chosen. Returns
+ * KM_OK, or KM_EUSAGE when the options cannot be split (bad mask or weight,
+ * too few events).
+ */
+int km_gen_split(const struct km_gen_opts *o, uint64_t out[KM_GEN_NPROV]);
 
 /*
  * The generator's PRNG: SplitMix64 (one 64-bit word of state, an add and a

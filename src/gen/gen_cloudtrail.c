@@ -304,6 +304,7 @@ static const struct ct_svc ct_svcs[KM_GEN_NSVC] = {
 #define CT_STORY_USER "backup-admin"
 #define CT_STORY_UA "aws-cli/2.15.30 Python/3.11.8 Linux/6.6.9-amd64 exe/x86_64.kali.2024 prompt/off"
 #define CT_STORY_N 8
+_Static_assert(CT_STORY_N == KM_GEN_STORY_N_AWS, "story size shared with gen.c");
 
 struct ct_story_step {
     int32_t offset;             /* seconds after the first step */
@@ -469,13 +470,7 @@ static int ct_plan_make(const struct km_gen_world *w, uint64_t events, void **st
     }
 
     /* the story */
-    const struct km_gen_actor *ma = &w->actors[w->story_actor];
-    uint32_t sd = w->days > 2 ? 2 : w->days - 1;
-    int local = 3 * 60 + 13 - ma->tz_min; /* 03:13 in mallory's time zone */
-    local = ((local % 1440) + 1440) % 1440;
-    if (local > 1440 - 10)
-        local -= 10; /* keep the whole story within the day */
-    int64_t t0 = w->start + (int64_t)sd * 86400 + (int64_t)local * 60 + 7;
+    int64_t t0 = km_gen_story_t0(w); /* 03:13:07 in mallory's time zone */
     for (int k = 0; k < CT_STORY_N; k++) {
         pl->story_t[k] = t0 + ct_story[k].offset;
         pl->story_op[k] = (uint16_t)find_op(ct_story[k].op);

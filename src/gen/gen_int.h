@@ -7,9 +7,11 @@
  *
  *   gen.c (driver) ── world.c builds struct km_gen_world from the seed
  *        │
- *        └─ for each provider: plan() → N units; threads call unit(u) for
- *           every u; a unit formats JSON into ts->json and hands each file to
- *           km_gen_emit(), which gzips (libdeflate) and writes it.
+ *        └─ for each chosen provider (CloudTrail, Azure, GCP): plan() → N
+ *           units; threads call unit(u) for every u; a unit formats JSON into
+ *           ts->json and hands each file to km_gen_emit(), which gzips
+ *           (libdeflate) and writes it, or km_gen_emit_plain(), which writes
+ *           it as it is (Azure and GCP deliver uncompressed JSON Lines).
  */
 #ifndef KM_GEN_INT_H
 #define KM_GEN_INT_H
@@ -368,6 +370,66 @@ uint32_t km_gen_aws_ip(int region, uint64_t bits);
  * that day into b (office NAT, home IPv4/IPv6, or VPN). */
 void km_gen_person_ip(const struct km_gen_world *w, uint32_t p, uint32_t d, struct km_gb *b);
 
+/*
+ * Relative activity of person p in 5-minute window g: the office curve in
+ * their time zone with their day factors, exactly as their IAM Identity
+ * Center actor in CloudTrail (so a day off is a day off in every cloud).
+ * c caches day factors between calls for the same person (zero it first).
+ */
+double km_gen_person_activity(const struct km_gen_world *w, uint32_t p, uint32_t g,
+                              struct km_gen_actcache *c);
+
+/* "2026-10-01T09:12:33." + `digits` digits of frac + zone ("Z", "+00:00"). */
+void km_gb_iso_frac(struct km_gb *b, int64_t t, uint64_t frac, int digits, const char *zone);
+
+/* Which clouds besides AWS person p works in (everyone has an Entra ID
+ * account and signs in): KM_GEN_C_AZURE (Azure RBAC roles, so Activity log
+ * entries) and KM_GEN_C_GCP (Google Cloud roles). Operations, admins and
+ * security people work in all three. */
+#define KM_GEN_C_AZURE 1u
+#define KM_GEN_C_GCP 2u
+unsigned km_gen_person_clouds(const struct km_gen_world *w, uint32_t p);
+
+/* Index of the first cum[i] > x in an increasing array of n > 0 values
+ * (weighted pick: x uniform in [0, cum[n-1])). */
+static inline uint32_t km_gen_pick(const double *cum, uint32_t n, double x)
+{
+    uint32_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (cum[mid] > x)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* "alice.smith" -> "Alice Smith" (the display name every cloud shows). */
+void km_gen_display_name(const struct km_gen_person *p, char *dst, size_t n);
+
+/* Where an office is, for sign-in locations. */
+struct km_gen_place {
+    const char *city, *state, *country; /* country: ISO 3166 alpha-2 */
+    double lat, lon;
+    uint32_t asn;               /* a local access provider's AS number */
+};
+/* The place of an office city (world.offices[].city), or of the story's
+ * foreign address when city is NULL. Never NULL. */
+const struct km_gen_place *km_gen_place_of(const char *city);
+
+/* ---- the story (docs/generator.md) ------------------------------------------ */
+
+#define KM_GEN_STORY_IP "203.0.113.66"
+#define KM_GEN_STORY_N_AWS 8        /* CloudTrail records of the story */
+#define KM_GEN_STORY_N_AZURE 22     /* 19 failed + 2 successful sign-ins, 1 denied write */
+#define KM_GEN_STORY_N_GCP 3        /* SetIamPolicy, CreateServiceAccountKey, a denied call */
+
+/* Unix time of the story's first CloudTrail call: 03:13:07 in mallory's time
+ * zone on the third day (the last if --days < 3). The Entra password spray
+ * starts 50 minutes earlier, the Google Cloud steps 17 minutes later. */
+int64_t km_gen_story_t0(const struct km_gen_world *w);
+
 /* ---- driver ↔ provider ---------------------------------------------------- */
 
 struct libdeflate_compressor;
@@ -393,6 +455,11 @@ struct km_gen_thread {
  */
 int km_gen_emit(struct km_gen_thread *ts, const char *relpath, uint64_t records,
                 struct km_err *err);
+/* The same without compression: writes ts->json as it is. With append set,
+ * adds to the file an earlier call of the same unit created (for hourly
+ * blobs written in pieces, so a unit's memory stays bounded). */
+int km_gen_emit_plain(struct km_gen_thread *ts, const char *relpath, uint64_t records,
+                      int append, struct km_err *err);
 
 /* A provider: cuts its share of the events into independent units. */
 struct km_gen_provider {
@@ -406,5 +473,7 @@ struct km_gen_provider {
 };
 
 extern const struct km_gen_provider km_gen_cloudtrail;
+extern const struct km_gen_provider km_gen_azure;
+extern const struct km_gen_provider km_gen_gcp;
 
 #endif

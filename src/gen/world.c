@@ -1068,3 +1068,103 @@ void km_gen_person_ip(const struct km_gen_world *w, uint32_t p, uint32_t d, stru
         km_gb_ip4(b, pe->home_ip);
     }
 }
+
+/* ---- shared by the providers: people across clouds, the story ------------- */
+
+double km_gen_person_activity(const struct km_gen_world *w, uint32_t p, uint32_t g,
+                              struct km_gen_actcache *c)
+{
+    const struct km_gen_person *pe = &w->persons[p];
+    struct km_gen_actor a;
+    memset(&a, 0, sizeof a);
+    a.kind = KM_GEN_K_SSO;
+    a.shape = KM_GEN_SH_OFFICE;
+    a.person = (uint16_t)p;
+    a.tz_min = pe->tz_min;
+    a.shift_min = pe->shift_min;
+    return km_gen_activity_c(w, &a, g, c);
+}
+
+void km_gen_display_name(const struct km_gen_person *p, char *dst, size_t n)
+{
+    size_t o = 0;
+    int up = 1;
+    for (const char *s = p->login; *s && o + 1 < n; s++) {
+        char ch = *s;
+        if (ch == '.') {
+            ch = ' ';
+            up = 1;
+        } else if (up && ch >= 'a' && ch <= 'z') {
+            ch = (char)(ch - 'a' + 'A');
+            up = 0;
+        } else {
+            up = 0;
+        }
+        dst[o++] = ch;
+    }
+    dst[o] = 0;
+}
+
+static const struct km_gen_place km_gen_places[] = {
+    {"Berlin", "Berlin", "DE", 52.52437, 13.41053, 3320},
+    {"London", "England", "GB", 51.50853, -0.12574, 2856},
+    {"New York", "New York", "US", 40.71427, -74.00597, 701},
+    {"San Francisco", "California", "US", 37.77493, -122.41942, 7922},
+    {"Bangalore", "Karnataka", "IN", 12.97194, 77.59369, 24560},
+    {"Sao Paulo", "Sao Paulo", "BR", -23.5475, -46.63611, 28573},
+    {"Singapore", "Singapore", "SG", 1.28967, 103.85007, 9506},
+    {"Dublin", "Dublin", "IE", 53.33306, -6.24889, 5466},
+    /* the story's foreign address: a rented server */
+    {"Amsterdam", "Noord-Holland", "NL", 52.37403, 4.88969, 14061},
+};
+
+const struct km_gen_place *km_gen_place_of(const char *city)
+{
+    size_t n = KM_ARRAY_LEN(km_gen_places);
+    if (city)
+        for (size_t i = 0; i + 1 < n; i++)
+            if (strcmp(km_gen_places[i].city, city) == 0)
+                return &km_gen_places[i];
+    return &km_gen_places[n - 1];
+}
+
+int64_t km_gen_story_t0(const struct km_gen_world *w)
+{
+    const struct km_gen_actor *ma = &w->actors[w->story_actor];
+    uint32_t sd = w->days > 2 ? 2 : w->days - 1;
+    int local = 3 * 60 + 13 - ma->tz_min; /* 03:13 in mallory's time zone */
+    local = ((local % 1440) + 1440) % 1440;
+    if (local > 1440 - 10)
+        local -= 10; /* keep the whole story within the day */
+    return w->start + (int64_t)sd * 86400 + (int64_t)local * 60 + 7;
+}
+
+void km_gb_iso_frac(struct km_gb *b, int64_t t, uint64_t frac, int digits, const char *zone)
+{
+    km_gb_iso(b, t);
+    b->n--; /* the 'Z' */
+    km_gb_ch(b, '.');
+    char d[20];
+    for (int i = digits - 1; i >= 0; i--) {
+        d[i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    km_gb_mem(b, d, (size_t)digits);
+    km_gb_str(b, zone);
+}
+
+unsigned km_gen_person_clouds(const struct km_gen_world *w, uint32_t p)
+{
+    const struct km_gen_person *pe = &w->persons[p];
+    uint64_t h = km_rng_hash2(w->seed ^ 0xc10d, p);
+    unsigned az = 0, gc = 0;
+    switch (pe->job) {
+    case KM_GEN_JOB_OPS:
+    case KM_GEN_JOB_ADMIN:
+    case KM_GEN_JOB_SEC: az = gc = 1; break;
+    case KM_GEN_JOB_DATA: gc = 1; az = h % 100 < 30; break;
+    case KM_GEN_JOB_DEV: az = h % 100 < 60; gc = (h >> 8) % 100 < 40; break;
+    default: break;
+    }
+    return (az ? KM_GEN_C_AZURE : 0) | (gc ? KM_GEN_C_GCP : 0);
+}
