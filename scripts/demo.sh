@@ -10,11 +10,13 @@ EVENTS=${DEMO_EVENTS:-200000}
 rm -rf "$DATA"
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
 
-step "1. Generate $EVENTS CloudTrail events as a trail delivers them to S3" \
-     "kumo gen --out $DATA/logs --events $EVENTS --seed 42"
-$K gen --out "$DATA/logs" --events "$EVENTS" --seed 42
-find "$DATA/logs" -name '*.json.gz' | head -n 3 | sed 's/^/    /'
-echo "    ... $(find "$DATA/logs" -name '*.json.gz' | wc -l) files"
+step "1. Generate $EVENTS events of one organisation in AWS, Azure and Google Cloud, as each exports them" \
+     "kumo gen --out $DATA/logs --events $EVENTS --seed 42 --providers aws,azure,gcp"
+$K gen --out "$DATA/logs" --events "$EVENTS" --seed 42 --providers aws,azure,gcp
+for d in AWSLogs insights-logs-signinlogs insights-activity-logs cloudaudit.googleapis.com; do
+  f=$(find "$DATA/logs/$d" -type f | sort | head -n 1)
+  echo "    $f  (+ $(find "$DATA/logs/$d" -type f | wc -l) files)"
+done
 
 step "2. Acquire them: originals into the vault, events into the store" \
      "kumo --store $STORE ingest $DATA/logs"
@@ -23,8 +25,14 @@ $K --store "$STORE" ingest "$DATA/logs"
 step "3. What evidence do we hold?" "kumo --store $STORE stats"
 $K --store "$STORE" stats
 
-step "4. Pivot on a suspicious IP address" "kumo --store $STORE events --ip 203.0.113.66"
-$K --store "$STORE" events --ip 203.0.113.66 --limit 15
+step "4. Pivot on a suspicious IP address, across three clouds" "kumo --store $STORE events --ip 203.0.113.66"
+$K --store "$STORE" events --ip 203.0.113.66
+
+who=$($K --store "$STORE" events --ip 203.0.113.66 --source gcp.audit.activity --format jsonl --limit 1 |
+      sed -n 's/.*"actor.email":"\([^"]*\)".*/\1/p')
+step "4b. Follow that person across clouds by e-mail (one key for Entra, GCP and AWS SSO)" \
+     "kumo --store $STORE events --actor $who --since 2026-10-02T22:00:00Z --until 2026-10-03T02:00:00Z"
+$K --store "$STORE" events --actor "$who" --since 2026-10-02T22:00:00Z --until 2026-10-03T02:00:00Z --limit 30
 
 step "5. Who stopped logging?" "kumo --store $STORE events --action StopLogging --format jsonl"
 $K --store "$STORE" events --action StopLogging --format jsonl --limit 3

@@ -95,7 +95,8 @@ static void render(struct ctx *c, const struct km_event *ev)
         /* time | source | account | actor | src | action | outcome */
         int w[6];
         col_widths(c->width, w);
-        km_buf_printf(b, "%.20s ", t);
+        /* the table shows whole seconds: 2026-10-03T00:23:07Z */
+        km_buf_printf(b, "%.19sZ ", t);
         for (int i = 0; i < 6; i++) {
             struct km_str v = ev->f[table_cols[i]];
             if (table_cols[i] == KM_F_ACTOR_NAME && !v.p)

@@ -85,12 +85,21 @@ int km_cmd_stats(int argc, char **argv)
         fwrite(b.p, 1, b.n, stdout);
         km_buf_free(&b);
     } else {
-        printf("%-8s %-22s %-20s %12s  %-27s %-27s\n", "provider", "source", "account", "events",
-               "first", "last");
+        /* columns as wide as their widest value */
+        int wp = 8, ws = 6, wa = 7;
+        for (size_t i = 0; i < n; i++) {
+            int lp = (int)strlen(rows[i].provider), ls = (int)strlen(rows[i].source),
+                la = (int)strlen(rows[i].account);
+            wp = lp > wp ? lp : wp;
+            ws = ls > ws ? ls : ws;
+            wa = la > wa ? la : wa;
+        }
+        printf("%-*s %-*s %-*s %12s  %-27s %s\n", wp, "provider", ws, "source", wa, "account",
+               "events", "first", "last");
         for (size_t i = 0; i < n; i++) {
             km_time_fmt(rows[i].tmin, t1);
             km_time_fmt(rows[i].tmax, t2);
-            printf("%-8s %-22s %-20s %12s  %-27s %-27s\n", rows[i].provider, rows[i].source,
+            printf("%-*s %-*s %-*s %12s  %-27s %s\n", wp, rows[i].provider, ws, rows[i].source, wa,
                    rows[i].account[0] ? rows[i].account : "-",
                    km_out_num(rows[i].events, a, sizeof a), t1, t2);
         }
