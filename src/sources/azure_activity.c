@@ -47,41 +47,15 @@ struct az {
     struct km_event *ev;
 };
 
-static void az_note(struct az *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void az_note(struct az *c, const char *fmt, ...)
-{
-    if (c->ctx->note[0])
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->ctx->note, sizeof c->ctx->note, fmt, ap);
-    va_end(ap);
-}
+#define az_note(c, ...) km_norm_note((c)->ctx, __VA_ARGS__)
 
 /* Counts a value of an unexpected type and notes the first one. */
-static void az_problem(struct az *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void az_problem(struct az *c, const char *fmt, ...)
-{
-    c->ctx->problems++;
-    c->ev->flags |= KM_EV_TYPE_PROBLEM;
-    if (c->ctx->note[0])
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->ctx->note, sizeof c->ctx->note, fmt, ap);
-    va_end(ap);
-}
+/* a field of an unexpected type or value: counted, flagged, first one noted */
+#define az_problem(c, ...) km_norm_problem((c)->ctx, (c)->ev, __VA_ARGS__)
 
-static const char *type_name(const struct km_json *v)
-{
-    static const char *const n[] = {"null", "false", "true", "number", "string", "array", "object"};
-    return v && v->type <= KM_JSON_OBJECT ? n[v->type] : "?";
-}
+#define type_name km_json_type_name
 
-static int absent(const struct km_json *v)
-{
-    return !v || v->type == KM_JSON_NULL;
-}
+#define absent km_json_absent
 
 /* The first present (non-null) member among keys[] (NULL-terminated). */
 static const struct km_json *get_any(const struct km_json *o, const char *const *keys)

@@ -101,36 +101,12 @@ struct ct {
     struct km_str ui_account;                /* userIdentity.accountId */
 };
 
-static void ct_note(struct ct *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ct_note(struct ct *c, const char *fmt, ...)
-{
-    if (c->ctx->note[0])
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->ctx->note, sizeof c->ctx->note, fmt, ap);
-    va_end(ap);
-}
+#define ct_note(c, ...) km_norm_note((c)->ctx, __VA_ARGS__)
 
-/* Counts a field with an unexpected type or value and notes the first one. */
-static void ct_problem(struct ct *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ct_problem(struct ct *c, const char *fmt, ...)
-{
-    c->ctx->problems++;
-    c->ev->flags |= KM_EV_TYPE_PROBLEM;
-    if (c->ctx->note[0])
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->ctx->note, sizeof c->ctx->note, fmt, ap);
-    va_end(ap);
-}
+/* a field of an unexpected type or value: counted, flagged, first one noted */
+#define ct_problem(c, ...) km_norm_problem((c)->ctx, (c)->ev, __VA_ARGS__)
 
-static const char *type_name(const struct km_json *v)
-{
-    static const char *const n[] = {"null", "false", "true", "number", "string", "array", "object"};
-    return v && v->type <= KM_JSON_OBJECT ? n[v->type] : "?";
-}
+#define type_name km_json_type_name
 
 /* Member lookup honouring the record's key-case mode. */
 static const struct km_json *ct_get(const struct ct *c, const struct km_json *obj, const char *key)
@@ -141,10 +117,7 @@ static const struct km_json *ct_get(const struct ct *c, const struct km_json *ob
     return v;
 }
 
-static int absent(const struct km_json *v)
-{
-    return !v || v->type == KM_JSON_NULL;
-}
+#define absent km_json_absent
 
 /* One pass over obj's members into c->s[]; with ci, only fills empty slots
  * using case-insensitive matching. */

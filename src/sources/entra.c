@@ -236,10 +236,7 @@ enum en_shape { SH_GRAPH = 0, SH_DIAG, SH_LA };
 /* risk record types */
 enum en_risk { R_DETECTION = 0, R_SP_DETECTION, R_RISKY_USER, R_RISKY_SP };
 
-static int absent(const struct km_json *v)
-{
-    return !v || v->type == KM_JSON_NULL;
-}
+#define absent km_json_absent
 
 static int str_is(const struct km_json *v, const char *s)
 {
@@ -434,35 +431,12 @@ struct en {
     struct en_slots b;         /* p's members (== e for flat records) */
 };
 
-static void en_note(struct en *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void en_note(struct en *c, const char *fmt, ...)
-{
-    if (c->ctx->note[0])
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->ctx->note, sizeof c->ctx->note, fmt, ap);
-    va_end(ap);
-}
+#define en_note(c, ...) km_norm_note((c)->ctx, __VA_ARGS__)
 
-static void en_problem(struct en *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void en_problem(struct en *c, const char *fmt, ...)
-{
-    c->ctx->problems++;
-    c->ev->flags |= KM_EV_TYPE_PROBLEM;
-    if (c->ctx->note[0])
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->ctx->note, sizeof c->ctx->note, fmt, ap);
-    va_end(ap);
-}
+/* a field of an unexpected type or value: counted, flagged, first one noted */
+#define en_problem(c, ...) km_norm_problem((c)->ctx, (c)->ev, __VA_ARGS__)
 
-static const char *type_name(const struct km_json *v)
-{
-    static const char *const n[] = {"null", "false", "true", "number", "string", "array", "object"};
-    return v && v->type <= KM_JSON_OBJECT ? n[v->type] : "?";
-}
+#define type_name km_json_type_name
 
 /* Body member, else envelope member (the same node for flat records). */
 static struct km_json *B(const struct en *c, int k)

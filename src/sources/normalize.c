@@ -9,8 +9,37 @@
 
 #include "core/hash.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+void km_norm_note(struct km_norm_ctx *ctx, const char *fmt, ...)
+{
+    if (ctx->note[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->note, sizeof ctx->note, fmt, ap);
+    va_end(ap);
+}
+
+void km_norm_problem(struct km_norm_ctx *ctx, struct km_event *ev, const char *fmt, ...)
+{
+    ctx->problems++;
+    ev->flags |= KM_EV_TYPE_PROBLEM;
+    if (ctx->note[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->note, sizeof ctx->note, fmt, ap);
+    va_end(ap);
+}
+
+const char *km_json_type_name(const struct km_json *v)
+{
+    static const char *const n[] = {"null", "false", "true", "number", "string", "array", "object"};
+    return v && v->type <= KM_JSON_OBJECT ? n[v->type] : "?";
+}
 
 /* Lists up to four keys of an object for "unrecognised record" messages. */
 static void keys_of(const struct km_json *v, char *out, size_t n)

@@ -52,6 +52,20 @@ extern const int km_nsources;
 const struct km_source *km_source_detect(const struct km_json *rec, const char *wrapper,
                                          const struct km_source *hint);
 
+/* Helpers every module uses (normalize.c): record a note (first one wins);
+ * count a field of an unexpected type or value, flag the event and note the
+ * first such problem; name a JSON type for messages; a value that is missing
+ * or null. */
+void km_norm_note(struct km_norm_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void km_norm_problem(struct km_norm_ctx *ctx, struct km_event *ev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const char *km_json_type_name(const struct km_json *v);
+static inline int km_json_absent(const struct km_json *v)
+{
+    return !v || v->type == KM_JSON_NULL;
+}
+
 /*
  * One record's exact bytes to one event (normalize.c): parses a private copy
  * in nc->arena (raw itself is not modified), detects the source (*hint tried
