@@ -229,21 +229,30 @@ int km_cmd_show(int argc, char **argv)
                      sizeof where, &err);
     /* the store keeps what queries need; the raw record holds everything:
      * re-normalize it for the full event (request_id and other raw-only
-     * fields), as long as it is the same event */
+     * fields), as long as it is the same event. A record may hold several
+     * events (nc.count, e.g. several Security Hub findings): the one whose
+     * key is the stored event's. */
     if (raw) {
         struct km_arena a;
         km_arena_init(&a, 0, 0);
-        struct km_norm_ctx nc = {0};
-        nc.arena = &a;
-        nc.file = where;
-        nc.offset = fd.ev.raw.offset;
-        struct km_event full;
-        struct km_err e2;
-        km_err_clear(&e2);
-        if (km_normalize_record(raw, fd.ev.raw.length, &nc, NULL, NULL, &full, &e2) == KM_OK &&
-            nc.emit && memcmp(full.key, fd.ev.key, 16) == 0) {
-            fd.json.n = 0;
-            km_out_event_json(&fd.json, &full);
+        int count = 1;
+        for (int i = 0; i < count; i++) {
+            struct km_norm_ctx nc = {0};
+            nc.arena = &a;
+            nc.file = where;
+            nc.offset = fd.ev.raw.offset;
+            nc.index = i;
+            struct km_event full;
+            struct km_err e2;
+            km_err_clear(&e2);
+            int nrc = km_normalize_record(raw, fd.ev.raw.length, &nc, NULL, NULL, &full, &e2);
+            if (i == 0)
+                count = nc.count;
+            if (nrc == KM_OK && nc.emit && memcmp(full.key, fd.ev.key, 16) == 0) {
+                fd.json.n = 0;
+                km_out_event_json(&fd.json, &full);
+                break;
+            }
         }
         km_arena_free(&a);
     }

@@ -326,33 +326,45 @@ static void note_source(struct worker *w, const char *name)
 static int on_record(void *ctx, const struct km_record *r)
 {
     struct worker *w = ctx;
-    struct msg *b = batch_get(w);
     static const char *const shapes[] = {"", "array", "wrapped", "object", "prefixed"};
     if (!w->shape && r->shape >= 0 && r->shape <= 4)
         w->shape = r->wrapper ? r->wrapper : shapes[r->shape];
-    struct km_event *ev = &b->events[b->nevents];
-    struct km_norm_ctx nc = {0};
-    nc.arena = &b->arena;
-    nc.file = w->label;
-    nc.offset = r->off;
-    nc.wrapper = r->wrapper;
-    struct km_err e;
-    km_err_clear(&e);
-    if (km_normalize_record(r->p, r->n, &nc, &w->jlim, &w->hint, ev, &e) != KM_OK) {
-        msg_reject(b, e.offset, r->line, e.code, "%s", e.msg[0] ? e.msg : km_strerror(e.code));
-        return 0;
+    /* A record may hold several events (an EventBridge event with several
+     * Security Hub findings): index 0 tells how many (nc.count, known even
+     * when index 0 fails), and each further one is normalized from the same
+     * raw bytes into its own batch slot. Every index re-parses the record:
+     * acceptable while such records are rare (the module bounds the split). */
+    int count = 1;
+    for (int i = 0; i < count; i++) {
+        struct msg *b = batch_get(w);   /* a fresh batch when this one is full */
+        struct km_event *ev = &b->events[b->nevents];
+        struct km_norm_ctx nc = {0};
+        nc.arena = &b->arena;
+        nc.file = w->label;
+        nc.offset = r->off;
+        nc.wrapper = r->wrapper;
+        nc.index = i;
+        struct km_err e;
+        km_err_clear(&e);
+        int rc = km_normalize_record(r->p, r->n, &nc, &w->jlim, &w->hint, ev, &e);
+        if (i == 0)
+            count = nc.count;
+        if (rc != KM_OK) {
+            msg_reject(b, e.offset, r->line, e.code, "%s", e.msg[0] ? e.msg : km_strerror(e.code));
+            continue;
+        }
+        note_source(w, nc.source->name);
+        if (!nc.emit) {
+            b->evidence_records++;
+            continue;
+        }
+        if (nc.problems)
+            b->type_problems++;
+        if (ev->flags & (KM_EV_TIME_FALLBACK | KM_EV_TIME_MISSING))
+            b->time_fallbacks++;
+        ev->raw.object = 0; /* resolved by the main thread */
+        b->nevents++;
     }
-    note_source(w, nc.source->name);
-    if (!nc.emit) {
-        b->evidence_records++;
-        return 0;
-    }
-    if (nc.problems)
-        b->type_problems++;
-    if (ev->flags & (KM_EV_TIME_FALLBACK | KM_EV_TIME_MISSING))
-        b->time_fallbacks++;
-    ev->raw.object = 0; /* resolved by the main thread */
-    b->nevents++;
     return 0;
 }
 

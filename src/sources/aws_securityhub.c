@@ -12,7 +12,7 @@
  *                    BatchImportFindings/GetFindings {"Findings":[...]} (the
  *                    splitter unwraps) or inside an EventBridge event
  *                    {"detail-type":"Security Hub Findings - Imported",
- *                     "detail":{"findings":[ONE finding]}}
+ *                     "detail":{"findings":[finding, ...]}} (one event each)
  *   aws.guardduty    one GuardDuty finding {schemaVersion, accountId, region, id,
  *                    arn, type, resource{...}, service{action{...}, ...},
  *                    severity (0-10), createdAt, updatedAt, title}: API/S3
@@ -20,11 +20,12 @@
  *                    case-insensitively), or inside an EventBridge event
  *                    {"detail-type":"GuardDuty Finding","detail":{finding}}
  *
- * A source module turns one record into one event, so an EventBridge event
- * holding several findings (AWS sends one per event; hand-assembled files may
- * hold more) is rejected with a reason, as are EventBridge event *patterns*
- * (list-valued "source"). "Security Hub Insight Results" events hold no
- * finding and are kept as evidence only (emit = 0).
+ * An EventBridge event holding several findings in detail.findings[] is one
+ * record with several events: normalize() sets ctx->count to the number of
+ * findings and normalizes finding number ctx->index (each keeps its own Id as
+ * event_id; all share the record's raw bytes). EventBridge event *patterns*
+ * (list-valued "source") are rejected with a reason. "Security Hub Insight
+ * Results" events hold no finding and are kept as evidence only (emit = 0).
  */
 #include "sources/source.h"
 
@@ -582,10 +583,18 @@ static int sh_detect(const struct km_json *rec, const char *wrapper)
     return s > 100 ? 100 : s;
 }
 
-/* An EventBridge event's detail.findings must hold exactly one finding;
- * returns it, or fails with the reason. */
-static int eb_one_finding(struct fd *c, const struct km_json *rec, const char *what,
-                          const struct km_json **out, struct km_err *err)
+/* An EventBridge event may hold several findings (AWS sends one per
+ * "Imported" event; Custom Action events and hand-assembled files may hold
+ * more): one event each. Every sub-event re-parses the whole record (see
+ * km_normalize_record), so the split is bounded: at most KM_SH_SPLIT_MAX
+ * findings and about KM_SH_SPLIT_BYTES of parsing per record. */
+#define KM_SH_SPLIT_MAX 1000
+#define KM_SH_SPLIT_BYTES ((uint64_t)1 << 30)
+
+/* Sets ctx->count to the number of findings in detail.findings and returns
+ * finding number ctx->index in *out, or fails with the reason. */
+static int eb_finding(struct fd *c, const struct km_json *rec, const char *what,
+                      const struct km_json **out, struct km_err *err)
 {
     struct km_norm_ctx *ctx = c->ctx;
     const struct km_json *fs = km_json_path(rec, "detail.findings");
@@ -595,15 +604,27 @@ static int eb_one_finding(struct fd *c, const struct km_json *rec, const char *w
     if (fs->len == 0)
         return km_err_set(err, KM_ERECORD, ctx->file, ctx->offset,
                           "%s event with an empty detail.findings array", what);
-    if (fs->len > 1)
+    const struct km_json *f = fs->child, *last = fs->child;
+    for (const struct km_json *e = fs->child; e; e = e->next)
+        last = e;
+    /* last->off: a lower bound of the record's size */
+    if (fs->len > KM_SH_SPLIT_MAX || (uint64_t)fs->len * ((uint64_t)last->off + 1) > KM_SH_SPLIT_BYTES)
         return km_err_set(err, KM_ERECORD, ctx->file, ctx->offset,
-                          "%s event holds %u findings; one record gives one event, so "
-                          "split detail.findings into one record per finding", what, fs->len);
-    if (!km_json_is_obj(fs->child))
+                          "%s event holds %u findings in %u+ bytes: too many to split "
+                          "(at most %d findings, %llu bytes re-parsed)", what, fs->len,
+                          last->off, KM_SH_SPLIT_MAX, (unsigned long long)KM_SH_SPLIT_BYTES);
+    ctx->count = (int)fs->len;
+    for (int i = 0; i < ctx->index && f; i++)
+        f = f->next;
+    if (!f)
         return km_err_set(err, KM_ERECORD, ctx->file, ctx->offset,
-                          "%s event: detail.findings[0] is a %s, not an object", what,
-                          type_name(fs->child));
-    *out = fs->child;
+                          "%s event: no detail.findings[%d] (%u findings)", what, ctx->index,
+                          fs->len);
+    if (!km_json_is_obj(f))
+        return km_err_set(err, KM_ERECORD, ctx->file, ctx->offset,
+                          "%s event: detail.findings[%d] is a %s, not an object", what,
+                          ctx->index, type_name(f));
+    *out = f;
     return KM_OK;
 }
 
@@ -638,9 +659,11 @@ static int sh_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
             fd_envelope(&c);
             return KM_OK;
         }
-        int rc = eb_one_finding(&c, rec, dt->str, &f, err);
+        int rc = eb_finding(&c, rec, dt->str, &f, err);
         if (rc)
             return rc;
+        /* the EventBridge event id: shared by the findings it delivered */
+        ev->f[KM_F_REQUEST_ID] = fd_str(&c, km_json_get(rec, "id"), "id");
     }
     if (!km_json_get(f, "Id") && !km_json_get(f, "ProductArn") && !km_json_get(f, "GeneratorId"))
         return km_err_set(err, KM_ERECORD, ctx->file, ctx->offset,

@@ -1,7 +1,8 @@
 /*
  * normalize.c — one record's bytes to one normalized event: parse a private
  * copy, detect the source, normalize, fill provider/source defaults, give an
- * id-less record the content-hash id, compute the dedupe key. Used by the
+ * id-less record the content-hash id, compute the dedupe key. A record that
+ * holds several events (nc->count > 1) is normalized once per nc->index. Used by the
  * ingest pipeline and by `kumo show` (which re-derives fields the store does
  * not keep, such as request_id, from the preserved raw record).
  */
@@ -59,6 +60,10 @@ int km_normalize_record(const char *raw, size_t n, struct km_norm_ctx *nc,
                         const struct km_json_limits *lim, const struct km_source **hint,
                         struct km_event *ev, struct km_err *err)
 {
+    nc->count = 1;
+    if (nc->index < 0)
+        return km_err_set(err, KM_ERECORD, nc->file, nc->offset, "event index %d < 0",
+                          nc->index);
     char *copy = km_arena_alloc(nc->arena, n + 1);
     if (!copy)
         return km_err_set(err, KM_ENOMEM, nc->file, nc->offset, "batch memory ceiling reached");
@@ -86,9 +91,16 @@ int km_normalize_record(const char *raw, size_t n, struct km_norm_ctx *nc,
     km_event_init(ev);
     nc->emit = 1;
     km_err_clear(&e);
-    if (src->normalize(root, nc, ev, &e) != KM_OK)
+    int rc = src->normalize(root, nc, ev, &e);
+    if (nc->count < 1)
+        nc->count = 1;
+    if (rc != KM_OK)
         return km_err_set(err, e.code ? e.code : KM_ERECORD, nc->file, nc->offset, "%s: %s",
                           src->name, e.msg[0] ? e.msg : "record could not be normalized");
+    if (nc->index >= nc->count)   /* a module that does not split ignores index */
+        return km_err_set(err, KM_ERECORD, nc->file, nc->offset,
+                          "%s: event index %d, but the record holds %d event%s", src->name,
+                          nc->index, nc->count, nc->count == 1 ? "" : "s");
     if (!nc->emit)
         return KM_OK;
     if (!ev->f[KM_F_PROVIDER].p)
@@ -98,12 +110,15 @@ int km_normalize_record(const char *raw, size_t n, struct km_norm_ctx *nc,
     if (!ev->f[KM_F_EVENT_ID].p || ev->f[KM_F_EVENT_ID].n == 0) {
         uint8_t md[32];
         km_sha256(raw, n, md);
-        char *id = km_arena_alloc(nc->arena, 7 + 65);
+        char *id = km_arena_alloc(nc->arena, 7 + 64 + 12 + 1);
         if (!id)
             return km_err_set(err, KM_ENOMEM, nc->file, nc->offset, "batch memory ceiling");
         memcpy(id, "sha256:", 7);
         km_hex(md, 32, id + 7);
-        ev->f[KM_F_EVENT_ID] = (struct km_str){id, 71};
+        uint32_t idn = 71;
+        if (nc->count > 1)   /* sub-events share the raw bytes: tell them apart */
+            idn += (uint32_t)snprintf(id + 71, 13, "#%d", nc->index);
+        ev->f[KM_F_EVENT_ID] = (struct km_str){id, idn};
         ev->flags |= KM_EV_ID_SYNTH;
     }
     km_event_key(ev);

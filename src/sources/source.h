@@ -21,7 +21,14 @@ struct km_norm_ctx {
     const char *file;        /* path (and member) for messages */
     uint64_t offset;         /* record offset in the decoded stream */
     const char *wrapper;     /* wrapper key the record came under, or NULL */
+    int index;               /* which of the record's events is wanted, 0-based
+                                (see count); 0 for ordinary records */
     /* out: */
+    int count;               /* how many events the record holds: km_normalize_record
+                                sets 1 before calling normalize(); a module whose
+                                records can hold several (e.g. an EventBridge event
+                                with several Security Hub findings) sets it, even
+                                when it then fails, and normalizes number `index` */
     int emit;                /* 1: *ev is an event; 0: evidence-only record (e.g. a digest) */
     unsigned problems;       /* count of fields with unexpected types/values */
     char note[160];          /* first problem or fallback, e.g. "eventTime missing; used @timestamp" */
@@ -37,8 +44,10 @@ struct km_source {
      * looks at a few keys only. */
     int (*detect)(const struct km_json *rec, const char *wrapper);
     /* Fills ev (already km_event_init'ed; raw ref and key are set by the
-     * caller afterwards). Returns KM_OK, or KM_ERECORD with err naming why the
-     * record cannot be an event at all. May modify strings inside rec in place
+     * caller afterwards) from event number ctx->index of the record, and sets
+     * ctx->count when the record holds more than one. Returns KM_OK, or
+     * KM_ERECORD with err naming why the record (or that event of it) cannot
+     * be an event at all. May modify strings inside rec in place
      * (e.g. parse JSON embedded in a string). */
     int (*normalize)(struct km_json *rec, struct km_norm_ctx *ctx, struct km_event *ev,
                      struct km_err *err);
@@ -72,9 +81,19 @@ static inline int km_json_absent(const struct km_json *v)
  * first and updated; hint may be NULL), normalizes, defaults provider/source,
  * gives an id-less record event_id "sha256:<hex of raw>", computes the key and
  * sets raw.offset = nc->offset, raw.length = n (raw.object is the caller's).
- * nc->arena, file, offset and wrapper must be set. Returns KM_OK (check
- * nc->emit: 0 for evidence-only records), or KM_EJSON/KM_ELIMIT (with the
- * absolute offset), KM_EFORMAT (no source), KM_ERECORD, KM_ENOMEM.
+ * nc->arena, file, offset, wrapper and index must be set.
+ *
+ * A record may hold several events: nc->index picks one (0-based) and
+ * nc->count comes back with how many there are (1 for most records; set even
+ * when the call fails, as far as it is known, so a caller can go on with the
+ * next index). Callers normalize index 0, then 1..count-1 from the same raw
+ * bytes: every sub-event has the same raw reference (the whole record); its
+ * event_id is its own (e.g. the finding's Id), and an id-less sub-event of a
+ * record holding several gets "sha256:<hex of raw>#<index>".
+ *
+ * Returns KM_OK (check nc->emit: 0 for evidence-only records), or
+ * KM_EJSON/KM_ELIMIT (with the absolute offset), KM_EFORMAT (no source),
+ * KM_ERECORD (also for an index < 0 or >= count), KM_ENOMEM.
  */
 int km_normalize_record(const char *raw, size_t n, struct km_norm_ctx *nc,
                         const struct km_json_limits *lim, const struct km_source **hint,

@@ -12,7 +12,9 @@
 #     distinct ids (3 new + 5 duplicate).
 #   → 13 new + 12 duplicate + 4 rejected + 1 evidence-only = 30.
 # Then: stats shows both sources, show returns exact raw bytes of an ASFF
-# document and of a GuardDuty JSON Lines line.
+# document and of a GuardDuty JSON Lines line. Last, an EventBridge event with
+# three findings (written below) gives three events, show picks the right one
+# and returns the whole event's bytes, re-ingest adds nothing.
 . "$(dirname "$0")/lib.sh"
 C="$CORPUS"
 SH="$C/awsdocs-security-hub-user-guide/extracted"
@@ -56,5 +58,62 @@ ID="arn:aws:securityhub:us-east-2:123456789012:subscription/aws-foundational-sec
   && [ "$(jq -r .event.action "$T/show2.json")" = "AttackSequence:IAM/CompromisedCredentials" ] \
   && [ "$(jq -r .event.severity "$T/show2.json")" = 90 ] \
   && ok securityhub_show_guardduty_raw || fail securityhub_show_guardduty_raw "$(head -c 300 "$T/show2.json")"
+# one EventBridge event holding three findings (written here; the corpus has
+# none): one record, three events, each with its finding's Id; all three
+# refer to the whole event's raw bytes. request_id (the EventBridge id) is not
+# in the store: its presence shows that show re-normalized the right finding.
+cat > "$T/eb3.json" <<'EOF3'
+{
+  "version": "0",
+  "id": "6c1f1d0e-0000-4000-8000-00000000eb03",
+  "detail-type": "Security Hub Findings - Imported",
+  "source": "aws.securityhub",
+  "account": "444455556666",
+  "time": "2024-06-02T08:00:00Z",
+  "region": "eu-central-1",
+  "resources": [],
+  "detail": {
+    "findings": [
+      {"SchemaVersion": "2018-10-08", "Id": "kumo-test/eb3/finding-alpha",
+       "ProductArn": "arn:aws:securityhub:eu-central-1::product/aws/inspector",
+       "GeneratorId": "g1", "AwsAccountId": "444455556666", "Types": ["Software and Configuration Checks"],
+       "CreatedAt": "2024-06-01T00:00:00Z", "UpdatedAt": "2024-06-01T01:00:00Z",
+       "Title": "Alpha port open", "Severity": {"Label": "LOW"}},
+      {"SchemaVersion": "2018-10-08", "Id": "kumo-test/eb3/finding-bravo",
+       "ProductArn": "arn:aws:securityhub:eu-central-1::product/aws/inspector",
+       "GeneratorId": "g2", "AwsAccountId": "444455556666", "Types": ["Software and Configuration Checks"],
+       "CreatedAt": "2024-06-01T00:00:00Z", "UpdatedAt": "2024-06-01T02:00:00Z",
+       "Title": "Bravo key exposed", "Severity": {"Normalized": 55}},
+      {"SchemaVersion": "2018-10-08", "Id": "kumo-test/eb3/finding-charlie",
+       "ProductArn": "arn:aws:securityhub:eu-central-1::product/aws/inspector",
+       "GeneratorId": "g3", "AwsAccountId": "444455556666", "Types": ["Software and Configuration Checks"],
+       "CreatedAt": "2024-06-01T00:00:00Z", "UpdatedAt": "2024-06-01T03:00:00Z",
+       "Title": "Charlie root login", "Severity": {"Label": "CRITICAL"}}
+    ]
+  }
+}
+EOF3
+"$KUMO" --store "$S" ingest --json "$T/eb3.json" > "$T/sum3.json" 2>"$T/err3"; rc=$?
+[ "$rc" -eq 0 ] && [ "$(jq .events_new "$T/sum3.json")" = 3 ] \
+  && [ "$(jq .records_rejected "$T/sum3.json")" = 0 ] \
+  && ok "securityhub_eventbridge_3_findings_3_events" \
+  || fail securityhub_eventbridge_3_findings_3_events "rc=$rc $(cat "$T/sum3.json" "$T/err3" | head -c 400)"
+"$KUMO" --store "$S" show --json kumo-test/eb3/finding-bravo > "$T/show3.json"
+[ "$(jq -r .raw "$T/show3.json")" = "$(cat "$T/eb3.json")" ] \
+  && [ "$(jq -r .event.event_id "$T/show3.json")" = kumo-test/eb3/finding-bravo ] \
+  && [ "$(jq -r .event.action "$T/show3.json")" = "Bravo key exposed" ] \
+  && [ "$(jq -r .event.severity "$T/show3.json")" = 55 ] \
+  && [ "$(jq -r .event.request_id "$T/show3.json")" = 6c1f1d0e-0000-4000-8000-00000000eb03 ] \
+  && ok securityhub_show_second_finding_raw || fail securityhub_show_second_finding_raw "$(head -c 400 "$T/show3.json")"
+"$KUMO" --store "$S" ingest --json "$T/eb3.json" > "$T/sum4.json" 2>/dev/null
+[ "$(jq .events_new "$T/sum4.json")" = 0 ] && ok securityhub_eventbridge_reingest_0_new \
+  || fail securityhub_eventbridge_reingest_0_new "$(head -c 300 "$T/sum4.json")"
+# the same bytes under another name: read again, all three are duplicates
+cp "$T/eb3.json" "$T/eb3-copy.json"
+printf ' ' >> "$T/eb3-copy.json"
+"$KUMO" --store "$S" ingest --json "$T/eb3-copy.json" > "$T/sum5.json" 2>/dev/null
+[ "$(jq .events_new "$T/sum5.json")" = 0 ] && [ "$(jq .events_duplicate "$T/sum5.json")" = 3 ] \
+  && ok securityhub_eventbridge_dedupe_per_finding \
+  || fail securityhub_eventbridge_dedupe_per_finding "$(head -c 300 "$T/sum5.json")"
 "$KUMO" --store "$S" verify >/dev/null && ok securityhub_verify || fail securityhub_verify
 finish

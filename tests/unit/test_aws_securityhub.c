@@ -1,7 +1,7 @@
 /*
  * test_aws_securityhub.c — the Security Hub (ASFF) and GuardDuty source
  * modules against the corpus and against hand-written records for the shapes
- * the corpus lacks (EventBridge with one and with two findings, GuardDuty
+ * the corpus lacks (EventBridge with one and with three findings, GuardDuty
  * EventBridge events with an access key and an IPv6 caller, PascalCase
  * GetFindings output, severity labels, workflow states, wrong types).
  *
@@ -472,8 +472,9 @@ struct one {
     const struct km_source *src;
 };
 
-/* Runs km_normalize_record on text; records both modules' scores. */
-static void one(struct one *o, const char *text, const char *wrapper)
+/* Runs km_normalize_record on text for event number `index` of the record;
+ * records both modules' scores. */
+static void one_at(struct one *o, const char *text, const char *wrapper, int index)
 {
     memset(o, 0, sizeof *o);
     km_arena_init(&o->a, 0, 0);
@@ -489,9 +490,15 @@ static void one(struct one *o, const char *text, const char *wrapper)
     o->ctx.arena = &o->a;
     o->ctx.file = "test";
     o->ctx.wrapper = wrapper;
+    o->ctx.index = index;
     km_err_clear(&o->err);
     o->rc = km_normalize_record(text, strlen(text), &o->ctx, NULL, NULL, &o->ev, &o->err);
     o->src = o->ctx.source;
+}
+
+static void one(struct one *o, const char *text, const char *wrapper)
+{
+    one_at(o, text, wrapper, 0);
 }
 
 #define ASFF(extra)                                                                            \
@@ -525,11 +532,7 @@ static void test_eventbridge_asff(void)
     T_EQ_STR(fs(&o.ev, KM_F_EVENT_ID), "f-1");
     km_arena_free(&o.a);
 
-    /* two findings in one event: one record gives one event → rejected */
-    one(&o, "{\"detail-type\":\"Security Hub Findings - Imported\",\"source\":\"aws.securityhub\","
-            "\"detail\":{\"findings\":[" ASFF("") "," ASFF("") "]}}", NULL);
-    T_EQ_INT(o.rc, KM_ERECORD);
-    T_CHECK(strstr(o.err.msg, "holds 2 findings") != NULL);
+    T_EQ_INT(o.ctx.count, 1);
     km_arena_free(&o.a);
     one(&o, "{\"detail-type\":\"Security Hub Findings - Custom Action\",\"source\":\"aws.securityhub\","
             "\"detail\":{\"actionName\":\"a\",\"findings\":[]}}", NULL);
@@ -565,6 +568,102 @@ static void test_eventbridge_asff(void)
         T_EQ_INT(o.ctx.problems, 0);
         km_arena_free(&o.a);
     }
+}
+
+/* Three findings in one EventBridge event: one event each, chosen by index. */
+#define SH3_HEAD                                                                               \
+    "{\"version\":\"0\",\"id\":\"eb-3\",\"detail-type\":\"Security Hub Findings - Imported\","       \
+    "\"source\":\"aws.securityhub\",\"account\":\"444455556666\",\"time\":\"2024-06-02T08:00:00Z\","  \
+    "\"region\":\"eu-central-1\",\"resources\":[],\"detail\":{\"findings\":["
+#define SH3_FINDING(id, title, sev, upd)                                                        \
+    "{\"SchemaVersion\":\"2018-10-08\",\"Id\":\"" id "\",\"ProductArn\":\"arn:aws:securityhub:"      \
+    "eu-central-1::product/aws/inspector\",\"GeneratorId\":\"g\",\"AwsAccountId\":\"444455556666\","  \
+    "\"Types\":[\"Software and Configuration Checks\"],\"CreatedAt\":\"2024-06-01T00:00:00Z\","      \
+    "\"UpdatedAt\":\"" upd "\",\"Title\":\"" title "\",\"Severity\":" sev "}"
+
+static void test_eventbridge_several_findings(void)
+{
+    static const char *const text =
+        SH3_HEAD SH3_FINDING("f-alpha", "Alpha port open", "{\"Label\":\"LOW\"}", "2024-06-01T01:00:00Z")
+        "," SH3_FINDING("f-bravo", "Bravo key exposed", "{\"Normalized\":55}", "2024-06-01T02:00:00Z")
+        "," SH3_FINDING("f-charlie", "Charlie root login", "{\"Label\":\"CRITICAL\"}",
+                        "2024-06-01T03:00:00Z") "]}}";
+    static const struct {
+        const char *id, *title, *time;
+        int sev;
+    } want[] = {
+        {"f-alpha", "Alpha port open", "2024-06-01T01:00:00Z", 1},
+        {"f-bravo", "Bravo key exposed", "2024-06-01T02:00:00Z", 55},
+        {"f-charlie", "Charlie root login", "2024-06-01T03:00:00Z", 90},
+    };
+    uint8_t keys[3][16];
+    for (int i = 0; i < 3; i++) {
+        struct one o;
+        one_at(&o, text, NULL, i);
+        T_EQ_INT(o.rc, KM_OK);
+        T_CHECK(o.src == &km_source_aws_securityhub);
+        T_EQ_INT(o.ctx.count, 3);
+        T_EQ_INT(o.ctx.emit, 1);
+        T_EQ_INT(o.ctx.problems, 0);
+        T_EQ_STR(fs(&o.ev, KM_F_EVENT_ID), want[i].id);
+        T_EQ_STR(fs(&o.ev, KM_F_ACTION), want[i].title);
+        T_EQ_INT(o.ev.severity, want[i].sev);
+        T_EQ_STR(tm(o.ev.time_us), want[i].time);
+        T_EQ_STR(fs(&o.ev, KM_F_REGION), "eu-central-1");   /* envelope fallback */
+        T_EQ_STR(fs(&o.ev, KM_F_ACCOUNT), "444455556666");
+        T_EQ_STR(fs(&o.ev, KM_F_SERVICE), "inspector");
+        T_EQ_STR(fs(&o.ev, KM_F_REQUEST_ID), "eb-3");          /* the EventBridge id */
+        /* every sub-event refers to the whole record */
+        T_EQ_INT((int)o.ev.raw.offset, 0);
+        T_EQ_INT((int)o.ev.raw.length, (int)strlen(text));
+        memcpy(keys[i], o.ev.key, 16);
+        km_arena_free(&o.a);
+    }
+    T_CHECK(memcmp(keys[0], keys[1], 16) != 0 && memcmp(keys[1], keys[2], 16) != 0 &&
+            memcmp(keys[0], keys[2], 16) != 0);
+    /* past the end: an error, count still known */
+    struct one o;
+    one_at(&o, text, NULL, 3);
+    T_EQ_INT(o.rc, KM_ERECORD);
+    T_EQ_INT(o.ctx.count, 3);
+    T_CHECK(strstr(o.err.msg, "no detail.findings[3]") != NULL);
+    km_arena_free(&o.a);
+    /* a source that does not split: index 1 of an ASFF document is an error */
+    one_at(&o, ASFF(""), "Findings", 1);
+    T_EQ_INT(o.rc, KM_ERECORD);
+    T_EQ_INT(o.ctx.count, 1);
+    T_CHECK(strstr(o.err.msg, "holds 1 event") != NULL);
+    km_arena_free(&o.a);
+    one_at(&o, ASFF(""), "Findings", -1);
+    T_EQ_INT(o.rc, KM_ERECORD);
+    km_arena_free(&o.a);
+
+    /* a bad finding among good ones (count known even when it fails), and
+     * id-less findings get distinct content-hash ids */
+    static const char *const mixed =
+        SH3_HEAD "\"oops\",{\"ProductArn\":\"arn:aws:securityhub:eu-central-1::product/aws/inspector\","
+        "\"Title\":\"no id one\"},{\"ProductArn\":\"arn:aws:securityhub:eu-central-1::product/aws/"
+        "inspector\",\"Title\":\"no id two\"}]}}";
+    one_at(&o, mixed, NULL, 0);
+    T_EQ_INT(o.rc, KM_ERECORD);
+    T_EQ_INT(o.ctx.count, 3);
+    T_CHECK(strstr(o.err.msg, "detail.findings[0] is a string") != NULL);
+    km_arena_free(&o.a);
+    char id1[100], id2[100];
+    one_at(&o, mixed, NULL, 1);
+    T_EQ_INT(o.rc, KM_OK);
+    T_EQ_STR(fs(&o.ev, KM_F_ACTION), "no id one");
+    snprintf(id1, sizeof id1, "%s", fs(&o.ev, KM_F_EVENT_ID));
+    T_CHECK(o.ev.flags & KM_EV_ID_SYNTH);
+    km_arena_free(&o.a);
+    one_at(&o, mixed, NULL, 2);
+    T_EQ_INT(o.rc, KM_OK);
+    T_EQ_STR(fs(&o.ev, KM_F_ACTION), "no id two");
+    snprintf(id2, sizeof id2, "%s", fs(&o.ev, KM_F_EVENT_ID));
+    km_arena_free(&o.a);
+    T_EQ_INT((int)strlen(id1), 73);
+    T_CHECK(!strncmp(id1, "sha256:", 7) && !strcmp(id1 + 71, "#1"));
+    T_CHECK(!strncmp(id1, id2, 71) && !strcmp(id2 + 71, "#2"));
 }
 
 static void test_guardduty_shapes(void)
@@ -673,6 +772,7 @@ int main(void)
     T_RUN(test_panther_guardduty);
     T_RUN(test_totals);
     T_RUN(test_eventbridge_asff);
+    T_RUN(test_eventbridge_several_findings);
     T_RUN(test_guardduty_shapes);
     T_RUN(test_types_and_detection);
     return t_done();
