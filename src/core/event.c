@@ -33,6 +33,9 @@ const struct km_field_info km_fields[KM_F__COUNT] = {
     [KM_F_SESSION_ID] = {"session_id", KM_ENC_DICT, "session id / credential creation time"},
     [KM_F_RESOURCES] = {"resources", KM_ENC_DICT, "JSON array of {type,id,name,account}"},
     [KM_F_RELATED] = {"related", KM_ENC_DICT, "JSON array of event ids this record links to"},
+    [KM_F_SRC_COUNTRY] = {"src.geo.country", KM_ENC_DICT,
+                          "caller country, ISO 3166-1 alpha-2 (provider's geolocation)"},
+    [KM_F_SRC_CITY] = {"src.geo.city", KM_ENC_DICT, "caller city (provider's geolocation)"},
 };
 
 int km_field_lookup(const char *name, size_t n)

@@ -42,6 +42,9 @@ enum km_field {
     KM_F_RESOURCES,          /* compact JSON array of {"type","id","name","account"} */
     KM_F_RELATED,            /* compact JSON array of event ids this record links to
                                 (AWS Config relatedEvents -> CloudTrail eventID) */
+    KM_F_SRC_COUNTRY,        /* caller's country: ISO 3166-1 alpha-2, upper-case, when the
+                                provider gives a code (else its name as given) */
+    KM_F_SRC_CITY,           /* caller's city as the provider names it */
     KM_F__COUNT
 };
 

@@ -844,8 +844,11 @@ static void handle(struct mainctx *mc, struct msg *m)
             f->skip = seen_add(mc, ev.id);
             f->evidence_id = ev.id;
             if (f->skip) {
+                /* the same bytes under another name in this run: recorded
+                 * in custody too, so every acquired path is accounted for */
                 sum->files_already_held++;
-                snprintf(f->format, sizeof f->format, "duplicate copy");
+                snprintf(f->format, sizeof f->format, "%s", ev.format);
+                custody_for(mc, f, "reacquire", "same content as a file acquired in this run");
                 return;
             }
             return;

@@ -106,6 +106,11 @@ enum en_slot {
     F_SPDISPLAYNAME,
     F_DISPLAYNAME,
     F_SPTYPE,
+    /* geolocation: signIn / riskDetection `location` object, Log Analytics
+     * `Location` (country code) and `LocationDetails` (JSON string), the
+     * diagnostic envelope's `location` (country code of a sign-in) */
+    F_LOCATION,
+    F_LOCATIONDETAILS,
     F__COUNT
 };
 
@@ -171,6 +176,8 @@ static const struct {
     [F_SPDISPLAYNAME] = K("servicePrincipalDisplayName"),
     [F_DISPLAYNAME] = K("displayName"),
     [F_SPTYPE] = K("servicePrincipalType"),
+    [F_LOCATION] = K("location"),
+    [F_LOCATIONDETAILS] = K("LocationDetails"),
 #undef K
 };
 
@@ -729,6 +736,64 @@ static struct km_str res_done(struct en *c, struct km_buf *b, int n)
     return r;
 }
 
+/* A two-letter ASCII country code (any case) as upper-case: zero-copy when it
+ * already is, else built in the arena. Anything else gives KM_STR_NONE. */
+static struct km_str geo_code(struct en *c, struct km_str s)
+{
+    if (!s.p || s.n != 2)
+        return KM_STR_NONE;
+    char u[2];
+    for (int i = 0; i < 2; i++) {
+        char ch = s.p[i];
+        if (ch >= 'a' && ch <= 'z')
+            ch = (char)(ch - 32);
+        if (ch < 'A' || ch > 'Z')
+            return KM_STR_NONE;
+        u[i] = ch;
+    }
+    if (u[0] == s.p[0] && u[1] == s.p[1])
+        return s;
+    char *p = km_arena_strndup(c->ctx->arena, u, 2);
+    return p ? (struct km_str){p, 2} : KM_STR_NONE;
+}
+
+/*
+ * src.geo.country / src.geo.city of a sign-in or risk detection. The
+ * location object is the body's `location` (Graph, diagnostic properties),
+ * else Log Analytics `LocationDetails` (a JSON string), or a `location` /
+ * `Location` that is itself a JSON string of an object (Log Analytics risk
+ * tables). Country: its countryOrRegion when that is a two-letter code
+ * (upper-cased); else a two-letter `Location` column (Log Analytics) or the
+ * diagnostic envelope's `location`; else countryOrRegion as given (some
+ * exports spell the name: "United States"). City: location.city as given.
+ */
+static void en_geo(struct en *c)
+{
+    struct km_event *ev = c->ev;
+    struct km_json *lv = B(c, F_LOCATION), *loc = NULL;
+    struct km_str loc_code = KM_STR_NONE;
+    if (km_json_is_obj(lv)) {
+        loc = lv;
+    } else if (km_json_is_str(lv) && lv->len && lv->str[0] == '{') {
+        loc = en_nested(c, lv, KM_JSON_OBJECT, "location");
+    } else if (km_json_is_str(lv)) {
+        loc_code = geo_code(c, km_json_sv(lv));
+        if (lv->len && !loc_code.p)
+            en_problem(c, "location \"%.20s\" is not a country code", lv->str);
+    } else if (!absent(lv)) {
+        en_problem(c, "location is a %s, expected an object", type_name(lv));
+    }
+    if (!loc)
+        loc = en_nested(c, B(c, F_LOCATIONDETAILS), KM_JSON_OBJECT, "LocationDetails");
+    struct km_str cr = en_str(c, en_get(loc, "countryOrRegion"), "location.countryOrRegion");
+    set(ev, KM_F_SRC_COUNTRY, geo_code(c, cr));
+    set(ev, KM_F_SRC_COUNTRY, loc_code);
+    if (c->shape == SH_DIAG && km_json_is_str(E(c, F_LOCATION)))
+        set(ev, KM_F_SRC_COUNTRY, geo_code(c, km_json_sv(E(c, F_LOCATION))));
+    set(ev, KM_F_SRC_COUNTRY, cr);
+    set(ev, KM_F_SRC_CITY, en_str(c, en_get(loc, "city"), "location.city"));
+}
+
 /* Starts a normalize(): classifies, collects slots, sets provider/source. */
 static int en_begin(struct en *c, struct km_json *rec, struct km_norm_ctx *ctx,
                     struct km_event *ev, struct km_err *err, const char *source)
@@ -936,6 +1001,7 @@ static int si_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
     if (c.shape == SH_DIAG)
         en_ip(&c, en_str(&c, E(&c, F_CALLERIP), "callerIpAddress"));
     ev->f[KM_F_USER_AGENT] = en_str(&c, B(&c, F_USERAGENT), "userAgent");
+    en_geo(&c);
 
     ev->f[KM_F_CATEGORY] = KM_STR("authentication");
     struct km_str app = en_str(&c, B(&c, F_APPDISPLAYNAME), "appDisplayName");
@@ -1294,6 +1360,8 @@ static int rk_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
         en_ip(&c, en_str(&c, ips->child, "ipAddresses[0]"));
     if (c.shape == SH_DIAG)
         en_ip(&c, en_str(&c, E(&c, F_CALLERIP), "callerIpAddress"));
+    if (detection)
+        en_geo(&c);
 
     ev->f[KM_F_SERVICE] = en_str(&c, B(&c, F_SOURCE), "source");
     struct km_str lvl = en_str(&c, B(&c, F_RISKLEVEL), "riskLevel");

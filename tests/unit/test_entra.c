@@ -325,6 +325,9 @@ static void test_elastic_signins(void)
     T_EQ_STR(fs(ev, KM_F_SESSION_ID), "8a4de8b5-095c-47d0-a96f-a75130c61d53");
     T_EQ_INT(ev->mfa, -1);
     T_EQ_INT(ev->severity, -1);
+    /* properties.location {"city":"Champs-Sur-Marne","countryOrRegion":"FR",...} */
+    T_EQ_STR(fs(ev, KM_F_SRC_COUNTRY), "FR");
+    T_EQ_STR(fs(ev, KM_F_SRC_CITY), "Champs-Sur-Marne");
 
     /* line 2: non-interactive, UPN is a GUID (no e-mail), "MFA required" */
     r = by_line(&s, 2);
@@ -340,6 +343,11 @@ static void test_elastic_signins(void)
     NEED(r);
     T_EQ_STR(fs(&r->ev, KM_F_ACTION), "ManagedIdentitySignInLogs");
     T_EQ_STR(fs(&r->ev, KM_F_ACTOR_TYPE), "managedIdentity");
+    /* every line of the file carries the same location */
+    for (int i = 0; i < s.n; i++) {
+        T_EQ_STR(fs(&s.r[i].ev, KM_F_SRC_COUNTRY), "FR");
+        T_EQ_STR(fs(&s.r[i].ev, KM_F_SRC_CITY), "Champs-Sur-Marne");
+    }
 
     /* all five share properties.id: the category keeps their event ids (and
      * so their dedupe keys) apart */
@@ -378,6 +386,9 @@ static void test_panther_signins(void)
     T_EQ_STR(fs(ev, KM_F_SESSION_ID), "lockout-attack-001");   /* envelope correlationId */
     T_EQ_STR(fs(ev, KM_F_EVENT_ID), "(absent)");   /* no properties.id: content hash later */
     T_EQ_INT(ev->mfa, 0);                         /* singleFactorAuthentication */
+    /* properties.location {"city":"Unknown","countryOrRegion":"RU","state":"Unknown"} */
+    T_EQ_STR(fs(ev, KM_F_SRC_COUNTRY), "RU");
+    T_EQ_STR(fs(ev, KM_F_SRC_CITY), "Unknown");
 
     /* line 12: lower-cased envelope keys, resulttype 7000215 as a number */
     r = by_line(&s, 12);
@@ -398,6 +409,30 @@ static void test_panther_signins(void)
              "[{\"type\":\"resource\",\"id\":\"037694de-8c7d-498d-917d-edb650090fa5\","
              "\"name\":\"Azure Storage\"}]");
     T_EQ_INT(r->ctx.problems, 0);
+    T_EQ_STR(fs(ev, KM_F_SRC_COUNTRY), "IE");      /* envelope location "IE" agrees */
+    T_EQ_STR(fs(ev, KM_F_SRC_CITY), "Dublin");
+
+    /* line 18: properties.location null, envelope location "US" */
+    r = by_line(&s, 18);
+    NEED(r);
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_COUNTRY), "US");
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_CITY), "(absent)");
+    T_EQ_INT(r->ctx.problems, 0);
+    /* line 29: countryOrRegion spelled out ("China"), no envelope location */
+    r = by_line(&s, 29);
+    NEED(r);
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_COUNTRY), "China");
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_CITY), "Beijing");
+    /* line 46: non-interactive, Seattle US */
+    r = by_line(&s, 46);
+    NEED(r);
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_COUNTRY), "US");
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_CITY), "Seattle");
+    /* line 4: no location anywhere */
+    r = by_line(&s, 4);
+    NEED(r);
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_COUNTRY), "(absent)");
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_CITY), "(absent)");
 
     /* line 4: resultType "Success" (text), no status */
     r = by_line(&s, 4);
@@ -694,6 +729,8 @@ static void test_graph_signin(void)
     T_EQ_STR(fs(ev, KM_F_SRC_IP), "2001:db8::1");
     T_EQ_STR(fs(ev, KM_F_SERVICE), "Azure Portal");
     T_EQ_STR(fs(ev, KM_F_ACTION), "SignInLogs");    /* Graph default: interactive */
+    T_EQ_STR(fs(ev, KM_F_SRC_COUNTRY), "ES");
+    T_EQ_STR(fs(ev, KM_F_SRC_CITY), "Madrid");
     T_EQ_STR(fs(ev, KM_F_OUTCOME), "success");
     T_EQ_STR(fs(ev, KM_F_ERROR_MESSAGE), "(absent)");  /* "Other." on success is not an error */
     T_EQ_INT(ev->mfa, 1);
@@ -769,6 +806,8 @@ static void test_log_analytics_signin(void)
     T_EQ_STR(fs(ev, KM_F_ERROR_CODE), "50074");
     T_EQ_STR(fs(ev, KM_F_ERROR_MESSAGE), "Strong Authentication is required.");
     T_EQ_INT(ev->mfa, 0);                                        /* "MFA required", failed */
+    T_EQ_STR(fs(ev, KM_F_SRC_COUNTRY), "SE");                   /* LocationDetails (JSON string) */
+    T_EQ_STR(fs(ev, KM_F_SRC_CITY), "Stockholm");
     T_EQ_STR(fs(ev, KM_F_EVENT_ID), "SignInLogs:dddddddd-0000-0000-0000-000000000006");
     T_EQ_STR(fs(ev, KM_F_RESOURCES),
              "[{\"type\":\"resource\",\"id\":\"00000002-0000-0ff1-ce00-000000000000\"}]");
@@ -789,6 +828,28 @@ static void test_log_analytics_signin(void)
     T_EQ_STR(fs(ev, KM_F_OUTCOME), "success");
     T_EQ_INT(ev->flags, KM_EV_TIME_FALLBACK);                    /* no CreatedDateTime */
     T_EQ_STR(r->ctx.note, "createdDateTime missing; used TimeGenerated");
+    T_EQ_STR(fs(ev, KM_F_SRC_COUNTRY), "(absent)");
+
+    /* only the Location column, lower-case; a lower-case code in LocationDetails */
+    r = add_text(&s,
+                 "{\"TimeGenerated\":\"2024-06-01T09:00:00Z\",\"Type\":\"SigninLogs\","
+                 "\"UserPrincipalName\":\"a@contoso.se\",\"ResultType\":\"0\","
+                 "\"Location\":\"dk\"}",
+                 NULL);
+    NEED(r);
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_COUNTRY), "DK");
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_CITY), "(absent)");
+    T_EQ_INT(r->ctx.problems, 0);
+    r = add_text(&s,
+                 "{\"TimeGenerated\":\"2024-06-01T09:00:00Z\",\"Type\":\"SigninLogs\","
+                 "\"UserPrincipalName\":\"a@contoso.se\",\"ResultType\":\"0\","
+                 "\"Location\":\"Denmark\",\"LocationDetails\":\"{\\\"city\\\":7,"
+                 "\\\"countryOrRegion\\\":\\\"no\\\"}\"}",
+                 NULL);
+    NEED(r);
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_COUNTRY), "NO");
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_CITY), "7");                  /* a number: used, counted */
+    T_EQ_INT(r->ctx.problems, 2);                                /* "Denmark", city 7 */
     set_free(&s);
 }
 
@@ -828,6 +889,8 @@ static void test_identity_protection(void)
     T_EQ_STR(fs(ev, KM_F_REQUEST_ID), "req-1");
     T_EQ_STR(fs(ev, KM_F_SESSION_ID), "corr-1");
     T_EQ_STR(fs(ev, KM_F_OUTCOME), "unknown");
+    T_EQ_STR(fs(ev, KM_F_SRC_COUNTRY), "NO");
+    T_EQ_STR(fs(ev, KM_F_SRC_CITY), "Oslo");
 
     /* diagnostic RiskyUsers: a state change; the id alone would collide */
     r = add_text(&s,
