@@ -9,6 +9,7 @@
 #include "core/timeparse.h"
 #include "store/store.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,14 @@ int km_cmd_events(int argc, char **argv)
             return 2;
         }
         f.conds[f.nconds].fields = mask;
+        if ((mask & (1ULL << KM_F_ACTOR_EMAIL)) && strchr(v, '@')) {
+            /* e-mails and UPNs are stored lower-cased: match them that way */
+            char *low = km_xstrdup(v);
+            for (char *q = low; *q; q++)
+                *q = (char)tolower((unsigned char)*q);
+            argv[i] = low; /* lives until exit */
+            v = low;
+        }
         f.conds[f.nconds].value = v;
         f.nconds++;
     }

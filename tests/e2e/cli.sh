@@ -140,6 +140,12 @@ printf '[{"eventVersion":"1.08","eventTime":"2026-10-01T00:00:00Z","eventSource"
 grep -q 'x1b\[2Jevil' "$T/o14" && ! grep -q "$(printf '\033')" "$T/o14" \
   && ok terminal_escapes_neutralised || fail terminal_escapes_neutralised "$(cat -v "$T/o14")"
 
+# 15. the e-mail key matches whatever the case typed
+printf '{"Records":[{"eventVersion":"1.08","userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:Bob@Corp.Test","arn":"arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/Bob@Corp.Test","accountId":"123456789012"},"eventTime":"2026-10-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.88","userAgent":"sso","eventID":"00000000-0000-4000-8000-0000000000b0","recipientAccountId":"123456789012"}]}' > "$T/sso.json"
+"$KUMO" --store "$T/sso" ingest -q "$T/sso.json" >/dev/null 2>&1
+[ "$("$KUMO" --store "$T/sso" events --actor BOB@CORP.TEST --format jsonl | jq -r '.["actor.email"]')" = bob@corp.test ] \
+  && ok actor_email_case_insensitive || fail actor_email_case_insensitive
+
 # 12. unknown command / no store
 "$KUMO" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] && ok unknown_command || fail unknown_command
 "$KUMO" --store "$T/none" stats 2>&1 | grep -q 'no kumo store' && ok missing_store_message || fail missing_store_message
