@@ -440,9 +440,8 @@ static void process_file(struct worker *w, struct job *j)
             close(fd);
             fd = -1;
             errno = EINVAL;
-        } else {
-            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
         }
+        /* O_NONBLOCK stays: it has no effect on reads of a regular file */
     }
     int fresh = 0, small = 0;
     size_t objn = 0;
