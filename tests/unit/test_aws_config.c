@@ -13,197 +13,13 @@
  * the two genuinely invalid rdk files.
  */
 #include "t.h"
-
-#include <dirent.h>
-#include <stdint.h>
-#include "core/event.h"
-#include "core/km.h"
-#include "core/timeparse.h"
-#include "ingest/records.h"
-#include "json/json.h"
-#include "sources/source.h"
+#include "corpus.h"
 
 extern const struct km_source km_source_aws_config;
 extern const struct km_source km_source_cloudtrail;
 
-/* ---- loader: splitter + km_normalize_record, as ingest does ------------------ */
-
-struct rec {
-    const char *file;
-    long line;
-    uint64_t off;
-    const char *wrapper;
-    const struct km_source *src;   /* detected source, NULL when none */
-    int rc;
-    struct km_norm_ctx ctx;
-    struct km_event ev;
-    char err[600];
-};
-
-struct splerr {
-    const char *file;
-    long line;
-    int code;
-    char msg[300];
-};
-
-struct set {
-    struct km_arena a;
-    struct rec *r;
-    int n, cap;
-    struct splerr e[64];
-    int ne;
-    const char *cur;               /* file being read */
-    const struct km_source *hint;
-};
-
-static void set_init(struct set *s)
-{
-    memset(s, 0, sizeof *s);
-    km_arena_init(&s->a, 1 << 20, 0);
-}
-
-static void set_free(struct set *s)
-{
-    km_arena_free(&s->a);
-    free(s->r);
-    memset(s, 0, sizeof *s);
-}
-
-static int on_record(void *vctx, const struct km_record *kr)
-{
-    struct set *s = vctx;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 64;
-        s->r = realloc(s->r, (size_t)s->cap * sizeof *s->r);
-    }
-    struct rec *r = &s->r[s->n++];
-    memset(r, 0, sizeof *r);
-    r->file = s->cur;
-    r->line = kr->line;
-    r->off = kr->off;
-    r->wrapper = kr->wrapper;
-    r->ctx.arena = &s->a;
-    r->ctx.file = s->cur;
-    r->ctx.offset = kr->off;
-    r->ctx.wrapper = kr->wrapper;
-    struct km_err e;
-    km_err_clear(&e);
-    r->rc = km_normalize_record(kr->p, kr->n, &r->ctx, NULL, &s->hint, &r->ev, &e);
-    r->src = r->ctx.source;
-    if (r->rc != KM_OK)
-        km_err_fmt(&e, r->err, sizeof r->err);
-    return 0;
-}
-
-static void on_error(void *vctx, const struct km_err *e)
-{
-    struct set *s = vctx;
-    if (s->ne >= (int)KM_ARRAY_LEN(s->e))
-        return;
-    struct splerr *x = &s->e[s->ne++];
-    x->file = s->cur;
-    x->line = e->line;
-    x->code = e->code;
-    snprintf(x->msg, sizeof x->msg, "%s", e->msg);
-}
-
-/* Reads one corpus file (path relative to the corpus) through the splitter. */
-static int load_file(struct set *s, const char *rel)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "  cannot read %s\n", path);
-        return -1;
-    }
-    s->cur = km_arena_strndup(&s->a, rel, strlen(rel));
-    s->hint = NULL;
-    struct km_records_cb cb = {on_record, on_error, s};
-    struct km_records *sp;
-    if (km_records_new(NULL, &cb, rel, &sp) != KM_OK) {
-        fclose(f);
-        return -1;
-    }
-    char buf[4096];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0)
-        km_records_feed(sp, buf, k);
-    km_records_finish(sp);
-    km_records_free(sp);
-    fclose(f);
-    return 0;
-}
-
-/* Loads every file of a corpus directory ending in `suffix` (sorted). */
-static int load_dir(struct set *s, const char *rel, const char *suffix)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
-    struct dirent **names;
-    int n = scandir(path, &names, NULL, alphasort);
-    if (n < 0)
-        return -1;
-    int used = 0;
-    for (int i = 0; i < n; i++) {
-        size_t l = strlen(names[i]->d_name), sl = strlen(suffix);
-        if (l > sl && strcmp(names[i]->d_name + l - sl, suffix) == 0) {
-            char f[2048];
-            snprintf(f, sizeof f, "%s/%s", rel, names[i]->d_name);
-            load_file(s, f);
-            used++;
-        }
-        free(names[i]);
-    }
-    free(names);
-    return used;
-}
-
-/* ---- lookups and field text ---------------------------------------------------- */
-
-static const char *fs(const struct km_event *ev, enum km_field f)
-{
-    static char b[8][4096];
-    static int k;
-    struct km_str v = ev->f[f];
-    if (!v.p)
-        return "(absent)";
-    k = (k + 1) % 8;
-    snprintf(b[k], sizeof b[k], "%.*s", (int)v.n, v.p);
-    return b[k];
-}
-
-static const char *tm(int64_t us)
-{
-    static char b[4][32];
-    static int k;
-    k = (k + 1) % 4;
-    km_time_fmt(us, b[k]);
-    return b[k];
-}
-
-/* The first record of a file whose name ends in `tail` (and, when id is not
- * NULL, whose event_id is id). */
-static struct rec *find(struct set *s, const char *tail, const char *id)
-{
-    size_t tl = strlen(tail);
-    for (int i = 0; i < s->n; i++) {
-        size_t fl = strlen(s->r[i].file);
-        if (fl >= tl && strcmp(s->r[i].file + fl - tl, tail) == 0 &&
-            (!id || km_str_eqc(s->r[i].ev.f[KM_F_EVENT_ID], id)))
-            return &s->r[i];
-    }
-    fprintf(stderr, "  no record in %s%s%s\n", tail, id ? " with id " : "", id ? id : "");
-    return NULL;
-}
-
-#define NEED(r)               \
-    do {                      \
-        T_CHECK((r) != NULL); \
-        if (!(r))             \
-            return;           \
-    } while (0)
+/* Loader options (corpus.h): the splitter + km_normalize_record, as ingest does. */
+static const struct corpus_opts OPTS = {.split = 1};
 
 #define RDK "aws-config-rdk-example-ci/rdk/template/example_ci"
 #define DOCS "awsdocs-config-developer-guide/extracted"
@@ -213,7 +29,7 @@ static struct rec *find(struct set *s, const char *tail, const char *id)
 static void test_rdk_instance_and_related(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, RDK "/AWS_EC2_Instance.json"), 0);
     T_EQ_INT(s.n, 1);
     T_EQ_INT(s.ne, 0);
@@ -248,7 +64,7 @@ static void test_rdk_instance_and_related(void)
     set_free(&s);
 
     /* IAM user CI: related event, global region, name from resourceName */
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, RDK "/AWS_IAM_User.json"), 0);
     r = find(&s, "AWS_IAM_User.json", NULL);
     NEED(r);
@@ -266,7 +82,7 @@ static void test_rdk_instance_and_related(void)
 static void test_rdk_quirks(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     /* S3 bucket: v1.3 notification-style keys (ARN, awsAccountId), numeric
      * configurationStateId, JSON-in-string supplementaryConfiguration (left as is) */
     T_EQ_INT(load_file(&s, RDK "/AWS_S3_Bucket.json"), 0);
@@ -331,7 +147,7 @@ static void test_rdk_quirks(void)
 static void test_rdk_notifications_and_invalid(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     /* full ConfigurationItemChangeNotification objects */
     T_EQ_INT(load_file(&s, RDK "/AWS_SSM_ManagedInstanceInventory.json"), 0);
     T_EQ_INT(load_file(&s, RDK "/AWS_SSM_ManagedInstanceInventory_Windows.json"), 0);
@@ -355,7 +171,7 @@ static void test_rdk_notifications_and_invalid(void)
 
     /* unterminated array: the complete CI inside is recovered, the file is
      * reported; raw control character: the record is reported, nothing else */
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, RDK "/AWS_EC2_NetworkInterface.json"), 0);
     T_EQ_INT(load_file(&s, RDK "/AWS_SSM_ManagedInstanceInventory_Linux.json"), 0);
     T_EQ_INT(s.n, 1);
@@ -380,7 +196,7 @@ static void test_rdk_notifications_and_invalid(void)
 static void test_docs_history_files(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, DOCS "/deliver-snapshot-cli__01.configitem.json"), 0);
     T_EQ_INT(s.n, 2);
     struct rec *r = find(&s, "deliver-snapshot-cli__01.configitem.json",
@@ -436,7 +252,7 @@ static void test_docs_history_files(void)
 static void test_docs_sns(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_dir(&s, DOCS, ".sns.json"), 8);
     T_EQ_INT(s.n, 8);
     /* 2014 example: Message object, configurationItem as a one-element array */
@@ -505,7 +321,7 @@ static void test_docs_sns(void)
 static void test_totals(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_dir(&s, RDK, ".json"), 80);
     T_EQ_INT(s.n, 79);
     T_EQ_INT(s.ne, 2);
@@ -532,7 +348,7 @@ static void test_totals(void)
     T_EQ_INT(ids, 79);         /* every CI gets its stable id */
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_dir(&s, DOCS, ".configitem.json"), 3);
     T_EQ_INT(load_dir(&s, DOCS, ".sns.json"), 8);
     T_EQ_INT(s.n, 15);
@@ -549,7 +365,7 @@ static void test_totals(void)
     set_free(&s);
 
     /* the CloudTrail records of the Config guide stay CloudTrail */
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_dir(&s, DOCS, ".event.json"), 9);
     T_EQ_INT(s.n, 9);
     for (int i = 0; i < s.n; i++)

@@ -14,198 +14,14 @@
  * is not JSON; 10 ASFF lines and 8 GuardDuty lines in the Panther tests.
  */
 #include "t.h"
-
-#include <dirent.h>
-#include <stdint.h>
-#include "core/event.h"
-#include "core/km.h"
-#include "core/timeparse.h"
-#include "ingest/records.h"
-#include "json/json.h"
-#include "sources/source.h"
+#include "corpus.h"
 
 extern const struct km_source km_source_aws_securityhub;
 extern const struct km_source km_source_aws_guardduty;
 extern const struct km_source km_source_cloudtrail;
 
-/* ---- loader: splitter + km_normalize_record, as ingest does ------------------ */
-
-struct rec {
-    const char *file;
-    long line;
-    uint64_t off;
-    const char *wrapper;
-    const struct km_source *src;   /* detected source, NULL when none */
-    int rc;
-    struct km_norm_ctx ctx;
-    struct km_event ev;
-    char err[600];
-};
-
-struct splerr {
-    const char *file;
-    long line;
-    int code;
-    char msg[300];
-};
-
-struct set {
-    struct km_arena a;
-    struct rec *r;
-    int n, cap;
-    struct splerr e[64];
-    int ne;
-    const char *cur;               /* file being read */
-    const struct km_source *hint;
-};
-
-static void set_init(struct set *s)
-{
-    memset(s, 0, sizeof *s);
-    km_arena_init(&s->a, 1 << 20, 0);
-}
-
-static void set_free(struct set *s)
-{
-    km_arena_free(&s->a);
-    free(s->r);
-    memset(s, 0, sizeof *s);
-}
-
-static int on_record(void *vctx, const struct km_record *kr)
-{
-    struct set *s = vctx;
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 64;
-        s->r = realloc(s->r, (size_t)s->cap * sizeof *s->r);
-    }
-    struct rec *r = &s->r[s->n++];
-    memset(r, 0, sizeof *r);
-    r->file = s->cur;
-    r->line = kr->line;
-    r->off = kr->off;
-    r->wrapper = kr->wrapper;
-    r->ctx.arena = &s->a;
-    r->ctx.file = s->cur;
-    r->ctx.offset = kr->off;
-    r->ctx.wrapper = kr->wrapper;
-    struct km_err e;
-    km_err_clear(&e);
-    r->rc = km_normalize_record(kr->p, kr->n, &r->ctx, NULL, &s->hint, &r->ev, &e);
-    r->src = r->ctx.source;
-    if (r->rc != KM_OK)
-        km_err_fmt(&e, r->err, sizeof r->err);
-    return 0;
-}
-
-static void on_error(void *vctx, const struct km_err *e)
-{
-    struct set *s = vctx;
-    if (s->ne >= (int)KM_ARRAY_LEN(s->e))
-        return;
-    struct splerr *x = &s->e[s->ne++];
-    x->file = s->cur;
-    x->line = e->line;
-    x->code = e->code;
-    snprintf(x->msg, sizeof x->msg, "%s", e->msg);
-}
-
-/* Reads one corpus file (path relative to the corpus) through the splitter. */
-static int load_file(struct set *s, const char *rel)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "  cannot read %s\n", path);
-        return -1;
-    }
-    s->cur = km_arena_strndup(&s->a, rel, strlen(rel));
-    s->hint = NULL;
-    struct km_records_cb cb = {on_record, on_error, s};
-    struct km_records *sp;
-    if (km_records_new(NULL, &cb, rel, &sp) != KM_OK) {
-        fclose(f);
-        return -1;
-    }
-    char buf[4096];
-    size_t k;
-    while ((k = fread(buf, 1, sizeof buf, f)) > 0)
-        km_records_feed(sp, buf, k);
-    km_records_finish(sp);
-    km_records_free(sp);
-    fclose(f);
-    return 0;
-}
-
-/* Loads every file of a corpus directory ending in `suffix` (sorted). */
-static int load_dir(struct set *s, const char *rel, const char *suffix)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
-    struct dirent **names;
-    int n = scandir(path, &names, NULL, alphasort);
-    if (n < 0)
-        return -1;
-    int used = 0;
-    for (int i = 0; i < n; i++) {
-        size_t l = strlen(names[i]->d_name), sl = strlen(suffix);
-        if (l > sl && strcmp(names[i]->d_name + l - sl, suffix) == 0) {
-            char f[2048];
-            snprintf(f, sizeof f, "%s/%s", rel, names[i]->d_name);
-            load_file(s, f);
-            used++;
-        }
-        free(names[i]);
-    }
-    free(names);
-    return used;
-}
-
-/* ---- lookups and field text ---------------------------------------------------- */
-
-static const char *fs(const struct km_event *ev, enum km_field f)
-{
-    static char b[8][4096];
-    static int k;
-    struct km_str v = ev->f[f];
-    if (!v.p)
-        return "(absent)";
-    k = (k + 1) % 8;
-    snprintf(b[k], sizeof b[k], "%.*s", (int)v.n, v.p);
-    return b[k];
-}
-
-static const char *tm(int64_t us)
-{
-    static char b[4][32];
-    static int k;
-    k = (k + 1) % 4;
-    km_time_fmt(us, b[k]);
-    return b[k];
-}
-
-/* The first record of a file whose name ends in `tail` (and, when id is not
- * NULL, whose event_id is id). */
-static struct rec *find(struct set *s, const char *tail, const char *id)
-{
-    size_t tl = strlen(tail);
-    for (int i = 0; i < s->n; i++) {
-        size_t fl = strlen(s->r[i].file);
-        if (fl >= tl && strcmp(s->r[i].file + fl - tl, tail) == 0 &&
-            (!id || km_str_eqc(s->r[i].ev.f[KM_F_EVENT_ID], id)))
-            return &s->r[i];
-    }
-    fprintf(stderr, "  no record in %s%s%s\n", tail, id ? " with id " : "", id ? id : "");
-    return NULL;
-}
-
-#define NEED(r)               \
-    do {                      \
-        T_CHECK((r) != NULL); \
-        if (!(r))             \
-            return;           \
-    } while (0)
+/* Loader options (corpus.h): the splitter + km_normalize_record, as ingest does. */
+static const struct corpus_opts OPTS = {.split = 1};
 
 #define SHDOCS "awsdocs-security-hub-user-guide/extracted"
 #define PANTHER "panther-analysis-tests/extracted"
@@ -215,7 +31,7 @@ static struct rec *find(struct set *s, const char *tail, const char *id)
 static void test_docs_control_findings(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, SHDOCS "/sample-control-findings__01.asff.json"), 0);
     T_EQ_INT(s.n, 1);
     struct rec *r = find(&s, "sample-control-findings__01.asff.json", NULL);
@@ -275,7 +91,7 @@ static void test_docs_control_findings(void)
 static void test_docs_eventbridge_and_not_json(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_dir(&s, SHDOCS, ".eventbridge.json"), 4);
     T_EQ_INT(s.n, 4);
     /* the three event patterns: rejected, by the Security Hub module, with a reason */
@@ -301,7 +117,7 @@ static void test_docs_eventbridge_and_not_json(void)
     set_free(&s);
 
     /* the ASFF syntax skeleton is text, not JSON: one splitter error, no record */
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, SHDOCS "/securityhub-findings-format-syntax__full-syntax.fragment.txt"), 0);
     T_EQ_INT(s.n, 0);
     T_EQ_INT(s.ne, 1);
@@ -320,7 +136,7 @@ static void test_docs_eventbridge_and_not_json(void)
 static void test_panther_asff(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PANTHER "/AWS_SecurityFindingFormat.jsonl"), 0);
     T_EQ_INT(s.n, 10);
     T_EQ_INT(s.ne, 0);
@@ -373,7 +189,7 @@ static void test_panther_asff(void)
 static void test_panther_guardduty(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PANTHER "/AWS_GuardDuty.jsonl"), 0);
     T_EQ_INT(s.n, 8);
     /* line 1: attack sequence, severity 9 → 90 */
@@ -414,7 +230,7 @@ static void test_panther_guardduty(void)
 static void test_totals(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_dir(&s, SHDOCS, ".json"), 11);
     T_EQ_INT(load_file(&s, SHDOCS "/securityhub-findings-format-syntax__full-syntax.fragment.txt"), 0);
     T_EQ_INT(s.n, 11);
@@ -435,7 +251,7 @@ static void test_totals(void)
     T_EQ_INT(erecord, 3);    /* event patterns */
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PANTHER "/AWS_SecurityFindingFormat.jsonl"), 0);
     T_EQ_INT(load_file(&s, PANTHER "/AWS_GuardDuty.jsonl"), 0);
     T_EQ_INT(s.n, 18);

@@ -15,188 +15,16 @@
  * object → itself), else read as JSON Lines.
  */
 #include "t.h"
-
-#include <stdint.h>
-#include "core/event.h"
-#include "core/km.h"
-#include "core/timeparse.h"
-#include "json/json.h"
-#include "sources/source.h"
+#include "corpus.h"
 
 extern const struct km_source km_source_azure_activity;
 extern const struct km_source km_source_azure_resource;
 
-/* ---- loader ---------------------------------------------------------------- */
-
-struct rec {
-    int line;                       /* JSON Lines: 1-based line; else 1-based element */
-    const struct km_source *src;    /* detected source, NULL when none */
-    int rc;                         /* normalize() result */
-    struct km_norm_ctx ctx;
-    struct km_event ev;
-    char err[600];
-};
-
-struct set {
-    struct km_arena a;
-    struct rec *r;
-    int n, cap;
-    int bad_json;
-};
-
-static void set_init(struct set *s)
-{
-    memset(s, 0, sizeof *s);
-    km_arena_init(&s->a, 1 << 20, 0);
-}
-
-static void set_free(struct set *s)
-{
-    km_arena_free(&s->a);
-    free(s->r);
-    memset(s, 0, sizeof *s);
-}
-
-/* Detects (whole registry) and normalizes one record; an undetected record is
- * normalized by azure.activity anyway so the totals count its KM_ERECORD. */
-static void add_rec(struct set *s, struct km_json *j, const char *wrapper, int line)
-{
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 64;
-        s->r = realloc(s->r, (size_t)s->cap * sizeof *s->r);
-    }
-    struct rec *r = &s->r[s->n++];
-    memset(r, 0, sizeof *r);
-    r->line = line;
-    r->src = km_source_detect(j, wrapper, NULL);
-    r->ctx.arena = &s->a;
-    r->ctx.file = "test";
-    r->ctx.wrapper = wrapper;
-    km_event_init(&r->ev);
-    struct km_err e;
-    km_err_clear(&e);
-    const struct km_source *m = r->src ? r->src : &km_source_azure_activity;
-    r->rc = m->normalize(j, &r->ctx, &r->ev, &e);
-    if (r->rc != KM_OK)
-        km_err_fmt(&e, r->err, sizeof r->err);
-}
-
-static void add_value(struct set *s, struct km_json *root, int line)
-{
-    static const char *const wrappers[] = {"value", "records", "Records"};
-    if (km_json_is_arr(root)) {
-        int k = 0;
-        for (struct km_json *c = root->child; c; c = c->next)
-            add_rec(s, c, NULL, ++k);
-        return;
-    }
-    for (size_t w = 0; w < KM_ARRAY_LEN(wrappers); w++) {
-        struct km_json *arr = (struct km_json *)km_json_get(root, wrappers[w]);
-        if (km_json_is_arr(arr)) {
-            int k = 0;
-            for (struct km_json *c = arr->child; c; c = c->next)
-                add_rec(s, c, wrappers[w], ++k);
-            return;
-        }
-    }
-    add_rec(s, root, NULL, line);
-}
-
-static void load_bytes(struct set *s, const char *buf, size_t len)
-{
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
-        buf += 3;
-        len -= 3;
-    }
-    char *copy = km_arena_strndup(&s->a, buf, len);
-    struct km_json *root;
-    struct km_err e;
-    km_err_clear(&e);
-    if (km_json_parse(copy, len, NULL, &s->a, &root, &e) == KM_OK) {
-        add_value(s, root, 1);
-        return;
-    }
-    copy = km_arena_strndup(&s->a, buf, len);
-    int line = 0;
-    for (size_t i = 0; i < len;) {
-        size_t j = i;
-        while (j < len && copy[j] != '\n')
-            j++;
-        line++;
-        size_t k = i;
-        while (k < j && (copy[k] == ' ' || copy[k] == '\t' || copy[k] == '\r'))
-            k++;
-        if (k < j) {
-            km_err_clear(&e);
-            if (km_json_parse(copy + i, j - i, NULL, &s->a, &root, &e) == KM_OK)
-                add_value(s, root, line);
-            else
-                s->bad_json++;
-        }
-        i = j + 1;
-    }
-}
-
-static int load_file(struct set *s, const char *rel)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "  cannot read %s\n", path);
-        return -1;
-    }
-    size_t cap = 1 << 16, n = 0, k;
-    char *p = malloc(cap);
-    while ((k = fread(p + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap)
-            p = realloc(p, cap *= 2);
-    }
-    fclose(f);
-    load_bytes(s, p, n);
-    free(p);
-    return 0;
-}
-
-/* ---- field text ---------------------------------------------------------------- */
-
-static const char *fs(const struct km_event *ev, enum km_field f)
-{
-    static char b[8][4096];
-    static int k;
-    struct km_str v = ev->f[f];
-    if (!v.p)
-        return "(absent)";
-    k = (k + 1) % 8;
-    snprintf(b[k], sizeof b[k], "%.*s", (int)v.n, v.p);
-    return b[k];
-}
-
-static const char *tm(int64_t us)
-{
-    static char b[4][32];
-    static int k;
-    k = (k + 1) % 4;
-    km_time_fmt(us, b[k]);
-    return b[k];
-}
-
-static struct rec *by_line(struct set *s, int line)
-{
-    for (int i = 0; i < s->n; i++)
-        if (s->r[i].line == line)
-            return &s->r[i];
-    fprintf(stderr, "  no record at line %d\n", line);
-    return NULL;
-}
-
-#define NEED(r)               \
-    do {                      \
-        T_CHECK((r) != NULL); \
-        if (!(r))             \
-            return;           \
-    } while (0)
+/* Loader options (corpus.h): whole-file JSON (unwrapping value/records/Records) else JSON Lines; an
+ * undetected record is normalized by azure.activity so the totals count its
+ * KM_ERECORD. */
+static const char *const wrappers[] = {"value", "records", "Records", NULL};
+static const struct corpus_opts OPTS = {.wrappers = wrappers, .fallback = &km_source_azure_activity};
 
 #define PANTHER "panther-analysis-tests/extracted/Azure_MonitorActivity.jsonl"
 #define PLASO "plaso-test-data/test_data/jsonl/azure_activity_log.jsonl"
@@ -206,7 +34,7 @@ static struct rec *by_line(struct set *s, int line)
 static void test_panther_activity(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PANTHER), 0);
     struct rec *r;
 
@@ -335,7 +163,7 @@ static void test_panther_activity(void)
 static void test_panther_resource_logs(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PANTHER), 0);
     struct rec *r;
 
@@ -444,7 +272,7 @@ static void test_panther_resource_logs(void)
 static void test_plaso_sdk(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PLASO), 0);
     T_EQ_INT(s.n, 4);
     struct rec *r = by_line(&s, 1);
@@ -544,7 +372,7 @@ static void test_totals(void)
      * 11 storage with a category, 7 storage without one. One Activity record
      * (line 225) has no time. */
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PANTHER), 0);
     struct totals t = count(&s);
     T_EQ_INT(t.records, 249);
@@ -565,7 +393,7 @@ static void test_totals(void)
     T_EQ_INT(act_fail, 6);
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PLASO), 0);
     t = count(&s);
     T_EQ_INT(t.records, 4);
@@ -595,7 +423,7 @@ static void test_not_claimed(void)
     int total = 0;
     for (size_t f = 0; f < KM_ARRAY_LEN(files); f++) {
         struct set s;
-        set_init(&s);
+        set_init(&s, &OPTS);
         T_EQ_INT(load_file(&s, files[f]), 0);
         total += s.n;
         for (int i = 0; i < s.n; i++)

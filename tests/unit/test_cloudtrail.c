@@ -9,287 +9,22 @@
  * test_totals then runs every record of every CloudTrail corpus file and
  * asserts the counts (records, detections, KM_ERECORD, invalid JSON).
  *
- * The loader below is deliberately simple and lives here (not in src/): a
+ * The loader (tests/unit/corpus.h) is deliberately simple (not in src/): a
  * whole file is parsed as one JSON value (array → elements, {"Records": [...]}
  * → elements, object → itself); a file that does not parse as one value is
  * read as JSON Lines.
  */
 #include "t.h"
-
-#include <archive.h>
-#include <archive_entry.h>
-#include <dirent.h>
-#include <stdint.h>
-#include <zlib.h>
-#include "core/event.h"
-#include "core/km.h"
-#include "core/timeparse.h"
-#include "json/json.h"
-#include "sources/source.h"
+#include "corpus.h"
 
 extern const struct km_source km_source_cloudtrail;
 extern const struct km_source km_source_cloudtrail_digest;
 
-/* ---- loader ---------------------------------------------------------------- */
-
-struct rec {
-    int line;                       /* JSON Lines: 1-based line; else 1-based element */
-    const char *wrapper;
-    const struct km_source *src;    /* detected source, NULL when none */
-    int rc;                         /* normalize() result */
-    struct km_norm_ctx ctx;
-    struct km_event ev;
-    char err[600];
-};
-
-struct set {
-    struct km_arena a;              /* record copies, parse trees, built strings */
-    struct rec *r;
-    int n, cap;
-    int bad_json;                   /* documents / lines that are not JSON */
-};
-
-static void set_init(struct set *s)
-{
-    memset(s, 0, sizeof *s);
-    km_arena_init(&s->a, 1 << 20, 0);
-}
-
-static void set_free(struct set *s)
-{
-    km_arena_free(&s->a);
-    free(s->r);
-    memset(s, 0, sizeof *s);
-}
-
-/* Detects and normalizes one record; an undetected record is normalized by
- * the CloudTrail module anyway (so the totals count its KM_ERECORD). */
-static void add_rec(struct set *s, struct km_json *j, const char *wrapper, int line,
-                    const char *name)
-{
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 64;
-        s->r = realloc(s->r, (size_t)s->cap * sizeof *s->r);
-    }
-    struct rec *r = &s->r[s->n++];
-    memset(r, 0, sizeof *r);
-    r->line = line;
-    r->wrapper = wrapper;
-    r->src = km_source_detect(j, wrapper, NULL);
-    r->ctx.arena = &s->a;
-    r->ctx.file = name;
-    r->ctx.wrapper = wrapper;
-    km_event_init(&r->ev);
-    struct km_err e;
-    km_err_clear(&e);
-    const struct km_source *m = r->src ? r->src : &km_source_cloudtrail;
-    r->rc = m->normalize(j, &r->ctx, &r->ev, &e);
-    if (r->rc != KM_OK)
-        km_err_fmt(&e, r->err, sizeof r->err);
-}
-
-static void add_value(struct set *s, struct km_json *root, int line, const char *name)
-{
-    static const char *const wrappers[] = {"Records", "events", "logEvents", "Events"};
-    if (km_json_is_arr(root)) {
-        int k = 0;
-        for (struct km_json *c = root->child; c; c = c->next)
-            add_rec(s, c, NULL, ++k, name);
-        return;
-    }
-    for (size_t w = 0; w < KM_ARRAY_LEN(wrappers); w++) {
-        struct km_json *arr = (struct km_json *)km_json_get(root, wrappers[w]);
-        if (km_json_is_arr(arr)) {
-            int k = 0;
-            for (struct km_json *c = arr->child; c; c = c->next)
-                add_rec(s, c, wrappers[w], ++k, name);
-            return;
-        }
-    }
-    add_rec(s, root, NULL, line, name);
-}
-
-static void load_bytes(struct set *s, const char *buf, size_t len, const char *name)
-{
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
-        buf += 3;
-        len -= 3;
-    }
-    char *copy = km_arena_strndup(&s->a, buf, len);
-    struct km_json *root;
-    struct km_err e;
-    km_err_clear(&e);
-    if (km_json_parse(copy, len, NULL, &s->a, &root, &e) == KM_OK) {
-        add_value(s, root, 1, name);
-        return;
-    }
-    /* JSON Lines */
-    copy = km_arena_strndup(&s->a, buf, len);
-    int line = 0;
-    for (size_t i = 0; i < len;) {
-        size_t j = i;
-        while (j < len && copy[j] != '\n')
-            j++;
-        line++;
-        size_t k = i;
-        while (k < j && (copy[k] == ' ' || copy[k] == '\t' || copy[k] == '\r'))
-            k++;
-        if (k < j) {
-            km_err_clear(&e);
-            if (km_json_parse(copy + i, j - i, NULL, &s->a, &root, &e) == KM_OK)
-                add_value(s, root, line, name);
-            else
-                s->bad_json++;
-        }
-        i = j + 1;
-    }
-}
-
-/* Reads a plain or gzip file (zlib reads both). Returns malloc'ed bytes. */
-static char *read_gz(const char *path, size_t *len)
-{
-    gzFile g = gzopen(path, "rb");
-    if (!g)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *p = malloc(cap);
-    int k;
-    while ((k = gzread(g, p + n, (unsigned)(cap - n))) > 0) {
-        n += (size_t)k;
-        if (n == cap)
-            p = realloc(p, cap *= 2);
-    }
-    gzclose(g);
-    if (k < 0) {
-        free(p);
-        return NULL;
-    }
-    *len = n;
-    return p;
-}
-
-static int load_file(struct set *s, const char *rel)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
-    size_t len;
-    char *b = read_gz(path, &len);
-    if (!b) {
-        fprintf(stderr, "  cannot read %s\n", path);
-        return -1;
-    }
-    load_bytes(s, b, len, rel);
-    free(b);
-    return 0;
-}
-
-/* Loads every member of a zip file with libarchive. */
-static int load_zip(struct set *s, const char *rel)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
-    struct archive *ar = archive_read_new();
-    archive_read_support_format_zip(ar);
-    archive_read_support_filter_all(ar);
-    if (archive_read_open_filename(ar, path, 1 << 16) != ARCHIVE_OK) {
-        fprintf(stderr, "  cannot open %s: %s\n", path, archive_error_string(ar));
-        archive_read_free(ar);
-        return -1;
-    }
-    struct archive_entry *en;
-    int members = 0;
-    while (archive_read_next_header(ar, &en) == ARCHIVE_OK) {
-        size_t cap = 1 << 16, n = 0;
-        char *p = malloc(cap);
-        la_ssize_t k;
-        while ((k = archive_read_data(ar, p + n, cap - n)) > 0) {
-            n += (size_t)k;
-            if (n == cap)
-                p = realloc(p, cap *= 2);
-        }
-        if (k == 0) {
-            load_bytes(s, p, n, rel);
-            members++;
-        }
-        free(p);
-    }
-    archive_read_free(ar);
-    return members;
-}
-
-static int load_dir(struct set *s, const char *rel, const char *suffix)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
-    DIR *d = opendir(path);
-    if (!d)
-        return -1;
-    char *names[512];
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < 512) {
-        size_t l = strlen(e->d_name), sl = strlen(suffix);
-        if (l > sl && strcmp(e->d_name + l - sl, suffix) == 0)
-            names[n++] = strdup(e->d_name);
-    }
-    closedir(d);
-    for (int i = 0; i < n; i++) {
-        char f[2048];
-        snprintf(f, sizeof f, "%s/%s", rel, names[i]);
-        char *keep = km_arena_strndup(&s->a, f, strlen(f));
-        load_file(s, keep);
-        free(names[i]);
-    }
-    return n;
-}
-
-/* ---- lookups and field text ---------------------------------------------------- */
-
-static const char *fs(const struct km_event *ev, enum km_field f)
-{
-    static char b[8][4096];
-    static int k;
-    struct km_str v = ev->f[f];
-    if (!v.p)
-        return "(absent)";
-    k = (k + 1) % 8;
-    snprintf(b[k], sizeof b[k], "%.*s", (int)v.n, v.p);
-    return b[k];
-}
-
-static const char *tm(int64_t us)
-{
-    static char b[4][32];
-    static int k;
-    k = (k + 1) % 4;
-    km_time_fmt(us, b[k]);
-    return b[k];
-}
-
-static struct rec *by_id(struct set *s, const char *id)
-{
-    for (int i = 0; i < s->n; i++)
-        if (km_str_eqc(s->r[i].ev.f[KM_F_EVENT_ID], id))
-            return &s->r[i];
-    fprintf(stderr, "  no record with event_id %s\n", id);
-    return NULL;
-}
-
-static struct rec *by_line(struct set *s, int line)
-{
-    for (int i = 0; i < s->n; i++)
-        if (s->r[i].line == line)
-            return &s->r[i];
-    fprintf(stderr, "  no record at line %d\n", line);
-    return NULL;
-}
-
-#define NEED(r)          \
-    do {                 \
-        T_CHECK((r) != NULL); \
-        if (!(r))        \
-            return;      \
-    } while (0)
+/* Loader options (corpus.h): whole-file JSON (unwrapping Records/events/logEvents/Events) else JSON Lines;
+ * records no source claims are normalized by the CloudTrail module anyway (so
+ * the totals count their KM_ERECORD). */
+static const char *const wrappers[] = {"Records", "events", "logEvents", "Events", NULL};
+static const struct corpus_opts OPTS = {.wrappers = wrappers, .fallback = &km_source_cloudtrail};
 
 /* ---- corpus: field by field ------------------------------------------------------ */
 
@@ -298,7 +33,7 @@ static struct rec *by_line(struct set *s, int line)
 static void test_stratus(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, STRATUS "aws.initial-access.console-login-without-mfa.json"), 0);
     T_EQ_INT(s.n, 1);
     struct rec *r = by_id(&s, "865d9377-9c6b-4fd7-8aad-725e95f6a140");
@@ -335,7 +70,7 @@ static void test_stratus(void)
     T_EQ_STR(fs(ev, KM_F_SESSION_ID), "(absent)");
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, STRATUS "aws.credential-access.ec2-get-password-data.json"), 0);
     T_EQ_INT(s.n, 34);
     r = by_id(&s, "450230d4-b39e-4a18-a6a0-d07a6e2105cb");
@@ -369,7 +104,7 @@ static void test_stratus(void)
     T_EQ_STR(fs(&r->ev, KM_F_SESSION_ID), "(absent)");      /* AKIA key, no creationDate */
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, STRATUS "aws.persistence.iam-create-admin-user.json"), 0);
     r = by_id(&s, "3346344c-5a3e-429e-8405-420f98f75d6e");
     NEED(r);
@@ -381,7 +116,7 @@ static void test_stratus(void)
     set_free(&s);
 
     /* FederatedUser: name from the ARN */
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, STRATUS "aws.persistence.sts-federation-token.json"), 0);
     int fed = 0;
     for (int i = 0; i < s.n; i++) {
@@ -405,7 +140,7 @@ static void test_stratus(void)
 static void test_otrf_logstash(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_zip(&s, OTRF_ZIP), 1);
     T_EQ_INT(s.n, 103);
     /* line 1: IAM user, console; no eventTime → @timestamp */
@@ -460,7 +195,7 @@ static void test_otrf_logstash(void)
 static void test_panther(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PANTHER), 0);
     T_EQ_INT(s.n, 475);
 
@@ -579,7 +314,7 @@ static void test_panther(void)
 static void test_plaso_lookup_events(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PLASO), 0);
     T_EQ_INT(s.n, 6);
     struct rec *r = by_line(&s, 1);
@@ -624,7 +359,7 @@ static void test_plaso_lookup_events(void)
 static void test_trailscraper_gz(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, TRAILSCRAPER ".gz"), 0);
     T_EQ_INT(s.n, 2);
     struct rec *r = by_id(&s, "a0ed971f-389f-406a-9fcf-887c5ca6903a");
@@ -651,7 +386,7 @@ static void test_trailscraper_gz(void)
     T_EQ_INT(ev->read_only, -1);
     /* the uncompressed twin gives the same events */
     struct set p;
-    set_init(&p);
+    set_init(&p, &OPTS);
     T_EQ_INT(load_file(&p, TRAILSCRAPER), 0);
     T_EQ_INT(p.n, 2);
     for (int i = 0; i < p.n && i < s.n; i++) {
@@ -667,7 +402,7 @@ static void test_trailscraper_gz(void)
 static void test_awsdocs(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, AWSDOCS "cloudtrail-event-reference-aws-console-sign-in-events__03.event.json"), 0);
     T_EQ_INT(load_file(&s, AWSDOCS "cloudtrail-event-reference-aws-console-sign-in-events__06.event.json"), 0);
     T_EQ_INT(load_file(&s, AWSDOCS "cloudtrail-event-reference-aws-console-sign-in-events__09.event.json"), 0);
@@ -742,7 +477,7 @@ static void test_awsdocs(void)
 static void test_other_guides_and_digest(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, "awsdocs-security-hub-user-guide/extracted/securityhub-ct__01.event.json"), 0);
     T_EQ_INT(load_file(&s, "awsdocs-config-developer-guide/extracted/cloudtrail-log-files-for-aws-config__05.event.json"), 0);
     T_EQ_INT(load_file(&s, "elastic-integrations-testdata/packages/aws/data_stream/cloudtrail/_dev/test/pipeline/test-cloudtrail-digest-json.log"), 0);
@@ -828,7 +563,7 @@ static struct totals count(struct set *s)
 static void test_totals(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_dir(&s, STRATUS, ".json"), 35);
     T_TOTALS(&s, 310, 310, 0, 0, 0, 0);
     int fb = 0, raw_only = 0;
@@ -840,7 +575,7 @@ static void test_totals(void)
     T_EQ_INT(raw_only, 107);   /* SOURCE.md: 107 of 310 fail strict IP parsing */
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_zip(&s, OTRF_ZIP), 1);
     T_TOTALS(&s, 103, 103, 0, 0, 0, 0);
     fb = 0;
@@ -851,7 +586,7 @@ static void test_totals(void)
 
     /* Panther: 3 lines are not events (only p_* enrichment, or
      * {"eventType":"logout"}): undetected and KM_ERECORD. */
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PANTHER), 0);
     T_TOTALS(&s, 475, 472, 0, 3, 3, 0);
     int missing = 0, fallback = 0, problems = 0;
@@ -870,24 +605,24 @@ static void test_totals(void)
     T_EQ_INT(problems, 3);
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PLASO), 0);
     T_TOTALS(&s, 6, 6, 0, 0, 0, 0);
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, TRAILSCRAPER ".gz"), 0);
     T_EQ_INT(load_file(&s, TRAILSCRAPER), 0);
     T_EQ_INT(load_file(&s, "trailscraper-testdata/tests/smoke/events-for-smoke-test.json"), 0);
     T_TOTALS(&s, 7, 7, 0, 0, 0, 0);
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_dir(&s, AWSDOCS, ".json"), 23);
     T_TOTALS(&s, 24, 22, 2, 0, 0, 0);
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_dir(&s, "awsdocs-config-developer-guide/extracted", ".event.json"), 9);
     T_EQ_INT(load_file(&s, "awsdocs-security-hub-user-guide/extracted/securityhub-ct__01.event.json"), 0);
     T_EQ_INT(load_file(&s, "elastic-integrations-testdata/packages/aws/data_stream/cloudtrail/_dev/test/pipeline/test-cloudtrail-digest-json.log"), 0);

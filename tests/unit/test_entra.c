@@ -12,271 +12,22 @@
  * trailing comma): it must stay a parse error. test_totals runs every record
  * of every Entra corpus file and asserts the counts.
  *
- * The loader is deliberately simple: a file that parses as one JSON value is
+ * The loader (tests/unit/corpus.h) is deliberately simple: a file that parses as one JSON value is
  * unwrapped (array, "value", "records"); otherwise it is read as JSON Lines.
  */
 #include "t.h"
-
-#include <archive.h>
-#include <archive_entry.h>
-#include <stdint.h>
-#include "core/event.h"
-#include "core/km.h"
-#include "core/timeparse.h"
-#include "json/json.h"
-#include "sources/source.h"
+#include "corpus.h"
 
 extern const struct km_source km_source_entra_signin;
 extern const struct km_source km_source_entra_audit;
 extern const struct km_source km_source_entra_risk;
 extern const struct km_source km_source_cloudtrail;
 
-/* ---- loader ------------------------------------------------------------------ */
-
-struct rec {
-    int line;                       /* JSON Lines: 1-based line; else 1-based element */
-    const char *wrapper;
-    const struct km_source *src;    /* detected source, NULL when none */
-    int rc;
-    struct km_norm_ctx ctx;
-    struct km_event ev;
-    char err[600];
-};
-
-struct set {
-    struct km_arena a;
-    struct rec *r;
-    int n, cap;
-    int bad_json;                   /* documents / lines that are not JSON */
-};
-
-static void set_init(struct set *s)
-{
-    memset(s, 0, sizeof *s);
-    km_arena_init(&s->a, 1 << 20, 0);
-}
-
-static void set_free(struct set *s)
-{
-    km_arena_free(&s->a);
-    free(s->r);
-    memset(s, 0, sizeof *s);
-}
-
-static void add_rec(struct set *s, struct km_json *j, const char *wrapper, int line)
-{
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 64;
-        s->r = realloc(s->r, (size_t)s->cap * sizeof *s->r);
-    }
-    struct rec *r = &s->r[s->n++];
-    memset(r, 0, sizeof *r);
-    r->line = line;
-    r->wrapper = wrapper;
-    r->src = km_source_detect(j, wrapper, NULL);
-    r->ctx.arena = &s->a;
-    r->ctx.file = "test";
-    r->ctx.wrapper = wrapper;
-    km_event_init(&r->ev);
-    r->rc = -1;
-    if (!r->src)
-        return;
-    struct km_err e;
-    km_err_clear(&e);
-    r->rc = r->src->normalize(j, &r->ctx, &r->ev, &e);
-    if (r->rc != KM_OK)
-        km_err_fmt(&e, r->err, sizeof r->err);
-}
-
-static void add_value(struct set *s, struct km_json *root, int line)
-{
-    static const char *const wrappers[] = {"value", "records"};
-    if (km_json_is_arr(root)) {
-        int k = 0;
-        for (struct km_json *c = root->child; c; c = c->next)
-            add_rec(s, c, NULL, ++k);
-        return;
-    }
-    for (size_t w = 0; w < KM_ARRAY_LEN(wrappers); w++) {
-        struct km_json *arr = (struct km_json *)km_json_get(root, wrappers[w]);
-        if (km_json_is_arr(arr)) {
-            int k = 0;
-            for (struct km_json *c = arr->child; c; c = c->next)
-                add_rec(s, c, wrappers[w], ++k);
-            return;
-        }
-    }
-    add_rec(s, root, NULL, line);
-}
-
-static void load_bytes(struct set *s, const char *buf, size_t len)
-{
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
-        buf += 3;
-        len -= 3;
-    }
-    char *copy = km_arena_strndup(&s->a, buf, len);
-    struct km_json *root;
-    struct km_err e;
-    km_err_clear(&e);
-    if (km_json_parse(copy, len, NULL, &s->a, &root, &e) == KM_OK) {
-        add_value(s, root, 1);
-        return;
-    }
-    /* one document spread over lines (pretty-printed) that does not parse:
-     * invalid JSON, not JSON Lines */
-    if (len && buf[0] == '{' && memchr(buf, '\n', len) && buf[1] == '\n') {
-        s->bad_json++;
-        return;
-    }
-    copy = km_arena_strndup(&s->a, buf, len);
-    int line = 0;
-    for (size_t i = 0; i < len;) {
-        size_t j = i;
-        while (j < len && copy[j] != '\n')
-            j++;
-        line++;
-        size_t k = i;
-        while (k < j && (copy[k] == ' ' || copy[k] == '\t' || copy[k] == '\r'))
-            k++;
-        if (k < j) {
-            km_err_clear(&e);
-            if (km_json_parse(copy + i, j - i, NULL, &s->a, &root, &e) == KM_OK)
-                add_value(s, root, line);
-            else
-                s->bad_json++;
-        }
-        i = j + 1;
-    }
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, k;
-    char *p = malloc(cap);
-    while ((k = fread(p + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap)
-            p = realloc(p, cap *= 2);
-    }
-    fclose(f);
-    *len = n;
-    return p;
-}
-
-static int load_file(struct set *s, const char *rel)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
-    size_t len;
-    char *b = read_file(path, &len);
-    if (!b) {
-        fprintf(stderr, "  cannot read %s\n", path);
-        return -1;
-    }
-    load_bytes(s, b, len);
-    free(b);
-    return 0;
-}
-
-static int load_zip(struct set *s, const char *rel)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
-    struct archive *ar = archive_read_new();
-    archive_read_support_format_zip(ar);
-    if (archive_read_open_filename(ar, path, 1 << 16) != ARCHIVE_OK) {
-        fprintf(stderr, "  cannot open %s: %s\n", path, archive_error_string(ar));
-        archive_read_free(ar);
-        return -1;
-    }
-    struct archive_entry *en;
-    int members = 0;
-    while (archive_read_next_header(ar, &en) == ARCHIVE_OK) {
-        size_t cap = 1 << 16, n = 0;
-        char *p = malloc(cap);
-        la_ssize_t k;
-        while ((k = archive_read_data(ar, p + n, cap - n)) > 0) {
-            n += (size_t)k;
-            if (n == cap)
-                p = realloc(p, cap *= 2);
-        }
-        if (k == 0) {
-            load_bytes(s, p, n);
-            members++;
-        }
-        free(p);
-    }
-    archive_read_free(ar);
-    return members;
-}
-
-/* Parses one hand-written record (a private copy) into the set. */
-static struct rec *add_text(struct set *s, const char *text, const char *wrapper)
-{
-    size_t n = strlen(text);
-    char *copy = km_arena_strndup(&s->a, text, n);
-    struct km_json *root;
-    struct km_err e;
-    km_err_clear(&e);
-    if (km_json_parse(copy, n, NULL, &s->a, &root, &e) != KM_OK) {
-        fprintf(stderr, "  test record is not JSON: %s\n", e.msg);
-        return NULL;
-    }
-    add_rec(s, root, wrapper, s->n + 1);
-    return &s->r[s->n - 1];
-}
-
-/* ---- lookups -------------------------------------------------------------------- */
-
-static const char *fs(const struct km_event *ev, enum km_field f)
-{
-    static char b[8][4096];
-    static int k;
-    struct km_str v = ev->f[f];
-    if (!v.p)
-        return "(absent)";
-    k = (k + 1) % 8;
-    snprintf(b[k], sizeof b[k], "%.*s", (int)v.n, v.p);
-    return b[k];
-}
-
-static const char *tm(int64_t us)
-{
-    static char b[4][32];
-    static int k;
-    k = (k + 1) % 4;
-    km_time_fmt(us, b[k]);
-    return b[k];
-}
-
-static struct rec *by_line(struct set *s, int line)
-{
-    for (int i = 0; i < s->n; i++)
-        if (s->r[i].line == line)
-            return &s->r[i];
-    fprintf(stderr, "  no record at line %d\n", line);
-    return NULL;
-}
-
-static struct rec *by_id(struct set *s, const char *id)
-{
-    for (int i = 0; i < s->n; i++)
-        if (km_str_eqc(s->r[i].ev.f[KM_F_EVENT_ID], id))
-            return &s->r[i];
-    fprintf(stderr, "  no record with event_id %s\n", id);
-    return NULL;
-}
-
-#define NEED(r)                   \
-    do {                          \
-        T_CHECK((r) != NULL);     \
-        if (!(r))                 \
-            return;               \
-    } while (0)
+/* Loader options (corpus.h): whole-file JSON (unwrapping value/records) else JSON Lines; a pretty-printed
+ * document that does not parse is invalid JSON; unclaimed records are not
+ * normalized (rc -1). */
+static const char *const wrappers[] = {"value", "records", NULL};
+static const struct corpus_opts OPTS = {.wrappers = wrappers, .pretty_invalid = 1};
 
 #define ELASTIC "elastic-integrations-testdata/packages/azure/data_stream/signinlogs/_dev/test/pipeline/test-signinlogs-raw.log"
 #define PANTHER "panther-analysis-tests/extracted/Azure_Audit.jsonl"
@@ -288,7 +39,7 @@ static struct rec *by_id(struct set *s, const char *id)
 static void test_elastic_signins(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, ELASTIC), 0);
     T_EQ_INT(s.n, 5);
     T_EQ_INT(s.bad_json, 0);
@@ -363,7 +114,7 @@ static void test_elastic_signins(void)
 static void test_panther_signins(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PANTHER), 0);
     T_EQ_INT(s.n, 48);
 
@@ -491,7 +242,7 @@ static void test_panther_signins(void)
 static void test_panther_audits(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PANTHER), 0);
 
     /* line 1: category "Policy" (Panther files it at the envelope): audit by body */
@@ -585,7 +336,7 @@ static void test_panther_audits(void)
 static void test_otrf_log_analytics(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_zip(&s, OTRF), 1);
     T_EQ_INT(s.n, 4);
     T_EQ_INT(s.bad_json, 0);
@@ -642,7 +393,7 @@ static void test_otrf_log_analytics(void)
 static void test_graph_docs(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, GRAPH "directoryaudit-list.example1.response.json"), 0);
     T_EQ_INT(s.n, 1);
     struct rec *r = by_line(&s, 1);
@@ -666,7 +417,7 @@ static void test_graph_docs(void)
              "\"id\":\"1f0e98f5-3161-4c6b-9b50-d488572f2bb7\",\"name\":\"bob@contoso.com\"}]");
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, GRAPH "directoryaudit-list.example2.response.json"), 0);
     T_EQ_INT(s.n, 1);
     r = by_line(&s, 1);
@@ -684,7 +435,7 @@ static void test_graph_docs(void)
     set_free(&s);
 
     /* the signIns docs response is truncated with a trailing comma: not JSON */
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, GRAPH "signin-list.example1.response.json"), 0);
     T_EQ_INT(s.n, 0);
     T_EQ_INT(s.bad_json, 1);
@@ -714,7 +465,7 @@ static const char graph_signin[] =
 static void test_graph_signin(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     struct rec *r = add_text(&s, graph_signin, "value");
     NEED(r);
     struct km_event *ev = &r->ev;
@@ -789,7 +540,7 @@ static const char la_signin[] =
 static void test_log_analytics_signin(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     struct rec *r = add_text(&s, la_signin, NULL);
     NEED(r);
     struct km_event *ev = &r->ev;
@@ -856,7 +607,7 @@ static void test_log_analytics_signin(void)
 static void test_identity_protection(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     /* Graph riskDetection */
     struct rec *r = add_text(&s,
         "{\"id\":\"6a5b4c3d2e1f\",\"requestId\":\"req-1\",\"correlationId\":\"corr-1\","
@@ -948,7 +699,7 @@ static void test_identity_protection(void)
 static void test_audit_shapes(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     /* Graph directoryAudit by an app, failed */
     struct rec *r = add_text(&s,
         "{\"id\":\"Directory_x_1\",\"category\":\"RoleManagement\",\"correlationId\":\"c-1\","
@@ -1000,7 +751,7 @@ static void test_audit_shapes(void)
 static void test_types_and_twice(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     struct rec *r = add_text(&s,
         "{\"time\":\"2024-01-01T00:00:00Z\",\"category\":\"SignInLogs\",\"resultType\":true,"
         "\"tenantId\":123,\"properties\":{\"createdDateTime\":\"redacted\",\"userPrincipalName\":"
@@ -1062,7 +813,7 @@ static void test_types_and_twice(void)
 static void test_detect(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, "panther-analysis-tests/extracted/Azure_MonitorActivity.jsonl"), 0);
     T_CHECK(s.n > 200);
     int claimed = 0;
@@ -1072,7 +823,7 @@ static void test_detect(void)
     T_EQ_INT(claimed, 0);
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, "panther-analysis-tests/extracted/AWS_CloudTrail.jsonl"), 0);
     T_CHECK(s.n > 400);
     claimed = 0;
@@ -1082,7 +833,7 @@ static void test_detect(void)
     T_EQ_INT(claimed, 0);
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, "panther-analysis-tests/extracted/GCP_AuditLog.jsonl"), 0);
     claimed = 0;
     for (int i = 0; i < s.n; i++)
@@ -1092,7 +843,7 @@ static void test_detect(void)
     set_free(&s);
 
     /* scores */
-    set_init(&s);
+    set_init(&s, &OPTS);
     struct rec *r = add_text(&s, graph_signin, NULL);
     NEED(r);
     char buf[] = "{\"records\":[]}";
@@ -1125,7 +876,7 @@ static void test_totals(void)
     };
     for (size_t i = 0; i < KM_ARRAY_LEN(files); i++) {
         struct set s;
-        set_init(&s);
+        set_init(&s, &OPTS);
         if (files[i].zip)
             T_EQ_INT(load_zip(&s, files[i].file), 1);
         else

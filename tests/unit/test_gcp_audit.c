@@ -17,175 +17,17 @@
  * parse as one value is read as JSON Lines.
  */
 #include "t.h"
-
-#include <stdint.h>
-#include "core/event.h"
-#include "core/km.h"
-#include "core/timeparse.h"
-#include "json/json.h"
-#include "sources/source.h"
+#include "corpus.h"
 
 extern const struct km_source km_source_gcp_audit;
 extern const struct km_source km_source_gcp_audit_activity;
 extern const struct km_source km_source_cloudtrail;
 
-/* ---- loader ------------------------------------------------------------------------ */
-
-struct rec {
-    int line;                       /* JSON Lines: 1-based line; else 1-based element */
-    const struct km_source *src;    /* detected source, NULL when none */
-    int rc;                         /* normalize() result */
-    struct km_norm_ctx ctx;
-    struct km_event ev;
-    char err[600];
-};
-
-struct set {
-    struct km_arena a;
-    struct rec *r;
-    int n, cap;
-    int bad_json;
-};
-
-static void set_init(struct set *s)
-{
-    memset(s, 0, sizeof *s);
-    km_arena_init(&s->a, 1 << 20, 0);
-}
-
-static void set_free(struct set *s)
-{
-    km_arena_free(&s->a);
-    free(s->r);
-    memset(s, 0, sizeof *s);
-}
-
-/* Detects over every registered source and normalizes with the GCP module
- * (also when undetected, so that the totals count its KM_ERECORD). */
-static void add_rec(struct set *s, struct km_json *j, const char *wrapper, int line)
-{
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 64;
-        s->r = realloc(s->r, (size_t)s->cap * sizeof *s->r);
-    }
-    struct rec *r = &s->r[s->n++];
-    memset(r, 0, sizeof *r);
-    r->line = line;
-    r->src = km_source_detect(j, wrapper, NULL);
-    r->ctx.arena = &s->a;
-    r->ctx.file = "test";
-    r->ctx.wrapper = wrapper;
-    km_event_init(&r->ev);
-    struct km_err e;
-    km_err_clear(&e);
-    r->rc = km_source_gcp_audit.normalize(j, &r->ctx, &r->ev, &e);
-    if (r->rc != KM_OK)
-        km_err_fmt(&e, r->err, sizeof r->err);
-}
-
-static void add_value(struct set *s, struct km_json *root, int line)
-{
-    struct km_json *arr = (struct km_json *)km_json_get(root, "entries");
-    if (km_json_is_arr(root) || km_json_is_arr(arr)) {
-        int k = 0;
-        for (struct km_json *c = km_json_is_arr(root) ? root->child : arr->child; c; c = c->next)
-            add_rec(s, c, km_json_is_arr(root) ? NULL : "entries", ++k);
-        return;
-    }
-    add_rec(s, root, NULL, line);
-}
-
-static void load_bytes(struct set *s, const char *buf, size_t len)
-{
-    char *copy = km_arena_strndup(&s->a, buf, len);
-    struct km_json *root;
-    struct km_err e;
-    km_err_clear(&e);
-    if (km_json_parse(copy, len, NULL, &s->a, &root, &e) == KM_OK) {
-        add_value(s, root, 1);
-        return;
-    }
-    copy = km_arena_strndup(&s->a, buf, len);
-    int line = 0;
-    for (size_t i = 0; i < len;) {
-        size_t j = i;
-        while (j < len && copy[j] != '\n')
-            j++;
-        line++;
-        size_t k = i;
-        while (k < j && (copy[k] == ' ' || copy[k] == '\t' || copy[k] == '\r'))
-            k++;
-        if (k < j) {
-            km_err_clear(&e);
-            if (km_json_parse(copy + i, j - i, NULL, &s->a, &root, &e) == KM_OK)
-                add_value(s, root, line);
-            else
-                s->bad_json++;
-        }
-        i = j + 1;
-    }
-}
-
-static int load_file(struct set *s, const char *rel)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "  cannot read %s\n", path);
-        return -1;
-    }
-    size_t cap = 1 << 16, n = 0, k;
-    char *p = malloc(cap);
-    while ((k = fread(p + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap)
-            p = realloc(p, cap *= 2);
-    }
-    fclose(f);
-    load_bytes(s, p, n);
-    free(p);
-    return 0;
-}
-
-/* ---- lookups and field text ------------------------------------------------------- */
-
-static const char *fs(const struct km_event *ev, enum km_field f)
-{
-    static char b[8][4096];
-    static int k;
-    struct km_str v = ev->f[f];
-    if (!v.p)
-        return "(absent)";
-    k = (k + 1) % 8;
-    snprintf(b[k], sizeof b[k], "%.*s", (int)v.n, v.p);
-    return b[k];
-}
-
-static const char *tm(int64_t us)
-{
-    static char b[4][32];
-    static int k;
-    k = (k + 1) % 4;
-    km_time_fmt(us, b[k]);
-    return b[k];
-}
-
-static struct rec *by_line(struct set *s, int line)
-{
-    for (int i = 0; i < s->n; i++)
-        if (s->r[i].line == line)
-            return &s->r[i];
-    fprintf(stderr, "  no record at line %d\n", line);
-    return NULL;
-}
-
-#define NEED(r)               \
-    do {                      \
-        T_CHECK((r) != NULL); \
-        if (!(r))             \
-            return;           \
-    } while (0)
+/* Loader options (corpus.h): whole-file JSON (unwrapping entries) else JSON Lines; detection runs over
+ * the registry, but every record is normalized with the GCP module (also when
+ * undetected, so that the totals count its KM_ERECORD). */
+static const char *const wrappers[] = {"entries", NULL};
+static const struct corpus_opts OPTS = {.wrappers = wrappers, .only = &km_source_gcp_audit};
 
 /* ---- corpus: field by field --------------------------------------------------------- */
 
@@ -194,7 +36,7 @@ static struct rec *by_line(struct set *s, int line)
 static void test_plaso(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PLASO), 0);
     T_EQ_INT(s.n, 11);
 
@@ -326,7 +168,7 @@ static void test_plaso(void)
 static void test_cloudevents(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, CE "LogEntryData-bigqueryjobcompleted.json"), 0);
     T_EQ_INT(load_file(&s, CE "LogEntryData-monitoringCreateTimeSeries.json"), 0);
     T_EQ_INT(load_file(&s, CE "LogEntryData-pubsubCreateTopic.json"), 0);
@@ -379,7 +221,7 @@ static void test_cloudevents(void)
 static void test_panther(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PANTHER), 0);
     T_EQ_INT(s.n, 206);
 
@@ -578,7 +420,7 @@ static void test_totals(void)
      * "..." and nothing else, 42 with nothing at all. 95 records carry an insertId, in 67 distinct ids (test
      * data reuses them). */
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PANTHER), 0);
     struct totals t = count(&s);
     T_EQ_INT(t.records, 206);
@@ -605,7 +447,7 @@ static void test_totals(void)
     }
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PLASO), 0);
     t = count(&s);
     T_EQ_INT(t.records, 11);
@@ -617,7 +459,7 @@ static void test_totals(void)
     T_EQ_INT(count_source(&s, "gcp.logging"), 2);
     set_free(&s);
 
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, CE "LogEntryData-bigqueryjobcompleted.json"), 0);
     T_EQ_INT(load_file(&s, CE "LogEntryData-monitoringCreateTimeSeries.json"), 0);
     T_EQ_INT(load_file(&s, CE "LogEntryData-pubsubCreateTopic.json"), 0);
@@ -787,7 +629,7 @@ static void test_gcloud_entries_cloudevent(void)
 {
     /* gcloud logging read --format=json: a JSON array of LogEntry */
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     const char *arr = "[" MY_ENTRY ",{\"insertId\":\"t2\",\"logName\":\"/projects/proj-a/logs/"
                       "cloudaudit.googleapis.com%2Fsystem_event\",\"protoPayload\":{\"serviceName\":"
                       "\"compute.googleapis.com\",\"methodName\":\"compute.instances.migrateOnHostMaintenance\","

@@ -10,193 +10,15 @@
  * by hand with jq. Zip members are read with libarchive.
  */
 #include "t.h"
-
-#include <archive.h>
-#include <archive_entry.h>
-#include <stdint.h>
-#include "core/event.h"
-#include "core/km.h"
-#include "core/timeparse.h"
-#include "json/json.h"
-#include "sources/source.h"
+#include "corpus.h"
 
 extern const struct km_source km_source_m365_audit;
 extern const struct km_source km_source_m365_defender;
 extern const struct km_source km_source_windows_eventlog;
 
-/* ---- loader ---------------------------------------------------------------- */
-
-struct rec {
-    int line;
-    const struct km_source *src;
-    int rc;
-    struct km_norm_ctx ctx;
-    struct km_event ev;
-    struct km_err err;
-};
-
-struct set {
-    struct km_arena a;
-    struct rec *r;
-    int n, cap;
-    int bad_json;
-};
-
-static void set_init(struct set *s)
-{
-    memset(s, 0, sizeof *s);
-    km_arena_init(&s->a, 1 << 20, 0);
-}
-
-static void set_free(struct set *s)
-{
-    km_arena_free(&s->a);
-    free(s->r);
-    memset(s, 0, sizeof *s);
-}
-
-/* Detects (whole registry) and normalizes one record; an undetected record
+/* Loader options (corpus.h): JSON Lines only (a single-object file is one line); an undetected record
  * is normalized by m365.audit so the totals count its KM_ERECORD. */
-static void add_rec(struct set *s, struct km_json *j, int line)
-{
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 64;
-        s->r = realloc(s->r, (size_t)s->cap * sizeof *s->r);
-    }
-    struct rec *r = &s->r[s->n++];
-    memset(r, 0, sizeof *r);
-    r->line = line;
-    r->src = km_source_detect(j, NULL, NULL);
-    r->ctx.arena = &s->a;
-    r->ctx.file = "test";
-    km_event_init(&r->ev);
-    km_err_clear(&r->err);
-    const struct km_source *m = r->src ? r->src : &km_source_m365_audit;
-    r->rc = m->normalize(j, &r->ctx, &r->ev, &r->err);
-}
-
-/* JSON Lines (a single object file is one line); a leading BOM is skipped. */
-static void load_bytes(struct set *s, const char *buf, size_t len)
-{
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
-        buf += 3;
-        len -= 3;
-    }
-    char *copy = km_arena_strndup(&s->a, buf, len);
-    int line = 0;
-    for (size_t i = 0; i < len;) {
-        size_t j = i;
-        while (j < len && copy[j] != '\n')
-            j++;
-        line++;
-        size_t k = i;
-        while (k < j && (copy[k] == ' ' || copy[k] == '\t' || copy[k] == '\r'))
-            k++;
-        if (k < j) {
-            struct km_json *root;
-            struct km_err e;
-            km_err_clear(&e);
-            if (km_json_parse(copy + i, j - i, NULL, &s->a, &root, &e) == KM_OK)
-                add_rec(s, root, line);
-            else
-                s->bad_json++;
-        }
-        i = j + 1;
-    }
-}
-
-static int load_file(struct set *s, const char *rel)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "  cannot read %s\n", path);
-        return -1;
-    }
-    size_t cap = 1 << 16, n = 0, k;
-    char *p = malloc(cap);
-    while ((k = fread(p + n, 1, cap - n, f)) > 0) {
-        n += k;
-        if (n == cap)
-            p = realloc(p, cap *= 2);
-    }
-    fclose(f);
-    load_bytes(s, p, n);
-    free(p);
-    return 0;
-}
-
-/* Loads every member of a zip; returns the member count or -1. */
-static int load_zip(struct set *s, const char *rel)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", t_corpus(), rel);
-    struct archive *ar = archive_read_new();
-    archive_read_support_format_zip(ar);
-    archive_read_support_filter_all(ar);
-    if (archive_read_open_filename(ar, path, 1 << 16) != ARCHIVE_OK) {
-        fprintf(stderr, "  cannot open %s: %s\n", path, archive_error_string(ar));
-        archive_read_free(ar);
-        return -1;
-    }
-    struct archive_entry *en;
-    int members = 0;
-    while (archive_read_next_header(ar, &en) == ARCHIVE_OK) {
-        size_t cap = 1 << 16, n = 0;
-        char *p = malloc(cap);
-        la_ssize_t k;
-        while ((k = archive_read_data(ar, p + n, cap - n)) > 0) {
-            n += (size_t)k;
-            if (n == cap)
-                p = realloc(p, cap *= 2);
-        }
-        if (k == 0) {
-            load_bytes(s, p, n);
-            members++;
-        }
-        free(p);
-    }
-    archive_read_free(ar);
-    return members;
-}
-
-static const char *fs(const struct km_event *ev, enum km_field f)
-{
-    static char b[8][4096];
-    static int k;
-    struct km_str v = ev->f[f];
-    if (!v.p)
-        return "(absent)";
-    k = (k + 1) % 8;
-    snprintf(b[k], sizeof b[k], "%.*s", (int)v.n, v.p);
-    return b[k];
-}
-
-static const char *tm(int64_t us)
-{
-    static char b[4][32];
-    static int k;
-    k = (k + 1) % 4;
-    km_time_fmt(us, b[k]);
-    return b[k];
-}
-
-static struct rec *by_line(struct set *s, int line)
-{
-    for (int i = 0; i < s->n; i++)
-        if (s->r[i].line == line)
-            return &s->r[i];
-    fprintf(stderr, "  no record at line %d\n", line);
-    return NULL;
-}
-
-#define NEED(r)               \
-    do {                      \
-        T_CHECK((r) != NULL); \
-        if (!(r))             \
-            return;           \
-    } while (0)
+static const struct corpus_opts OPTS = {.lines_only = 1, .fallback = &km_source_m365_audit};
 
 #define PLASO "plaso-test-data/test_data/jsonl/microsoft_audit_log.jsonl"
 #define GOLDEN "otrf-security-datasets/datasets/compound/GoldenSAMLADFSMailAccess/"
@@ -206,7 +28,7 @@ static struct rec *by_line(struct set *s, int line)
 static void test_plaso_auditdata(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PLASO), 0);
     T_EQ_INT(s.n, 4);   /* 3 newlines: the last line has none */
     T_EQ_INT(s.bad_json, 0);
@@ -263,7 +85,7 @@ static void test_plaso_auditdata(void)
 static void test_otrf_office_activity(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_zip(&s, GOLDEN "OfficeActivityEvents.Zip"), 1);
     T_EQ_INT(s.n, 1);
     struct rec *r = by_line(&s, 1);
@@ -291,7 +113,7 @@ static void test_otrf_office_activity(void)
 static void test_otrf_defender(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_zip(&s, GOLDEN "Microsoft365DefenderEvents.Zip"), 1);
     T_EQ_INT(s.n, 9);
     for (int i = 0; i < s.n; i++) {
@@ -342,7 +164,7 @@ static void test_otrf_defender(void)
 static void test_otrf_windows_rejected(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_zip(&s, GOLDEN "WindowsEvents.Zip"), 1);
     T_EQ_INT(s.n, 38);
     int sec = 0, ev = 0, bare = 0;
@@ -351,11 +173,11 @@ static void test_otrf_windows_rejected(void)
         T_CHECK(r->src == &km_source_windows_eventlog);
         T_EQ_INT(r->rc, KM_ERECORD);
         T_EQ_INT(r->ctx.emit, 0);
-        T_CHECK(strstr(r->err.msg, "Windows event-log row") != NULL);
-        T_CHECK(strstr(r->err.msg, "not a cloud audit log") != NULL);
-        sec += strstr(r->err.msg, "Log Analytics SecurityEvent,") != NULL;
-        ev += strstr(r->err.msg, "Log Analytics Event,") != NULL;
-        bare += strstr(r->err.msg, "no table name") != NULL;
+        T_CHECK(strstr(r->kerr.msg, "Windows event-log row") != NULL);
+        T_CHECK(strstr(r->kerr.msg, "not a cloud audit log") != NULL);
+        sec += strstr(r->kerr.msg, "Log Analytics SecurityEvent,") != NULL;
+        ev += strstr(r->kerr.msg, "Log Analytics Event,") != NULL;
+        bare += strstr(r->kerr.msg, "no table name") != NULL;
     }
     /* by hand: Type SecurityEvent 35, Event 2, one row without Type */
     T_EQ_INT(sec, 35);
@@ -363,7 +185,7 @@ static void test_otrf_windows_rejected(void)
     T_EQ_INT(bare, 1);
     struct rec *r = by_line(&s, 3);
     NEED(r);
-    T_EQ_STR(r->err.msg, "Windows event-log row (Log Analytics SecurityEvent, EventID 4624 on "
+    T_EQ_STR(r->kerr.msg, "Windows event-log row (Log Analytics SecurityEvent, EventID 4624 on "
                          "DC01.simulandlabs.com): a host log, not a cloud audit log; not ingested");
     set_free(&s);
 }
@@ -372,7 +194,7 @@ static void test_otrf_windows_rejected(void)
 static void test_otrf_entra_not_claimed(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_zip(&s, GOLDEN "AADAuditEvents.Zip"), 1);
     T_EQ_INT(s.n, 4);
     for (int i = 0; i < s.n; i++)
@@ -385,7 +207,7 @@ static void test_otrf_entra_not_claimed(void)
 static void test_totals(void)
 {
     struct set s;
-    set_init(&s);
+    set_init(&s, &OPTS);
     T_EQ_INT(load_file(&s, PLASO), 0);
     T_EQ_INT(load_zip(&s, GOLDEN "OfficeActivityEvents.Zip"), 1);
     T_EQ_INT(load_zip(&s, GOLDEN "Microsoft365DefenderEvents.Zip"), 1);
@@ -419,7 +241,7 @@ static void test_totals(void)
     };
     int total = 0;
     for (size_t f = 0; f < KM_ARRAY_LEN(others); f++) {
-        set_init(&s);
+        set_init(&s, &OPTS);
         T_EQ_INT(load_file(&s, others[f]), 0);
         total += s.n;
         for (int i = 0; i < s.n; i++)
