@@ -12,6 +12,13 @@ cd "$ROOT" || exit 2
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+# A sanitizer report anywhere in a test's output (also from a kumo child
+# process whose exit status the test tolerated) fails that test.
+sanitizer_check() {
+  if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log.out"; then
+    echo "FAIL - $(basename "$1"): sanitizer report"; echo "FAIL - $(basename "$1") sanitizer" >>"$log"
+  fi
+}
 for t in "$BUILD"/tests/test_*; do
   [ -x "$t" ] || continue
   echo "# $(basename "$t")"
@@ -20,6 +27,7 @@ for t in "$BUILD"/tests/test_*; do
   if [ $rc -ne 0 ] && ! grep -q '^FAIL - ' "$log.out"; then
     echo "FAIL - $(basename "$t") exited $rc"; echo "FAIL - $(basename "$t")" >>"$log"
   fi
+  sanitizer_check "$t"
 done
 for t in tests/e2e/*.sh; do
   case "$t" in */lib.sh) continue ;; esac
@@ -30,6 +38,7 @@ for t in tests/e2e/*.sh; do
   if [ $rc -ne 0 ] && ! grep -q '^FAIL - ' "$log.out"; then
     echo "FAIL - $(basename "$t") exited $rc"; echo "FAIL - $(basename "$t")" >>"$log"
   fi
+  sanitizer_check "$t"
 done
 rm -f "$log.out"
 passed=$(grep -c '^ok - ' "$log")

@@ -166,6 +166,7 @@ int km_cmd_events(int argc, char **argv)
     struct km_filter f;
     km_filter_init(&f);
     struct ctx c = {0};
+    char lower[KM_ARRAY_LEN(f.conds)][512]; /* lower-cased e-mail filter values */
     c.fmt = FMT_TABLE;
     c.limit = 0;
     for (int i = 1; i < argc; i++) {
@@ -225,12 +226,13 @@ int km_cmd_events(int argc, char **argv)
             return 2;
         }
         f.conds[f.nconds].fields = mask;
-        if ((mask & (1ULL << KM_F_ACTOR_EMAIL)) && strchr(v, '@')) {
+        if ((mask & (1ULL << KM_F_ACTOR_EMAIL)) && strchr(v, '@') && strlen(v) < sizeof lower[0]) {
             /* e-mails and UPNs are stored lower-cased: match them that way */
-            char *low = km_xstrdup(v);
-            for (char *q = low; *q; q++)
-                *q = (char)tolower((unsigned char)*q);
-            argv[i] = low; /* lives until exit */
+            char *low = lower[f.nconds];
+            size_t k = 0;
+            for (; v[k]; k++)
+                low[k] = (char)tolower((unsigned char)v[k]);
+            low[k] = 0;
             v = low;
         }
         f.conds[f.nconds].value = v;
