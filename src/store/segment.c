@@ -489,6 +489,65 @@ static void sort_by_time(const struct km_segb *b, uint32_t *perm, uint32_t n)
     free(count);
 }
 
+static int cmp_key(const void *a, const void *b, void *ctx)
+{
+    const uint8_t *keys = ctx;
+    return memcmp(keys + (size_t)*(const uint32_t *)a * 16, keys + (size_t)*(const uint32_t *)b * 16,
+                  16);
+}
+
+/* Orders idx[0..n) by the 16-byte keys: an LSD radix sort on the first 8
+ * bytes read big-endian (keys are UUIDs or hashes, so these almost never tie),
+ * then an insertion pass that orders any run of equal prefixes by the full
+ * key. Same result as qsort_r with cmp_key, without a call per comparison. */
+static void sort_keys(const uint8_t *keys, uint32_t *idx, uint32_t n)
+{
+    if (n < 256) {
+        qsort_r(idx, n, sizeof *idx, cmp_key, (void *)keys);
+        return;
+    }
+    uint64_t *pre = km_xmalloc((size_t)n * sizeof *pre);
+    uint32_t *tmp = km_xmalloc((size_t)n * sizeof *tmp);
+    uint32_t *count = km_xmalloc(65536 * sizeof *count);
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *k = keys + (size_t)i * 16;
+        uint64_t v = 0;
+        for (int b = 0; b < 8; b++)
+            v = v << 8 | k[b];
+        pre[i] = v;
+    }
+    uint32_t *src = idx, *dst = tmp;
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof *count);
+        for (uint32_t i = 0; i < n; i++)
+            count[(pre[src[i]] >> shift) & 0xffff]++;
+        uint32_t sum = 0;
+        for (uint32_t d = 0; d < 65536; d++) {
+            uint32_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            dst[count[(pre[src[i]] >> shift) & 0xffff]++] = src[i];
+        uint32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    /* four passes: the result is back in idx */
+    for (uint32_t i = 1; i < n; i++) { /* ties on the prefix: full compare */
+        uint32_t v = idx[i], j = i;
+        while (j > 0 && pre[idx[j - 1]] == pre[v] &&
+               memcmp(keys + (size_t)idx[j - 1] * 16, keys + (size_t)v * 16, 16) > 0) {
+            idx[j] = idx[j - 1];
+            j--;
+        }
+        idx[j] = v;
+    }
+    free(pre);
+    free(tmp);
+    free(count);
+}
+
 static int cmp_dictval(const void *a, const void *b, void *ctx)
 {
     const struct dict *sd = ctx;
@@ -501,12 +560,6 @@ static int cmp_dictval(const void *a, const void *b, void *ctx)
     return x->n < y->n ? -1 : (x->n > y->n);
 }
 
-static int cmp_key(const void *a, const void *b, void *ctx)
-{
-    const uint8_t *keys = ctx;
-    return memcmp(keys + (size_t)*(const uint32_t *)a * 16, keys + (size_t)*(const uint32_t *)b * 16,
-                  16);
-}
 
 static void bloom_pos(const uint8_t *key, uint64_t nbits, uint64_t pos[BLOOM_K])
 {
@@ -705,7 +758,7 @@ int km_segb_write(struct km_segb *b, const char *path, struct km_seg_summary *su
         uint32_t *idx = km_xmalloc((n ? n : 1) * sizeof *idx);
         for (uint32_t i = 0; i < n; i++)
             idx[i] = i;
-        qsort_r(idx, n, sizeof *idx, cmp_key, keys);
+        sort_keys(keys, idx, n);
         e = &dir[nd++];
         memset(e, 0, sizeof *e);
         e->col = COL_KEYIDX;
