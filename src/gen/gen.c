@@ -32,6 +32,23 @@ static const uint32_t km_gen_default_share[KM_GEN_NPROV] = {KM_GEN_SHARE_AWS, KM
 static const uint64_t km_gen_story_n[KM_GEN_NPROV] = {KM_GEN_STORY_N_AWS, KM_GEN_STORY_N_AZURE,
                                                       KM_GEN_STORY_N_GCP};
 
+void km_gen_apportion(const double *wt, uint64_t n, double total, uint64_t events,
+                      uint32_t *count)
+{
+    double cum = 0;
+    uint64_t prev = 0;
+    for (uint64_t u = 0; u < n; u++) {
+        cum += wt[u];
+        uint64_t c = u + 1 == n ? events : (uint64_t)((double)events * (cum / total));
+        if (c > events)
+            c = events;
+        if (c < prev)
+            c = prev;
+        count[u] = (uint32_t)(c - prev);
+        prev = c;
+    }
+}
+
 void km_gen_opts_default(struct km_gen_opts *o)
 {
     memset(o, 0, sizeof *o);

@@ -575,19 +575,7 @@ static int az_plan_make(const struct km_gen_world *w, uint64_t events, void **st
             total += row[h];
         }
     }
-    uint64_t bg = events - KM_GEN_STORY_N_AZURE;
-    double cum = 0;
-    uint64_t prev = 0;
-    for (uint64_t u = 0; u < pl->nunits; u++) {
-        cum += wt[u];
-        uint64_t c = u + 1 == pl->nunits ? bg : (uint64_t)((double)bg * (cum / total));
-        if (c > bg)
-            c = bg;
-        if (c < prev)
-            c = prev;
-        pl->count[u] = (uint32_t)(c - prev);
-        prev = c;
-    }
+    km_gen_apportion(wt, pl->nunits, total, events - KM_GEN_STORY_N_AZURE, pl->count);
     free(wt);
     *state = pl;
     *nunits = pl->nunits;

@@ -448,6 +448,12 @@ struct km_gen_thread {
     char path[1024];
 };
 
+/* Splits `events` records over n units in proportion to weights wt[] (whose
+ * sum is total) by cumulative rounding: counts add up exactly to `events`,
+ * and are deterministic for the same weights. */
+void km_gen_apportion(const double *wt, uint64_t n, double total, uint64_t events,
+                      uint32_t *count);
+
 /*
  * Gzips ts->json and writes it to out_dir/relpath with one write(2),
  * creating directories as needed. Resets ts->json. Returns KM_OK, KM_EIO or
