@@ -188,44 +188,8 @@ static void set(struct km_event *ev, enum km_field f, struct km_str s)
         ev->f[f] = s;
 }
 
-/*
- * src.raw = raw; src.ip = the canonical address of raw, or of raw without a
- * port: "a.b.c.d:port" and "[v6]:port" (storage logs record the caller's
- * port). Anything else that is not an address leaves src.ip absent.
- */
-static void az_ip(struct az *c, struct km_str raw)
-{
-    if (!raw.p)
-        return;
-    c->ev->f[KM_F_SRC_RAW] = raw;
-    char canon[KM_IP_TEXT_MAX];
-    struct km_str host = raw;
-    if (!km_ip_canon(raw.p, raw.n, canon)) {
-        const char *colon = memrchr(raw.p, ':', raw.n);
-        if (!colon)
-            return;
-        struct km_str port = {colon + 1, (uint32_t)(raw.p + raw.n - colon - 1)};
-        if (port.n < 1 || port.n > 5 || strspn(port.p, "0123456789") < port.n)
-            return;
-        host = (struct km_str){raw.p, (uint32_t)(colon - raw.p)};
-        if (host.n >= 2 && host.p[0] == '[' && host.p[host.n - 1] == ']') {
-            host.p++;
-            host.n -= 2;
-        } else if (memchr(host.p, ':', host.n)) {
-            return;   /* bare IPv6 with a suffix: ambiguous, keep raw only */
-        }
-        if (!km_ip_canon(host.p, host.n, canon))
-            return;
-    }
-    size_t cl = strlen(canon);
-    if (cl == host.n && memcmp(canon, host.p, cl) == 0) {
-        c->ev->f[KM_F_SRC_IP] = host;
-        return;
-    }
-    char *p = km_arena_strndup(c->ctx->arena, canon, cl);
-    if (p)
-        c->ev->f[KM_F_SRC_IP] = (struct km_str){p, (uint32_t)cl};
-}
+/* src.raw/src.ip, dropping a caller port (storage and Exchange logs keep it) */
+#define az_ip(c, raw) km_norm_ip_port((c)->ctx, (c)->ev, (raw))
 
 /*
  * An object member that may also arrive as JSON text (Log Analytics Claims,

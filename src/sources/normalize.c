@@ -9,6 +9,7 @@
 #include "sources/source.h"
 
 #include "core/hash.h"
+#include "core/ip.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +41,40 @@ const char *km_json_type_name(const struct km_json *v)
 {
     static const char *const n[] = {"null", "false", "true", "number", "string", "array", "object"};
     return v && v->type <= KM_JSON_OBJECT ? n[v->type] : "?";
+}
+
+void km_norm_ip_port(struct km_norm_ctx *ctx, struct km_event *ev, struct km_str raw)
+{
+    if (!raw.p)
+        return;
+    ev->f[KM_F_SRC_RAW] = raw;
+    char canon[KM_IP_TEXT_MAX];
+    struct km_str host = raw;
+    if (!km_ip_canon(raw.p, raw.n, canon)) {
+        const char *colon = memrchr(raw.p, ':', raw.n);
+        if (!colon)
+            return;
+        struct km_str port = {colon + 1, (uint32_t)(raw.p + raw.n - colon - 1)};
+        if (port.n < 1 || port.n > 5 || strspn(port.p, "0123456789") < port.n)
+            return;
+        host = (struct km_str){raw.p, (uint32_t)(colon - raw.p)};
+        if (host.n >= 2 && host.p[0] == '[' && host.p[host.n - 1] == ']') {
+            host.p++;
+            host.n -= 2;
+        } else if (memchr(host.p, ':', host.n)) {
+            return;   /* bare IPv6 with a suffix: ambiguous, keep raw only */
+        }
+        if (!km_ip_canon(host.p, host.n, canon))
+            return;
+    }
+    size_t cl = strlen(canon);
+    if (cl == host.n && memcmp(canon, host.p, cl) == 0) {
+        ev->f[KM_F_SRC_IP] = host;
+        return;
+    }
+    char *p = km_arena_strndup(ctx->arena, canon, cl);
+    if (p)
+        ev->f[KM_F_SRC_IP] = (struct km_str){p, (uint32_t)cl};
 }
 
 /* Lists up to four keys of an object for "unrecognised record" messages. */

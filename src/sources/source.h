@@ -70,6 +70,11 @@ void km_norm_note(struct km_norm_ctx *ctx, const char *fmt, ...)
 void km_norm_problem(struct km_norm_ctx *ctx, struct km_event *ev, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const char *km_json_type_name(const struct km_json *v);
+/* Sets src.raw = raw and src.ip = the canonical address of raw, or of raw
+ * without a port ("a.b.c.d:port", "[v6]:port"); src.ip stays absent when
+ * neither is an address. The canonical text points into raw when identical,
+ * else into ctx->arena. raw.p NULL: nothing is set. */
+void km_norm_ip_port(struct km_norm_ctx *ctx, struct km_event *ev, struct km_str raw);
 static inline int km_json_absent(const struct km_json *v)
 {
     return !v || v->type == KM_JSON_NULL;
