@@ -136,23 +136,7 @@ static long find_ci(struct km_str s, const char *needle)
 }
 
 /* Lower-cases s into the arena (s itself when it has no upper-case letter). */
-static struct km_str az_lower(struct az *c, struct km_str s)
-{
-    uint32_t i = 0;
-    while (i < s.n && !(s.p[i] >= 'A' && s.p[i] <= 'Z'))
-        i++;
-    if (i == s.n)
-        return s;
-    char *p = km_arena_alloc(c->ctx->arena, (size_t)s.n + 1);
-    if (!p)
-        return KM_STR_NONE;
-    for (i = 0; i < s.n; i++) {
-        char ch = s.p[i];
-        p[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
-    }
-    p[s.n] = 0;
-    return (struct km_str){p, s.n};
-}
+#define az_lower(c, s) km_norm_lower((c)->ctx, (s))
 
 /* user@domain.tld: one '@', non-empty local part, a dot in the domain, no
  * blanks, '/' or ':'. */

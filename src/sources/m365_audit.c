@@ -118,23 +118,7 @@ static void set(struct km_event *ev, enum km_field f, struct km_str s)
 }
 
 /* Lower-cases s into the arena (s itself when it has no upper-case letter). */
-static struct km_str mx_lower(struct mx *c, struct km_str s)
-{
-    uint32_t i = 0;
-    while (i < s.n && !(s.p[i] >= 'A' && s.p[i] <= 'Z'))
-        i++;
-    if (i == s.n)
-        return s;
-    char *p = km_arena_alloc(c->ctx->arena, (size_t)s.n + 1);
-    if (!p)
-        return KM_STR_NONE;
-    for (i = 0; i < s.n; i++) {
-        char ch = s.p[i];
-        p[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
-    }
-    p[s.n] = 0;
-    return (struct km_str){p, s.n};
-}
+#define mx_lower(c, s) km_norm_lower((c)->ctx, (s))
 
 /* user@domain.tld: one '@', non-empty local part, a dot in the domain, no
  * blanks, '/', '\' or ':'. */

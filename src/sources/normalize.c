@@ -77,6 +77,24 @@ void km_norm_ip_port(struct km_norm_ctx *ctx, struct km_event *ev, struct km_str
         ev->f[KM_F_SRC_IP] = (struct km_str){p, (uint32_t)cl};
 }
 
+struct km_str km_norm_lower(struct km_norm_ctx *ctx, struct km_str s)
+{
+    uint32_t i = 0;
+    while (i < s.n && !(s.p[i] >= 'A' && s.p[i] <= 'Z'))
+        i++;
+    if (i == s.n)
+        return s;
+    char *p = km_arena_alloc(ctx->arena, (size_t)s.n + 1);
+    if (!p)
+        return KM_STR_NONE;
+    for (i = 0; i < s.n; i++) {
+        char ch = s.p[i];
+        p[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
+    }
+    p[s.n] = 0;
+    return (struct km_str){p, s.n};
+}
+
 /* Lists up to four keys of an object for "unrecognised record" messages. */
 static void keys_of(const struct km_json *v, char *out, size_t n)
 {

@@ -75,6 +75,9 @@ const char *km_json_type_name(const struct km_json *v);
  * neither is an address. The canonical text points into raw when identical,
  * else into ctx->arena. raw.p NULL: nothing is set. */
 void km_norm_ip_port(struct km_norm_ctx *ctx, struct km_event *ev, struct km_str raw);
+/* s with A-Z lower-cased: s itself when it has no upper case, else a copy in
+ * ctx->arena (KM_STR_NONE when the arena is full). */
+struct km_str km_norm_lower(struct km_norm_ctx *ctx, struct km_str s);
 static inline int km_json_absent(const struct km_json *v)
 {
     return !v || v->type == KM_JSON_NULL;
