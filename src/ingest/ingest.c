@@ -608,7 +608,9 @@ static void *worker_main(void *arg)
     }
     sqlite3_finalize(w->ro_st);
     sqlite3_close(w->ro);
-    km_vault_pack_close(w->pack);
+    /* the pack stays open: the main thread closes it after the last publish
+     * has flushed it (km_vault_packs_flush), so a write error there fails
+     * the commit instead of being lost here */
     free(w->obj);
     q_push(&w->p->out, msg_new(MSG_WORKER_DONE, UINT64_MAX));
     return NULL;
@@ -1116,6 +1118,14 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
         mc.waiting = f->next;
         free(f->path);
         free(f);
+    }
+    for (int i = 0; i < p.nworkers; i++) {
+        struct km_err e3;
+        km_err_clear(&e3);
+        if (km_vault_pack_close(ws[i].pack, &e3) != KM_OK && !mc.rc) {
+            mc.rc = e3.code;  /* only when nothing was published after the last put */
+            *err = e3;
+        }
     }
     free(mc.seen);
     free(ws);

@@ -13,6 +13,7 @@
 #include "store/store.h"
 
 #include "store/catalog.h"
+#include "store/vault.h"
 #include "store/segment.h"
 
 #include <dirent.h>
@@ -316,6 +317,9 @@ static int publish(struct km_writer *w, const char *name, const struct km_seg_su
     struct km_store *s = w->s;
     /* vault objects and the segment reach the disk before the catalog says
      * they exist */
+    int rc0 = km_vault_packs_flush(s, err);
+    if (rc0)
+        return rc0;
     int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || syncfs(dfd) != 0) {
         if (dfd >= 0)

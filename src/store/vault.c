@@ -10,6 +10,7 @@
 #include "store/catalog.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,11 +96,89 @@ int km_vault_put_fd(struct km_store *s, int fd, const char *label, char sha256[6
     return KM_OK;
 }
 
+/* Pack writers bypass the page cache (O_DIRECT): on the machines we measured
+ * a buffered write costs ~2.4 s of kernel CPU per GB copied into the page
+ * cache, a direct write ~0.1 s. Objects are copied into a 1 MiB aligned
+ * staging buffer that is written whole when full; km_vault_packs_flush()
+ * (called by the store before every publish) writes the partial tail padded
+ * to a block and truncates the file to its logical size, so every byte the
+ * catalog is about to reference is in the file. The tail block stays in the
+ * buffer and is rewritten by the next write. Filesystems without O_DIRECT
+ * (tmpfs) get plain buffered writes through the same buffer. */
+#define PACK_BUF (1u << 20)
+#define PACK_BLK 4096u
+
 struct km_vault_pack {
     int fd;
+    int direct;               /* O_DIRECT in effect: aligned whole-block writes */
     char name[64];
-    uint64_t off;
+    uint64_t off;             /* logical end: where the next object starts */
+    uint64_t base;            /* file offset of buf[0] (block-aligned when direct) */
+    size_t fill;              /* bytes in buf */
+    unsigned char *buf;
+    const struct km_store *s;
+    pthread_mutex_t mu;
+    struct km_vault_pack *next;
 };
+
+static pthread_mutex_t packs_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct km_vault_pack *packs;   /* open packs of every store */
+
+static int pwrite_all(int fd, const unsigned char *p, size_t n, uint64_t off)
+{
+    while (n) {
+        ssize_t w = pwrite(fd, p, n, (off_t)off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+        off += (uint64_t)w;
+    }
+    return 0;
+}
+
+/* Writes buf[0..len) at base; len is a block multiple when direct. A
+ * filesystem that accepted O_DIRECT at open but refuses the write falls back
+ * to buffered writes. */
+static int pack_write(struct km_vault_pack *vp, size_t len)
+{
+    if (pwrite_all(vp->fd, vp->buf, len, vp->base) == 0)
+        return 0;
+    if (vp->direct && errno == EINVAL) {
+        int fl = fcntl(vp->fd, F_GETFL);
+        if (fl >= 0 && fcntl(vp->fd, F_SETFL, fl & ~O_DIRECT) == 0) {
+            vp->direct = 0;
+            return pwrite_all(vp->fd, vp->buf, len, vp->base);
+        }
+    }
+    return -1;
+}
+
+/* Puts the buffered tail in the file (caller holds vp->mu). */
+static int pack_flush_locked(struct km_vault_pack *vp, struct km_err *err)
+{
+    if (!vp->fill)
+        return KM_OK;
+    size_t len = vp->fill;
+    if (vp->direct) {
+        len = (vp->fill + PACK_BLK - 1) & ~(size_t)(PACK_BLK - 1);
+        memset(vp->buf + vp->fill, 0, len - vp->fill);
+    }
+    if (pack_write(vp, len) != 0 ||
+        (vp->direct && ftruncate(vp->fd, (off_t)(vp->base + vp->fill)) != 0))
+        return km_err_set(err, KM_EIO, vp->name, vp->base, "pack write failed: %s",
+                          strerror(errno));
+    /* keep the partial last block (direct) for the next write to complete */
+    size_t keep = vp->direct ? vp->fill & (PACK_BLK - 1) : 0;
+    size_t done = vp->fill - keep;
+    if (keep)
+        memmove(vp->buf, vp->buf + done, keep);
+    vp->base += done;
+    vp->fill = keep;
+    return KM_OK;
+}
 
 int km_vault_pack_open(struct km_store *s, const char *tag, struct km_vault_pack **out,
                        struct km_err *err)
@@ -110,14 +189,46 @@ int km_vault_pack_open(struct km_store *s, const char *tag, struct km_vault_pack
     struct km_vault_pack *vp = km_xcalloc(1, sizeof *vp);
     snprintf(vp->name, sizeof vp->name, "%s.pack", tag);
     snprintf(p, sizeof p, "%s/%s", dir, vp->name);
-    vp->fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0444);
+    *out = NULL;
+    vp->direct = 1;
+    vp->fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_DIRECT, 0444);
+    if (vp->fd < 0 && errno == EINVAL) {
+        vp->direct = 0;
+        vp->fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0444);
+    }
     if (vp->fd < 0) {
         free(vp);
-        *out = NULL;
         return km_err_set(err, KM_EIO, p, UINT64_MAX, "cannot create pack: %s", strerror(errno));
+    }
+    if (posix_memalign((void **)&vp->buf, PACK_BLK, PACK_BUF) != 0) {
+        close(vp->fd);
+        free(vp);
+        return km_err_set(err, KM_ENOMEM, p, UINT64_MAX, "no memory for pack buffer");
     }
     struct stat st;
     vp->off = fstat(vp->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+    vp->base = vp->off;
+    if (vp->direct && (vp->off & (PACK_BLK - 1))) {
+        /* an existing pack with a partial last block: carry that block */
+        vp->base = vp->off & ~(uint64_t)(PACK_BLK - 1);
+        vp->fill = (size_t)(vp->off - vp->base);
+        int rfd = open(p, O_RDONLY | O_CLOEXEC);
+        if (rfd < 0 || pread(rfd, vp->buf, vp->fill, (off_t)vp->base) != (ssize_t)vp->fill) {
+            if (rfd >= 0)
+                close(rfd);
+            close(vp->fd);
+            free(vp->buf);
+            free(vp);
+            return km_err_set(err, KM_EIO, p, UINT64_MAX, "cannot reopen pack");
+        }
+        close(rfd);
+    }
+    vp->s = s;
+    pthread_mutex_init(&vp->mu, NULL);
+    pthread_mutex_lock(&packs_mu);
+    vp->next = packs;
+    packs = vp;
+    pthread_mutex_unlock(&packs_mu);
     *out = vp;
     return KM_OK;
 }
@@ -125,30 +236,72 @@ int km_vault_pack_open(struct km_store *s, const char *tag, struct km_vault_pack
 int km_vault_pack_put(struct km_vault_pack *vp, const void *p, size_t n, char name[64],
                       uint64_t *off, struct km_err *err)
 {
-    const char *c = p;
+    const unsigned char *c = p;
+    pthread_mutex_lock(&vp->mu);
+    uint64_t start = vp->off;
     size_t left = n;
     while (left) {
-        ssize_t w = write(vp->fd, c, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return km_err_set(err, KM_EIO, vp->name, vp->off, "pack write failed: %s",
-                              strerror(errno));
-        c += w;
-        left -= (size_t)w;
+        size_t k = PACK_BUF - vp->fill < left ? PACK_BUF - vp->fill : left;
+        memcpy(vp->buf + vp->fill, c, k);
+        vp->fill += k;
+        c += k;
+        left -= k;
+        if (vp->fill == PACK_BUF) {
+            if (pack_write(vp, PACK_BUF) != 0) {
+                /* the object is not preserved: forget its bytes */
+                int e = errno;
+                vp->fill = (size_t)(start > vp->base ? start - vp->base : 0);
+                pthread_mutex_unlock(&vp->mu);
+                return km_err_set(err, KM_EIO, vp->name, vp->base, "pack write failed: %s",
+                                  strerror(e));
+            }
+            vp->base += PACK_BUF;
+            vp->fill = 0;
+        }
     }
-    memcpy(name, vp->name, sizeof vp->name);
-    *off = vp->off;
     vp->off += n;
+    pthread_mutex_unlock(&vp->mu);
+    memcpy(name, vp->name, sizeof vp->name);
+    *off = start;
     return KM_OK;
 }
 
-void km_vault_pack_close(struct km_vault_pack *vp)
+int km_vault_packs_flush(const struct km_store *s, struct km_err *err)
+{
+    int rc = KM_OK;
+    pthread_mutex_lock(&packs_mu);
+    for (struct km_vault_pack *vp = packs; vp; vp = vp->next) {
+        if (vp->s != s)
+            continue;
+        pthread_mutex_lock(&vp->mu);
+        int r = pack_flush_locked(vp, err);
+        pthread_mutex_unlock(&vp->mu);
+        if (r && !rc)
+            rc = r;
+    }
+    pthread_mutex_unlock(&packs_mu);
+    return rc;
+}
+
+int km_vault_pack_close(struct km_vault_pack *vp, struct km_err *err)
 {
     if (!vp)
-        return;
+        return KM_OK;
+    pthread_mutex_lock(&packs_mu);
+    for (struct km_vault_pack **pp = &packs; *pp; pp = &(*pp)->next)
+        if (*pp == vp) {
+            *pp = vp->next;
+            break;
+        }
+    pthread_mutex_unlock(&packs_mu);
+    pthread_mutex_lock(&vp->mu);
+    int rc = pack_flush_locked(vp, err);
+    pthread_mutex_unlock(&vp->mu);
+    pthread_mutex_destroy(&vp->mu);
     close(vp->fd);
+    free(vp->buf);
     free(vp);
+    return rc;
 }
 
 /* Opens the object's bytes: fd positioned at its start, *len its size. */

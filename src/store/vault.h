@@ -20,10 +20,12 @@ int km_vault_put_fd(struct km_store *s, int fd, const char *label, char sha256[6
  * Packs: small objects (the usual CloudTrail file is a few KB) are appended
  * byte for byte to pack files, vault/packs/<name>.pack, instead of one file
  * each: creating a file costs far more than appending to one. Each worker has
- * its own pack writer (no locking); a pack is append-only, and bytes that no
- * catalog row references (a crash, a duplicate raced in by another worker)
- * are never read. The catalog row (pack, pack_off, size, sha256) is the
- * object's identity; durability comes from the writer's syncfs before commit.
+ * its own pack writer; a pack is append-only, and bytes that no catalog row
+ * references (a crash, a duplicate raced in by another worker) are never
+ * read. The catalog row (pack, pack_off, size, sha256) is the object's
+ * identity. Packs are written with O_DIRECT through a staging buffer (see
+ * vault.c): the store calls km_vault_packs_flush() and then syncfs before
+ * every commit, so what the catalog references is on disk.
  */
 struct km_vault_pack;
 /* Creates a new pack named "<tag>.pack" under vault/packs. */
@@ -32,7 +34,11 @@ int km_vault_pack_open(struct km_store *s, const char *tag, struct km_vault_pack
 /* Appends p[0..n); fills the pack name and the object's offset. */
 int km_vault_pack_put(struct km_vault_pack *vp, const void *p, size_t n, char name[64],
                       uint64_t *off, struct km_err *err);
-void km_vault_pack_close(struct km_vault_pack *vp);
+/* Writes every open pack's buffered bytes of store s to its file (thread-safe;
+ * called by the writer before publishing). */
+int km_vault_packs_flush(const struct km_store *s, struct km_err *err);
+/* Flushes and closes (NULL is fine). */
+int km_vault_pack_close(struct km_vault_pack *vp, struct km_err *err);
 
 /* Reads a whole evidence object (packed or loose) into a new memfd (an
  * in-memory regular file, rewound to 0); caller closes it. Bounded by the
