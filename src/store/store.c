@@ -199,7 +199,72 @@ struct km_writer {
     km_writer_commit_fn on_commit;
     void *commit_ctx;
     uint32_t segment_rows;
+    size_t nsegs_open;      /* segments that existed before this writer */
+    /* Fingerprints (8 bytes) of every key this writer added, while fewer
+     * than FP_MAX: one probe answers "new" for all of this session's rows
+     * (builder, pending, and segments it published); a hit is confirmed
+     * exactly. Past FP_MAX the set is dropped and every store probed. */
+    uint64_t *fp;
+    size_t fpcap, fpn;
 };
+
+#define FP_MAX (1u << 22)
+
+static uint64_t key_fp(const uint8_t *key)
+{
+    uint64_t a, b;
+    memcpy(&a, key, 8);
+    memcpy(&b, key + 8, 8);
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ULL)) * 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 31;
+    return h ? h : 1;
+}
+
+static int fp_has(const struct km_writer *w, uint64_t h)
+{
+    for (size_t i = h & (w->fpcap - 1);; i = (i + 1) & (w->fpcap - 1)) {
+        if (w->fp[i] == h)
+            return 1;
+        if (!w->fp[i])
+            return 0;
+    }
+}
+
+static void fp_put_raw(uint64_t *t, size_t cap, uint64_t h)
+{
+    size_t i = h & (cap - 1);
+    while (t[i] && t[i] != h)
+        i = (i + 1) & (cap - 1);
+    t[i] = h;
+}
+
+static void fp_add(struct km_writer *w, const uint8_t *key)
+{
+    if (!w->fp)
+        return;
+    if (w->fpn >= FP_MAX) { /* too many: fall back to probing every store */
+        free(w->fp);
+        w->fp = NULL;
+        return;
+    }
+    if (2 * (w->fpn + 1) > w->fpcap) {
+        size_t ncap = w->fpcap * 2;
+        uint64_t *t = calloc(ncap, sizeof *t);
+        if (!t) {
+            free(w->fp);
+            w->fp = NULL;
+            return;
+        }
+        for (size_t i = 0; i < w->fpcap; i++)
+            if (w->fp[i])
+                fp_put_raw(t, ncap, w->fp[i]);
+        free(w->fp);
+        w->fp = t;
+        w->fpcap = ncap;
+    }
+    fp_put_raw(w->fp, w->fpcap, key_fp(key));
+    w->fpn++;
+}
 
 static void add_seg(struct km_writer *w, struct km_seg *seg)
 {
@@ -253,6 +318,9 @@ int km_writer_open(struct km_store *s, const struct km_writer_opts *o, struct km
     free(rows);
     w->segment_rows = o && o->segment_rows ? o->segment_rows : 131072;
     w->b = km_segb_new(w->segment_rows);
+    w->nsegs_open = w->nsegs;
+    w->fpcap = 1u << 16;
+    w->fp = calloc(w->fpcap, sizeof *w->fp);
     *out = w;
     return KM_OK;
 }
@@ -267,19 +335,27 @@ uint64_t km_writer_rows_pending(const struct km_writer *w) { return km_segb_rows
 
 /* A duplicate delivery carries the same record, so the same time: only
  * segments whose time bounds cover it can hold the key. */
+static int seg_has(const struct km_seg *seg, const uint8_t *key, int64_t t)
+{
+    uint32_t row;
+    return t >= km_seg_tmin(seg) && t <= km_seg_tmax(seg) && km_seg_may_have_key(seg, key) &&
+           km_seg_find_key(seg, key, &row);
+}
+
 static int is_dup(struct km_writer *w, const uint8_t *key, int64_t t)
 {
+    for (size_t i = 0; i < w->nsegs_open; i++)
+        if (seg_has(w->segs[i], key, t))
+            return 1;
+    if (w->fp && !fp_has(w, key_fp(key)))
+        return 0; /* nothing this session added has this key */
     if (km_segb_has_key(w->b, key))
         return 1;
     if (w->pend && km_segb_has_key(w->pend->b, key))
         return 1;
-    for (size_t i = 0; i < w->nsegs; i++) {
-        uint32_t row;
-        if (t < km_seg_tmin(w->segs[i]) || t > km_seg_tmax(w->segs[i]))
-            continue;
-        if (km_seg_may_have_key(w->segs[i], key) && km_seg_find_key(w->segs[i], key, &row))
+    for (size_t i = w->nsegs_open; i < w->nsegs; i++)
+        if (seg_has(w->segs[i], key, t))
             return 1;
-    }
     return 0;
 }
 
@@ -416,6 +492,7 @@ int km_writer_add(struct km_writer *w, const struct km_event *ev, int *dup, stru
     }
     if (rc)
         return km_err_set(err, rc, NULL, UINT64_MAX, "adding event to segment");
+    fp_add(w, ev->key);
     return KM_OK;
 }
 
@@ -481,6 +558,7 @@ int km_writer_close(struct km_writer *w, struct km_err *err)
         km_seg_close(w->segs[i]);
     free(w->segs);
     free(w->done);
+    free(w->fp);
     km_segb_free(w->b);
     km_segb_free(w->spare);
     free(w);
