@@ -1349,3 +1349,76 @@ int km_seg_event(struct km_seg *s, uint32_t row, struct km_event *ev, struct km_
     }
     return KM_OK;
 }
+
+/* ---- bulk access for the query engine --------------------------------- */
+
+int km_seg_field_kind(const struct km_seg *s, int field)
+{
+    const struct km_seg_dirent *e = field >= 0 && field < KM_F__COUNT ? s->byfield[field] : NULL;
+    if (!e)
+        return KM_SEG_ABSENT;
+    return e->enc == ENC_DICT ? KM_SEG_DICT : KM_SEG_PLAIN;
+}
+
+uint32_t km_seg_dict_size(const struct km_seg *s, int field)
+{
+    const struct km_seg_dirent *e = s->byfield[field];
+    return e && e->enc == ENC_DICT ? e->count : 0;
+}
+
+int km_seg_dict_get(struct km_seg *s, int field, uint32_t code, struct km_str *v,
+                    struct km_err *err)
+{
+    *v = KM_STR_NONE;
+    if (km_seg_field_kind(s, field) != KM_SEG_DICT)
+        return KM_OK;
+    int rc = load_dict(s, field, err);
+    if (rc)
+        return rc;
+    *v = dict_val(&s->fc[field], code);
+    return KM_OK;
+}
+
+int km_seg_codes(struct km_seg *s, int field, const void **codes, int *width, struct km_err *err)
+{
+    *codes = NULL;
+    *width = 0;
+    if (km_seg_field_kind(s, field) != KM_SEG_DICT)
+        return KM_OK;
+    int rc = load_codes(s, field, err);
+    if (rc)
+        return rc;
+    *codes = s->fc[field].data;
+    *width = s->byfield[field]->width;
+    return KM_OK;
+}
+
+int km_seg_times(struct km_seg *s, const int64_t **t, struct km_err *err)
+{
+    int rc = load_ints(s, COL_TIME, err);
+    if (rc)
+        return rc;
+    *t = s->sc[COL_TIME - 100].ints;
+    return KM_OK;
+}
+
+int km_seg_str(struct km_seg *s, int field, uint32_t row, struct km_str *v, struct km_err *err)
+{
+    *v = KM_STR_NONE;
+    const struct km_seg_dirent *e = s->byfield[field];
+    if (!e || row >= s->nrows)
+        return KM_OK;
+    int rc = load_codes(s, field, err);
+    if (rc)
+        return rc;
+    struct col_cache *c = &s->fc[field];
+    if (e->enc == ENC_DICT) {
+        uint32_t code;
+        km_seg_code(s, field, row, &code, err);
+        *v = dict_val(c, code);
+    } else if (c->plain_len[row] != UINT32_MAX) {
+        v->p = (const char *)c->data + c->plain_off[row];
+        v->n = c->plain_len[row];
+    }
+    return KM_OK;
+}

@@ -87,4 +87,21 @@ int km_seg_time(struct km_seg *s, uint32_t row, int64_t *t, struct km_err *err);
 /* Materialises row into *ev (strings point into the reader's buffers). */
 int km_seg_event(struct km_seg *s, uint32_t row, struct km_event *ev, struct km_err *err);
 
+/* ---- bulk access (the query engine) ----------------------------------- */
+enum { KM_SEG_ABSENT = 0, KM_SEG_DICT = 1, KM_SEG_PLAIN = 2 };
+/* How a field is stored in this segment. */
+int km_seg_field_kind(const struct km_seg *s, int field);
+/* Number of dictionary values (codes 1..n) of a dict field; 0 otherwise. */
+uint32_t km_seg_dict_size(const struct km_seg *s, int field);
+/* Value of a dictionary code (KM_STR_NONE for code 0 or a non-dict field). */
+int km_seg_dict_get(struct km_seg *s, int field, uint32_t code, struct km_str *v,
+                    struct km_err *err);
+/* The whole code column of a dict field: nrows codes of `width` bytes (1, 2
+ * or 4); NULL/0 for a non-dict field. Valid until km_seg_close. */
+int km_seg_codes(struct km_seg *s, int field, const void **codes, int *width, struct km_err *err);
+/* The time column (nrows values, ascending). */
+int km_seg_times(struct km_seg *s, const int64_t **t, struct km_err *err);
+/* Any string field at row (dict or plain; KM_STR_NONE when absent). */
+int km_seg_str(struct km_seg *s, int field, uint32_t row, struct km_str *v, struct km_err *err);
+
 #endif
