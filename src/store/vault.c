@@ -393,31 +393,33 @@ int km_vault_object_fd(struct km_store *s, const struct km_evidence *ev, int *ou
     return KM_OK;
 }
 
-int km_raw_read(struct km_store *s, uint64_t object, uint64_t offset, uint32_t length,
-                char **out, char *where, size_t wn, struct km_err *err)
+/* Opens the decoder positioned at the start of object's member. */
+static int open_member(struct km_store *s, uint64_t object, uint64_t max_output,
+                       struct km_decode **dp, int *ofdp, char *p, size_t pn, char *where,
+                       size_t wn, struct km_err *err)
 {
-    *out = NULL;
     struct km_catalog *cat = km_store_catalog(s);
     struct km_object o;
     struct km_evidence ev;
+    *dp = NULL;
+    *ofdp = -1;
     int rc = km_cat_object_get(cat, object, &o, err);
     if (rc)
         return rc;
     if ((rc = km_cat_evidence_by_id(cat, o.evidence_id, &ev, err)))
         return rc;
-    char p[4096];
     if (ev.pack[0])
-        snprintf(p, sizeof p, "vault/packs/%s@%llu", ev.pack, (unsigned long long)ev.pack_off);
+        snprintf(p, pn, "vault/packs/%s@%llu", ev.pack, (unsigned long long)ev.pack_off);
     else
-        snprintf(p, sizeof p, "%s", ev.vault_path);
+        snprintf(p, pn, "%s", ev.vault_path);
     if (where)
         snprintf(where, wn, "%s%s%s", p, o.member[0] ? "!" : "", o.member);
-    /* our own preserved object, read only up to the record: the ceilings of
-     * the ingest that accepted it need not apply again */
+    /* our own preserved object: the ceilings of the ingest that accepted it
+     * need not apply again */
     struct km_decode_limits lim;
     km_decode_limits_default(&lim);
     lim.max_ratio = UINT32_MAX;
-    lim.max_output = offset + length + (1u << 20);
+    lim.max_output = max_output;
     struct km_decode *d;
     int ofd = -1;
     if (ev.pack[0]) {
@@ -452,6 +454,21 @@ int km_raw_read(struct km_store *s, uint64_t object, uint64_t offset, uint32_t l
             close(ofd);
         return rc;
     }
+    *dp = d;
+    *ofdp = ofd;
+    return KM_OK;
+}
+
+int km_raw_read(struct km_store *s, uint64_t object, uint64_t offset, uint32_t length,
+                char **out, char *where, size_t wn, struct km_err *err)
+{
+    *out = NULL;
+    char p[4096];
+    struct km_decode *d;
+    int ofd, rc;
+    if ((rc = open_member(s, object, offset + length + (1u << 20), &d, &ofd, p, sizeof p, where,
+                          wn, err)))
+        return rc;
     char *res = km_xmalloc((size_t)length + 1);
     uint64_t pos = 0;
     size_t got = 0;
@@ -481,4 +498,85 @@ int km_raw_read(struct km_store *s, uint64_t object, uint64_t offset, uint32_t l
     res[length] = 0;
     *out = res;
     return KM_OK;
+}
+
+/* ---- a cache of decoded objects for reading many raw records ------------ */
+
+struct km_raw_cache {
+    struct km_store *s;
+    size_t max;          /* largest decoded member kept whole */
+    uint64_t object;     /* cached object id (0 = none) */
+    char *buf;           /* its decoded bytes */
+    size_t len;
+    int whole;           /* 1: buf holds the whole member */
+    char *one;           /* fallback: the last record read alone */
+};
+
+struct km_raw_cache *km_raw_cache_new(struct km_store *s, size_t max_bytes)
+{
+    struct km_raw_cache *c = km_xcalloc(1, sizeof *c);
+    c->s = s;
+    c->max = max_bytes ? max_bytes : (64u << 20);
+    return c;
+}
+
+void km_raw_cache_free(struct km_raw_cache *c)
+{
+    if (!c)
+        return;
+    free(c->buf);
+    free(c->one);
+    free(c);
+}
+
+int km_raw_cache_get(struct km_raw_cache *c, const struct km_rawref *r, const char **p,
+                     struct km_err *err)
+{
+    *p = NULL;
+    if (c->object != r->object) {
+        c->object = 0;
+        c->len = 0;
+        c->whole = 0;
+        char path[4096];
+        struct km_decode *d;
+        int ofd, rc;
+        if ((rc = open_member(c->s, r->object, c->max + 1, &d, &ofd, path, sizeof path, NULL, 0,
+                              err)))
+            return rc;
+        size_t cap = 1 << 20;
+        free(c->buf);
+        c->buf = km_xmalloc(cap);
+        for (;;) {
+            if (c->len == cap) {
+                if (cap > c->max)
+                    break;
+                cap *= 2;
+                c->buf = km_xrealloc(c->buf, cap);
+            }
+            struct km_err de;
+            km_err_clear(&de);
+            ssize_t n = km_decode_read(d, c->buf + c->len, cap - c->len, &de);
+            if (n <= 0) {
+                c->whole = n == 0;
+                break;
+            }
+            c->len += (size_t)n;
+        }
+        km_decode_close(d);
+        if (ofd >= 0)
+            close(ofd);
+        c->object = r->object;
+    }
+    if (r->offset + r->length <= c->len) {
+        *p = c->buf + r->offset;
+        return KM_OK;
+    }
+    if (c->whole)
+        return km_err_set(err, KM_ECORRUPT, NULL, r->offset, "raw record beyond its object");
+    /* a member too large to keep whole: read this record alone */
+    free(c->one);
+    c->one = NULL;
+    int rc = km_raw_read(c->s, r->object, r->offset, r->length, &c->one, NULL, 0, err);
+    *p = c->one;
+    return rc;
 }

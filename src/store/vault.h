@@ -59,4 +59,15 @@ int km_vault_check(struct km_store *s, const struct km_evidence *ev, struct km_e
 int km_raw_read(struct km_store *s, uint64_t object, uint64_t offset, uint32_t length,
                 char **out, char *where, size_t wn, struct km_err *err);
 
+/* Reading many raw records: a cache that keeps the last object's decoded
+ * member whole (up to max_bytes, default 64 MiB), so records of the same
+ * file cost one decode. *p points at r->length bytes (not NUL-terminated),
+ * valid until the next call. */
+struct km_rawref;
+struct km_raw_cache;
+struct km_raw_cache *km_raw_cache_new(struct km_store *s, size_t max_bytes);
+int km_raw_cache_get(struct km_raw_cache *c, const struct km_rawref *r, const char **p,
+                     struct km_err *err);
+void km_raw_cache_free(struct km_raw_cache *c);
+
 #endif
