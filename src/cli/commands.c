@@ -20,6 +20,10 @@ const struct km_cmd km_commands[] = {
      "events [--since T] [--until T] [--actor X] [--ip X] [--action X] [--account X] "
      "[--source X] [--limit N] [--format table|jsonl|csv]",
      km_cmd_events},
+    {"query", "run a pipe query (Logs Insights style) over the events; see docs/query.md",
+     "query 'PIPELINE' [-f FILE] [--since T] [--until T] [--format table|json|jsonl|csv|tsv] "
+     "[--tz UTC|local|+HH:MM] [--max-rows N] [-v]",
+     km_cmd_query},
     {"gen", "generate realistic CloudTrail, Entra ID, Azure Activity and GCP audit logs in their "
             "export layouts (see docs/generator.md)",
      "gen --out DIR [--events N] [--seed S] [--accounts N] [--start YYYY-MM-DD] [--days N] "
