@@ -1563,6 +1563,257 @@ static int compile(struct run *R)
 
 /* ---- the scan ---------------------------------------------------------------- */
 
+
+/* ---- stats on codes ----------------------------------------------------------
+ * `[filter C ...] | stats count()/count(f)/count_distinct(f) ... by k1[, k2]`
+ * where every filter condition is a one-dictionary-field condition (bitmap),
+ * every key is a dictionary field or bin(), and every aggregate argument a
+ * dictionary field: rows are grouped by their codes in a per-segment table
+ * and merged by value at the end of the segment. */
+
+struct fkey {             /* one group key of the fast path */
+    int field;            /* dict field, or -1 for bin() */
+    int64_t bin;          /* bin width (µs) */
+};
+
+static int cx_is_dict_field(const struct cx *c)
+{
+    return c->x->kind == KM_QE_FIELD && c->ref == R_NORM && km_fields[c->field].enc == KM_ENC_DICT;
+}
+
+static int fully_prunable(const struct cx *c)
+{
+    if (c->x->kind == KM_QE_AND) {
+        for (uint32_t i = 0; i < c->na; i++)
+            if (!fully_prunable(c->a[i]))
+                return 0;
+        return 1;
+    }
+    return c->onef >= 0 && km_fields[c->onef].enc == KM_ENC_DICT;
+}
+
+/* The stats stage that can run on codes, or -1. */
+static int fast_stats_stage(struct run *R, struct fkey *keys)
+{
+    uint32_t si = 0;
+    while (si < R->nstages && R->stages[si].kind == S_FILTER) {
+        if (!fully_prunable(R->stages[si].cond))
+            return -1;
+        si++;
+    }
+    if (si >= R->nstages || R->stages[si].kind != S_STATS)
+        return -1;
+    struct stage *sg = &R->stages[si];
+    if (sg->nitems > 2)
+        return -1;
+    for (uint32_t i = 0; i < sg->nitems; i++) {
+        struct cx *c = sg->items[i];
+        if (cx_is_dict_field(c)) {
+            keys[i].field = c->field;
+        } else if (c->x->kind == KM_QE_CALL && c->x->fn == KM_QF_BIN) {
+            keys[i].field = -1;
+            keys[i].bin = c->x->args[0]->lit.i > 0 ? c->x->args[0]->lit.i : 1;
+        } else {
+            return -1;
+        }
+    }
+    for (uint32_t i = 0; i < sg->naggs; i++) {
+        struct agg *ag = &sg->aggs[i];
+        if (ag->fn == KM_QF_COUNT && !ag->arg)
+            continue;
+        if ((ag->fn == KM_QF_COUNT || ag->fn == KM_QF_COUNT_DISTINCT) && ag->arg &&
+            cx_is_dict_field(ag->arg))
+            continue;
+        return -1;
+    }
+    return (int)si;
+}
+
+static inline uint32_t code_at(const void *codes, int w, uint32_t r)
+{
+    if (!codes)
+        return 0;
+    return w == 1 ? ((const uint8_t *)codes)[r]
+           : w == 2 ? ((const uint16_t *)codes)[r]
+                    : ((const uint32_t *)codes)[r];
+}
+
+struct ltab {             /* per-segment: packed key -> local group */
+    uint64_t *k;
+    uint32_t *g;
+    uint64_t cap, n;
+};
+
+static uint32_t ltab_get(struct ltab *t, uint64_t key, int *fresh)
+{
+    if (2 * (t->n + 1) > t->cap) {
+        uint64_t ncap = t->cap ? t->cap * 2 : 1024;
+        uint64_t *nk = km_xmalloc(ncap * sizeof *nk);
+        uint32_t *ng = km_xmalloc(ncap * sizeof *ng);
+        memset(nk, 0xff, ncap * sizeof *nk);
+        for (uint64_t i = 0; i < t->cap; i++)
+            if (t->k[i] != UINT64_MAX) {
+                uint64_t j = (t->k[i] * 0x9E3779B97F4A7C15ULL) >> 17 & (ncap - 1);
+                while (nk[j] != UINT64_MAX)
+                    j = (j + 1) & (ncap - 1);
+                nk[j] = t->k[i];
+                ng[j] = t->g[i];
+            }
+        free(t->k);
+        free(t->g);
+        t->k = nk;
+        t->g = ng;
+        t->cap = ncap;
+    }
+    uint64_t j = (key * 0x9E3779B97F4A7C15ULL) >> 17 & (t->cap - 1);
+    while (t->k[j] != UINT64_MAX) {
+        if (t->k[j] == key) {
+            *fresh = 0;
+            return t->g[j];
+        }
+        j = (j + 1) & (t->cap - 1);
+    }
+    t->k[j] = key;
+    t->g[j] = (uint32_t)t->n++;
+    *fresh = 1;
+    return t->g[j];
+}
+
+static void ltab_clear(struct ltab *t)
+{
+    if (t->k)
+        memset(t->k, 0xff, t->cap * sizeof *t->k);
+    t->n = 0;
+}
+
+struct fast {
+    int si;
+    struct fkey keys[2];
+    struct ltab groups;       /* packed key -> local group */
+    uint64_t *gkey;           /* local group -> packed key */
+    int64_t *counts;          /* local group x agg */
+    uint64_t capg;
+    struct ltab distinct;     /* (agg, local group, code) seen */
+};
+
+static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi, struct cx **prune,
+                         int np)
+{
+    struct stage *sg = &R->stages[F->si];
+    struct km_err e;
+    km_err_clear(&e);
+    const void *pc[64];
+    int pw[64];
+    for (int k = 0; k < np; k++)
+        km_seg_codes(R->seg, prune[k]->onef, &pc[k], &pw[k], &e);
+    const void *kc[2] = {NULL, NULL};
+    int kw[2] = {0, 0};
+    const int64_t *ts = NULL;
+    int64_t tbase[2] = {0, 0};
+    for (uint32_t i = 0; i < sg->nitems; i++) {
+        if (F->keys[i].field >= 0)
+            km_seg_codes(R->seg, F->keys[i].field, &kc[i], &kw[i], &e);
+        else {
+            km_seg_times(R->seg, &ts, &e);
+            int64_t t0 = km_seg_tmin(R->seg), d = F->keys[i].bin;
+            tbase[i] = t0 >= 0 ? t0 / d * d : -((-t0 + d - 1) / d) * d;
+        }
+    }
+    const void *ac[64];
+    int aw[64];
+    uint32_t na = sg->naggs < 64 ? sg->naggs : 64;
+    for (uint32_t i = 0; i < na; i++) {
+        ac[i] = NULL;
+        aw[i] = 0;
+        if (sg->aggs[i].arg)
+            km_seg_codes(R->seg, sg->aggs[i].arg->field, &ac[i], &aw[i], &e);
+    }
+    ltab_clear(&F->groups);
+    ltab_clear(&F->distinct);
+    for (uint32_t r = lo; r < hi; r++) {
+        int ok = 1;
+        for (int k = 0; k < np && ok; k++) {
+            uint32_t c = code_at(pc[k], pw[k], r);
+            ok = c < prune[k]->bmcap && prune[k]->bm[c];
+        }
+        if (!ok)
+            continue;
+        R->st->rows_matched++;
+        uint64_t key = 0;
+        for (uint32_t i = 0; i < sg->nitems; i++) {
+            uint64_t part = F->keys[i].field >= 0
+                                ? code_at(kc[i], kw[i], r)
+                                : (uint64_t)((ts[r] - tbase[i]) / F->keys[i].bin);
+            key = i ? key | (part << 32) : part;
+        }
+        int fresh;
+        uint32_t g = ltab_get(&F->groups, key, &fresh);
+        if (fresh) {
+            if (g >= F->capg) {
+                F->capg = F->capg ? F->capg * 2 : 1024;
+                F->gkey = km_xrealloc(F->gkey, F->capg * sizeof *F->gkey);
+                F->counts = km_xrealloc(F->counts, F->capg * na * sizeof *F->counts + 1);
+            }
+            F->gkey[g] = key;
+            memset(&F->counts[(size_t)g * na], 0, na * sizeof *F->counts);
+        }
+        for (uint32_t i = 0; i < na; i++) {
+            struct agg *ag = &sg->aggs[i];
+            if (!ag->arg) {
+                F->counts[(size_t)g * na + i]++;
+                continue;
+            }
+            uint32_t c = code_at(ac[i], aw[i], r);
+            if (!c)
+                continue; /* missing */
+            if (ag->fn == KM_QF_COUNT) {
+                F->counts[(size_t)g * na + i]++;
+                continue;
+            }
+            /* distinct: (agg, group, code) once per segment */
+            int nf;
+            ltab_get(&F->distinct, ((uint64_t)i << 58) ^ ((uint64_t)g << 32) ^ c, &nf);
+        }
+    }
+    /* merge this segment's groups by value */
+    struct gstate **gs = km_xmalloc((F->groups.n + 1) * sizeof *gs);
+    for (uint64_t g = 0; g < F->groups.n; g++) {
+        struct km_qval kv[2];
+        for (uint32_t i = 0; i < sg->nitems; i++) {
+            uint64_t part = i ? F->gkey[g] >> 32 : F->gkey[g] & 0xffffffffu;
+            if (sg->nitems == 1)
+                part = F->gkey[g];
+            if (F->keys[i].field >= 0) {
+                struct km_str v;
+                km_seg_dict_get(R->seg, F->keys[i].field, (uint32_t)part, &v, &e);
+                kv[i] = qv_str(v);
+            } else {
+                kv[i] = (struct km_qval){.t = KM_QV_TIME,
+                                         .i = tbase[i] + (int64_t)part * F->keys[i].bin};
+            }
+        }
+        gs[g] = group_get(R, sg, kv);
+        if (!gs[g])
+            break;
+        for (uint32_t i = 0; i < na; i++)
+            gs[g][i].n += F->counts[(size_t)g * na + i];
+    }
+    for (uint64_t j = 0; j < F->distinct.cap && F->distinct.n; j++) {
+        uint64_t k = F->distinct.k[j];
+        if (k == UINT64_MAX)
+            continue;
+        uint32_t i = (uint32_t)(k >> 58), g = (uint32_t)((k >> 32) & 0x3ffffff);
+        uint32_t c = (uint32_t)k;
+        if (g >= F->groups.n || !gs[g])
+            continue;
+        struct km_str v;
+        km_seg_dict_get(R->seg, sg->aggs[i].arg->field, c, &v, &e);
+        struct km_qval qv = qv_str(v);
+        set_add(&gs[g][i].set, &gs[g][i].setcap, &gs[g][i].setn, qv_hash(&qv, 7));
+    }
+    free(gs);
+}
+
 /* Conditions of the leading filters that can prune segments. */
 static int collect_prunable(struct run *R, struct cx *c, struct cx **out, int n, int max)
 {
@@ -1617,6 +1868,8 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
     for (uint32_t i = 0; i < R.nstages && R.stages[i].kind == S_FILTER; i++)
         np = collect_prunable(&R, R.stages[i].cond, prune, np, 64);
 
+    struct fast F = {0};
+    F.si = getenv("KUMO_QUERY_NOFAST") ? -1 : fast_stats_stage(&R, F.keys);
     struct km_segment_row *rows = NULL;
     size_t nrows = 0;
     struct km_err e;
@@ -1660,6 +1913,14 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
             lo++;
         while (hi > lo && ts[hi - 1] > o->until)
             hi--;
+        if (F.si >= 0) {
+            st->rows_read += hi - lo;
+            fast_segment(&R, &F, lo, hi, prune, np);
+            km_seg_close(seg);
+            R.seg = NULL;
+            R.has_base = 0;
+            continue;
+        }
         for (uint32_t r = lo; r < hi && !R.stop; r++) {
             R.row = r;
             R.raw_state = 0;
@@ -1681,6 +1942,12 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         R.stop = 0;
         finish(&R, 0);
     }
+    free(F.groups.k);
+    free(F.groups.g);
+    free(F.distinct.k);
+    free(F.distinct.g);
+    free(F.gkey);
+    free(F.counts);
     for (int i = 0; i < R.nraw; i++)
         if (!R.rawfound[i] && st->rows_read && st->nwarnings < 4)
             snprintf(st->warnings[st->nwarnings++], 200,
