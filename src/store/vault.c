@@ -502,13 +502,22 @@ int km_raw_read(struct km_store *s, uint64_t object, uint64_t offset, uint32_t l
 
 /* ---- a cache of decoded objects for reading many raw records ------------ */
 
+#define RC_SLOTS 64
+
+struct rc_slot {
+    uint64_t object;     /* 0 = empty */
+    char *buf;           /* decoded member bytes */
+    size_t len;
+    int whole;           /* buf holds the whole member */
+    uint64_t used;       /* LRU clock */
+};
+
 struct km_raw_cache {
     struct km_store *s;
     size_t max;          /* largest decoded member kept whole */
-    uint64_t object;     /* cached object id (0 = none) */
-    char *buf;           /* its decoded bytes */
-    size_t len;
-    int whole;           /* 1: buf holds the whole member */
+    size_t budget, held; /* bytes the slots may hold / hold */
+    uint64_t clock;
+    struct rc_slot slot[RC_SLOTS];
     char *one;           /* fallback: the last record read alone */
 };
 
@@ -517,6 +526,7 @@ struct km_raw_cache *km_raw_cache_new(struct km_store *s, size_t max_bytes)
     struct km_raw_cache *c = km_xcalloc(1, sizeof *c);
     c->s = s;
     c->max = max_bytes ? max_bytes : (64u << 20);
+    c->budget = 4 * c->max;
     return c;
 }
 
@@ -524,54 +534,147 @@ void km_raw_cache_free(struct km_raw_cache *c)
 {
     if (!c)
         return;
-    free(c->buf);
+    for (int i = 0; i < RC_SLOTS; i++)
+        free(c->slot[i].buf);
     free(c->one);
     free(c);
+}
+
+/* Decodes object's member into sl (up to c->max bytes). Packed objects are
+ * read straight from the pack into memory and decoded there. */
+static int rc_fill(struct km_raw_cache *c, struct rc_slot *sl, uint64_t object, struct km_err *err)
+{
+    struct km_catalog *cat = km_store_catalog(c->s);
+    struct km_object o;
+    struct km_evidence ev;
+    int rc = km_cat_object_get(cat, object, &o, err);
+    if (rc)
+        return rc;
+    if ((rc = km_cat_evidence_by_id(cat, o.evidence_id, &ev, err)))
+        return rc;
+    struct km_decode_limits lim;
+    km_decode_limits_default(&lim);
+    lim.max_ratio = UINT32_MAX;
+    lim.max_output = c->max + 1;
+    struct km_decode *d;
+    char *obj = NULL;
+    char path[4200];
+    if (ev.pack[0]) { /* packs hold small objects only (KM_PACK_MAX) */
+        int fd;
+        if ((rc = open_object(c->s, &ev, &fd, path, sizeof path, err)))
+            return rc;
+        obj = km_xmalloc(ev.size + 1);
+        size_t got = 0;
+        while (got < ev.size) {
+            ssize_t r = pread(fd, obj + got, ev.size - got, (off_t)(ev.pack_off + got));
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+        close(fd);
+        if (got != ev.size) {
+            free(obj);
+            return km_err_set(err, KM_EIO, path, got, "cannot read vault object");
+        }
+        rc = km_decode_open_mem(path, obj, ev.size, &lim, &d, err);
+    } else {
+        km_vault_abs(c->s, ev.vault_path, path, sizeof path);
+        rc = km_decode_open(path, -1, &lim, &d, err);
+    }
+    if (rc) {
+        free(obj);
+        return rc;
+    }
+    const struct km_member *m = NULL;
+    for (;;) {
+        if ((rc = km_decode_next(d, &m, err)))
+            break;
+        if (!m) {
+            rc = km_err_set(err, KM_ENOTFOUND, path, UINT64_MAX, "member not found");
+            break;
+        }
+        if (m->index == o.idx)
+            break;
+    }
+    size_t cap = 1 << 16, len = 0;
+    char *buf = NULL;
+    int whole = 0;
+    if (!rc) {
+        buf = km_xmalloc(cap);
+        for (;;) {
+            if (len == cap) {
+                if (cap > c->max)
+                    break;
+                cap *= 2;
+                buf = km_xrealloc(buf, cap);
+            }
+            struct km_err de;
+            km_err_clear(&de);
+            ssize_t n = km_decode_read(d, buf + len, cap - len, &de);
+            if (n <= 0) {
+                whole = n == 0;
+                break;
+            }
+            len += (size_t)n;
+        }
+    }
+    km_decode_close(d);
+    free(obj);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    sl->object = object;
+    sl->buf = buf;
+    sl->len = len;
+    sl->whole = whole;
+    c->held += len;
+    return KM_OK;
 }
 
 int km_raw_cache_get(struct km_raw_cache *c, const struct km_rawref *r, const char **p,
                      struct km_err *err)
 {
     *p = NULL;
-    if (c->object != r->object) {
-        c->object = 0;
-        c->len = 0;
-        c->whole = 0;
-        char path[4096];
-        struct km_decode *d;
-        int ofd, rc;
-        if ((rc = open_member(c->s, r->object, c->max + 1, &d, &ofd, path, sizeof path, NULL, 0,
-                              err)))
-            return rc;
-        size_t cap = 1 << 20;
-        free(c->buf);
-        c->buf = km_xmalloc(cap);
-        for (;;) {
-            if (c->len == cap) {
-                if (cap > c->max)
-                    break;
-                cap *= 2;
-                c->buf = km_xrealloc(c->buf, cap);
-            }
-            struct km_err de;
-            km_err_clear(&de);
-            ssize_t n = km_decode_read(d, c->buf + c->len, cap - c->len, &de);
-            if (n <= 0) {
-                c->whole = n == 0;
-                break;
-            }
-            c->len += (size_t)n;
+    struct rc_slot *sl = NULL, *victim = &c->slot[0];
+    for (int i = 0; i < RC_SLOTS; i++) {
+        if (c->slot[i].object == r->object && c->slot[i].buf) {
+            sl = &c->slot[i];
+            break;
         }
-        km_decode_close(d);
-        if (ofd >= 0)
-            close(ofd);
-        c->object = r->object;
+        if (c->slot[i].used < victim->used)
+            victim = &c->slot[i];
     }
-    if (r->offset + r->length <= c->len) {
-        *p = c->buf + r->offset;
+    if (!sl) {
+        /* evict the least recently used (and more while over budget) */
+        for (;;) {
+            if (victim->buf) {
+                c->held -= c->held >= victim->len ? victim->len : c->held;
+                free(victim->buf);
+                victim->buf = NULL;
+                victim->object = 0;
+            }
+            if (c->held <= c->budget)
+                break;
+            struct rc_slot *v2 = NULL;
+            for (int i = 0; i < RC_SLOTS; i++)
+                if (c->slot[i].buf && (!v2 || c->slot[i].used < v2->used))
+                    v2 = &c->slot[i];
+            if (!v2)
+                break;
+            victim = v2;
+        }
+        int rc = rc_fill(c, victim, r->object, err);
+        if (rc)
+            return rc;
+        sl = victim;
+    }
+    sl->used = ++c->clock;
+    if (r->offset + r->length <= sl->len) {
+        *p = sl->buf + r->offset;
         return KM_OK;
     }
-    if (c->whole)
+    if (sl->whole)
         return km_err_set(err, KM_ECORRUPT, NULL, r->offset, "raw record beyond its object");
     /* a member too large to keep whole: read this record alone */
     free(c->one);
