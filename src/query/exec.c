@@ -636,6 +636,12 @@ static struct km_qval norm_val(struct run *R, int field)
     km_err_clear(&e);
     if (km_seg_str(R->seg, field, R->row, &v, &e) != KM_OK)
         return qv_null();
+    if (!v.p && field == KM_F_EVENT_ID && R->has_base) {
+        /* a lower-case UUID id is kept only as the key: km_seg_event rebuilds it */
+        row_event(R);
+        if (R->ev_state == 1)
+            return qv_str(R->ev.f[KM_F_EVENT_ID]);
+    }
     return qv_str(v);
 }
 
@@ -863,6 +869,32 @@ static int build_bitmap(struct run *R, struct cx *c)
         c->bm = km_xmalloc(c->bmcap);
     }
     c->bm_any = 0;
+    /* field = "lit", field != "lit", field in [lits]: binary search the
+     * sorted dictionary instead of testing every value */
+    const struct km_query_expr *x = c->x;
+    int eq = x->kind == KM_QE_CMP && (x->op == KM_QC_EQ || x->op == KM_QC_NE) && c->na == 2 &&
+             c->a[0]->x->kind == KM_QE_FIELD && c->a[0]->ref == R_NORM &&
+             c->a[1]->x->kind == KM_QE_LITERAL && c->a[1]->x->lit.kind == KM_QL_STRING;
+    int in = x->kind == KM_QE_IN && c->a[0]->x->kind == KM_QE_FIELD && c->a[0]->ref == R_NORM;
+    for (uint32_t i = 0; in && i < x->nlist; i++)
+        in = x->list[i].kind == KM_QL_STRING;
+    if (eq || in) {
+        int ne = eq && x->op == KM_QC_NE;
+        memset(c->bm, ne, n + 1);
+        uint32_t nl = eq ? 1 : x->nlist;
+        for (uint32_t i = 0; i < nl; i++) {
+            const struct km_str lit = eq ? c->a[1]->x->lit.s : x->list[i].s;
+            uint32_t code;
+            if (km_seg_dict_find(R->seg, c->onef, lit.p, lit.n, &code) == 1 && code <= n)
+                c->bm[code] = (uint8_t)!ne;
+        }
+        if (ne)
+            c->bm[0] = 1; /* a missing value is != anything */
+        for (uint32_t code = 0; code <= n; code++)
+            c->bm_any |= c->bm[code];
+        c->bm_seg = R->segno + 1;
+        return c->bm_any;
+    }
     bm_field = c->onef;
     int save = R->has_base;
     R->has_base = 0;
@@ -1694,6 +1726,8 @@ struct fast {
     int64_t *counts;          /* local group x agg */
     uint64_t capg;
     struct ltab distinct;     /* (agg, local group, code) seen */
+    uint32_t *direct;         /* small key spaces: key -> local group + 1 */
+    uint64_t capdirect;
 };
 
 static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi, struct cx **prune,
@@ -1730,6 +1764,24 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
     }
     ltab_clear(&F->groups);
     ltab_clear(&F->distinct);
+    /* a small key space is indexed directly (no hashing): packed key ->
+     * local group + 1 */
+    uint64_t span[2] = {1, 1}, space = 1;
+    for (uint32_t i = 0; i < sg->nitems; i++) {
+        span[i] = F->keys[i].field >= 0
+                      ? (uint64_t)km_seg_dict_size(R->seg, F->keys[i].field) + 1
+                      : (uint64_t)((km_seg_tmax(R->seg) - tbase[i]) / F->keys[i].bin) + 1;
+        space *= span[i];
+    }
+    int direct = space <= 2 * (uint64_t)(hi - lo) + 1024 && space <= (1u << 22);
+    if (direct) {
+        if (F->capdirect < space) {
+            free(F->direct);
+            F->capdirect = space;
+            F->direct = km_xmalloc(space * sizeof *F->direct);
+        }
+        memset(F->direct, 0, space * sizeof *F->direct);
+    }
     for (uint32_t r = lo; r < hi; r++) {
         int ok = 1;
         for (int k = 0; k < np && ok; k++) {
@@ -1747,7 +1799,20 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
             key = i ? key | (part << 32) : part;
         }
         int fresh;
-        uint32_t g = ltab_get(&F->groups, key, &fresh);
+        uint32_t g;
+        if (direct) {
+            uint64_t di = sg->nitems == 2 ? (key & 0xffffffffu) + span[0] * (key >> 32) : key;
+            if (F->direct[di]) {
+                g = F->direct[di] - 1;
+                fresh = 0;
+            } else {
+                g = (uint32_t)F->groups.n++;
+                F->direct[di] = g + 1;
+                fresh = 1;
+            }
+        } else {
+            g = ltab_get(&F->groups, key, &fresh);
+        }
         if (fresh) {
             if (g >= F->capg) {
                 F->capg = F->capg ? F->capg * 2 : 1024;
@@ -1902,17 +1967,20 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
             continue;
         }
         st->segments_read++;
-        const int64_t *ts;
-        if ((rc = km_seg_times(seg, &ts, &e))) {
-            km_seg_close(seg);
-            km_query_err_set(err, text, n, 0, rc, NULL, "%s: %s", p, e.msg);
-            break;
-        }
         uint32_t lo = 0, hi = (uint32_t)km_seg_rows(seg);
-        while (lo < hi && ts[lo] < o->since)
-            lo++;
-        while (hi > lo && ts[hi - 1] > o->until)
-            hi--;
+        if (km_seg_tmin(seg) < o->since || km_seg_tmax(seg) > o->until) {
+            /* rows are time-sorted: cut to the bounds */
+            const int64_t *ts;
+            if ((rc = km_seg_times(seg, &ts, &e))) {
+                km_seg_close(seg);
+                km_query_err_set(err, text, n, 0, rc, NULL, "%s: %s", p, e.msg);
+                break;
+            }
+            while (lo < hi && ts[lo] < o->since)
+                lo++;
+            while (hi > lo && ts[hi - 1] > o->until)
+                hi--;
+        }
         if (F.si >= 0) {
             st->rows_read += hi - lo;
             fast_segment(&R, &F, lo, hi, prune, np);
@@ -1948,6 +2016,7 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
     free(F.distinct.g);
     free(F.gkey);
     free(F.counts);
+    free(F.direct);
     for (int i = 0; i < R.nraw; i++)
         if (!R.rawfound[i] && st->rows_read && st->nwarnings < 4)
             snprintf(st->warnings[st->nwarnings++], 200,
