@@ -1728,6 +1728,9 @@ struct fast {
     struct ltab distinct;     /* (agg, local group, code) seen */
     uint32_t *direct;         /* small key spaces: key -> local group + 1 */
     uint64_t capdirect;
+    uint64_t *vh[64];         /* count_distinct: hash of each dictionary value */
+    uint32_t capvh[64];
+    uint64_t vhgen[64], gen;  /* vh[i] is valid for segment generation vhgen[i] */
 };
 
 static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi, struct cx **prune,
@@ -1764,6 +1767,7 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
     }
     ltab_clear(&F->groups);
     ltab_clear(&F->distinct);
+    F->gen++; /* value hashes are per segment */
     /* a small key space is indexed directly (no hashing): packed key ->
      * local group + 1 */
     uint64_t span[2] = {1, 1}, space = 1;
@@ -1871,10 +1875,26 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
         uint32_t c = (uint32_t)k;
         if (g >= F->groups.n || !gs[g])
             continue;
-        struct km_str v;
-        km_seg_dict_get(R->seg, sg->aggs[i].arg->field, c, &v, &e);
-        struct km_qval qv = qv_str(v);
-        set_add(&gs[g][i].set, &gs[g][i].setcap, &gs[g][i].setn, qv_hash(&qv, 7));
+        /* each dictionary value is hashed once per segment (per aggregate) */
+        uint32_t nd = km_seg_dict_size(R->seg, sg->aggs[i].arg->field) + 1;
+        if (F->vhgen[i] != F->gen) {
+            if (F->capvh[i] < nd) {
+                free(F->vh[i]);
+                F->capvh[i] = nd;
+                F->vh[i] = km_xmalloc(nd * sizeof *F->vh[i]);
+            }
+            memset(F->vh[i], 0, nd * sizeof *F->vh[i]);
+            F->vhgen[i] = F->gen;
+        }
+        if (c >= nd)
+            continue;
+        if (!F->vh[i][c]) {
+            struct km_str v;
+            km_seg_dict_get(R->seg, sg->aggs[i].arg->field, c, &v, &e);
+            struct km_qval qv = qv_str(v);
+            F->vh[i][c] = qv_hash(&qv, 7) | 1; /* never 0: 0 marks "not yet" */
+        }
+        set_add(&gs[g][i].set, &gs[g][i].setcap, &gs[g][i].setn, F->vh[i][c]);
     }
     free(gs);
 }
@@ -2017,6 +2037,8 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
     free(F.gkey);
     free(F.counts);
     free(F.direct);
+    for (int i = 0; i < 64; i++)
+        free(F.vh[i]);
     for (int i = 0; i < R.nraw; i++)
         if (!R.rawfound[i] && st->rows_read && st->nwarnings < 4)
             snprintf(st->warnings[st->nwarnings++], 200,
