@@ -371,11 +371,11 @@ int km_cmd_query(int argc, char **argv)
     }
     if (verbose)
         fprintf(stderr,
-                "%llu rows out; %llu of %llu segments read, %llu rows read, %llu raw records; "
-                "%.1f ms\n",
+                "%llu rows out; %llu of %llu segments read, %llu rows read, %llu raw records "
+                "from %llu objects; %.1f ms\n",
                 (unsigned long long)st.rows_out, (unsigned long long)st.segments_read,
                 (unsigned long long)st.segments, (unsigned long long)st.rows_read,
-                (unsigned long long)st.raw_reads,
+                (unsigned long long)st.raw_reads, (unsigned long long)st.raw_objects,
                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     for (size_t r = 0; r < o.nrows * (size_t)o.ncols; r++)
         free(o.cells[r]);

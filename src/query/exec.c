@@ -136,6 +136,9 @@ struct run {
     struct km_qval *slots;
     /* raw record of the current row */
     int raw_state;                 /* 0 not read, 1 parsed, -1 unavailable */
+    int rawb_state;                /* raw bytes: 0 not read, 1 read, -1 unavailable */
+    const char *rawb;
+    struct km_rawref rref;
     struct km_json *raw;
     struct km_event ev;            /* for the integer columns */
     int ev_state;
@@ -520,35 +523,69 @@ static void row_event(struct run *R)
     R->ev_state = km_seg_event(R->seg, R->row, &R->ev, &e) == KM_OK ? 1 : -1;
 }
 
+/* The raw bytes of the current row (not parsed): 1 and *p, *n, or 0. */
+static int row_raw_bytes(struct run *R, const char **p, uint32_t *n)
+{
+    if (R->rawb_state == 0) {
+        R->rawb_state = -1;
+        struct km_err e;
+        km_err_clear(&e);
+        if (km_seg_rawref(R->seg, R->row, &R->rref, &e) != KM_OK)
+            return 0;
+        if (!R->rc_cache)
+            R->rc_cache = km_raw_cache_new(R->s, 0);
+        if (km_raw_cache_get(R->rc_cache, &R->rref, &R->rawb, &e) != KM_OK || !R->rawb)
+            return 0;
+        R->st->raw_reads++;
+        R->rawb_state = 1;
+    }
+    if (R->rawb_state != 1)
+        return 0;
+    *p = R->rawb;
+    *n = R->rref.length;
+    return 1;
+}
+
 static void row_raw(struct run *R)
 {
     if (R->raw_state)
         return;
     R->raw_state = -1;
-    row_event(R);
-    if (R->ev_state != 1)
-        return;
-    if (!R->rc_cache)
-        R->rc_cache = km_raw_cache_new(R->s, 0);
     const char *p;
-    struct km_err e;
-    km_err_clear(&e);
-    if (km_raw_cache_get(R->rc_cache, &R->ev.raw, &p, &e) != KM_OK || !p)
+    uint32_t n;
+    if (!row_raw_bytes(R, &p, &n))
         return;
-    R->st->raw_reads++;
     km_arena_reset(&R->ja);
-    char *copy = km_arena_alloc(&R->ja, R->ev.raw.length + 1);
+    char *copy = km_arena_alloc(&R->ja, n + 1);
     if (!copy)
         return;
-    memcpy(copy, p, R->ev.raw.length);
-    copy[R->ev.raw.length] = 0;
+    memcpy(copy, p, n);
+    copy[n] = 0;
     struct km_json *root;
-    if (km_json_parse(copy, R->ev.raw.length, NULL, &R->ja, &root, &e) != KM_OK) {
+    struct km_err e;
+    km_err_clear(&e);
+    if (km_json_parse(copy, n, NULL, &R->ja, &root, &e) != KM_OK) {
         /* CSV rows and other non-JSON originals have no paths */
         return;
     }
     R->raw = root;
     R->raw_state = 1;
+}
+
+/* `path = "text"` can only hold when the record's bytes contain the text (a
+ * literal without characters JSON would escape): 0 when it certainly fails. */
+static int raw_may_contain(struct run *R, const struct km_str lit)
+{
+    for (uint32_t i = 0; i < lit.n; i++) {
+        unsigned char ch = (unsigned char)lit.p[i];
+        if (ch < 0x20 || ch == '"' || ch == '\\' || ch == '/' || ch >= 0x7f)
+            return 1; /* could be written escaped: no shortcut */
+    }
+    const char *p;
+    uint32_t n;
+    if (!lit.n || !row_raw_bytes(R, &p, &n))
+        return 1;
+    return memmem(p, n, lit.p, lit.n) != NULL;
 }
 
 static struct km_qval json_val(struct run *R, const struct km_json *v)
@@ -771,18 +808,12 @@ static struct km_qval eval(struct run *R, struct cx *c)
         }
         case R_RAW: return R->has_base ? raw_path(R, &x->path) : qv_null();
         case R_MSG: {
-            if (!R->has_base)
-                return qv_null();
-            row_raw(R);
-            if (R->ev_state != 1 || !R->rc_cache)
-                return qv_null();
             const char *p;
-            struct km_err e;
-            km_err_clear(&e);
-            if (km_raw_cache_get(R->rc_cache, &R->ev.raw, &p, &e) != KM_OK || !p)
+            uint32_t len;
+            if (!R->has_base || !row_raw_bytes(R, &p, &len))
                 return qv_null();
-            char *s = km_arena_strndup(&R->ra, p, R->ev.raw.length);
-            return s ? (struct km_qval){.t = KM_QV_STR, .s = {s, R->ev.raw.length}} : qv_null();
+            char *s = km_arena_strndup(&R->ra, p, len);
+            return s ? (struct km_qval){.t = KM_QV_STR, .s = {s, len}} : qv_null();
         }
         default: return qv_null();
         }
@@ -806,6 +837,10 @@ static struct km_qval eval(struct run *R, struct cx *c)
         }
         return qv_bool(0);
     case KM_QE_CMP: {
+        if ((x->op == KM_QC_EQ || x->op == KM_QC_NE) && R->has_base && c->a[0]->ref == R_RAW &&
+            c->a[0]->x->kind == KM_QE_FIELD && c->a[1]->x->kind == KM_QE_LITERAL &&
+            c->a[1]->x->lit.kind == KM_QL_STRING && !raw_may_contain(R, c->a[1]->x->lit.s))
+            return qv_bool(x->op == KM_QC_NE);
         struct km_qval a = eval(R, c->a[0]), b = eval(R, c->a[1]);
         if (a.t == KM_QV_NULL || b.t == KM_QV_NULL)
             return qv_bool(x->op == KM_QC_NE);
@@ -2012,6 +2047,7 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         for (uint32_t r = lo; r < hi && !R.stop; r++) {
             R.row = r;
             R.raw_state = 0;
+            R.rawb_state = 0;
             R.ev_state = 0;
             R.has_base = 1;
             st->rows_read++;
@@ -2065,6 +2101,7 @@ out:
         }
         km_arena_free(&sg->arena);
     }
+    st->raw_objects = km_raw_cache_misses(R.rc_cache);
     for (struct cx *c = R.allcx; c; c = c->all) {
         free(c->bm);
         if (c->re) {

@@ -60,6 +60,7 @@ void km_qopts_default(struct km_qopts *o);
 struct km_qstats {
     uint64_t segments, segments_read, rows_read, rows_matched, rows_out;
     uint64_t raw_reads;        /* raw records read from the vault */
+    uint64_t raw_objects;      /* vault objects decoded for them */
     int truncated;             /* more rows than max_rows: output was cut */
     char warnings[4][200];     /* e.g. a path that exists in no event */
     int nwarnings;

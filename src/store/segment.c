@@ -1422,3 +1422,19 @@ int km_seg_str(struct km_seg *s, int field, uint32_t row, struct km_str *v, stru
     }
     return KM_OK;
 }
+
+int km_seg_rawref(struct km_seg *s, uint32_t row, struct km_rawref *r, struct km_err *err)
+{
+    static const int cols[3] = {COL_ROBJ, COL_ROFF, COL_RLEN};
+    int64_t v[3];
+    for (int k = 0; k < 3; k++) {
+        int rc = load_ints(s, cols[k], err);
+        if (rc)
+            return rc;
+        v[k] = s->sc[cols[k] - 100].ints[row];
+    }
+    r->object = (uint64_t)v[0];
+    r->offset = (uint64_t)v[1];
+    r->length = (uint32_t)v[2];
+    return KM_OK;
+}

@@ -101,6 +101,8 @@ int km_seg_dict_get(struct km_seg *s, int field, uint32_t code, struct km_str *v
 int km_seg_codes(struct km_seg *s, int field, const void **codes, int *width, struct km_err *err);
 /* The time column (nrows values, ascending). */
 int km_seg_times(struct km_seg *s, const int64_t **t, struct km_err *err);
+/* The raw reference of a row (three integer columns only). */
+int km_seg_rawref(struct km_seg *s, uint32_t row, struct km_rawref *r, struct km_err *err);
 /* Any string field at row (dict or plain; KM_STR_NONE when absent). */
 int km_seg_str(struct km_seg *s, int field, uint32_t row, struct km_str *v, struct km_err *err);
 

@@ -502,7 +502,11 @@ int km_raw_read(struct km_store *s, uint64_t object, uint64_t offset, uint32_t l
 
 /* ---- a cache of decoded objects for reading many raw records ------------ */
 
-#define RC_SLOTS 64
+/* 2-way set-associative by object id: records of one segment come in time
+ * order from a few thousand interleaved files, so the cache must hold them
+ * all (within the byte budget) for each to be decoded once. */
+#define RC_SETS 8192
+#define RC_SLOTS (2 * RC_SETS)
 
 struct rc_slot {
     uint64_t object;     /* 0 = empty */
@@ -516,8 +520,8 @@ struct km_raw_cache {
     struct km_store *s;
     size_t max;          /* largest decoded member kept whole */
     size_t budget, held; /* bytes the slots may hold / hold */
-    uint64_t clock;
-    struct rc_slot slot[RC_SLOTS];
+    uint64_t clock, misses;
+    struct rc_slot *slot;
     char *one;           /* fallback: the last record read alone */
 };
 
@@ -526,9 +530,12 @@ struct km_raw_cache *km_raw_cache_new(struct km_store *s, size_t max_bytes)
     struct km_raw_cache *c = km_xcalloc(1, sizeof *c);
     c->s = s;
     c->max = max_bytes ? max_bytes : (64u << 20);
-    c->budget = 4 * c->max;
+    c->budget = 8 * c->max;
+    c->slot = km_xcalloc(RC_SLOTS, sizeof *c->slot);
     return c;
 }
+
+uint64_t km_raw_cache_misses(const struct km_raw_cache *c) { return c ? c->misses : 0; }
 
 void km_raw_cache_free(struct km_raw_cache *c)
 {
@@ -536,6 +543,7 @@ void km_raw_cache_free(struct km_raw_cache *c)
         return;
     for (int i = 0; i < RC_SLOTS; i++)
         free(c->slot[i].buf);
+    free(c->slot);
     free(c->one);
     free(c);
 }
@@ -599,7 +607,15 @@ static int rc_fill(struct km_raw_cache *c, struct rc_slot *sl, uint64_t object, 
     size_t cap = 1 << 16, len = 0;
     char *buf = NULL;
     int whole = 0;
-    if (!rc) {
+    const char *all;
+    size_t alln;
+    if (!rc && km_decode_read_all(d, &all, &alln, err) == KM_OK && alln <= c->max) {
+        /* decoded in one go (libdeflate): keep a copy */
+        buf = km_xmalloc(alln + 1);
+        memcpy(buf, all, alln);
+        len = alln;
+        whole = 1;
+    } else if (!rc) {
         buf = km_xmalloc(cap);
         for (;;) {
             if (len == cap) {
@@ -636,34 +652,27 @@ int km_raw_cache_get(struct km_raw_cache *c, const struct km_rawref *r, const ch
                      struct km_err *err)
 {
     *p = NULL;
-    struct rc_slot *sl = NULL, *victim = &c->slot[0];
-    for (int i = 0; i < RC_SLOTS; i++) {
-        if (c->slot[i].object == r->object && c->slot[i].buf) {
-            sl = &c->slot[i];
-            break;
-        }
-        if (c->slot[i].used < victim->used)
-            victim = &c->slot[i];
-    }
+    uint64_t set = (r->object * 0x9E3779B97F4A7C15ULL) >> 40 & (RC_SETS - 1);
+    struct rc_slot *way = &c->slot[2 * set], *sl = NULL;
+    if (way[0].buf && way[0].object == r->object)
+        sl = &way[0];
+    else if (way[1].buf && way[1].object == r->object)
+        sl = &way[1];
     if (!sl) {
-        /* evict the least recently used (and more while over budget) */
-        for (;;) {
-            if (victim->buf) {
-                c->held -= c->held >= victim->len ? victim->len : c->held;
-                free(victim->buf);
-                victim->buf = NULL;
-                victim->object = 0;
+        struct rc_slot *victim = !way[0].buf ? &way[0] : !way[1].buf ? &way[1]
+                                : way[0].used <= way[1].used ? &way[0] : &way[1];
+        for (int k = 0; k < 2; k++) {
+            struct rc_slot *v = k == 0 ? victim : (victim == &way[0] ? &way[1] : &way[0]);
+            if (k == 1 && c->held <= c->budget)
+                break; /* over budget: the other way goes too */
+            if (v->buf) {
+                c->held -= c->held >= v->len ? v->len : c->held;
+                free(v->buf);
+                v->buf = NULL;
+                v->object = 0;
             }
-            if (c->held <= c->budget)
-                break;
-            struct rc_slot *v2 = NULL;
-            for (int i = 0; i < RC_SLOTS; i++)
-                if (c->slot[i].buf && (!v2 || c->slot[i].used < v2->used))
-                    v2 = &c->slot[i];
-            if (!v2)
-                break;
-            victim = v2;
         }
+        c->misses++;
         int rc = rc_fill(c, victim, r->object, err);
         if (rc)
             return rc;

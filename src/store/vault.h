@@ -69,5 +69,7 @@ struct km_raw_cache *km_raw_cache_new(struct km_store *s, size_t max_bytes);
 int km_raw_cache_get(struct km_raw_cache *c, const struct km_rawref *r, const char **p,
                      struct km_err *err);
 void km_raw_cache_free(struct km_raw_cache *c);
+/* Objects decoded so far (cache misses). */
+uint64_t km_raw_cache_misses(const struct km_raw_cache *c);
 
 #endif
