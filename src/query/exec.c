@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -891,6 +892,57 @@ static struct km_qval eval(struct run *R, struct cx *c)
     return qv_null();
 }
 
+/* `field = "lit"`, `field != "lit"`, `field in [lits]` on a dictionary
+ * field: the condition's bitmap by binary search of the sorted dictionary. */
+static int is_dict_lookup(const struct cx *c)
+{
+    const struct km_query_expr *x = c->x;
+    if (c->onef < 0 || km_fields[c->onef].enc != KM_ENC_DICT)
+        return 0;
+    if (x->kind == KM_QE_CMP)
+        return (x->op == KM_QC_EQ || x->op == KM_QC_NE) && c->na == 2 &&
+               c->a[0]->x->kind == KM_QE_FIELD && c->a[0]->ref == R_NORM &&
+               c->a[1]->x->kind == KM_QE_LITERAL && c->a[1]->x->lit.kind == KM_QL_STRING;
+    if (x->kind != KM_QE_IN || c->a[0]->x->kind != KM_QE_FIELD || c->a[0]->ref != R_NORM)
+        return 0;
+    for (uint32_t i = 0; i < x->nlist; i++)
+        if (x->list[i].kind != KM_QL_STRING)
+            return 0;
+    return 1;
+}
+
+/* Fills *bm (grown to the segment's dictionary) for a dict lookup; returns 1
+ * (and *any) when c is one, 0 otherwise. Thread-safe: touches only seg and
+ * the caller's buffer. */
+static int dict_bitmap(struct km_seg *seg, const struct cx *c, uint8_t **bm, uint32_t *cap,
+                       int *any)
+{
+    if (!is_dict_lookup(c))
+        return 0;
+    const struct km_query_expr *x = c->x;
+    uint32_t n = km_seg_dict_size(seg, c->onef);
+    if (*cap < n + 1) {
+        free(*bm);
+        *cap = n + 1;
+        *bm = km_xmalloc(*cap);
+    }
+    int eq = x->kind == KM_QE_CMP, ne = eq && x->op == KM_QC_NE;
+    memset(*bm, ne, n + 1);
+    uint32_t nl = eq ? 1 : x->nlist;
+    for (uint32_t i = 0; i < nl; i++) {
+        const struct km_str lit = eq ? c->a[1]->x->lit.s : x->list[i].s;
+        uint32_t code;
+        if (km_seg_dict_find(seg, c->onef, lit.p, lit.n, &code) == 1 && code <= n)
+            (*bm)[code] = (uint8_t)!ne;
+    }
+    if (ne)
+        (*bm)[0] = 1; /* a missing value is != anything */
+    *any = 0;
+    for (uint32_t code = 0; code <= n; code++)
+        *any |= (*bm)[code];
+    return 1;
+}
+
 /* Builds c's bitmap for this segment when c is a condition on one dict field.
  * Returns 0 when the condition holds for no value (the segment can go). */
 static int build_bitmap(struct run *R, struct cx *c)
@@ -904,31 +956,11 @@ static int build_bitmap(struct run *R, struct cx *c)
         c->bm = km_xmalloc(c->bmcap);
     }
     c->bm_any = 0;
-    /* field = "lit", field != "lit", field in [lits]: binary search the
-     * sorted dictionary instead of testing every value */
-    const struct km_query_expr *x = c->x;
-    int eq = x->kind == KM_QE_CMP && (x->op == KM_QC_EQ || x->op == KM_QC_NE) && c->na == 2 &&
-             c->a[0]->x->kind == KM_QE_FIELD && c->a[0]->ref == R_NORM &&
-             c->a[1]->x->kind == KM_QE_LITERAL && c->a[1]->x->lit.kind == KM_QL_STRING;
-    int in = x->kind == KM_QE_IN && c->a[0]->x->kind == KM_QE_FIELD && c->a[0]->ref == R_NORM;
-    for (uint32_t i = 0; in && i < x->nlist; i++)
-        in = x->list[i].kind == KM_QL_STRING;
-    if (eq || in) {
-        int ne = eq && x->op == KM_QC_NE;
-        memset(c->bm, ne, n + 1);
-        uint32_t nl = eq ? 1 : x->nlist;
-        for (uint32_t i = 0; i < nl; i++) {
-            const struct km_str lit = eq ? c->a[1]->x->lit.s : x->list[i].s;
-            uint32_t code;
-            if (km_seg_dict_find(R->seg, c->onef, lit.p, lit.n, &code) == 1 && code <= n)
-                c->bm[code] = (uint8_t)!ne;
-        }
-        if (ne)
-            c->bm[0] = 1; /* a missing value is != anything */
-        for (uint32_t code = 0; code <= n; code++)
-            c->bm_any |= c->bm[code];
+    int any;
+    if (dict_bitmap(R->seg, c, &c->bm, &c->bmcap, &any)) {
+        c->bm_any = any;
         c->bm_seg = R->segno + 1;
-        return c->bm_any;
+        return any;
     }
     bm_field = c->onef;
     int save = R->has_base;
@@ -1766,7 +1798,29 @@ struct fast {
     uint64_t *vh[64];         /* count_distinct: hash of each dictionary value */
     uint32_t capvh[64];
     uint64_t vhgen[64], gen;  /* vh[i] is valid for segment generation vhgen[i] */
+    /* the segment and the filter bitmaps this worker uses */
+    struct km_seg *seg;
+    uint8_t *bm[64];
+    uint32_t bmcap[64];
+    uint64_t matched;
+    pthread_mutex_t *mu;      /* guards the merge when workers share the stage */
 };
+
+static void fast_free(struct fast *F, int own_bm)
+{
+    free(F->groups.k);
+    free(F->groups.g);
+    free(F->distinct.k);
+    free(F->distinct.g);
+    free(F->gkey);
+    free(F->counts);
+    free(F->direct);
+    for (int i = 0; i < 64; i++) {
+        free(F->vh[i]);
+        if (own_bm)
+            free(F->bm[i]);
+    }
+}
 
 static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi, struct cx **prune,
                          int np)
@@ -1777,17 +1831,19 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
     const void *pc[64];
     int pw[64];
     for (int k = 0; k < np; k++)
-        km_seg_codes(R->seg, prune[k]->onef, &pc[k], &pw[k], &e);
+        km_seg_codes(F->seg, prune[k]->onef, &pc[k], &pw[k], &e);
+    uint8_t *const *bms = F->bm;
+    const uint32_t *bmc = F->bmcap;
     const void *kc[2] = {NULL, NULL};
     int kw[2] = {0, 0};
     const int64_t *ts = NULL;
     int64_t tbase[2] = {0, 0};
     for (uint32_t i = 0; i < sg->nitems; i++) {
         if (F->keys[i].field >= 0)
-            km_seg_codes(R->seg, F->keys[i].field, &kc[i], &kw[i], &e);
+            km_seg_codes(F->seg, F->keys[i].field, &kc[i], &kw[i], &e);
         else {
-            km_seg_times(R->seg, &ts, &e);
-            int64_t t0 = km_seg_tmin(R->seg), d = F->keys[i].bin;
+            km_seg_times(F->seg, &ts, &e);
+            int64_t t0 = km_seg_tmin(F->seg), d = F->keys[i].bin;
             tbase[i] = t0 >= 0 ? t0 / d * d : -((-t0 + d - 1) / d) * d;
         }
     }
@@ -1798,7 +1854,7 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
         ac[i] = NULL;
         aw[i] = 0;
         if (sg->aggs[i].arg)
-            km_seg_codes(R->seg, sg->aggs[i].arg->field, &ac[i], &aw[i], &e);
+            km_seg_codes(F->seg, sg->aggs[i].arg->field, &ac[i], &aw[i], &e);
     }
     ltab_clear(&F->groups);
     ltab_clear(&F->distinct);
@@ -1808,8 +1864,8 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
     uint64_t span[2] = {1, 1}, space = 1;
     for (uint32_t i = 0; i < sg->nitems; i++) {
         span[i] = F->keys[i].field >= 0
-                      ? (uint64_t)km_seg_dict_size(R->seg, F->keys[i].field) + 1
-                      : (uint64_t)((km_seg_tmax(R->seg) - tbase[i]) / F->keys[i].bin) + 1;
+                      ? (uint64_t)km_seg_dict_size(F->seg, F->keys[i].field) + 1
+                      : (uint64_t)((km_seg_tmax(F->seg) - tbase[i]) / F->keys[i].bin) + 1;
         space *= span[i];
     }
     int direct = space <= 2 * (uint64_t)(hi - lo) + 1024 && space <= (1u << 22);
@@ -1825,11 +1881,11 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
         int ok = 1;
         for (int k = 0; k < np && ok; k++) {
             uint32_t c = code_at(pc[k], pw[k], r);
-            ok = c < prune[k]->bmcap && prune[k]->bm[c];
+            ok = c < bmc[k] && bms[k][c];
         }
         if (!ok)
             continue;
-        R->st->rows_matched++;
+        F->matched++;
         uint64_t key = 0;
         for (uint32_t i = 0; i < sg->nitems; i++) {
             uint64_t part = F->keys[i].field >= 0
@@ -1880,6 +1936,8 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
         }
     }
     /* merge this segment's groups by value */
+    if (F->mu)
+        pthread_mutex_lock(F->mu);
     struct gstate **gs = km_xmalloc((F->groups.n + 1) * sizeof *gs);
     for (uint64_t g = 0; g < F->groups.n; g++) {
         struct km_qval kv[2];
@@ -1889,7 +1947,7 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
                 part = F->gkey[g];
             if (F->keys[i].field >= 0) {
                 struct km_str v;
-                km_seg_dict_get(R->seg, F->keys[i].field, (uint32_t)part, &v, &e);
+                km_seg_dict_get(F->seg, F->keys[i].field, (uint32_t)part, &v, &e);
                 kv[i] = qv_str(v);
             } else {
                 kv[i] = (struct km_qval){.t = KM_QV_TIME,
@@ -1911,7 +1969,7 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
         if (g >= F->groups.n || !gs[g])
             continue;
         /* each dictionary value is hashed once per segment (per aggregate) */
-        uint32_t nd = km_seg_dict_size(R->seg, sg->aggs[i].arg->field) + 1;
+        uint32_t nd = km_seg_dict_size(F->seg, sg->aggs[i].arg->field) + 1;
         if (F->vhgen[i] != F->gen) {
             if (F->capvh[i] < nd) {
                 free(F->vh[i]);
@@ -1925,13 +1983,69 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
             continue;
         if (!F->vh[i][c]) {
             struct km_str v;
-            km_seg_dict_get(R->seg, sg->aggs[i].arg->field, c, &v, &e);
+            km_seg_dict_get(F->seg, sg->aggs[i].arg->field, c, &v, &e);
             struct km_qval qv = qv_str(v);
             F->vh[i][c] = qv_hash(&qv, 7) | 1; /* never 0: 0 marks "not yet" */
         }
         set_add(&gs[g][i].set, &gs[g][i].setcap, &gs[g][i].setn, F->vh[i][c]);
     }
+    if (F->mu)
+        pthread_mutex_unlock(F->mu);
     free(gs);
+}
+
+/* Workers of the code path: segment i goes to worker i % n. */
+struct fworker {
+    struct run *R;
+    struct fast F;
+    int tid, n;
+    const struct km_segment_row *rows;
+    size_t nrows;
+    struct cx **prune;
+    int np;
+    uint64_t segs_read, rows_read;
+    int rc;
+    struct km_err e;
+};
+
+static void *fast_worker(void *arg)
+{
+    struct fworker *W = arg;
+    struct run *R = W->R;
+    const struct km_qopts *o = R->o;
+    for (size_t i = (size_t)W->tid; i < W->nrows && !W->rc; i += (size_t)W->n) {
+        if (W->rows[i].tmax < o->since || W->rows[i].tmin > o->until)
+            continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/segments/%s", km_store_dir(R->s), W->rows[i].file);
+        struct km_seg *seg;
+        if ((W->rc = km_seg_open(p, &seg, &W->e)))
+            break;
+        W->F.seg = seg;
+        int keep = 1;
+        for (int k = 0; k < W->np && keep; k++)
+            dict_bitmap(seg, W->prune[k], &W->F.bm[k], &W->F.bmcap[k], &keep);
+        uint32_t lo = 0, hi = (uint32_t)km_seg_rows(seg);
+        if (keep && (km_seg_tmin(seg) < o->since || km_seg_tmax(seg) > o->until)) {
+            const int64_t *ts;
+            if ((W->rc = km_seg_times(seg, &ts, &W->e))) {
+                km_seg_close(seg);
+                break;
+            }
+            while (lo < hi && ts[lo] < o->since)
+                lo++;
+            while (hi > lo && ts[hi - 1] > o->until)
+                hi--;
+        }
+        if (keep) {
+            W->segs_read++;
+            W->rows_read += hi - lo;
+            fast_segment(R, &W->F, lo, hi, W->prune, W->np);
+        }
+        km_seg_close(seg);
+        W->F.seg = NULL;
+    }
+    return NULL;
 }
 
 /* Conditions of the leading filters that can prune segments. */
@@ -2000,6 +2114,48 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         goto out;
     }
     st->segments = nrows;
+    int par = F.si >= 0 && nrows > 1 && !getenv("KUMO_QUERY_THREADS1");
+    for (int k = 0; k < np && par; k++)
+        par = is_dict_lookup(prune[k]);
+    if (par) {
+        /* the code path on two workers (one per core) */
+        enum { NW = 2 };
+        struct fworker W[NW];
+        pthread_t th[NW];
+        pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+        int started[NW] = {0};
+        for (int t = 0; t < NW; t++) {
+            memset(&W[t], 0, sizeof W[t]);
+            W[t].R = &R;
+            W[t].F.si = F.si;
+            memcpy(W[t].F.keys, F.keys, sizeof F.keys);
+            W[t].F.mu = &mu;
+            W[t].tid = t;
+            W[t].n = NW;
+            W[t].rows = rows;
+            W[t].nrows = nrows;
+            W[t].prune = prune;
+            W[t].np = np;
+            km_err_clear(&W[t].e);
+            started[t] = t > 0 && pthread_create(&th[t], NULL, fast_worker, &W[t]) == 0;
+        }
+        fast_worker(&W[0]);
+        for (int t = 1; t < NW; t++) {
+            if (started[t])
+                pthread_join(th[t], NULL);
+            else
+                fast_worker(&W[t]); /* no thread to be had: do its share here */
+        }
+        for (int t = 0; t < NW; t++) {
+            st->segments_read += W[t].segs_read;
+            st->rows_read += W[t].rows_read;
+            st->rows_matched += W[t].F.matched;
+            if (W[t].rc && !err->code)
+                km_query_err_set(err, text, n, 0, W[t].rc, NULL, "%s", W[t].e.msg);
+            fast_free(&W[t].F, 1);
+        }
+        nrows = 0; /* done: skip the serial loop */
+    }
     for (size_t i = 0; i < nrows && !R.stop; i++) {
         if (rows[i].tmax < o->since || rows[i].tmin > o->until)
             continue;
@@ -2038,7 +2194,14 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         }
         if (F.si >= 0) {
             st->rows_read += hi - lo;
+            F.seg = seg;
+            for (int k = 0; k < np; k++) {
+                F.bm[k] = prune[k]->bm;
+                F.bmcap[k] = prune[k]->bmcap;
+            }
             fast_segment(&R, &F, lo, hi, prune, np);
+            st->rows_matched += F.matched;
+            F.matched = 0;
             km_seg_close(seg);
             R.seg = NULL;
             R.has_base = 0;
@@ -2066,15 +2229,7 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         R.stop = 0;
         finish(&R, 0);
     }
-    free(F.groups.k);
-    free(F.groups.g);
-    free(F.distinct.k);
-    free(F.distinct.g);
-    free(F.gkey);
-    free(F.counts);
-    free(F.direct);
-    for (int i = 0; i < 64; i++)
-        free(F.vh[i]);
+    fast_free(&F, 0);
     for (int i = 0; i < R.nraw; i++)
         if (!R.rawfound[i] && st->rows_read && st->nwarnings < 4)
             snprintf(st->warnings[st->nwarnings++], 200,
