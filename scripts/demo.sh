@@ -34,6 +34,14 @@ step "4b. Follow that person across clouds by e-mail (one key for Entra, GCP and
      "kumo --store $STORE events --actor $who --since 2026-10-02T22:00:00Z --until 2026-10-03T02:00:00Z"
 $K --store "$STORE" events --actor "$who" --since 2026-10-02T22:00:00Z --until 2026-10-03T02:00:00Z --limit 30
 
+step "4c. Ask a question in the pipe language: who failed to sign in most, from how many addresses?" \
+     "kumo --store $STORE query 'filter outcome = \"failure\" | stats count() as failures, count_distinct(src.ip) as ips by provider, actor.name | sort failures desc | limit 8'"
+$K --store "$STORE" query 'filter outcome = "failure" | stats count() as failures, count_distinct(src.ip) as ips by provider, actor.name | sort failures desc | limit 8'
+
+step "4d. And what did the suspicious address do, hour by hour?" \
+     "kumo --store $STORE query 'filter src.ip = \"203.0.113.66\" | stats count() as events, earliest(action) as first, latest(action) as last by bin(1h) as hour, provider | sort hour'"
+$K --store "$STORE" query 'filter src.ip = "203.0.113.66" | stats count() as events, earliest(action) as first, latest(action) as last by bin(1h) as hour, provider | sort hour'
+
 step "5. Who stopped logging?" "kumo --store $STORE events --action StopLogging --format jsonl"
 $K --store "$STORE" events --action StopLogging --format jsonl --limit 3
 
