@@ -1,0 +1,1 @@
+stats count(*), min(time), max(time), earliest(action), latest(src.ip), pct(severity, 99.9), sum(severity), avg(severity) by bin(1d), source

@@ -1,0 +1,1 @@
+filter @timestamp > 5 | fields @timestamp, @message, $x, _y

@@ -1,0 +1,1 @@
+stats cout(x) by bin(5x)

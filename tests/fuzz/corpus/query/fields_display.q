@@ -1,0 +1,1 @@
+fields time, actor.email, tolower(actor.name) as who, coalesce(error.code, "-") as err | display time, who, err

@@ -1,0 +1,1 @@
+filter action in ["StopLogging", "DeleteTrail", 'PutEventSelectors'] and not isIpInSubnet(src.ip, "10.0.0.0/8")

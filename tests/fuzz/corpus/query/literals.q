@@ -1,0 +1,1 @@
+filter d = 100ms or d = 30s or d = 5m or d = 1h or d = 1d or d = 2w or d = 90min or n = 9223372036854775807 or n = -9223372036854775808 or f = 1e300 or b = true

@@ -1,0 +1,1 @@
+filter ((((((((a = 1)))))))) and not not not b

@@ -1,0 +1,1 @@
+filter a not in ("x", "y") && b not like "%z_%" || not (c = 1 or d != 2) and e <= -3.5e-2

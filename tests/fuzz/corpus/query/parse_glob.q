@@ -1,0 +1,1 @@
+parse user_agent "aws-cli/* Python/* *" as cli, py, rest | stats count() by cli

@@ -1,0 +1,1 @@
+parse @message /user=(?<user>[^ ]+) ip=(?P<ip>\S+)/i | filter ip like "10.%" | dedup user

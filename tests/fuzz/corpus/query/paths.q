@@ -1,0 +1,1 @@
+fields resources[0].ARN, `detail-type`, requestParameters.bucketName, properties.status.errorCode, a.`b``c`.0 as `x y`

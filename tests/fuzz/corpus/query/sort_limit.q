@@ -1,0 +1,1 @@
+filter strlen(user_agent) > 200 | sort strlen(user_agent) desc, time asc | limit 5

@@ -1,0 +1,1 @@
+filter x = "q\"\\\n\t\u00e9\uD83D\uDE00" or y = 'it\'s' or z =~ /[/]a\/b/imsx

@@ -1,0 +1,1 @@
+stats count() as n by actor.name | filter n > 10 | stats avg(n) as mean

@@ -1,0 +1,1 @@
+FILTER ISPRESENT(error.code) AND error.code == "AccessDenied" | STATS COUNT() BY account
