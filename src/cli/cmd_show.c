@@ -1,11 +1,13 @@
 /*
  * cmd_show.c — `kumo show EVENT_ID`: the normalized event, where it came from
  * (vault object, member, offset, custody) and the exact raw record, re-read
- * from the preserved original.
+ * from the preserved original (for a CSV row: the row's bytes; the header
+ * is read from the start of the same stream to rebuild the event).
  */
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "core/timeparse.h"
+#include "ingest/records.h"
 #include "sources/source.h"
 #include "store/catalog.h"
 #include "store/store.h"
@@ -190,6 +192,64 @@ static void find_links(struct km_store *s, const struct found *fd, struct links 
     }
 }
 
+/* Re-normalizes rec[0..n) and, when one of its events has the stored
+ * event's key, replaces fd->json with the full event. A record may hold
+ * several events (nc.count, e.g. several Security Hub findings): the one
+ * whose key is the stored event's. Returns 1 when it matched. */
+static int renormalize(struct found *fd, const char *rec, size_t n, size_t raw_n,
+                       const char *where)
+{
+    struct km_arena a;
+    int count = 1, hit = 0;
+    km_arena_init(&a, 0, 0);
+    for (int i = 0; i < count && !hit; i++) {
+        struct km_norm_ctx nc = {0};
+        nc.arena = &a;
+        nc.file = where;
+        nc.offset = fd->ev.raw.offset;
+        nc.raw_n = raw_n;
+        nc.index = i;
+        struct km_event full;
+        struct km_err e2;
+        km_err_clear(&e2);
+        int nrc = km_normalize_record(rec, n, &nc, NULL, NULL, &full, &e2);
+        if (i == 0)
+            count = nc.count;
+        if (nrc == KM_OK && nc.emit && memcmp(full.key, fd->ev.key, 16) == 0) {
+            fd->json.n = 0;
+            km_out_event_json(&fd->json, &full);
+            hit = 1;
+        }
+    }
+    km_arena_free(&a);
+    return hit;
+}
+
+/* A CSV row: the header is the first record of the same decoded stream
+ * (read from offset 0, at most CSV_HEAD bytes, never past the row); the
+ * row becomes the JSON object ingest normalized (km_csv_row_to_json). */
+#define CSV_HEAD ((uint64_t)128 << 10)
+static int renormalize_csv(struct km_store *s, struct found *fd, const char *raw,
+                           const char *where)
+{
+    uint64_t hl = fd->ev.raw.offset < CSV_HEAD ? fd->ev.raw.offset : CSV_HEAD;
+    char *head = NULL, delim = 0;
+    size_t start = 0, len = 0;
+    struct km_err e;
+    struct km_buf json;
+    int hit = 0;
+    km_err_clear(&e);
+    if (hl == 0 || km_raw_read(s, fd->ev.raw.object, 0, (uint32_t)hl, &head, NULL, 0, &e) != KM_OK)
+        return 0;
+    km_buf_init(&json, 0);
+    if (km_csv_header_find(head, (size_t)hl, &start, &len, &delim, &e) == KM_OK &&
+        km_csv_row_to_json(head + start, len, raw, fd->ev.raw.length, delim, &json, &e) == KM_OK)
+        hit = renormalize(fd, json.p, json.n, fd->ev.raw.length, where);
+    km_buf_free(&json);
+    free(head);
+    return hit;
+}
+
 int km_cmd_show(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
@@ -229,32 +289,14 @@ int km_cmd_show(int argc, char **argv)
                      sizeof where, &err);
     /* the store keeps what queries need; the raw record holds everything:
      * re-normalize it for the full event (request_id and other raw-only
-     * fields), as long as it is the same event. A record may hold several
-     * events (nc.count, e.g. several Security Hub findings): the one whose
-     * key is the stored event's. */
+     * fields), as long as it is the same event. A CSV row is normalized as
+     * the JSON object the splitter built from it and the file's header. */
     if (raw) {
-        struct km_arena a;
-        km_arena_init(&a, 0, 0);
-        int count = 1;
-        for (int i = 0; i < count; i++) {
-            struct km_norm_ctx nc = {0};
-            nc.arena = &a;
-            nc.file = where;
-            nc.offset = fd.ev.raw.offset;
-            nc.index = i;
-            struct km_event full;
-            struct km_err e2;
-            km_err_clear(&e2);
-            int nrc = km_normalize_record(raw, fd.ev.raw.length, &nc, NULL, NULL, &full, &e2);
-            if (i == 0)
-                count = nc.count;
-            if (nrc == KM_OK && nc.emit && memcmp(full.key, fd.ev.key, 16) == 0) {
-                fd.json.n = 0;
-                km_out_event_json(&fd.json, &full);
-                break;
-            }
-        }
-        km_arena_free(&a);
+        int csv = raw[0] != '{';   /* JSON records start with '{'; try the other way too */
+        if (!(csv ? renormalize_csv(s, &fd, raw, where)
+                  : renormalize(&fd, raw, fd.ev.raw.length, 0, where)))
+            (void)(csv ? renormalize(&fd, raw, fd.ev.raw.length, 0, where)
+                       : renormalize_csv(s, &fd, raw, where));
     }
     struct links links = {0};
     find_links(s, &fd, &links);

@@ -167,10 +167,77 @@ static int parse_zone(const char *s, size_t n, size_t *i, int64_t *off)
     return 0;
 }
 
+/*
+ * The US form of the Log Analytics portal's CSV export:
+ * "M/D/YYYY, h:mm:ss[.fff] AM|PM" (UTC), also without the comma, with
+ * seconds left out, "am"/"pm", and a zone after the AM/PM like the ISO form.
+ * Month and day have 1 or 2 digits, the hour 1..12 (12 AM is midnight).
+ */
+static int parse_us(const char *s, size_t n, int64_t *us)
+{
+    size_t i = 0;
+    int part[2];
+    for (int k = 0; k < 2; k++) {
+        int v = 0, nd = 0;
+        while (i < n && is_digit(s[i]) && nd < 2) {
+            v = v * 10 + (s[i++] - '0');
+            nd++;
+        }
+        if (!nd || i >= n || s[i++] != '/')
+            return KM_EFORMAT;
+        part[k] = v;
+    }
+    int y = digits(s, n, &i, 4), mo = part[0], d = part[1];
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || (unsigned)d > days_in_month(y, (unsigned)mo))
+        return KM_EFORMAT;
+    if (i < n && s[i] == ',')
+        i++;
+    if (i >= n || s[i++] != ' ')
+        return KM_EFORMAT;
+    int hh = 0, nd = 0;
+    while (i < n && is_digit(s[i]) && nd < 2) {
+        hh = hh * 10 + (s[i++] - '0');
+        nd++;
+    }
+    if (!nd || hh < 1 || hh > 12 || i >= n || s[i++] != ':')
+        return KM_EFORMAT;
+    int mi = digits(s, n, &i, 2), ss = 0;
+    int64_t frac = 0;
+    if (mi < 0 || mi > 59)
+        return KM_EFORMAT;
+    if (i < n && s[i] == ':') {
+        i++;
+        ss = digits(s, n, &i, 2);
+        if (ss < 0 || ss > 60)
+            return KM_EFORMAT;
+        if (i < n && (s[i] == '.' || s[i] == ',')) {
+            i++;
+            frac = fraction(s, n, &i);
+            if (frac < 0)
+                return KM_EFORMAT;
+        }
+    }
+    if (i + 3 > n || s[i] != ' ')
+        return KM_EFORMAT;
+    char a = s[i + 1], m = s[i + 2];
+    if ((m != 'M' && m != 'm') || (a != 'A' && a != 'a' && a != 'P' && a != 'p'))
+        return KM_EFORMAT;
+    i += 3;
+    hh = hh % 12 + (a == 'P' || a == 'p' ? 12 : 0);
+    int64_t off;
+    if (parse_zone(s, n, &i, &off) != 0 || i != n)
+        return KM_EFORMAT;
+    int64_t days = km_time_days_from_civil(y, (unsigned)mo, (unsigned)d);
+    *us = (days * SEC_PER_DAY + hh * 3600 + mi * 60 + ss - off) * US_PER_SEC + frac;
+    return KM_OK;
+}
+
 int km_time_parse(const char *s, size_t n, int64_t *us)
 {
     if (n < 1)
         return KM_EFORMAT;
+    if (n >= 12 && (s[1] == '/' || s[2] == '/'))
+        return parse_us(s, n, us);
     size_t i = 0;
     int basic = 0;
     if (n < 10 || s[4] != '-') {

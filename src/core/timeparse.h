@@ -21,6 +21,8 @@
  *   ZONE        Z | z | +HH:MM | -HH:MM | +HHMM | +HH | [ ]UTC | [ ]GMT
  *                                                 (no zone means UTC; a single
  *                                                 space may precede the zone)
+ *   US form     M/D/YYYY[,] h:mm[:ss[.frac]] AM|PM [ZONE]   (Log Analytics
+ *                                                 portal CSV; hour 1..12)
  *   EPOCH       1..11 digits: seconds (optionally ".frac");
  *               12..14 digits: milliseconds; 15..17: microseconds;
  *               18..19: nanoseconds (truncated)

@@ -326,8 +326,8 @@ static void note_source(struct worker *w, const char *name)
 static int on_record(void *ctx, const struct km_record *r)
 {
     struct worker *w = ctx;
-    static const char *const shapes[] = {"", "array", "wrapped", "object", "prefixed"};
-    if (!w->shape && r->shape >= 0 && r->shape <= 4)
+    static const char *const shapes[] = {"", "array", "wrapped", "object", "prefixed", "csv"};
+    if (!w->shape && r->shape >= 0 && r->shape <= KM_SHAPE_CSV)
         w->shape = r->wrapper ? r->wrapper : shapes[r->shape];
     /* A record may hold several events (an EventBridge event with several
      * Security Hub findings): index 0 tells how many (nc.count, known even
@@ -342,6 +342,7 @@ static int on_record(void *ctx, const struct km_record *r)
         nc.arena = &b->arena;
         nc.file = w->label;
         nc.offset = r->off;
+        nc.raw_n = r->raw_n;   /* a CSV row: its bytes, not the JSON built from it */
         nc.wrapper = r->wrapper;
         nc.index = i;
         struct km_err e;

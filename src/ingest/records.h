@@ -1,5 +1,6 @@
 /*
- * records.h — a streaming record splitter for JSON log exports.
+ * records.h — a streaming record splitter for JSON log exports (and CSV
+ * exports, whose rows it hands over as JSON objects).
  *
  * Fed a decoded byte stream in chunks of any size, it finds the records the
  * stream holds and hands each one, as its exact bytes and stream offset, to a
@@ -18,6 +19,9 @@
  *   KM_SHAPE_OBJECT   { ... } with no wrapper key        the whole object is one record
  *   KM_SHAPE_PREFIXED lines "2024-01-01T00:00:00.000Z {json}" (CloudWatch Logs
  *                     export to S3): the JSON after the first space is the record
+ *   KM_SHAPE_CSV      a CSV export (Log Analytics, Entra portal, CloudTrail console):
+ *                     header line, then RFC 4180 rows; each row is handed over
+ *                     as a JSON object built from header + row (see below)
  * Several top-level values may follow each other (JSON Lines, concatenated
  * JSON); each gets its own shape. Scalars at top level (or inside a record
  * array) are reported as errors. A record larger than max_record is reported
@@ -38,8 +42,30 @@
  *     marks a broken line, and resync continues on the next line.
  *   - A leading UTF-8 BOM is skipped. Empty or blank input: no record, no
  *     error. A stream whose first non-blank byte is neither '{', '[' nor a
- *     "TIMESTAMP {" line is one KM_EFORMAT "not JSON: starts with ..." error;
- *     the rest is ignored.
+ *     "TIMESTAMP {" line, and that does not start with a CSV header, is one
+ *     KM_EFORMAT "not JSON: starts with ..." error; the rest is ignored.
+ *   - CSV: when the first non-blank byte is none of '{', '[' or a digit at
+ *     column 0, the first record (quote-aware) is tried as a CSV header: at
+ *     most KM_CSV_HEADER_MAX bytes and KM_CSV_MAX_COLUMNS columns (more is
+ *     KM_ELIMIT), valid UTF-8 without control bytes, a first name not starting
+ *     with a digit, at least two distinct non-empty names. The delimiter is
+ *     TAB when the header's first line has tabs and no commas, else ','. If
+ *     it is no header, the stream is the "not JSON" error above. Otherwise
+ *     the whole stream is CSV: rows end at a newline outside quotes (LF or
+ *     CRLF; the CR is dropped), fields may be quoted ("" is a quote; text
+ *     after a closing quote is kept literally), newlines inside quotes
+ *     belong to the field. Each row becomes {"Name":"cell",...} in header
+ *     order, JSON-escaped (invalid UTF-8 becomes U+FFFD), empty cells
+ *     omitted; a row that is blank or has no non-empty cell is skipped
+ *     silently. The record's p/n is that JSON (in a splitter-owned buffer),
+ *     its off/raw_n the row's exact bytes without the line terminator, line
+ *     the row's first line. A row with more cells than the header has
+ *     columns, or an unterminated quote at end of input, is KM_EFORMAT; a row
+ *     longer than max_record (or whose JSON exceeds max_record +
+ *     8 * KM_CSV_HEADER_MAX) is KM_ELIMIT; the row is skipped, the next one
+ *     is read. Header names are trimmed (blanks), lose a trailing time-zone
+ *     suffix (" [UTC]", " [UTC+02:00]", " [Local Time]"); an empty name is "column N" (1-based);
+ *     a repeated name gets " (2)", " (3)", ...
  *   - Prefixed lines: the prefix starts at column 0 with a digit, is 8-48
  *     bytes of [0-9A-Za-z:.+-_/], then blanks, then '{'. Only one record per
  *     line; the record's off/line are those of its '{'.
@@ -65,12 +91,16 @@ enum km_shape {
     KM_SHAPE_WRAPPED = 2,
     KM_SHAPE_OBJECT = 3,
     KM_SHAPE_PREFIXED = 4,
+    KM_SHAPE_CSV = 5,
 };
 
 struct km_record {
-    char *p;               /* record bytes: mutable, valid only during the callback */
+    char *p;               /* record bytes: mutable, valid only during the callback
+                              (KM_SHAPE_CSV: the JSON object built from the row) */
     size_t n;
-    uint64_t off;          /* offset of p[0] in the stream */
+    uint64_t off;          /* offset of the record's first original byte in the stream */
+    size_t raw_n;          /* original bytes at off: n for JSON shapes; for CSV the
+                              row without its line terminator */
     long line;             /* 1-based line of p[0] in the stream */
     int shape;             /* enum km_shape of the enclosing top-level value */
     const char *wrapper;   /* wrapper key for KM_SHAPE_WRAPPED, else NULL */
@@ -116,5 +146,37 @@ int km_records_finish(struct km_records *r);
 /* The shape of the first top-level value (KM_SHAPE_NONE before one was seen). */
 int km_records_shape(const struct km_records *r);
 void km_records_free(struct km_records *r);
+
+/* ---- CSV, shared by the splitter and `kumo show` ---------------------------- */
+
+#define KM_CSV_HEADER_MAX (64u << 10)  /* bytes of a header record */
+#define KM_CSV_MAX_COLUMNS 1024
+
+struct km_buf;
+/*
+ * Finds the CSV header at the start of a stream's first bytes p[0..n) the way
+ * the splitter does: skips a UTF-8 BOM and blank bytes (space, TAB, CR, LF),
+ * takes the first record (quote-aware; the record may end at n), drops its
+ * trailing CR and checks it is a header (rules above). On KM_OK sets *start
+ * and *len (the header record, no terminator) and *delim (',' or '\t').
+ * Returns KM_EFORMAT (not a header, or cut inside quotes) or KM_ELIMIT (more
+ * than KM_CSV_MAX_COLUMNS columns, or longer than KM_CSV_HEADER_MAX), with
+ * err (may be NULL) saying why.
+ */
+int km_csv_header_find(const char *p, size_t n, size_t *start, size_t *len, char *delim,
+                       struct km_err *err);
+/*
+ * Builds the JSON object of one CSV row exactly as the splitter hands it to
+ * on_record: header[0..hn) is the header record (as km_csv_header_find gives
+ * it), row[0..rn) the row's raw bytes (km_record off/raw_n), delim ',' or
+ * '\t' (0: picked from the header as the splitter does). out's content is
+ * replaced (out->n = 0 first; its ceiling applies). Returns KM_OK;
+ * KM_EFORMAT when the header is not one, the row has more cells than the
+ * header has columns, or a quote is unterminated; KM_ELIMIT when out's
+ * ceiling is reached. err (may be NULL) gets the detail (offset = byte in the
+ * row, when known). A row without a non-empty cell gives "{}".
+ */
+int km_csv_row_to_json(const char *header, size_t hn, const char *row, size_t rn, char delim,
+                       struct km_buf *out, struct km_err *err);
 
 #endif

@@ -88,7 +88,7 @@ static const struct {
 #undef K
 };
 
-enum ct_shape { SH_PLAIN, SH_LOOKUP, SH_CLOUDWATCH, SH_EVENTBRIDGE };
+enum ct_shape { SH_PLAIN, SH_LOOKUP, SH_CLOUDWATCH, SH_EVENTBRIDGE, SH_CSV };
 
 struct ct {
     struct km_norm_ctx *ctx;
@@ -789,6 +789,316 @@ static int ct_score_record(const struct km_json *rec)
     return s > 100 ? 100 : s;
 }
 
+/* ---- CSV rows ------------------------------------------------------------------
+ *
+ * A CSV export reaches us as the splitter's JSON object of one row, keyed by
+ * the column names: the CloudTrail console's "Download events → CSV" (Event
+ * ID, Event time, User name, Event name, Resource type, Resource name, AWS
+ * access key, AWS region, Error code, Source IP address, Event source,
+ * Read-only) and flattened alert exports such as the OTRF honey-bucket file
+ * (Event Type, Event Name, Request ID, User ID, Request Parameters, Event ID,
+ * Event DateTime, Source IP, Request User Agent), whose User ID and Request
+ * Parameters cells hold Python-repr dicts. The columns are put into the same
+ * slots as a JSON record's members (the dicts are turned into JSON and
+ * parsed), so time, actor and the rest go through the code above.
+ */
+
+static const struct {
+    const char *name;
+    int slot;
+} ct_csv_cols[] = {
+    {"Event ID", S_EVENTID},           {"Event time", S_EVENTTIME},
+    {"Event DateTime", S_EVENTTIME},   {"Event name", S_EVENTNAME},
+    {"Event source", S_EVENTSOURCE},   {"AWS region", S_AWSREGION},
+    {"Source IP address", S_SOURCEIP}, {"Source IP", S_SOURCEIP},
+    {"User agent", S_USERAGENT},       {"Request User Agent", S_USERAGENT},
+    {"Error code", S_ERRORCODE},       {"Error message", S_ERRORMESSAGE},
+    {"Request ID", S_REQUESTID},       {"Event Type", S_EVENTTYPE},
+    {"Read-only", S_READONLY},         {"User ID", S_USERIDENTITY},
+    {"User identity", S_USERIDENTITY},
+};
+
+/* Case-insensitive column lookup (names are as the splitter cleaned them). */
+static const struct km_json *ct_col(const struct km_json *rec, const char *name)
+{
+    size_t n = strlen(name);
+    for (const struct km_json *m = rec->child; m; m = m->next)
+        if (m->key_len == n && strncasecmp(m->key, name, n) == 0)
+            return m;
+    return NULL;
+}
+
+/* Detect score of a CSV row: "Event name" and an event id or time column. */
+static int ct_csv_score(const struct km_json *rec)
+{
+    const struct km_json *name = ct_col(rec, "Event name");
+    if (!km_json_is_str(name))
+        return 0;
+    if (!km_json_is_str(ct_col(rec, "Event ID")) && !km_json_is_str(ct_col(rec, "Event time")) &&
+        !km_json_is_str(ct_col(rec, "Event DateTime")))
+        return 0;
+    const struct km_json *src = ct_col(rec, "Event source");
+    if (ends_with(src, ".amazonaws.com"))
+        return 95;
+    return km_json_is_str(ct_col(rec, "AWS region")) || km_json_is_str(ct_col(rec, "User ID"))
+               ? 85
+               : 75;
+}
+
+/*
+ * A Python repr of a dict or list ({'type': 'AWSAccount', 'n': None}) as
+ * JSON text in b: quotes of either kind, \\ \' \" \n \t \r \xNN \uNNNN
+ * escapes, None/True/False; anything else (tuples, b'', sets) fails.
+ * Returns 0, or -1 when the text is not such a repr.
+ */
+static int ct_pyrepr_json(const char *s, size_t n, struct km_buf *b)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0;
+    while (i < n && !b->oom) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '\'' || ch == '"') {
+            km_buf_addc(b, '"');
+            for (i++; i < n && (unsigned char)s[i] != ch; i++) {
+                unsigned char x = (unsigned char)s[i];
+                if (x == '\\') {
+                    if (++i >= n)
+                        return -1;
+                    switch (s[i]) {
+                    case '\'':
+                        km_buf_addc(b, '\'');
+                        break;
+                    case '"':
+                    case '\\':
+                    case 'n':
+                    case 't':
+                    case 'r':
+                    case 'b':
+                    case 'f':
+                        km_buf_addc(b, '\\');
+                        km_buf_addc(b, s[i]);
+                        break;
+                    case 'x':
+                        if (i + 2 >= n || !strchr("0123456789abcdefABCDEF", s[i + 1]) ||
+                            !strchr("0123456789abcdefABCDEF", s[i + 2]) || !s[i + 1] || !s[i + 2])
+                            return -1;
+                        km_buf_adds(b, "\\u00");
+                        km_buf_add(b, s + i + 1, 2);
+                        i += 2;
+                        break;
+                    case 'u':
+                        if (i + 4 >= n)
+                            return -1;
+                        for (int k = 1; k <= 4; k++)
+                            if (!s[i + k] || !strchr("0123456789abcdefABCDEF", s[i + k]))
+                                return -1;
+                        km_buf_add(b, s + i - 1, 6);
+                        i += 4;
+                        break;
+                    default:
+                        return -1;
+                    }
+                } else if (x == '"') {
+                    km_buf_adds(b, "\\\"");
+                } else if (x < 0x20) {
+                    char e[6] = {'\\', 'u', '0', '0', hex[x >> 4], hex[x & 15]};
+                    km_buf_add(b, e, 6);
+                } else {
+                    km_buf_addc(b, (char)x);
+                }
+            }
+            if (i >= n)
+                return -1;
+            km_buf_addc(b, '"');
+            i++;
+        } else if (n - i >= 4 && memcmp(s + i, "None", 4) == 0) {
+            km_buf_adds(b, "null");
+            i += 4;
+        } else if (n - i >= 4 && memcmp(s + i, "True", 4) == 0) {
+            km_buf_adds(b, "true");
+            i += 4;
+        } else if (n - i >= 5 && memcmp(s + i, "False", 5) == 0) {
+            km_buf_adds(b, "false");
+            i += 5;
+        } else if (strchr("{}[]:, \t\r\n-+.eE0123456789", ch) && ch) {
+            km_buf_addc(b, (char)ch);
+            i++;
+        } else {
+            return -1;
+        }
+    }
+    return b->oom ? -1 : 0;
+}
+
+/* A cell holding a dict, as JSON or as a Python repr: the parsed object in
+ * the arena, or NULL (a problem is counted when it looks like a dict but is
+ * neither). */
+static const struct km_json *ct_csv_dict(struct ct *c, const struct km_json *v, const char *what)
+{
+    if (!km_json_is_str(v) || v->len < 2 || v->str[0] != '{')
+        return NULL;
+    struct km_json_limits lim;
+    km_json_limits_default(&lim);
+    lim.max_depth = 64;
+    struct km_json *root = NULL;
+    struct km_err e;
+    char *t = km_arena_strndup(c->ctx->arena, v->str, v->len);
+    if (!t)
+        return NULL;
+    km_err_clear(&e);
+    if (km_json_parse(t, v->len, &lim, c->ctx->arena, &root, &e) == KM_OK &&
+        km_json_is_obj(root))
+        return root;
+    struct km_buf b;
+    km_buf_init(&b, 6 * (size_t)v->len + 16);
+    root = NULL;
+    if (ct_pyrepr_json(v->str, v->len, &b) == 0 && (t = km_arena_strndup(c->ctx->arena, b.p, b.n))) {
+        km_err_clear(&e);
+        if (km_json_parse(t, b.n, &lim, c->ctx->arena, &root, &e) != KM_OK ||
+            !km_json_is_obj(root))
+            root = NULL;
+    }
+    km_buf_free(&b);
+    if (!root)
+        ct_problem(c, "%s is neither a JSON object nor a Python dict", what);
+    return root;
+}
+
+/* A string node in the arena (for values the row implies). */
+static const struct km_json *ct_mkstr(struct ct *c, const char *s, size_t n)
+{
+    struct km_json *v = km_arena_alloc(c->ctx->arena, sizeof *v);
+    char *p = km_arena_strndup(c->ctx->arena, s, n);
+    if (!v || !p)
+        return NULL;
+    memset(v, 0, sizeof *v);
+    v->type = KM_JSON_STRING;
+    v->str = p;
+    v->len = (uint32_t)n;
+    return v;
+}
+
+/* The region in an S3 host name: bucket.s3.REGION.amazonaws.com,
+ * bucket.s3-REGION.amazonaws.com, s3.REGION.amazonaws.com. */
+static struct km_str ct_s3_region(struct km_str host)
+{
+    static const char suf[] = ".amazonaws.com";
+    if (!host.p || host.n < sizeof suf + 4 ||
+        strncasecmp(host.p + host.n - (sizeof suf - 1), suf, sizeof suf - 1) != 0)
+        return KM_STR_NONE;
+    uint32_t end = host.n - (uint32_t)(sizeof suf - 1), b = 0;
+    for (uint32_t i = 0; i + 3 <= end; i++)
+        if ((i == 0 || host.p[i - 1] == '.') && !strncasecmp(host.p + i, "s3", 2) &&
+            (host.p[i + 2] == '.' || host.p[i + 2] == '-'))
+            b = i + 3;
+    if (!b || b >= end)
+        return KM_STR_NONE;
+    struct km_str r = {host.p + b, end - b};
+    /* xx-name-N or xx-gov-name-N */
+    int dashes = 0;
+    for (uint32_t i = 0; i < r.n; i++) {
+        char ch = r.p[i];
+        if (ch == '-')
+            dashes++;
+        else if (!(ch >= 'a' && ch <= 'z') && !(ch >= '0' && ch <= '9'))
+            return KM_STR_NONE;
+    }
+    if (dashes < 2 || r.n < 9 || r.p[2] != '-' || r.p[r.n - 1] < '0' || r.p[r.n - 1] > '9')
+        return KM_STR_NONE;
+    return r;
+}
+
+/* Fills the slots from the row's columns; returns the Request Parameters
+ * dict (or NULL). */
+static const struct km_json *ct_csv_collect(struct ct *c, const struct km_json *rec)
+{
+    for (size_t k = 0; k < KM_ARRAY_LEN(ct_csv_cols); k++) {
+        int s = ct_csv_cols[k].slot;
+        if (!c->s[s])
+            c->s[s] = ct_col(rec, ct_csv_cols[k].name);
+    }
+    const struct km_json *ui = c->s[S_USERIDENTITY];
+    if (ui) {
+        const struct km_json *d = ct_csv_dict(c, ui, "User ID");
+        if (d) {
+            c->s[S_USERIDENTITY] = d;
+        } else {
+            c->s[S_USERIDENTITY] = NULL;   /* an id, not an identity */
+            set(c->ev, KM_F_ACTOR_ID, ct_str(c, ui, "User ID"));
+        }
+    }
+    const struct km_json *rp = ct_csv_dict(c, ct_col(rec, "Request Parameters"),
+                                           "Request Parameters");
+    const struct km_json *bucket = ct_get(c, rp, "bucketName");
+    if (km_json_is_str(bucket) && bucket->len) {
+        if (!c->s[S_EVENTSOURCE])
+            c->s[S_EVENTSOURCE] = ct_mkstr(c, "s3.amazonaws.com", 16);
+        const struct km_json *host = ct_get(c, rp, "Host");
+        struct km_str region = ct_s3_region(km_json_is_str(host) ? km_json_sv(host) : KM_STR_NONE);
+        if (!c->s[S_AWSREGION] && region.p)
+            c->s[S_AWSREGION] = ct_mkstr(c, region.p, region.n);
+    }
+    return rp;
+}
+
+/* Resources text of the row, run through ct_resources like a record's. */
+static void ct_csv_resources(struct ct *c, const struct km_json *rec, const struct km_json *rp)
+{
+    struct km_buf b;
+    int lookup = 0;
+    km_buf_init(&b, 1u << 20);
+    const struct km_json *bucket = ct_get(c, rp, "bucketName");
+    struct km_str rt = ct_str(c, ct_col(rec, "Resource type"), "Resource type");
+    struct km_str rn = ct_str(c, ct_col(rec, "Resource name"), "Resource name");
+    if (rt.p || rn.p) {
+        lookup = 1;
+        km_buf_adds(&b, "[{\"ResourceType\":");
+        km_json_write_str(&b, rt.p, rt.n);
+        km_buf_adds(&b, ",\"ResourceName\":");
+        km_json_write_str(&b, rn.p, rn.n);
+        km_buf_adds(&b, "}]");
+    } else if (km_json_is_str(bucket) && bucket->len) {
+        km_buf_adds(&b, "[{\"type\":\"AWS::S3::Bucket\",\"ARN\":");
+        km_buf_adds(&b, "\"arn:aws:s3:::");
+        /* the bucket name inside the quoted ARN, escaped */
+        struct km_buf t;
+        km_buf_init(&t, 1u << 20);
+        km_json_write_str(&t, bucket->str, bucket->len);
+        if (t.n >= 2 && !t.oom)
+            km_buf_add(&b, t.p + 1, t.n - 1);
+        km_buf_free(&t);
+        km_buf_adds(&b, "}]");
+    }
+    if (b.n && !b.oom) {
+        char *p = km_arena_strndup(c->ctx->arena, b.p, b.n);
+        struct km_json *arr = NULL;
+        struct km_err e;
+        km_err_clear(&e);
+        if (p && km_json_parse(p, b.n, NULL, c->ctx->arena, &arr, &e) == KM_OK)
+            c->ev->f[KM_F_RESOURCES] = ct_resources(c, arr, lookup);
+    }
+    km_buf_free(&b);
+}
+
+/* The columns that are no CloudTrail member: user name, access key,
+ * resources; and the outcome of an export that has no error column. */
+static void ct_csv_rest(struct ct *c, const struct km_json *rec, const struct km_json *rp)
+{
+    struct km_event *ev = c->ev;
+    set(ev, KM_F_ACTOR_NAME, ct_str(c, ct_col(rec, "User name"), "User name"));
+    struct km_str akid = ct_str(c, ct_col(rec, "AWS access key"), "AWS access key");
+    set(ev, KM_F_ACTOR_ACCESS_KEY, akid);
+    if (!ev->f[KM_F_SESSION_ID].p && starts(akid, "ASIA"))
+        ev->f[KM_F_SESSION_ID] = akid;
+    ct_email(c, ev->f[KM_F_ACTOR_NAME]);
+    if (!ev->f[KM_F_RESOURCES].p)
+        ct_csv_resources(c, rec, rp);
+    /* the console export always has Event source and Error code columns; an
+     * alert export without them does not say whether the call succeeded */
+    if (km_str_eqc(ev->f[KM_F_OUTCOME], "success") && !ct_col(rec, "Event source"))
+        ev->f[KM_F_OUTCOME] = KM_STR("unknown");
+}
+
 static int ct_detect(const struct km_json *rec, const char *wrapper)
 {
     if (!km_json_is_obj(rec))
@@ -811,6 +1121,8 @@ static int ct_detect(const struct km_json *rec, const char *wrapper)
         return 0;
     }
     int s = ct_score_record(rec);
+    if (!s && !wrapper)
+        return ct_csv_score(rec);   /* a CSV row: column names, not members */
     if (s && wrapper && !strcmp(wrapper, "Records"))
         s = s + 10 > 100 ? 100 : s + 10;
     return s;
@@ -850,7 +1162,13 @@ static int ct_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
         c.inner = v;
     }
 
-    if (c.inner) {
+    const struct km_json *csv_rp = NULL;
+    if (c.shape == SH_PLAIN && !km_json_get(rec, "eventName") && !km_json_get(rec, "eventSource") &&
+        ct_csv_score(rec)) {
+        c.shape = SH_CSV;
+        c.outer = rec;
+        csv_rp = ct_csv_collect(&c, rec);
+    } else if (c.inner) {
         ct_collect(&c, c.inner, 0);
         if (!c.s[S_EVENTNAME] && !c.s[S_EVENTSOURCE] && !c.s[S_EVENTTIME] && !c.s[S_INSIGHT]) {
             c.ci = 1;
@@ -869,6 +1187,8 @@ static int ct_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
     ct_time(&c);
     ct_actor(&c);
     ct_what(&c);
+    if (c.shape == SH_CSV)
+        ct_csv_rest(&c, rec, csv_rp);
     return KM_OK;
 }
 

@@ -13,7 +13,15 @@
  *   (Event Hub, storage account PT1H.json, {"records":[...]})
  *   Log Analytics  {"TimeGenerated", "Type", "UserPrincipalName",       PascalCase columns,
  *   rows            "Status":"{\"errorCode\":0}", ...}                  nested objects as JSON
- *                                                                        strings
+ *                                                                        strings (also a CSV
+ *                                                                        export's rows)
+ *   Entra portal   {"Date (UTC)", "Request ID", "Username",             "Download CSV" of
+ *   CSV rows        "Status":"Success", "Location":"City, ST, CC"}      sign-ins / audit logs
+ *
+ * CSV rows arrive as the record splitter's JSON object of the row (column
+ * names as keys, every value a string). The portal's column names are put
+ * into the same slots as the Graph names (en_portal_cols) once a row is
+ * known to be one ("Date (UTC)" and no Log Analytics columns).
  *
  * Graph and Log Analytics names differ only in letter case (createdDateTime /
  * CreatedDateTime, ipAddress / IPAddress), and exports lower-case keys
@@ -111,6 +119,12 @@ enum en_slot {
      * diagnostic envelope's `location` (country code of a sign-in) */
     F_LOCATION,
     F_LOCATIONDETAILS,
+    /* Entra portal CSV download: the time column, and columns with no Graph
+     * member of that shape (MFA result / method as text, MI type) */
+    F_DATEUTC,
+    F_PMFARESULT,
+    F_PMFAMETHOD,
+    F_PMITYPE,
     F__COUNT
 };
 
@@ -178,6 +192,10 @@ static const struct {
     [F_SPTYPE] = K("servicePrincipalType"),
     [F_LOCATION] = K("location"),
     [F_LOCATIONDETAILS] = K("LocationDetails"),
+    [F_DATEUTC] = K("Date (UTC)"),
+    [F_PMFARESULT] = K("Multifactor authentication result"),      /* > EN_MAXKEY: portal pass */
+    [F_PMFAMETHOD] = K("Multifactor authentication auth method"), /* likewise */
+    [F_PMITYPE] = K("Managed Identity type"),
 #undef K
 };
 
@@ -236,10 +254,59 @@ static void en_collect(struct km_json *obj, struct en_slots *s)
     }
 }
 
+/* Entra portal "Download CSV" columns (sign-ins, audit logs) and the slot
+ * each fills when the Graph-named member is absent. */
+static const struct {
+    const char *name;
+    uint8_t slot;
+} en_portal_cols[] = {
+    {"Request ID", F_ID},
+    {"User agent", F_USERAGENT},
+    {"Correlation ID", F_CORRELATIONID},
+    {"User ID", F_USERID},
+    {"User", F_USERDISPLAYNAME},
+    {"Username", F_UPN},
+    {"User type", F_USERTYPE},
+    {"Application", F_APPDISPLAYNAME},
+    {"Application ID", F_APPID},
+    {"Resource", F_RESOURCEDISPLAYNAME},
+    {"Resource ID", F_RESOURCEID},
+    {"IP address", F_IPADDRESS},
+    {"Status", F_RESULT},                 /* Success / Failure / Interrupted */
+    {"Sign-in error code", F_RESULTTYPE},
+    {"Failure reason", F_RESULTDESCRIPTION},
+    {"Session ID", F_SESSIONID},
+    {"Authentication requirement", F_AUTHREQUIREMENT},
+    {"Multifactor authentication result", F_PMFARESULT},
+    {"Multifactor authentication auth method", F_PMFAMETHOD},
+    {"Service principal ID", F_SPID},
+    {"Service principal name", F_SPNAME},
+    {"Managed Identity type", F_PMITYPE},
+    /* audit-log download */
+    {"Activity", F_ACTIVITYDISPLAYNAME},
+    {"Service", F_LOGGEDBYSERVICE},
+};
+
+/* The portal pass over a row already collected by en_collect. */
+static void en_collect_portal(struct km_json *obj, struct en_slots *s)
+{
+    for (struct km_json *m = obj->child; m; m = m->next)
+        for (size_t k = 0; k < KM_ARRAY_LEN(en_portal_cols); k++) {
+            int slot = en_portal_cols[k].slot;
+            if (!s->v[slot] && m->key_len == strlen(en_portal_cols[k].name) &&
+                strncasecmp(m->key, en_portal_cols[k].name, m->key_len) == 0) {
+                s->v[slot] = m;
+                break;
+            }
+        }
+    /* the portal's Status is a word (now in `result`), not a Graph status */
+    s->v[F_STATUS] = NULL;
+}
+
 /* ---- classification (detect) -------------------------------------------------- */
 
 enum en_kind { K_NONE = 0, K_SIGNIN, K_AUDIT, K_RISK };
-enum en_shape { SH_GRAPH = 0, SH_DIAG, SH_LA };
+enum en_shape { SH_GRAPH = 0, SH_DIAG, SH_LA, SH_PORTAL };
 /* risk record types */
 enum en_risk { R_DETECTION = 0, R_SP_DETECTION, R_RISKY_USER, R_RISKY_SP };
 
@@ -385,6 +452,21 @@ static int en_classify(struct km_json *rec, struct en_slots *env, struct en_slot
     }
     if (props)
         return K_NONE;   /* a "properties" member that is not an object: not ours */
+    if (has(env, F_DATEUTC) && !has(env, F_TIMEGENERATED) && !has(env, F_TYPE)) {
+        /* an Entra portal CSV row */
+        en_collect_portal(rec, env);
+        *shape = SH_PORTAL;
+        if (has(env, F_ACTIVITYDISPLAYNAME)) {
+            *score = 90;
+            return K_AUDIT;
+        }
+        if (has(env, F_ID) || has(env, F_UPN) || has(env, F_USERID) || has(env, F_SPID) ||
+            has(env, F_APPDISPLAYNAME) || has(env, F_RESULTTYPE)) {
+            *score = 90;
+            return K_SIGNIN;
+        }
+        return K_NONE;
+    }
     /* flat: Graph object or Log Analytics row */
     if (has(env, F_TIMEGENERATED) || km_json_is_str(env->v[F_TYPE]) || has(env, F_SOURCESYSTEM))
         *shape = SH_LA;
@@ -757,6 +839,31 @@ static struct km_str geo_code(struct en *c, struct km_str s)
     return p ? (struct km_str){p, 2} : KM_STR_NONE;
 }
 
+/* The portal's Location, "City, State, CC" (parts may be missing): the
+ * last part is the country when it is a two-letter code, the first (of two
+ * or more) the city. */
+static void en_geo_portal(struct en *c, struct km_str loc)
+{
+    struct km_event *ev = c->ev;
+    if (!loc.p)
+        return;
+    const char *last = memrchr(loc.p, ',', loc.n), *first = memchr(loc.p, ',', loc.n);
+    struct km_str cc = last ? (struct km_str){last + 1, (uint32_t)(loc.p + loc.n - last - 1)} : loc;
+    while (cc.n && cc.p[0] == ' ') {
+        cc.p++;
+        cc.n--;
+    }
+    while (cc.n && cc.p[cc.n - 1] == ' ')
+        cc.n--;
+    set(ev, KM_F_SRC_COUNTRY, geo_code(c, cc));
+    if (first) {
+        struct km_str city = {loc.p, (uint32_t)(first - loc.p)};
+        while (city.n && city.p[city.n - 1] == ' ')
+            city.n--;
+        set(ev, KM_F_SRC_CITY, city);
+    }
+}
+
 /*
  * src.geo.country / src.geo.city of a sign-in or risk detection. The
  * location object is the body's `location` (Graph, diagnostic properties),
@@ -772,6 +879,10 @@ static void en_geo(struct en *c)
     struct km_event *ev = c->ev;
     struct km_json *lv = B(c, F_LOCATION), *loc = NULL;
     struct km_str loc_code = KM_STR_NONE;
+    if (c->shape == SH_PORTAL) {
+        en_geo_portal(c, en_str(c, lv, "Location"));
+        return;
+    }
     if (km_json_is_obj(lv)) {
         loc = lv;
     } else if (km_json_is_str(lv) && lv->len && lv->str[0] == '{') {
@@ -841,6 +952,13 @@ static const char *si_logtype(struct en *c)
         i = en_signin_log(E(c, F_TYPE));
     if (i >= 0)
         return en_signin_logs[i].category;
+    if (c->shape == SH_PORTAL) {   /* one download per sign-in type: the columns tell */
+        if (has(&c->b, F_PMITYPE))
+            return "ManagedIdentitySignInLogs";
+        if (has(&c->b, F_SPID) && !has(&c->b, F_UPN) && !has(&c->b, F_USERID))
+            return "ServicePrincipalSignInLogs";
+        return "SignInLogs";
+    }
     const struct km_json *t = B(c, F_SIGNINEVENTTYPES);
     if (km_json_is_arr(t) && km_json_is_str(t->child)) {
         static const char *const map[][2] = {
@@ -881,6 +999,23 @@ static int starts_ci(struct km_str s, const char *pre)
 {
     size_t n = strlen(pre);
     return s.p && s.n >= n && strncasecmp(s.p, pre, n) == 0;
+}
+
+/* s equals the lower-case word w when only its letters count, in any case
+ * ("Single-factor authentication" == "singlefactorauthentication"). */
+static int eq_letters(struct km_str s, const char *w)
+{
+    uint32_t i = 0;
+    for (; s.p && i < s.n; i++) {
+        char ch = s.p[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch + 32);
+        else if (!(ch >= 'a' && ch <= 'z'))
+            continue;
+        if (*w++ != ch)
+            return 0;
+    }
+    return s.p && !*w;
 }
 
 static void si_outcome_mfa(struct en *c)
@@ -941,15 +1076,22 @@ static void si_outcome_mfa(struct en *c)
     if (en_str(c, en_get(md, "authMethod"), "mfaDetail.authMethod").p)
         mfa = 1;
     struct km_str add = en_str(c, en_get(status, "additionalDetails"), "status.additionalDetails");
-    if (mfa < 0 && (starts_ci(add, "MFA requirement satisfied") || starts_ci(add, "MFA completed")))
+    if (c->shape == SH_PORTAL) {   /* MFA columns of the portal download */
+        add = en_str(c, B(c, F_PMFARESULT), "Multifactor authentication result");
+        if (en_str(c, B(c, F_PMFAMETHOD), "Multifactor authentication auth method").p)
+            mfa = 1;
+    }
+    if (mfa < 0 && (starts_ci(add, "MFA requirement satisfied") || starts_ci(add, "MFA completed") ||
+                    starts_ci(add, "MFA successfully completed")))
         mfa = 1;
     if (mfa < 0 && failed && starts_ci(add, "MFA required"))
         mfa = 0;
     struct km_str req = en_str(c, B(c, F_AUTHREQUIREMENT), "authenticationRequirement");
-    if (mfa < 0 && km_str_eqc(req, "multiFactorAuthentication") &&
+    /* Graph "multiFactorAuthentication", portal "Multifactor authentication" */
+    if (mfa < 0 && eq_letters(req, "multifactorauthentication") &&
         km_str_eqc(ev->f[KM_F_OUTCOME], "success"))
         mfa = 1;
-    if (mfa < 0 && km_str_eqc(req, "singleFactorAuthentication"))
+    if (mfa < 0 && eq_letters(req, "singlefactorauthentication"))
         mfa = 0;
     ev->mfa = (int8_t)mfa;
 }
@@ -967,8 +1109,8 @@ static int si_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
 
     struct km_json *tc[4];
     const char *tn[4];
-    tc[0] = B(&c, F_CREATED);
-    tn[0] = "createdDateTime";
+    tc[0] = c.shape == SH_PORTAL ? E(&c, F_DATEUTC) : B(&c, F_CREATED);
+    tn[0] = c.shape == SH_PORTAL ? "Date (UTC)" : "createdDateTime";
     en_time(&c, tc, tn, en_env_times(&c, tc, tn, 1));
     en_account(&c);
 
@@ -1124,6 +1266,54 @@ static const char *au_category(struct km_str act, struct km_str dircat, struct k
     return "api";
 }
 
+/* The actor columns of the portal's audit download: ActorType (User, App,
+ * ServicePrincipal), ActorDisplayName, ActorObjectId, ActorUserPrincipalName. */
+static void au_portal_actor(struct en *c)
+{
+    struct km_event *ev = c->ev;
+    struct km_str type = en_str(c, en_get(c->p, "ActorType"), "ActorType");
+    struct km_str upn = en_str(c, en_get(c->p, "ActorUserPrincipalName"), "ActorUserPrincipalName");
+    if (contains_ci(type, "user"))
+        ev->f[KM_F_ACTOR_TYPE] = KM_STR("user");
+    else if (contains_ci(type, "app") || contains_ci(type, "service"))
+        ev->f[KM_F_ACTOR_TYPE] = KM_STR("app");
+    else if (type.p)
+        ev->f[KM_F_ACTOR_TYPE] = type;
+    else if (upn.p)
+        ev->f[KM_F_ACTOR_TYPE] = KM_STR("user");
+    set(ev, KM_F_ACTOR_ID, en_strnum(c, en_get(c->p, "ActorObjectId"), "ActorObjectId"));
+    set(ev, KM_F_ACTOR_NAME, en_str(c, en_get(c->p, "ActorDisplayName"), "ActorDisplayName"));
+    set(ev, KM_F_ACTOR_NAME, upn);
+    en_email(c, upn);
+}
+
+/* The portal's Target1Type / Target1DisplayName / Target1ObjectId /
+ * Target1UserPrincipalName, Target2..., as the resources JSON. */
+#define AU_PORTAL_TARGETS 9
+static struct km_str au_portal_targets(struct en *c, int *target_account)
+{
+    struct km_buf b;
+    int n = 0;
+    km_buf_init(&b, 1u << 20);
+    km_buf_addc(&b, '[');
+    for (int t = 1; t <= AU_PORTAL_TARGETS; t++) {
+        char k[4][40];
+        snprintf(k[0], sizeof k[0], "Target%dType", t);
+        snprintf(k[1], sizeof k[1], "Target%dObjectId", t);
+        snprintf(k[2], sizeof k[2], "Target%dDisplayName", t);
+        snprintf(k[3], sizeof k[3], "Target%dUserPrincipalName", t);
+        struct km_str ty = en_str(c, en_get(c->p, k[0]), "TargetType");
+        struct km_str id = en_strnum(c, en_get(c->p, k[1]), "TargetObjectId");
+        struct km_str nm = en_str(c, en_get(c->p, k[2]), "TargetDisplayName");
+        if (!nm.p)
+            nm = en_str(c, en_get(c->p, k[3]), "TargetUserPrincipalName");
+        if (in_list_ci(ty, au_account_targets))
+            *target_account = 1;
+        res_add(&b, &n, ty, id, nm);
+    }
+    return res_done(c, &b, n);
+}
+
 static int au_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_event *ev,
                         struct km_err *err)
 {
@@ -1134,10 +1324,12 @@ static int au_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
 
     struct km_json *tc[4];
     const char *tn[4];
-    tc[0] = B(&c, F_ACTIVITYDATETIME);
-    tn[0] = "activityDateTime";
+    tc[0] = c.shape == SH_PORTAL ? E(&c, F_DATEUTC) : B(&c, F_ACTIVITYDATETIME);
+    tn[0] = c.shape == SH_PORTAL ? "Date (UTC)" : "activityDateTime";
     en_time(&c, tc, tn, en_env_times(&c, tc, tn, 1));
     en_account(&c);
+    if (c.shape == SH_PORTAL)
+        au_portal_actor(&c);
 
     /* actor: initiatedBy.user or initiatedBy.app */
     struct km_json *ib = en_nested(&c, B(&c, F_INITIATEDBY), KM_JSON_OBJECT, "initiatedBy");
@@ -1169,7 +1361,7 @@ static int au_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
     }
     set(ev, KM_F_ACTOR_NAME, en_str(&c, E(&c, F_IDENTITY), "identity"));
     en_ip(&c, en_str(&c, E(&c, F_CALLERIP), "callerIpAddress"));
-    if (c.shape == SH_DIAG)
+    if (c.shape == SH_DIAG || c.shape == SH_PORTAL)
         en_ip(&c, en_str(&c, E(&c, F_IPADDRESS), "ipAddress"));
 
     /* user agent: userAgent (Log Analytics column, diagnostic body), else the
@@ -1242,6 +1434,8 @@ static int au_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
             res_add(&b, &n, ty, tid, nm);
         }
         ev->f[KM_F_RESOURCES] = res_done(&c, &b, n);
+    } else if (c.shape == SH_PORTAL) {
+        ev->f[KM_F_RESOURCES] = au_portal_targets(&c, &target_account);
     }
     ev->f[KM_F_CATEGORY] = km_str_c(au_category(act, dircat, op, target_account));
     if (en_empty(ev, 1))

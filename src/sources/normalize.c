@@ -176,6 +176,6 @@ int km_normalize_record(const char *raw, size_t n, struct km_norm_ctx *nc,
     }
     km_event_key(ev);
     ev->raw.offset = nc->offset;
-    ev->raw.length = (uint32_t)n;
+    ev->raw.length = (uint32_t)(nc->raw_n ? nc->raw_n : n);
     return KM_OK;
 }

@@ -20,6 +20,8 @@ struct km_norm_ctx {
                                 joins, re-serialised JSON); freed with the batch */
     const char *file;        /* path (and member) for messages */
     uint64_t offset;         /* record offset in the decoded stream */
+    size_t raw_n;            /* bytes of the original record at offset when they are
+                                not the bytes normalized (a CSV row); 0: n */
     const char *wrapper;     /* wrapper key the record came under, or NULL */
     int index;               /* which of the record's events is wanted, 0-based
                                 (see count); 0 for ordinary records */
@@ -88,7 +90,8 @@ static inline int km_json_absent(const struct km_json *v)
  * in nc->arena (raw itself is not modified), detects the source (*hint tried
  * first and updated; hint may be NULL), normalizes, defaults provider/source,
  * gives an id-less record event_id "sha256:<hex of raw>", computes the key and
- * sets raw.offset = nc->offset, raw.length = n (raw.object is the caller's).
+ * sets raw.offset = nc->offset, raw.length = nc->raw_n, or n when that is 0
+ * (raw.object is the caller's).
  * nc->arena, file, offset, wrapper and index must be set.
  *
  * A record may hold several events: nc->index picks one (0-based) and

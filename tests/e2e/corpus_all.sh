@@ -6,6 +6,9 @@
 # custody record (new + duplicate + rejected + evidence-only) must equal it,
 # and the custody records must add up to the ingest summary.
 #
+# A CSV export (a header line, then rows; OTRF's honey-bucket alerts) holds
+# one record per row with a non-empty cell, counted with Python's csv module.
+#
 # Files where the two legitimately differ (listed in INVALID below with the
 # reason) are invalid JSON documents: kumo takes the records before the error
 # and reports the error at an offset, the counter cannot count them; for each
@@ -47,7 +50,7 @@ for s in aws:aws.cloudtrail aws:aws.config aws:aws.securityhub aws:aws.guardduty
 done
 
 python3 - "$C" "$T/sum.json" "$T/custody.jsonl" <<'EOF' || fails=$((fails + 1))
-import gzip, hashlib, io, json, os, re, sys, zipfile
+import csv, gzip, hashlib, io, json, os, re, sys, zipfile
 
 root, sum_path, cust_path = sys.argv[1:4]
 WRAP = ("Records", "records", "value", "events", "logEvents", "Events", "Findings",
@@ -73,6 +76,17 @@ def report(good, name, detail=""):
         print("FAIL - " + name)
         if detail:
             print("  " + detail)
+
+def count_csv(s):
+    """Rows of a CSV export, or None when the first line is no header (two
+    distinct non-empty names, the first not starting with a digit)."""
+    first = s.split("\n", 1)[0]
+    delim = "\t" if "\t" in first and "," not in first else ","
+    rows = list(csv.reader(io.StringIO(s, newline=""), delimiter=delim))
+    names = [c.strip() for c in rows[0]] if rows else []
+    if len(set(n for n in names if n)) < 2 or (names[0][:1].isdigit()):
+        return None
+    return sum(1 for r in rows[1:] if any(c for c in r))
 
 def count_doc(b):
     """Records in one document, or None when it is broken JSON."""
@@ -102,6 +116,9 @@ def count_doc(b):
             pass
     if s[0] in "{[":
         return None           # looks like JSON but is not: invalid
+    c = count_csv(s)
+    if c is not None:
+        return c              # a CSV export: one record per row
     return 1                  # not JSON at all: one rejected record
 
 def count_file(p):

@@ -155,6 +155,7 @@ static inline int on_record(void *vctx, const struct km_record *kr)
     struct rec *r = set_push(s, (int)kr->line, kr->wrapper);
     r->off = kr->off;
     r->ctx.offset = kr->off;
+    r->ctx.raw_n = kr->raw_n;   /* a CSV row: the raw reference is the row */
     r->rc = km_normalize_record(kr->p, kr->n, &r->ctx, NULL, &s->hint, &r->ev, &r->kerr);
     r->src = r->ctx.source;
     if (r->rc != KM_OK)

@@ -847,6 +847,176 @@ static void test_detect_scores(void)
     km_arena_free(&a);
 }
 
+/* ---- CSV exports --------------------------------------------------------------------- */
+
+static const struct corpus_opts SPLIT = {.split = 1};
+
+/* CSV text written here, split and normalized as ingest does. */
+static void csv_load(struct set *s, const char *text)
+{
+    set_init(s, &SPLIT);
+    load_bytes(s, text, strlen(text));
+}
+
+#define HONEY_ZIP "otrf-security-datasets/datasets/atomic/aws/discovery/aws_s3_honeybucketlogs.zip"
+
+/* The OTRF honey-bucket alert CSV: 301 rows, every one an event (counted and
+ * read with Python's csv module). */
+static void test_csv_honeybucket(void)
+{
+    struct set s;
+    set_init(&s, &SPLIT);
+    T_EQ_INT(load_zip(&s, HONEY_ZIP), 1);
+    T_EQ_INT(s.ne, 0);
+    T_EQ_INT(s.n, 301);
+    int ok = 0, anon = 0, head = 0, list = 0, put = 0;
+    for (int i = 0; i < s.n; i++) {
+        struct rec *r = &s.r[i];
+        if (r->rc != KM_OK || r->src != &km_source_cloudtrail) {
+            fprintf(stderr, "  row at line %d: %s\n", r->line, r->err);
+            continue;
+        }
+        ok++;
+        anon += km_str_eqc(r->ev.f[KM_F_ACCOUNT], "ANONYMOUS_PRINCIPAL");
+        head += km_str_eqc(r->ev.f[KM_F_ACTION], "HeadBucket");
+        list += km_str_eqc(r->ev.f[KM_F_ACTION], "ListObjects");
+        put += km_str_eqc(r->ev.f[KM_F_ACTION], "PutObject");
+        T_EQ_INT(r->ctx.problems, 0);
+        T_CHECK(!(r->ev.flags & (KM_EV_TIME_MISSING | KM_EV_TIME_FALLBACK | KM_EV_ID_SYNTH)));
+    }
+    T_EQ_INT(ok, 301);
+    T_EQ_INT(anon, 284);
+    T_EQ_INT(head, 159);
+    T_EQ_INT(list, 138);
+    T_EQ_INT(put, 4);
+    /* the first row */
+    struct rec *r = by_line(&s, 2);
+    NEED(r);
+    struct km_event *ev = &r->ev;
+    T_EQ_INT(r->off, 153);
+    T_EQ_INT(ev->raw.offset, 153);
+    T_EQ_INT(ev->raw.length, 466);   /* the row without its CRLF */
+    T_EQ_STR(fs(ev, KM_F_EVENT_ID), "283770f5-968d-448d-9328-0b010f4d3696");
+    T_EQ_STR(tm(ev->time_us), "2022-02-18T17:34:57Z");
+    T_EQ_STR(fs(ev, KM_F_SRC_IP), "177.131.167.145");
+    T_EQ_STR(fs(ev, KM_F_ACTION), "ListObjects");
+    T_EQ_STR(fs(ev, KM_F_ACCOUNT), "ANONYMOUS_PRINCIPAL");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "AWSAccount");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "ANONYMOUS_PRINCIPAL");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "(absent)");             /* principalId '' */
+    T_EQ_STR(fs(ev, KM_F_SERVICE), "s3.amazonaws.com");      /* from bucketName */
+    T_EQ_STR(fs(ev, KM_F_REGION), "eu-west-1");              /* from Host */
+    T_EQ_STR(fs(ev, KM_F_REQUEST_ID), "E2E91AQVN6DJHZ91");
+    T_EQ_STR(fs(ev, KM_F_EVENT_TYPE), "AwsApiCall");
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "unknown");               /* no error column */
+    T_EQ_STR(fs(ev, KM_F_CATEGORY), "api");
+    T_EQ_STR(fs(ev, KM_F_USER_AGENT),
+             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Chrome/98.0.4758.102 Safari/537.36");
+    T_EQ_STR(fs(ev, KM_F_RESOURCES), "[{\"type\":\"AWS::S3::Bucket\",\"id\":\"arn:aws:s3:::microsoft-devtest\"}]");
+    /* an IAM user's account: principal and account from the dict */
+    r = by_id(&s, "9a2bcb2c-9e9a-44ce-84ce-07151187786c");
+    NEED(r);
+    ev = &r->ev;
+    T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "AIDAZTADS5TQBDY2MAAOH");
+    T_EQ_STR(fs(ev, KM_F_ACCOUNT), "659285011680");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "659285011680");
+    T_EQ_STR(tm(ev->time_us), "2021-03-22T16:02:57Z");
+    T_EQ_STR(fs(ev, KM_F_REGION), "eu-west-1");              /* bucket.s3.REGION host */
+    T_EQ_STR(fs(ev, KM_F_USER_AGENT), "Go-http-client/1.1");
+    set_free(&s);
+}
+
+/* The CloudTrail console's "Download events → CSV". */
+static void test_csv_console(void)
+{
+    struct set s;
+    csv_load(&s,
+             "Event ID,Event time,User name,Event name,Resource type,Resource name,AWS access key,"
+             "AWS region,Error code,Source IP address,Event source,Read-only\r\n"
+             "3b3e6b0e-4d1c-4f0a-9a5e-0b6f1a2c3d4e,2023-07-19T21:33:41Z,alice,CreateUser,"
+             "AWS::IAM::User,mallory,ASIAEXAMPLEKEY123,us-east-1,,198.51.100.20,iam.amazonaws.com,"
+             "false\r\n"
+             "7c1d9e2f-0a1b-4c2d-8e3f-405162738495,2023-07-19T21:30:00Z,Bob@Example.com,ConsoleLogin,,,,"
+             "us-east-1,Failed authentication,2001:DB8::1,signin.amazonaws.com,false\r\n");
+    T_EQ_INT(s.ne, 0);
+    T_EQ_INT(s.n, 2);
+    struct rec *r = by_id(&s, "3b3e6b0e-4d1c-4f0a-9a5e-0b6f1a2c3d4e");
+    NEED(r);
+    T_EQ_INT(r->rc, KM_OK);
+    T_CHECK(r->src == &km_source_cloudtrail);
+    struct km_event *ev = &r->ev;
+    T_EQ_STR(tm(ev->time_us), "2023-07-19T21:33:41Z");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "alice");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_ACCESS_KEY), "ASIAEXAMPLEKEY123");
+    T_EQ_STR(fs(ev, KM_F_SESSION_ID), "ASIAEXAMPLEKEY123");
+    T_EQ_STR(fs(ev, KM_F_ACTION), "CreateUser");
+    T_EQ_STR(fs(ev, KM_F_SERVICE), "iam.amazonaws.com");
+    T_EQ_STR(fs(ev, KM_F_CATEGORY), "account_change");
+    T_EQ_STR(fs(ev, KM_F_REGION), "us-east-1");
+    T_EQ_STR(fs(ev, KM_F_SRC_IP), "198.51.100.20");
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "success");
+    T_EQ_INT(ev->read_only, 0);
+    T_EQ_STR(fs(ev, KM_F_RESOURCES), "[{\"type\":\"AWS::IAM::User\",\"name\":\"mallory\"}]");
+    T_EQ_INT(ev->raw.length, 164);
+    r = by_id(&s, "7c1d9e2f-0a1b-4c2d-8e3f-405162738495");
+    NEED(r);
+    ev = &r->ev;
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");
+    T_EQ_STR(fs(ev, KM_F_ERROR_CODE), "Failed authentication");
+    T_EQ_STR(fs(ev, KM_F_CATEGORY), "authentication");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_EMAIL), "bob@example.com");
+    T_EQ_STR(fs(ev, KM_F_SRC_IP), "2001:db8::1");
+    T_EQ_STR(fs(ev, KM_F_SRC_RAW), "2001:DB8::1");
+    T_EQ_STR(fs(ev, KM_F_RESOURCES), "(absent)");
+    set_free(&s);
+}
+
+/* Alert-style rows: dicts as JSON or Python repr, a plain User ID, a cell
+ * that is no dict. */
+static void test_csv_alert_variants(void)
+{
+    struct set s;
+    csv_load(&s,
+             "Event Name,Event ID,Event DateTime,User ID,Request Parameters,Source IP\n"
+             "GetObject,e-1,2022-02-18T17:34:57Z,\"{\"\"type\"\": \"\"IAMUser\"\", "
+             "\"\"userName\"\": \"\"carol\"\", \"\"accountId\"\": \"\"111122223333\"\"}\","
+             "\"{'bucketName': \"\"o'brien\\x41\"\", 'key': None, 'acl': True}\",192.0.2.5\n"
+             "ListBuckets,e-2,2022-02-18T17:35:00Z,AIDAPLAINID,,192.0.2.6\n"
+             "HeadBucket,e-3,2022-02-18T17:36:00Z,\"{'type': ('tuple',)}\",,192.0.2.7\n");
+    T_EQ_INT(s.ne, 0);
+    T_EQ_INT(s.n, 3);
+    struct rec *r = by_id(&s, "e-1");
+    NEED(r);
+    T_CHECK(r->src == &km_source_cloudtrail);
+    T_EQ_INT(r->ctx.problems, 0);
+    T_EQ_STR(fs(&r->ev, KM_F_ACTOR_TYPE), "IAMUser");
+    T_EQ_STR(fs(&r->ev, KM_F_ACTOR_NAME), "carol");
+    T_EQ_STR(fs(&r->ev, KM_F_ACCOUNT), "111122223333");
+    T_EQ_STR(fs(&r->ev, KM_F_SERVICE), "s3.amazonaws.com");
+    T_EQ_STR(fs(&r->ev, KM_F_RESOURCES),
+             "[{\"type\":\"AWS::S3::Bucket\",\"id\":\"arn:aws:s3:::o'brienA\"}]");
+    T_EQ_STR(fs(&r->ev, KM_F_REGION), "(absent)");
+    r = by_id(&s, "e-2");
+    NEED(r);
+    T_EQ_STR(fs(&r->ev, KM_F_ACTOR_ID), "AIDAPLAINID");
+    T_EQ_STR(fs(&r->ev, KM_F_SERVICE), "(absent)");
+    T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), "unknown");
+    r = by_id(&s, "e-3");
+    NEED(r);
+    T_EQ_INT(r->rc, KM_OK);
+    T_EQ_INT(r->ctx.problems, 1);
+    T_CHECK(strstr(r->ctx.note, "User ID is neither") != NULL);
+    set_free(&s);
+    /* JSON records are not read as CSV rows; a row without "Event name" and
+     * an id or time is not CloudTrail */
+    struct set t;
+    csv_load(&t, "Event Name,Something\nListObjects,x\n");
+    T_EQ_INT(t.n, 1);
+    T_CHECK(t.r[0].src != &km_source_cloudtrail);
+    set_free(&t);
+}
+
 int main(void)
 {
     T_RUN(test_stratus);
@@ -862,5 +1032,8 @@ int main(void)
     T_RUN(test_eventbridge);
     T_RUN(test_type_problems);
     T_RUN(test_detect_scores);
+    T_RUN(test_csv_honeybucket);
+    T_RUN(test_csv_console);
+    T_RUN(test_csv_alert_variants);
     return t_done();
 }

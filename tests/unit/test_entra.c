@@ -905,6 +905,210 @@ static void test_totals(void)
     }
 }
 
+/* ---- CSV exports ------------------------------------------------------------------- */
+
+static const struct corpus_opts SPLIT = {.split = 1};
+
+/* CSV text written here, split and normalized as ingest does. */
+static void csv_load(struct set *s, const char *text)
+{
+    set_init(s, &SPLIT);
+    load_bytes(s, text, strlen(text));
+}
+
+/* The Entra admin center's sign-in "Download CSV" (column names as the
+ * portal writes them, "Application ID " with its trailing blank). */
+static void test_csv_portal_signins(void)
+{
+    struct set s;
+    csv_load(&s,
+             "Date (UTC),Request ID,User agent,Correlation ID,User ID,User,Username,User type,"
+             "Cross tenant access type,Application,Application ID ,Resource,Resource ID ,IP address,"
+             "Location,Status,Sign-in error code,Failure reason,Client app,Device ID,Browser,"
+             "Operating System,Multifactor authentication result,Multifactor authentication auth method,"
+             "Conditional Access,Authentication requirement,Session ID\r\n"
+             /* a failed password */
+             "2024-03-05T10:11:12Z,1f0e3a52-6b1c-4d52-9f0a-0c2f3b4a5d6e,Mozilla/5.0 (X11),"
+             "c0ffee00-1111-2222-3333-444455556666,0a1b2c3d-0000-1111-2222-333344445555,Alice Example,"
+             "Alice@Contoso.com,Member,None,Azure Portal,c44b4083-3bb0-49c1-b47d-974e53cbdf3c,"
+             "Windows Azure Service Management API,797f4846-ba00-4fd7-ba43-dac1f8f63013,203.0.113.7,"
+             "\"Redmond, Washington, US\",Failure,50126,Invalid username or password.,Browser,,Edge 122,"
+             "Windows10,,,Not Applied,Single-factor authentication,s-1\r\n"
+             /* a success with MFA, in the space-separated time form */
+             "2024-03-05 10:15:00,2b1c4d5e-0000-4000-8000-000000000001,Mozilla/5.0,corr-2,"
+             "0a1b2c3d-0000-1111-2222-333344445555,Alice Example,alice@contoso.com,Member,None,"
+             "Office 365 Exchange Online,00000002-0000-0ff1-ce00-000000000000,Office 365 Exchange Online,"
+             "00000002-0000-0ff1-ce00-000000000000,2001:DB8::7,\"Paris, Ile-de-France, FR\",Success,0,,"
+             "Browser,,Edge 122,Windows10,MFA successfully completed,Mobile app notification,Success,"
+             "Multifactor authentication,s-2\r\n");
+    T_EQ_INT(s.ne, 0);
+    T_EQ_INT(s.n, 2);
+    struct rec *r = by_id(&s, "SignInLogs:1f0e3a52-6b1c-4d52-9f0a-0c2f3b4a5d6e");
+    NEED(r);
+    T_EQ_INT(r->rc, KM_OK);
+    T_CHECK(r->src == &km_source_entra_signin);
+    T_EQ_INT(r->ctx.problems, 0);
+    struct km_event *ev = &r->ev;
+    T_EQ_STR(tm(ev->time_us), "2024-03-05T10:11:12Z");
+    T_EQ_INT(ev->flags, 0);
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "Member");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "0a1b2c3d-0000-1111-2222-333344445555");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "Alice Example");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_EMAIL), "alice@contoso.com");
+    T_EQ_STR(fs(ev, KM_F_SRC_IP), "203.0.113.7");
+    T_EQ_STR(fs(ev, KM_F_SRC_COUNTRY), "US");
+    T_EQ_STR(fs(ev, KM_F_SRC_CITY), "Redmond");
+    T_EQ_STR(fs(ev, KM_F_USER_AGENT), "Mozilla/5.0 (X11)");
+    T_EQ_STR(fs(ev, KM_F_SERVICE), "Azure Portal");
+    T_EQ_STR(fs(ev, KM_F_ACTION), "SignInLogs");
+    T_EQ_STR(fs(ev, KM_F_CATEGORY), "authentication");
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");
+    T_EQ_STR(fs(ev, KM_F_ERROR_CODE), "50126");
+    T_EQ_STR(fs(ev, KM_F_ERROR_MESSAGE), "Invalid username or password.");
+    T_EQ_STR(fs(ev, KM_F_REQUEST_ID), "c0ffee00-1111-2222-3333-444455556666");
+    T_EQ_STR(fs(ev, KM_F_SESSION_ID), "s-1");
+    T_EQ_STR(fs(ev, KM_F_EVENT_TYPE), "signIn");
+    T_EQ_STR(fs(ev, KM_F_RESOURCES), "[{\"type\":\"resource\",\"id\":\"797f4846-ba00-4fd7-ba43-"
+                                     "dac1f8f63013\",\"name\":\"Windows Azure Service Management API\"}]");
+    T_EQ_INT(ev->mfa, 0);
+    r = by_id(&s, "SignInLogs:2b1c4d5e-0000-4000-8000-000000000001");
+    NEED(r);
+    ev = &r->ev;
+    T_EQ_STR(tm(ev->time_us), "2024-03-05T10:15:00Z");
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "success");
+    T_EQ_STR(fs(ev, KM_F_ERROR_CODE), "(absent)");
+    T_EQ_STR(fs(ev, KM_F_ERROR_MESSAGE), "(absent)");
+    T_EQ_STR(fs(ev, KM_F_SRC_IP), "2001:db8::7");
+    T_EQ_STR(fs(ev, KM_F_SRC_COUNTRY), "FR");
+    T_EQ_STR(fs(ev, KM_F_SRC_CITY), "Paris");
+    T_EQ_INT(ev->mfa, 1);
+    set_free(&s);
+    /* a service principal download; an interrupted sign-in without a code */
+    csv_load(&s, "Date (UTC),Request ID,Service principal ID,Service principal name,IP address,"
+                 "Location,Status\n"
+                 "2024-03-05T11:00:00Z,3c2d,5e6f,backup-app,192.0.2.44,DE,Success\n"
+                 "2024-03-05T11:00:01Z,4d3e,5e6f,backup-app,192.0.2.44,,Interrupted\n");
+    T_EQ_INT(s.n, 2);
+    r = by_id(&s, "ServicePrincipalSignInLogs:3c2d");
+    NEED(r);
+    T_EQ_STR(fs(&r->ev, KM_F_ACTOR_TYPE), "servicePrincipal");
+    T_EQ_STR(fs(&r->ev, KM_F_ACTOR_ID), "5e6f");
+    T_EQ_STR(fs(&r->ev, KM_F_ACTOR_NAME), "backup-app");
+    T_EQ_STR(fs(&r->ev, KM_F_SRC_COUNTRY), "DE");
+    T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), "success");
+    r = by_id(&s, "ServicePrincipalSignInLogs:4d3e");
+    NEED(r);
+    T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), "unknown");
+    set_free(&s);
+}
+
+/* The Entra admin center's audit-log download. */
+static void test_csv_portal_audits(void)
+{
+    struct set s;
+    csv_load(&s,
+             "Date (UTC),CorrelationId,Service,Category,Activity,Result,ResultReason,ActorType,"
+             "ActorDisplayName,ActorObjectId,ActorUserPrincipalName,IPAddress,Target1Type,"
+             "Target1DisplayName,Target1ObjectId,Target1UserPrincipalName,Target2Type,Target2DisplayName\n"
+             "2024-03-05 09:00:01,d1d2d3d4-0000-1111-2222-333344445555,Core Directory,RoleManagement,"
+             "Add member to role,Success,,User,Carol Admin,11111111-2222-3333-4444-555555555555,"
+             "Carol@Contoso.com,192.0.2.9,Role,Global Administrator,62e90394-69f5-4237-9190-012177145e10,,"
+             "User,Dave New\n"
+             "2024-03-05 09:05:00,e1e2,Application Proxy,ApplicationManagement,Update application,"
+             "Failure,Insufficient privileges,App,Sync Agent,22222222-3333-4444-5555-666666666666,,,"
+             "Application,Payroll,77777777-8888-9999-aaaa-bbbbbbbbbbbb,,,\n");
+    T_EQ_INT(s.ne, 0);
+    T_EQ_INT(s.n, 2);
+    struct rec *r = &s.r[0];
+    T_EQ_INT(r->rc, KM_OK);
+    T_CHECK(r->src == &km_source_entra_audit);
+    T_EQ_INT(r->ctx.problems, 0);
+    struct km_event *ev = &r->ev;
+    T_EQ_STR(tm(ev->time_us), "2024-03-05T09:00:01Z");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "user");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "11111111-2222-3333-4444-555555555555");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "Carol Admin");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_EMAIL), "carol@contoso.com");
+    T_EQ_STR(fs(ev, KM_F_SRC_IP), "192.0.2.9");
+    T_EQ_STR(fs(ev, KM_F_SERVICE), "Core Directory");
+    T_EQ_STR(fs(ev, KM_F_ACTION), "Add member to role");
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "success");
+    T_EQ_STR(fs(ev, KM_F_CATEGORY), "account_change");
+    T_EQ_STR(fs(ev, KM_F_REQUEST_ID), "d1d2d3d4-0000-1111-2222-333344445555");
+    T_EQ_STR(fs(ev, KM_F_EVENT_TYPE), "directoryAudit");
+    T_EQ_STR(fs(ev, KM_F_RESOURCES),
+             "[{\"type\":\"Role\",\"id\":\"62e90394-69f5-4237-9190-012177145e10\",\"name\":\"Global "
+             "Administrator\"},{\"type\":\"User\",\"name\":\"Dave New\"}]");
+    T_CHECK(ev->flags & KM_EV_ID_SYNTH);   /* no id column: content hash */
+    ev = &s.r[1].ev;
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "app");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "Sync Agent");
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");
+    T_EQ_STR(fs(ev, KM_F_ERROR_MESSAGE), "Insufficient privileges");
+    T_EQ_STR(fs(ev, KM_F_CATEGORY), "account_change");
+    set_free(&s);
+}
+
+/* Log Analytics portal CSV export: the JSON export's columns (" [UTC]"
+ * suffixes dropped by the splitter), US-style times, dynamic columns as JSON
+ * text. */
+static void test_csv_log_analytics(void)
+{
+    struct set s;
+    csv_load(&s,
+             "\xEF\xBB\xBFTenantId,SourceSystem,TimeGenerated [UTC],ResourceId,OperationName,Category,"
+             "ResultType,ResultDescription,CorrelationId,Identity,Location,AppDisplayName,"
+             "CreatedDateTime [UTC],Id,IPAddress,LocationDetails,Status,UserPrincipalName,UserId,"
+             "UserType,AADTenantId,Type\r\n"
+             "ws-1,Azure AD,\"2/18/2022, 5:40:00.000 PM\",/tenants/t-1/providers/Microsoft.aadiam,"
+             "Sign-in activity,SignInLogs,50074,Strong Authentication is required.,corr-la,Bob,FR,"
+             "Office 365,\"2/18/2022, 5:34:57.123 PM\",aa11bb22-0000-1111-2222-333344445555,198.51.100.4,"
+             "\"{\"\"city\"\":\"\"Paris\"\",\"\"countryOrRegion\"\":\"\"FR\"\"}\","
+             "\"{\"\"errorCode\"\":50074,\"\"failureReason\"\":\"\"Strong Authentication is required.\"\","
+             "\"\"additionalDetails\"\":\"\"MFA required in Azure AD\"\"}\",Bob@Contoso.com,u-2,Member,"
+             "t-1,SigninLogs\r\n");
+    T_EQ_INT(s.ne, 0);
+    T_EQ_INT(s.n, 1);
+    struct rec *r = &s.r[0];
+    T_EQ_INT(r->rc, KM_OK);
+    T_CHECK(r->src == &km_source_entra_signin);
+    T_EQ_INT(r->ctx.problems, 0);
+    struct km_event *ev = &r->ev;
+    T_EQ_STR(tm(ev->time_us), "2022-02-18T17:34:57.123000Z");
+    T_EQ_INT(ev->flags, 0);
+    T_EQ_STR(fs(ev, KM_F_ACCOUNT), "t-1");
+    T_EQ_STR(fs(ev, KM_F_EVENT_ID), "SignInLogs:aa11bb22-0000-1111-2222-333344445555");
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");
+    T_EQ_STR(fs(ev, KM_F_ERROR_CODE), "50074");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_EMAIL), "bob@contoso.com");
+    T_EQ_STR(fs(ev, KM_F_SRC_CITY), "Paris");
+    T_EQ_STR(fs(ev, KM_F_SRC_COUNTRY), "FR");
+    T_EQ_INT(ev->mfa, 0);
+    set_free(&s);
+    /* AuditLogs: InitiatedBy / TargetResources as JSON text; without
+     * ActivityDateTime the TimeGenerated fallback */
+    csv_load(&s,
+             "TimeGenerated [UTC],Type,Id,ActivityDisplayName,LoggedByService,Category,Result,"
+             "InitiatedBy,TargetResources,CorrelationId,AADTenantId\n"
+             "\"8/2/2021, 1:29:25.983 PM\",AuditLogs,Directory_0001,Update application,Core Directory,"
+             "ApplicationManagement,success,"
+             "\"{\"\"user\"\":{\"\"userPrincipalName\"\":\"\"pgustavo@simulandlabs.com\"\",\"\"id\"\":\"\"u-9\"\"}}\","
+             "\"[{\"\"id\"\":\"\"11b49e19\"\",\"\"type\"\":\"\"Application\"\",\"\"displayName\"\":\"\"MyApp\"\"}]\","
+             "c-9,t-2\n");
+    T_EQ_INT(s.n, 1);
+    r = &s.r[0];
+    T_EQ_INT(r->rc, KM_OK);
+    T_CHECK(r->src == &km_source_entra_audit);
+    ev = &r->ev;
+    T_EQ_STR(tm(ev->time_us), "2021-08-02T13:29:25.983000Z");
+    T_CHECK(ev->flags & KM_EV_TIME_FALLBACK);
+    T_EQ_STR(fs(ev, KM_F_EVENT_ID), "Directory_0001");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "pgustavo@simulandlabs.com");
+    T_EQ_STR(fs(ev, KM_F_ACCOUNT), "t-2");
+    T_EQ_STR(fs(ev, KM_F_RESOURCES), "[{\"type\":\"Application\",\"id\":\"11b49e19\",\"name\":\"MyApp\"}]");
+    set_free(&s);
+}
+
 int main(void)
 {
     T_RUN(test_elastic_signins);
@@ -918,6 +1122,9 @@ int main(void)
     T_RUN(test_audit_shapes);
     T_RUN(test_types_and_twice);
     T_RUN(test_detect);
+    T_RUN(test_csv_portal_signins);
+    T_RUN(test_csv_portal_audits);
+    T_RUN(test_csv_log_analytics);
     T_RUN(test_totals);
     return t_done();
 }

@@ -3,8 +3,12 @@
  * line numbers, chunk-split invariance (one-shot vs 1-byte vs random chunks,
  * copying vs zero-copy feeding), wrapper keys, limits, error reporting and
  * resynchronisation, and real corpus files with independently counted records.
+ * CSV streams: quoting, CRLF, embedded newlines, BOM, TAB, header cleaning,
+ * ragged rows, limits, chunk-split invariance, and that every row's JSON is
+ * what km_csv_row_to_json (the `kumo show` path) rebuilds.
  */
 #include "ingest/records.h"
+#include "json/json.h"
 #include "t.h"
 
 #include <dirent.h>
@@ -42,11 +46,40 @@ static void out_add(struct out *o, const char *fmt, ...)
     o->n += (size_t)k;
 }
 
+/* The stream being split (for checks of CSV rows against the input). */
+static const char *cur_in;
+static size_t cur_n;
+
+/* A CSV record: its raw_n bytes at off are input, and the header plus the
+ * row rebuild exactly its JSON (km_csv_header_find + km_csv_row_to_json). */
+static void check_csv(const struct km_record *r)
+{
+    size_t hs = 0, hl = 0;
+    char delim = 0;
+    struct km_buf b;
+    struct km_err e;
+    T_CHECK(r->off + r->raw_n <= cur_n);
+    T_CHECK(r->raw_n > 0 && cur_in[r->off] != '\n');
+    km_err_clear(&e);
+    T_EQ_INT(km_csv_header_find(cur_in, cur_n, &hs, &hl, &delim, &e), KM_OK);
+    km_buf_init(&b, 0);
+    T_EQ_INT(km_csv_row_to_json(cur_in + hs, hl, cur_in + r->off, r->raw_n, delim, &b, &e), KM_OK);
+    T_CHECK(b.n == r->n && memcmp(b.p, r->p, r->n) == 0);
+    km_buf_free(&b);
+}
+
 static int on_rec(void *ctx, const struct km_record *r)
 {
     struct out *o = ctx;
     out_add(o, "R %llu %ld %d %s %zu [%.*s]\n", (unsigned long long)r->off, r->line, r->shape,
             r->wrapper ? r->wrapper : "-", r->n, (int)(r->n > 1000 ? 1000 : r->n), r->p);
+    if (r->shape == KM_SHAPE_CSV) {
+        out_add(o, "C %llu+%zu [%.*s]\n", (unsigned long long)r->off, r->raw_n,
+                (int)(r->raw_n > 1000 ? 1000 : r->raw_n), cur_in + r->off);
+        check_csv(r);
+    } else {
+        T_CHECK(r->raw_n == r->n);
+    }
     o->nrec++;
     if (o->scribble)
         memset(r->p, o->nrec % 2 ? '\n' : '"', r->n);
@@ -86,6 +119,8 @@ static void run(const char *s, size_t n, int chunking, int mut, const struct km_
     size_t pos = 0;
     int rc = 0;
     memcpy(copy, s, n);
+    cur_in = s;
+    cur_n = n;
     o->scribble = mut;
     T_EQ_INT(km_records_new(lim, &cb, "in.json", &r), KM_OK);
     while (pos < n && !rc) {
@@ -391,11 +426,11 @@ static void test_bom(void)
 static void test_not_json(void)
 {
     struct out o;
-    split("eventVersion,eventTime\n{\"a\":1}\n1.08,2024\n", &o);
+    split("eventVersion;eventTime\n{\"a\":1}\n1.08,2024\n", &o);
     T_EQ_INT(o.nrec, 0);
     T_EQ_INT(o.nerr, 1);
     T_EQ_INT(o.codes[0], KM_EFORMAT);
-    T_HAS(&o, "E 6 0 1 in.json: not JSON: starts with \"eventVersion,eventTime\"");
+    T_HAS(&o, "E 6 0 1 in.json: not JSON: starts with \"eventVersion;eventTime\"");
     out_free(&o);
     split("  12345 hello\n", &o);
     T_EQ_INT(o.nerr, 1);
@@ -602,6 +637,241 @@ static void test_random_invariance(void)
     }
 }
 
+/* ---- CSV --------------------------------------------------------------------- */
+
+static void test_csv_rows(void)
+{
+    struct out o;
+    /* CRLF, a quoted cell with commas, "" escapes and an embedded newline,
+     * an empty cell omitted, a short row, a last row without newline */
+    const char *s = "Event Type,Event Name,User ID\r\n"
+                    "AwsApiCall,ListObjects,\"{'a': 'b, c'}\"\r\n"
+                    "X,\"multi\nline \"\"q\"\"\",\r\n"
+                    "Y\r\n"
+                    "Z,\xC3\xA9\x01\\";
+    split(s, &o);
+    T_EQ_INT(o.nrec, 4);
+    T_EQ_INT(o.nerr, 0);
+    T_HAS(&o, "R 31 2 5 - 80 [{\"Event Type\":\"AwsApiCall\",\"Event Name\":\"ListObjects\","
+              "\"User ID\":\"{'a': 'b, c'}\"}]\nC 31+38 [AwsApiCall,ListObjects,\"{'a': 'b, c'}\"]");
+    T_HAS(&o, "R 71 3 5 - 51 [{\"Event Type\":\"X\",\"Event Name\":\"multi\\nline \\\"q\\\"\"}]\n"
+              "C 71+21 [X,\"multi\nline \"\"q\"\"\",]");
+    T_HAS(&o, "R 94 5 5 - 18 [{\"Event Type\":\"Y\"}]\nC 94+1 [Y]");
+    T_HAS(&o, "R 97 6 5 - 44 [{\"Event Type\":\"Z\",\"Event Name\":\"\xC3\xA9\\u0001\\\\\"}]\n"
+              "C 97+6 [Z,\xC3\xA9\x01\\]");
+    T_HAS(&o, "shape 5 rc 0");
+    out_free(&o);
+    /* what was once "not JSON" with a comma in its first line is a header */
+    split("eventVersion,eventTime\n{\"a\":1}\n1.08,2024\n", &o);
+    T_EQ_INT(o.nrec, 2);
+    T_EQ_INT(o.nerr, 0);
+    T_HAS(&o, "R 23 2 5 - 28 [{\"eventVersion\":\"{\\\"a\\\":1}\"}]");
+    T_HAS(&o, "R 31 3 5 - 42 [{\"eventVersion\":\"1.08\",\"eventTime\":\"2024\"}]");
+    out_free(&o);
+}
+
+static void test_csv_bom_tab_blank(void)
+{
+    struct out o;
+    /* BOM, blank lines before the header and between rows, a TAB header,
+     * a row of empty cells (skipped), a quoted field with TAB and quotes,
+     * text after a closing quote kept */
+    split("\xEF\xBB\xBF\r\n\n a\tb\tc \n\nx\t\"y\tz\"\t\"q\"w\n\t\t\n\r\n1\t2\t\"\"\n", &o);
+    T_EQ_INT(o.nerr, 0);
+    T_EQ_INT(o.nrec, 2);
+    T_HAS(&o, "R 15 5 5 - 29 [{\"a\":\"x\",\"b\":\"y\\tz\",\"c\":\"qw\"}]");
+    T_HAS(&o, "R 33 8 5 - 17 [{\"a\":\"1\",\"b\":\"2\"}]");
+    out_free(&o);
+    /* a header alone, without newline: no record, no error */
+    split("a,b", &o);
+    T_EQ_INT(o.nrec, 0);
+    T_EQ_INT(o.nerr, 0);
+    T_HAS(&o, "shape 5 rc 0");
+    out_free(&o);
+    /* a quoted header name may span lines, but a newline is no name */
+    split("\"multi\nline\",b\n1,2\n", &o);
+    T_EQ_INT(o.nrec, 0);
+    T_EQ_INT(o.nerr, 1);
+    T_HAS(&o, "E 6 0 1 in.json: not JSON: starts with \"\"multi\"");
+    out_free(&o);
+}
+
+static void test_csv_header_names(void)
+{
+    struct out o;
+    /* trimmed, " [UTC]"-style suffixes stripped, empty names numbered,
+     * repeated names suffixed; a TAB with commas is no delimiter */
+    split(" TimeGenerated [UTC] ,CreatedDateTime [Local Time],,Incoming token type,"
+          "Incoming token type,x [a],\"q\"\"n\",T [UTC+02:00]\n"
+          "t,c,e,i1,i2,s,q,z\n",
+          &o);
+    T_EQ_INT(o.nerr, 0);
+    T_HAS(&o, "[{\"TimeGenerated\":\"t\",\"CreatedDateTime\":\"c\",\"column 3\":\"e\","
+              "\"Incoming token type\":\"i1\",\"Incoming token type (2)\":\"i2\",\"x [a]\":\"s\","
+              "\"q\\\"n\":\"q\",\"T\":\"z\"}]");
+    out_free(&o);
+}
+
+static void test_csv_not_a_header(void)
+{
+    static const char *const bad[] = {
+        "one column only\nx\n",      /* a single name */
+        "a,a\n1,2\n",                /* not two distinct names */
+        ",,\n1,2\n",                 /* no name at all */
+        "1st,2nd\n",                 /* first name starts with a digit */
+        "a,b\x01\n",                 /* control byte */
+        "a,\xFF\xFE\n",              /* not UTF-8 */
+        "\"a,b\n",                   /* unterminated quote at EOF */
+        "\"just a string\"",         /* one quoted name */
+    };
+    for (size_t i = 0; i < KM_ARRAY_LEN(bad); i++) {
+        struct out o;
+        split(bad[i], &o);
+        T_EQ_INT(o.nrec, 0);
+        T_EQ_INT(o.nerr, 1);
+        T_EQ_INT(o.codes[0], KM_EFORMAT);
+        T_HAS(&o, "not JSON: starts with");
+        out_free(&o);
+    }
+    struct km_err e;
+    size_t st, ln;
+    char d;
+    km_err_clear(&e);
+    T_EQ_INT(km_csv_header_find("{\"a\":1}", 7, &st, &ln, &d, &e), KM_EFORMAT);
+    T_EQ_INT(km_csv_header_find("\xEF\xBB\xBF\n a,b\r\nx", 13, &st, &ln, &d, &e), KM_OK);
+    T_EQ_INT(st, 5);
+    T_EQ_INT(ln, 3);
+    T_EQ_INT(d, ',');
+}
+
+static void test_csv_ragged_and_unterminated(void)
+{
+    struct out o;
+    split("A,B\n1,2,3\n4,5\n\"x\"\"y\",\"open\n6,7\n", &o);
+    T_EQ_INT(o.nrec, 1);
+    T_EQ_INT(o.nerr, 2);
+    T_EQ_INT(o.codes[0], KM_EFORMAT);
+    T_HAS(&o, "E 6 4 2 in.json: CSV row has 3 cells, the header has 2 columns");
+    T_HAS(&o, "R 10 3 5 - 17 [{\"A\":\"4\",\"B\":\"5\"}]");
+    T_HAS(&o, "E 6 14 4 in.json: unterminated quoted field at end of input");
+    out_free(&o);
+    /* a bad row does not stop the next ones */
+    split("A,B\n1,2,,\n3,4\n", &o);
+    T_EQ_INT(o.nrec, 1);
+    T_EQ_INT(o.nerr, 1);
+    T_HAS(&o, "CSV row has 4 cells, the header has 2 columns");
+    out_free(&o);
+    /* the public function says the same */
+    struct km_buf b;
+    struct km_err e;
+    km_buf_init(&b, 0);
+    km_err_clear(&e);
+    T_EQ_INT(km_csv_row_to_json("A,B", 3, "1,\"2", 4, 0, &b, &e), KM_EFORMAT);
+    km_err_clear(&e);
+    T_EQ_INT(km_csv_row_to_json("A,B", 3, "1,2,3", 5, 0, &b, &e), KM_EFORMAT);
+    T_EQ_INT(e.offset, 4);
+    T_EQ_INT(km_csv_row_to_json("A;B", 3, "1", 1, 0, &b, &e), KM_EFORMAT); /* no header */
+    T_EQ_INT(km_csv_row_to_json("A,B", 3, ",", 1, 0, &b, &e), KM_OK);
+    T_EQ_STR(b.p, "{}");
+    T_EQ_INT(km_csv_row_to_json("A\tB", 3, "1\t2", 3, 0, &b, &e), KM_OK);
+    T_EQ_STR(b.p, "{\"A\":\"1\",\"B\":\"2\"}");
+    km_buf_free(&b);
+}
+
+static void test_csv_limits(void)
+{
+    struct km_records_limits lim;
+    struct out o;
+    static char big[300000];
+    size_t k;
+    km_records_limits_default(&lim);
+    lim.max_record = 100;
+    /* a row over max_record: KM_ELIMIT with its line, the next row is read */
+    k = (size_t)snprintf(big, sizeof big, "a,b\n\"");
+    memset(big + k, 'x', 150);
+    k += 150;
+    k += (size_t)snprintf(big + k, sizeof big - k, "\n\",1\n2,3\n");
+    split_lim(big, k, &lim, &o);
+    T_EQ_INT(o.nrec, 1);
+    T_EQ_INT(o.nerr, 1);
+    T_EQ_INT(o.codes[0], KM_ELIMIT);
+    T_HAS(&o, "E 5 4 2 in.json: CSV row of 155 bytes exceeds the 100-byte limit (max_record)");
+    T_HAS(&o, "R 160 4 5 - 17 [{\"a\":\"2\",\"b\":\"3\"}]");
+    out_free(&o);
+    /* 1025 columns: KM_ELIMIT, nothing read */
+    k = 0;
+    for (int c = 0; c < 1025; c++)
+        k += (size_t)snprintf(big + k, sizeof big - k, "%sc%d", c ? "," : "", c);
+    k += (size_t)snprintf(big + k, sizeof big - k, "\n1,2\n");
+    split_lim(big, k, NULL, &o);
+    T_EQ_INT(o.nrec, 0);
+    T_EQ_INT(o.nerr, 1);
+    T_EQ_INT(o.codes[0], KM_ELIMIT);
+    T_HAS(&o, "CSV header has more than 1024 columns");
+    out_free(&o);
+    /* 1024 columns are fine */
+    k = 0;
+    for (int c = 0; c < 1024; c++)
+        k += (size_t)snprintf(big + k, sizeof big - k, "%sc%d", c ? "," : "", c);
+    k += (size_t)snprintf(big + k, sizeof big - k, "\n1,2\n");
+    split_lim(big, k, NULL, &o);
+    T_EQ_INT(o.nrec, 1);
+    T_EQ_INT(o.nerr, 0);
+    out_free(&o);
+    /* a first line longer than KM_CSV_HEADER_MAX is no header */
+    memset(big, 'h', KM_CSV_HEADER_MAX + 10);
+    big[5] = ',';
+    big[KM_CSV_HEADER_MAX + 10] = '\n';
+    memcpy(big + KM_CSV_HEADER_MAX + 11, "1,2\n", 4);
+    split_lim(big, KM_CSV_HEADER_MAX + 15, NULL, &o);
+    T_EQ_INT(o.nrec, 0);
+    T_EQ_INT(o.nerr, 1);
+    T_HAS(&o, "not JSON: starts with \"hhhhh,hhhh");
+    out_free(&o);
+}
+
+static void test_csv_stop(void)
+{
+    struct out o;
+    memset(&o, 0, sizeof o);
+    o.stop_after = 1;
+    run("a,b\n1,2\n3,4\n", 12, CH_BYTE, 0, NULL, &o);
+    T_EQ_INT(o.nrec, 1);
+    T_HAS(&o, "rc 7");
+    out_free(&o);
+    memset(&o, 0, sizeof o);
+    o.stop_after = 2; /* the last row is emitted by finish() */
+    run("a,b\n1,2\n3,4", 11, CH_ONE, 0, NULL, &o);
+    T_EQ_INT(o.nrec, 2);
+    T_HAS(&o, "rc 7");
+    out_free(&o);
+}
+
+static void test_csv_random_invariance(void)
+{
+    static const char *const parts[] = {
+        ",", "\"", "\"\"", "\n", "\r\n", "x", "yy", "\t", " ", "{", "'", "\xC3\xA9", "\xFF", "1",
+    };
+    for (int iter = 0; iter < 300; iter++) {
+        char s[400];
+        size_t n = 0;
+        struct out o;
+        n += (size_t)snprintf(s, sizeof s, "%s", iter % 3 ? "h1,h2,\"h 3\"\n" : "\xEF\xBB\xBFh1\th2\n");
+        int np = 1 + (int)(rng() % 60);
+        for (int i = 0; i < np; i++) {
+            const char *p = parts[rng() % KM_ARRAY_LEN(parts)];
+            size_t l = strlen(p);
+            if (n + l >= sizeof s)
+                break;
+            memcpy(s + n, p, l);
+            n += l;
+        }
+        split_lim(s, n, NULL, &o);
+        T_CHECK(has(&o, "shape 5 rc 0"));
+        out_free(&o);
+    }
+}
+
 /* ---- the real corpus ------------------------------------------------------- */
 
 static int split_file(const char *path, int *nerr, int *shape)
@@ -749,6 +1019,14 @@ int main(void)
     T_RUN(test_stop);
     T_RUN(test_escapes_across_chunks);
     T_RUN(test_random_invariance);
+    T_RUN(test_csv_rows);
+    T_RUN(test_csv_bom_tab_blank);
+    T_RUN(test_csv_header_names);
+    T_RUN(test_csv_not_a_header);
+    T_RUN(test_csv_ragged_and_unterminated);
+    T_RUN(test_csv_limits);
+    T_RUN(test_csv_stop);
+    T_RUN(test_csv_random_invariance);
     T_RUN(test_corpus_counts);
     T_RUN(test_corpus_all_files);
     return t_done();

@@ -152,6 +152,43 @@ static void test_placeholders_and_garbage(void)
     T_EQ_INT(us, T0 * S);
 }
 
+/* CSV exports: the Log Analytics portal writes "M/D/YYYY, h:mm:ss.fff AM|PM"
+ * (UTC); the Entra portal download ISO 8601 with 'T' and 'Z' or a space. */
+static void test_csv_export_forms(void)
+{
+    int64_t t1 = 1645205697LL * S;   /* 2022-02-18T17:34:57Z */
+    T_EQ_INT(P("2/18/2022, 5:34:57.000 PM"), t1);
+    T_EQ_INT(P("2/18/2022, 5:34:57.250 PM"), t1 + 250000);
+    T_EQ_INT(P("02/18/2022, 05:34:57 PM"), t1);
+    T_EQ_INT(P("2/18/2022 5:34:57 PM"), t1);
+    T_EQ_INT(P("2/18/2022, 5:34:57 pm"), t1);
+    T_EQ_INT(P("2/18/2022, 5:34 PM"), t1 - 57 * S);
+    T_EQ_INT(P("2/18/2022, 6:34:57 PM +01:00"), t1);
+    T_EQ_INT(P("2/18/2022, 5:34:57 PM UTC"), t1);
+    T_EQ_INT(P("12/31/2023, 12:00:00.000 AM"), 1703980800LL * S);   /* midnight */
+    T_EQ_INT(P("1/1/2024, 12:30:15 PM"), 1704112215LL * S);         /* noon hour */
+    T_EQ_INT(P("2/29/2024, 1:00:00 AM"), (1709164800LL + 3600) * S);
+    T_EQ_INT(P("2022-02-18T17:34:57Z"), t1);
+    T_EQ_INT(P("2022-02-18 17:34:57"), t1);
+    T_EQ_STR(F(P("8/2/2021, 1:29:25.983 PM")), "2021-08-02T13:29:25.983000Z");
+    const char *bad[] = {
+        "2/30/2022, 5:34:57 PM", "2/29/2023, 5:34:57 PM", "13/1/2022, 1:00:00 AM",
+        "0/1/2022, 1:00:00 AM",  "1/0/2022, 1:00:00 AM",  "2/18/2022, 0:34:57 AM",
+        "2/18/2022, 13:34:57 PM", "2/18/2022, 5:34:57",   "2/18/22, 5:34:57 PM",
+        "2/18/2022,5:34:57 PM",  "2/18/2022, 5:34:57 XM", "2/18/2022, 5:34:57 P",
+        "2/18/2022, 5:60:00 PM", "2/18/2022, 5:34:61 PM", "123/1/2022, 1:00:00 AM",
+        "2/18/2022, 5:34:57 PM junk", "2/18/2022  5:34:57 PM", "2/18/2022, 5:34:57.PM",
+    };
+    for (size_t i = 0; i < KM_ARRAY_LEN(bad); i++) {
+        int64_t us = 7;
+        int rc = km_time_parse(bad[i], strlen(bad[i]), &us);
+        if (rc != KM_EFORMAT)
+            fprintf(stderr, "  accepted: \"%s\"\n", bad[i]);
+        T_EQ_INT(rc, KM_EFORMAT);
+        T_EQ_INT(us, 7);
+    }
+}
+
 static void test_impossible_dates(void)
 {
     T_EQ_INT(P("2023-02-29T00:00:00Z"), INT64_MIN);
@@ -270,6 +307,7 @@ int main(void)
     T_RUN(test_offsets);
     T_RUN(test_panther_and_corpus_forms);
     T_RUN(test_placeholders_and_garbage);
+    T_RUN(test_csv_export_forms);
     T_RUN(test_impossible_dates);
     T_RUN(test_epoch);
     T_RUN(test_fmt);
