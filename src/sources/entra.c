@@ -1131,13 +1131,17 @@ static int si_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
     if (c.shape == SH_DIAG || c.shape == SH_LA)
         set(ev, KM_F_ACTOR_NAME, en_str(&c, E(&c, F_IDENTITY), "identity"));
     en_email(&c, upn);
-    if (utype.p)
+    /* one spelling for the whole azure provider (Azure's principalType words):
+     * a member user is a User; Guest stays (it matters to an investigation) */
+    if (utype.p && utype.n == 6 && !strncasecmp(utype.p, "member", 6))
+        ev->f[KM_F_ACTOR_TYPE] = KM_STR("User");
+    else if (utype.p)
         ev->f[KM_F_ACTOR_TYPE] = utype;
     else if (!strcmp(logtype, "ServicePrincipalSignInLogs") ||
              !strcmp(logtype, "MicrosoftServicePrincipalSignInLogs"))
-        ev->f[KM_F_ACTOR_TYPE] = KM_STR("servicePrincipal");
+        ev->f[KM_F_ACTOR_TYPE] = KM_STR("ServicePrincipal");
     else if (!strcmp(logtype, "ManagedIdentitySignInLogs"))
-        ev->f[KM_F_ACTOR_TYPE] = KM_STR("managedIdentity");
+        ev->f[KM_F_ACTOR_TYPE] = KM_STR("ManagedIdentity");
 
     en_ip(&c, en_str(&c, B(&c, F_IPADDRESS), "ipAddress"));
     if (c.shape == SH_DIAG)
@@ -1274,13 +1278,13 @@ static void au_portal_actor(struct en *c)
     struct km_str type = en_str(c, en_get(c->p, "ActorType"), "ActorType");
     struct km_str upn = en_str(c, en_get(c->p, "ActorUserPrincipalName"), "ActorUserPrincipalName");
     if (contains_ci(type, "user"))
-        ev->f[KM_F_ACTOR_TYPE] = KM_STR("user");
+        ev->f[KM_F_ACTOR_TYPE] = KM_STR("User");
     else if (contains_ci(type, "app") || contains_ci(type, "service"))
-        ev->f[KM_F_ACTOR_TYPE] = KM_STR("app");
+        ev->f[KM_F_ACTOR_TYPE] = KM_STR("ServicePrincipal");
     else if (type.p)
         ev->f[KM_F_ACTOR_TYPE] = type;
     else if (upn.p)
-        ev->f[KM_F_ACTOR_TYPE] = KM_STR("user");
+        ev->f[KM_F_ACTOR_TYPE] = KM_STR("User");
     set(ev, KM_F_ACTOR_ID, en_strnum(c, en_get(c->p, "ActorObjectId"), "ActorObjectId"));
     set(ev, KM_F_ACTOR_NAME, en_str(c, en_get(c->p, "ActorDisplayName"), "ActorDisplayName"));
     set(ev, KM_F_ACTOR_NAME, upn);
@@ -1335,7 +1339,7 @@ static int au_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
     struct km_json *ib = en_nested(&c, B(&c, F_INITIATEDBY), KM_JSON_OBJECT, "initiatedBy");
     struct km_json *user = en_get(ib, "user"), *app = en_get(ib, "app");
     if (km_json_is_obj(user)) {
-        ev->f[KM_F_ACTOR_TYPE] = KM_STR("user");
+        ev->f[KM_F_ACTOR_TYPE] = KM_STR("User");
         struct km_str upn = en_str(&c, en_get(user, "userPrincipalName"),
                                    "initiatedBy.user.userPrincipalName");
         set(ev, KM_F_ACTOR_ID, en_strnum(&c, en_get(user, "id"), "initiatedBy.user.id"));
@@ -1348,7 +1352,7 @@ static int au_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
         en_problem(&c, "initiatedBy.user is a %s, expected an object", type_name(user));
     }
     if (km_json_is_obj(app) && !km_json_is_obj(user)) {
-        ev->f[KM_F_ACTOR_TYPE] = KM_STR("app");
+        ev->f[KM_F_ACTOR_TYPE] = KM_STR("ServicePrincipal");
         set(ev, KM_F_ACTOR_ID,
             en_strnum(&c, en_get(app, "servicePrincipalId"), "initiatedBy.app.servicePrincipalId"));
         set(ev, KM_F_ACTOR_ID, en_strnum(&c, en_get(app, "appId"), "initiatedBy.app.appId"));
@@ -1528,7 +1532,7 @@ static int rk_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
 
     struct km_str id = en_strnum(&c, B(&c, F_ID), "id");
     if (rt == R_DETECTION || rt == R_RISKY_USER) {
-        ev->f[KM_F_ACTOR_TYPE] = KM_STR("user");
+        ev->f[KM_F_ACTOR_TYPE] = KM_STR("User");
         struct km_str upn = en_str(&c, B(&c, F_UPN), "userPrincipalName");
         set(ev, KM_F_ACTOR_ID, en_strnum(&c, B(&c, F_USERID), "userId"));
         if (rt == R_RISKY_USER)
@@ -1537,7 +1541,7 @@ static int rk_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
         set(ev, KM_F_ACTOR_NAME, upn);
         en_email(&c, upn);
     } else {
-        ev->f[KM_F_ACTOR_TYPE] = KM_STR("servicePrincipal");
+        ev->f[KM_F_ACTOR_TYPE] = KM_STR("ServicePrincipal");
         set(ev, KM_F_ACTOR_ID, en_strnum(&c, B(&c, F_SPID), "servicePrincipalId"));
         if (rt == R_RISKY_SP)
             set(ev, KM_F_ACTOR_ID, id);

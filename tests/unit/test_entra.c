@@ -89,11 +89,11 @@ static void test_elastic_signins(void)
     T_EQ_INT(r->ev.mfa, 0);
     r = by_line(&s, 3);
     NEED(r);
-    T_EQ_STR(fs(&r->ev, KM_F_ACTOR_TYPE), "servicePrincipal");
+    T_EQ_STR(fs(&r->ev, KM_F_ACTOR_TYPE), "ServicePrincipal");
     r = by_line(&s, 5);
     NEED(r);
     T_EQ_STR(fs(&r->ev, KM_F_ACTION), "ManagedIdentitySignInLogs");
-    T_EQ_STR(fs(&r->ev, KM_F_ACTOR_TYPE), "managedIdentity");
+    T_EQ_STR(fs(&r->ev, KM_F_ACTOR_TYPE), "ManagedIdentity");
     /* every line of the file carries the same location */
     for (int i = 0; i < s.n; i++) {
         T_EQ_STR(fs(&s.r[i].ev, KM_F_SRC_COUNTRY), "FR");
@@ -148,7 +148,7 @@ static void test_panther_signins(void)
     T_EQ_STR(tm(ev->time_us), "2023-07-26T22:58:30.983201Z");   /* 9 digits, no zone */
     T_EQ_INT(ev->flags, 0);
     T_EQ_STR(fs(ev, KM_F_ACCOUNT), "a2aa49aa-2c0c-49d2-af87-f402c421df0b");
-    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "servicePrincipal");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "ServicePrincipal");
     T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "b1c34143-e405-4058-8e29-84596ad737b8");
     T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "some-service-principal");
     T_EQ_STR(fs(ev, KM_F_ACTION), "ServicePrincipalSignInLogs");
@@ -208,7 +208,7 @@ static void test_panther_signins(void)
     NEED(r);
     ev = &r->ev;
     T_EQ_INT(ev->mfa, 1);
-    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "Member");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "User");
     T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "A User Display Name");
     T_EQ_STR(fs(ev, KM_F_ACTOR_EMAIL), "eve@lexcorp.com");
     T_EQ_STR(fs(ev, KM_F_USER_AGENT), "BAV2ROPC");
@@ -254,7 +254,7 @@ static void test_panther_audits(void)
     T_EQ_STR(tm(ev->time_us), "2025-01-15T14:20:35.456789Z");
     T_EQ_STR(fs(ev, KM_F_SOURCE), "azure.audit");
     T_EQ_STR(fs(ev, KM_F_ACCOUNT), "tenant-abc");
-    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "user");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "User");
     T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "admin-compromised-001");
     T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "Compromised Global Admin");
     T_EQ_STR(fs(ev, KM_F_ACTOR_EMAIL), "denethor@lotr.com");
@@ -350,7 +350,7 @@ static void test_otrf_log_analytics(void)
     T_EQ_INT(ev->flags, 0);
     T_EQ_STR(fs(ev, KM_F_ACCOUNT), "00000000-0000-0000-0000-000000000000");
     /* InitiatedBy is a JSON string */
-    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "user");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "User");
     T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "aead923d-498b-4f64-a66c-2af91447a8b6");
     T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "pgustavo@simulandlabs.com");
     T_EQ_STR(fs(ev, KM_F_ACTOR_EMAIL), "pgustavo@simulandlabs.com");
@@ -503,7 +503,7 @@ static void test_graph_signin(void)
     NEED(r);
     ev = &r->ev;
     T_EQ_STR(fs(ev, KM_F_ACTION), "ServicePrincipalSignInLogs");
-    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "servicePrincipal");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "ServicePrincipal");
     T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "sp-obj-9");
     T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "backup-job");
     T_EQ_STR(fs(ev, KM_F_SERVICE), "app-9");
@@ -675,7 +675,7 @@ static void test_identity_protection(void)
     ev = &r->ev;
     T_CHECK(r->src == &km_source_entra_risk);
     T_EQ_STR(fs(ev, KM_F_EVENT_TYPE), "servicePrincipalRiskDetection");
-    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "servicePrincipal");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "ServicePrincipal");
     T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "sp-7");
     T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "ci-deployer");
     T_EQ_STR(fs(ev, KM_F_SRC_IP), "203.0.113.70");
@@ -715,7 +715,7 @@ static void test_audit_shapes(void)
     struct km_event *ev = &r->ev;
     T_CHECK(r->src == &km_source_entra_audit);
     T_EQ_INT(r->ctx.problems, 0);
-    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "app");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "ServicePrincipal");
     T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "sp-1");
     T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "Evil App");
     T_EQ_STR(fs(ev, KM_F_ACTOR_EMAIL), "(absent)");
@@ -951,7 +951,7 @@ static void test_csv_portal_signins(void)
     struct km_event *ev = &r->ev;
     T_EQ_STR(tm(ev->time_us), "2024-03-05T10:11:12Z");
     T_EQ_INT(ev->flags, 0);
-    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "Member");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "User");
     T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "0a1b2c3d-0000-1111-2222-333344445555");
     T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "Alice Example");
     T_EQ_STR(fs(ev, KM_F_ACTOR_EMAIL), "alice@contoso.com");
@@ -991,7 +991,7 @@ static void test_csv_portal_signins(void)
     T_EQ_INT(s.n, 2);
     r = by_id(&s, "ServicePrincipalSignInLogs:3c2d");
     NEED(r);
-    T_EQ_STR(fs(&r->ev, KM_F_ACTOR_TYPE), "servicePrincipal");
+    T_EQ_STR(fs(&r->ev, KM_F_ACTOR_TYPE), "ServicePrincipal");
     T_EQ_STR(fs(&r->ev, KM_F_ACTOR_ID), "5e6f");
     T_EQ_STR(fs(&r->ev, KM_F_ACTOR_NAME), "backup-app");
     T_EQ_STR(fs(&r->ev, KM_F_SRC_COUNTRY), "DE");
@@ -1025,7 +1025,7 @@ static void test_csv_portal_audits(void)
     T_EQ_INT(r->ctx.problems, 0);
     struct km_event *ev = &r->ev;
     T_EQ_STR(tm(ev->time_us), "2024-03-05T09:00:01Z");
-    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "user");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "User");
     T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "11111111-2222-3333-4444-555555555555");
     T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "Carol Admin");
     T_EQ_STR(fs(ev, KM_F_ACTOR_EMAIL), "carol@contoso.com");
@@ -1041,7 +1041,7 @@ static void test_csv_portal_audits(void)
              "Administrator\"},{\"type\":\"User\",\"name\":\"Dave New\"}]");
     T_CHECK(ev->flags & KM_EV_ID_SYNTH);   /* no id column: content hash */
     ev = &s.r[1].ev;
-    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "app");
+    T_EQ_STR(fs(ev, KM_F_ACTOR_TYPE), "ServicePrincipal");
     T_EQ_STR(fs(ev, KM_F_ACTOR_NAME), "Sync Agent");
     T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");
     T_EQ_STR(fs(ev, KM_F_ERROR_MESSAGE), "Insufficient privileges");
