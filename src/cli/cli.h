@@ -31,9 +31,12 @@ int km_cmd_ingest(int argc, char **argv);
 int km_cmd_stats(int argc, char **argv);
 int km_cmd_show(int argc, char **argv);
 int km_cmd_events(int argc, char **argv);
+int km_cmd_timeline(int argc, char **argv);
+int km_cmd_entity(int argc, char **argv);
 int km_cmd_query(int argc, char **argv);
 int km_cmd_gen(int argc, char **argv);
 int km_cmd_verify(int argc, char **argv);
 int km_cmd_custody(int argc, char **argv);
+int km_cmd_export(int argc, char **argv);
 
 #endif

@@ -5,11 +5,11 @@
  * can match. The full query language lives in `kumo query`.
  */
 #include "cli/cli.h"
+#include "cli/filter_opts.h"
 #include "cli/output.h"
 #include "core/timeparse.h"
 #include "store/store.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,27 +18,9 @@
 
 enum { FMT_TABLE, FMT_JSONL, FMT_CSV };
 
-/* Matches come segment by segment; to print them in time order they are
- * rendered into `out` and sorted by time before printing. Past
- * KM_EVENTS_SORT_CAP bytes the sorted part is printed and the rest streams
- * unsorted (with a note), so memory stays bounded. */
-#define KM_EVENTS_SORT_CAP ((size_t)256 << 20)
-
-struct line {
-    int64_t t;
-    uint64_t seq;
-    size_t off, len;
-};
-
 struct ctx {
     int fmt;
-    uint64_t limit, n, printed;
     int width;
-    struct km_buf b;          /* the current line */
-    struct km_buf out;        /* rendered lines awaiting the sort */
-    struct line *lines;
-    size_t nlines, caplines;
-    int streaming;            /* cap reached: print as they come */
 };
 
 static const int table_cols[] = {KM_F_SOURCE, KM_F_ACCOUNT, KM_F_ACTOR_NAME, KM_F_SRC_RAW,
@@ -73,12 +55,11 @@ static void cell(struct km_buf *b, struct km_str v, int w)
             km_buf_addc(b, ' ');
 }
 
-static void render(struct ctx *c, const struct km_event *ev)
+static int render(void *vctx, const struct km_event *ev, struct km_buf *b, struct km_err *err)
 {
+    const struct ctx *c = vctx;
     char t[32];
     km_time_fmt(ev->time_us, t);
-    struct km_buf *b = &c->b;
-    b->n = 0;
     if (c->fmt == FMT_JSONL) {
         km_out_event_json(b, ev);
         km_buf_addc(b, '\n');
@@ -106,69 +87,16 @@ static void render(struct ctx *c, const struct km_event *ev)
             km_buf_addc(b, i == 5 ? '\n' : ' ');
         }
     }
-}
-
-static int line_cmp(const void *a, const void *b)
-{
-    const struct line *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    return x->seq < y->seq ? -1 : (x->seq > y->seq);
-}
-
-/* Prints the collected lines in time order (at most the limit). */
-static void drain(struct ctx *c)
-{
-    if (c->nlines)
-        qsort(c->lines, c->nlines, sizeof *c->lines, line_cmp);
-    for (size_t i = 0; i < c->nlines; i++) {
-        if (c->limit && c->printed >= c->limit)
-            break;
-        fwrite(c->out.p + c->lines[i].off, 1, c->lines[i].len, stdout);
-        c->printed++;
-    }
-    c->nlines = 0;
-    c->out.n = 0;
-}
-
-static int on_event(void *vctx, const struct km_event *ev)
-{
-    struct ctx *c = vctx;
-    render(c, ev);
-    c->n++;
-    if (c->streaming) {
-        fwrite(c->b.p, 1, c->b.n, stdout);
-        c->printed++;
-        return c->limit && c->printed >= c->limit ? 1 : 0;
-    }
-    if (c->out.n + c->b.n > KM_EVENTS_SORT_CAP) {
-        fprintf(stderr, "kumo events: more than %zu MB of matches: the rest is printed in "
-                        "store order, not time order (narrow the query)\n",
-                KM_EVENTS_SORT_CAP >> 20);
-        drain(c);
-        c->streaming = 1;
-        fwrite(c->b.p, 1, c->b.n, stdout);
-        c->printed++;
-        return 0;
-    }
-    if (c->nlines == c->caplines) {
-        c->caplines = c->caplines ? c->caplines * 2 : 1024;
-        c->lines = km_xrealloc(c->lines, c->caplines * sizeof *c->lines);
-    }
-    c->lines[c->nlines++] = (struct line){ev->time_us, c->n, c->out.n, c->b.n};
-    km_buf_add(&c->out, c->b.p, c->b.n);
-    return 0;
+    return KM_OK;
 }
 
 int km_cmd_events(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
-    struct km_filter f;
-    km_filter_init(&f);
-    struct ctx c = {0};
-    char lower[KM_ARRAY_LEN(f.conds)][512]; /* lower-cased e-mail filter values */
-    c.fmt = FMT_TABLE;
-    c.limit = 0;
+    struct km_cli_filter cf;
+    km_cli_filter_init(&cf);
+    struct ctx c = {FMT_TABLE, 140};
+    uint64_t limit = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
@@ -176,35 +104,13 @@ int km_cmd_events(int argc, char **argv)
             return km_cli_usage("events");
         }
         i++;
-        uint64_t mask = 0;
-        if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) {
-            int64_t t;
-            if (km_out_parse_when(v, &t) != 0) {
-                fprintf(stderr, "kumo events: cannot read time '%s' (use 2026-10-01, "
-                                "2026-10-01T12:00:00Z or 7d/12h/30m)\n", v);
-                return 2;
-            }
-            if (a[2] == 's')
-                f.since = t;
-            else
-                f.until = t;
+        int took = km_cli_filter_opt(&cf, "events", a, v);
+        if (took < 0)
+            return 2;
+        if (took)
             continue;
-        } else if (strcmp(a, "--actor") == 0)
-            mask = 1ULL << KM_F_ACTOR_NAME | 1ULL << KM_F_ACTOR_ARN | 1ULL << KM_F_ACTOR_EMAIL |
-                   1ULL << KM_F_ACTOR_ID | 1ULL << KM_F_ACTOR_ACCESS_KEY;
-        else if (strcmp(a, "--ip") == 0)
-            mask = 1ULL << KM_F_SRC_IP | 1ULL << KM_F_SRC_RAW;
-        else if (strcmp(a, "--action") == 0)
-            mask = 1ULL << KM_F_ACTION;
-        else if (strcmp(a, "--account") == 0)
-            mask = 1ULL << KM_F_ACCOUNT;
-        else if (strcmp(a, "--source") == 0)
-            mask = 1ULL << KM_F_SOURCE;
-        else if (strcmp(a, "--key") == 0)
-            mask = 1ULL << KM_F_ACTOR_ACCESS_KEY;
-        else if (strcmp(a, "--limit") == 0) {
-            c.limit = strtoull(v, NULL, 10);
-            continue;
+        if (strcmp(a, "--limit") == 0) {
+            limit = strtoull(v, NULL, 10);
         } else if (strcmp(a, "--format") == 0) {
             if (strcmp(v, "table") == 0)
                 c.fmt = FMT_TABLE;
@@ -216,31 +122,13 @@ int km_cmd_events(int argc, char **argv)
                 fprintf(stderr, "kumo events: unknown format '%s' (table, jsonl, csv)\n", v);
                 return 2;
             }
-            continue;
         } else {
             fprintf(stderr, "kumo events: unknown option %s\n", a);
             return km_cli_usage("events");
         }
-        if (f.nconds == (int)KM_ARRAY_LEN(f.conds)) {
-            fprintf(stderr, "kumo events: too many filters\n");
-            return 2;
-        }
-        f.conds[f.nconds].fields = mask;
-        if ((mask & (1ULL << KM_F_ACTOR_EMAIL)) && strchr(v, '@') && strlen(v) < sizeof lower[0]) {
-            /* e-mails and UPNs are stored lower-cased: match them that way */
-            char *low = lower[f.nconds];
-            size_t k = 0;
-            for (; v[k]; k++)
-                low[k] = (char)tolower((unsigned char)v[k]);
-            low[k] = 0;
-            v = low;
-        }
-        f.conds[f.nconds].value = v;
-        f.nconds++;
     }
     struct winsize ws;
     c.width = isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 60 ? ws.ws_col : 140;
-    km_buf_init(&c.b, 0);
     struct km_store *s;
     struct km_err err;
     km_err_clear(&err);
@@ -261,22 +149,17 @@ int km_cmd_events(int argc, char **argv)
         for (int i = 0; i < 6; i++)
             printf("%-*s%c", w[i], h[i], i == 5 ? '\n' : ' ');
     }
-    km_buf_init(&c.out, KM_EVENTS_SORT_CAP + (1 << 20));
-    int rc = km_store_scan(s, &f, on_event, &c, &err);
-    if (!c.streaming)
-        drain(&c);
+    struct km_cli_scan sc = {.cmd = "events", .out = stdout, .limit = limit, .render = render,
+                             .ctx = &c};
+    int rc = km_cli_sorted_scan(s, &cf.f, &sc, &err);
     km_store_close(s);
-    km_buf_free(&c.b);
-    km_buf_free(&c.out);
-    free(c.lines);
-    fflush(stdout);
     if (rc != KM_OK) {
         char m[1200];
         fprintf(stderr, "kumo events: %s\n", km_err_fmt(&err, m, sizeof m));
         return 1;
     }
     if (c.fmt == FMT_TABLE)
-        fprintf(stderr, "%llu events%s\n", (unsigned long long)c.printed,
-                c.limit && c.n > c.printed ? " (limit reached)" : "");
+        fprintf(stderr, "%llu events%s\n", (unsigned long long)sc.written,
+                limit && sc.matched > sc.written ? " (limit reached)" : "");
     return 0;
 }

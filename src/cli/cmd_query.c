@@ -341,7 +341,7 @@ int km_cmd_query(int argc, char **argv)
         return 1;
     }
     km_buf_init(&o.b, 64u << 20);
-    struct km_qsink sink = {on_columns, on_row, &o};
+    struct km_qsink sink = {on_columns, on_row, &o, NULL};
     struct km_qstats st;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -2,6 +2,7 @@
  * commands.c — the one table of kumo's commands, and shared CLI helpers.
  */
 #include "cli/cli.h"
+#include "cli/filter_opts.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -17,9 +18,18 @@ const struct km_cmd km_commands[] = {
     {"show", "the normalized event and its exact raw record", "show [--json] EVENT_ID",
      km_cmd_show},
     {"events", "list matching events",
-     "events [--since T] [--until T] [--actor X] [--ip X] [--action X] [--account X] "
-     "[--source X] [--limit N] [--format table|jsonl|csv]",
+     "events " KM_CLI_FILTER_USAGE " [--limit N] [--format table|jsonl|csv]",
      km_cmd_events},
+    {"timeline", "one actor, person, IP, key, resource or session across providers, in time "
+                 "order, bursts grouped (docs/timeline.md)",
+     "timeline " KM_CLI_FILTER_USAGE " [--resource X] [--session X] [--no-group] [--burst S] "
+     "[--format table|jsonl] [--mem BYTES]",
+     km_cmd_timeline},
+    {"entity", "summary of an IP, access key, e-mail, identity or resource: first/last seen, "
+               "providers, accounts, countries, agents, top actions, failures",
+     "entity X [--kind auto|ip|key|email|actor|resource|session] [--since T] [--until T] "
+     "[--top N] [--json]",
+     km_cmd_entity},
     {"query", "run a pipe query (Logs Insights style) over the events; see docs/query.md",
      "query 'PIPELINE' [-f FILE] [--since T] [--until T] [--format table|json|jsonl|csv|tsv] "
      "[--tz UTC|local|+HH:MM] [--max-rows N] [-v]",
@@ -32,6 +42,10 @@ const struct km_cmd km_commands[] = {
     {"verify", "re-hash every vault object and check the custody chain", "verify [--json]",
      km_cmd_verify},
     {"custody", "print the custody log", "custody [--json]", km_cmd_custody},
+    {"export", "write matching events as JSONL, CSV, OCSF or Timesketch (docs/export.md)",
+     "export [--format jsonl|csv|ocsf|timesketch|timesketch-csv] [--out FILE] [--limit N] "
+     KM_CLI_FILTER_USAGE " ['filter ... | dedup ... | limit N']",
+     km_cmd_export},
 };
 const int km_ncommands = (int)(sizeof km_commands / sizeof km_commands[0]);
 

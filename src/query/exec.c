@@ -48,6 +48,7 @@ enum stage_kind { S_FILTER, S_FIELDS, S_PARSE, S_DEDUP, S_LIMIT, S_SORT, S_STATS
 struct agg {
     enum km_query_fn fn;
     struct cx *arg;    /* NULL for count() */
+    struct cx *tcx;    /* earliest/latest: the row's time (kept by a sort before) */
     double pct;
     int slot;          /* output slot */
 };
@@ -577,6 +578,10 @@ static void row_raw(struct run *R)
  * literal without characters JSON would escape): 0 when it certainly fails. */
 static int raw_may_contain(struct run *R, const struct km_str lit)
 {
+    double d;
+    struct km_qval lv = {.t = KM_QV_STR, .s = lit};
+    if (qv_num(&lv, &d))
+        return 1; /* "50140.0" equals the number 50140, however the record spells it */
     for (uint32_t i = 0; i < lit.n; i++) {
         unsigned char ch = (unsigned char)lit.p[i];
         if (ch < 0x20 || ch == '"' || ch == '\\' || ch == '/' || ch >= 0x7f)
@@ -586,7 +591,10 @@ static int raw_may_contain(struct run *R, const struct km_str lit)
     uint32_t n;
     if (!lit.n || !row_raw_bytes(R, &p, &n))
         return 1;
-    return memmem(p, n, lit.p, lit.n) != NULL;
+    if (memmem(p, n, lit.p, lit.n))
+        return 1;
+    /* JSON may write any character as \uXXXX (Go's encoder writes & < > so) */
+    return memmem(p, n, "\\u", 2) != NULL;
 }
 
 static struct km_qval json_val(struct run *R, const struct km_json *v)
@@ -1161,8 +1169,12 @@ static struct gstate *group_get(struct run *R, struct stage *sg, const struct km
     return st;
 }
 
-static int64_t row_time(struct run *R)
+static int64_t row_time(struct run *R, const struct agg *ag)
 {
+    if (ag->tcx) {
+        struct km_qval tv = eval(R, ag->tcx);
+        return tv.t == KM_QV_TIME ? tv.i : 0;
+    }
     if (!R->has_base)
         return 0;
     const int64_t *ts;
@@ -1208,7 +1220,7 @@ static void agg_add(struct run *R, struct stage *sg, struct agg *ag, struct gsta
     }
     case KM_QF_EARLIEST:
     case KM_QF_LATEST: {
-        int64_t t = row_time(R);
+        int64_t t = row_time(R, ag);
         if (!st->n || (ag->fn == KM_QF_EARLIEST ? t < st->t : t > st->t)) {
             st->v = qv_copy(&sg->arena, v);
             st->t = t;
@@ -1275,6 +1287,22 @@ static void emit_out(struct run *R, struct stage *sg)
     if ((int64_t)R->st->rows_out >= R->max_rows) {
         R->stop = 1;
         R->st->truncated = 1;
+        return;
+    }
+    if (R->sink->event) {
+        if (!R->has_base)
+            return;
+        struct km_event ev;
+        struct km_err e;
+        km_err_clear(&e);
+        if (km_seg_event(R->seg, R->row, &ev, &e) != KM_OK) {
+            R->rc = e.code;
+            R->stop = 1;
+            return;
+        }
+        R->st->rows_out++;
+        if (R->sink->event(R->sink->ctx, &ev))
+            R->stop = 1;
         return;
     }
     struct km_qval vals[64];
@@ -1573,9 +1601,12 @@ static int compile(struct run *R)
                     return R->err->code;
                 sg->desc[i] = cmd->items[i].desc;
             }
-            if (cs.phase == 0)
+            /* base values read after a sort are kept by the FIRST sort, the
+             * only one that sees the base row; later sorts copy every slot */
+            if (cs.phase == 0) {
                 cs.phase = 1;
-            cs.last_sort = sg;
+                cs.last_sort = sg;
+            }
             break;
         case KM_QCMD_STATS: {
             sg->kind = S_STATS;
@@ -1604,6 +1635,8 @@ static int compile(struct run *R)
                     ag->arg = compile_expr(R, &cs, x->args[0]);
                 if (x->nargs >= 1 && !ag->arg)
                     return R->err->code;
+                if (x->fn == KM_QF_EARLIEST || x->fn == KM_QF_LATEST)
+                    ag->tcx = compile_field(R, &cs, synth_field(R, "time"));
                 if (x->fn == KM_QF_PCT)
                     ag->pct = x->args[1]->lit.kind == KM_QL_FLOAT ? x->args[1]->lit.f
                                                                    : (double)x->args[1]->lit.i;
@@ -2276,4 +2309,13 @@ void km_qopts_default(struct km_qopts *o)
     o->since = INT64_MIN;
     o->until = INT64_MAX;
     o->max_rows = 10000;
+}
+
+int km_query_events_only(const struct km_query *q)
+{
+    for (uint32_t i = 0; i < q->ncmds; i++)
+        if (q->cmds[i].kind != KM_QCMD_FILTER && q->cmds[i].kind != KM_QCMD_DEDUP &&
+            q->cmds[i].kind != KM_QCMD_LIMIT)
+            return 0;
+    return 1;
 }

@@ -33,6 +33,7 @@
 #include "query/query.h"
 
 struct km_store;
+struct km_event;
 
 enum km_qv_type { KM_QV_NULL = 0, KM_QV_STR, KM_QV_INT, KM_QV_FLOAT, KM_QV_TIME, KM_QV_BOOL };
 
@@ -49,7 +50,13 @@ struct km_qsink {
     int (*columns)(void *ctx, int n, const char *const *names);
     int (*row)(void *ctx, int n, const struct km_qval *vals);
     void *ctx;
+    /* Optional: receives each output row's whole normalized event instead of
+     * `row` (for pipelines of filter / dedup / limit only: after sort or
+     * stats there is no event; use km_query_events_only to check). */
+    int (*event)(void *ctx, const struct km_event *ev);
 };
+/* 1 when every command of q keeps rows as events (filter, dedup, limit). */
+int km_query_events_only(const struct km_query *q);
 
 struct km_qopts {
     int64_t since, until;  /* time bounds (µs, inclusive); INT64_MIN / INT64_MAX for none */

@@ -1,0 +1,73 @@
+/*
+ * filter_opts.h — what the commands that list events share: the one parser
+ * of the filter options (--since/--until/--actor/--ip/--action/--account/
+ * --source/--key) into a struct km_filter, and the time-ordered scan.
+ *
+ * The store scans segment by segment (store.h); segments may overlap in time,
+ * so km_cli_sorted_scan renders each match into a line, collects the lines
+ * and writes them sorted by event time (ties keep scan order). Past
+ * `sort_cap` bytes of lines, what is held is written sorted and the rest is
+ * written as it comes, with a note on stderr: memory stays bounded.
+ */
+#ifndef KM_FILTER_OPTS_H
+#define KM_FILTER_OPTS_H
+
+#include "core/event.h"
+#include "json/json.h"
+#include "store/store.h"
+
+#include <stdio.h>
+
+/* Usage text of the filter options, for the command table. */
+#define KM_CLI_FILTER_USAGE                                                                    \
+    "[--since T] [--until T] [--actor X] [--ip X] [--action X] [--account X] [--source X] " \
+    "[--key X]"
+
+#define KM_CLI_FILTER_MAX 8 /* = KM_ARRAY_LEN(struct km_filter.conds) */
+
+struct km_cli_filter {
+    struct km_filter f;                   /* the result, for km_store_scan */
+    char lower[KM_CLI_FILTER_MAX][512];   /* lower-cased e-mail values (f points here) */
+};
+
+void km_cli_filter_init(struct km_cli_filter *cf);
+
+/* Reads one filter option `a` with its value `v` (v stays referenced by
+ * cf->f: it must outlive the scan; argv does). Returns 1 when a is a filter
+ * option and was taken, 0 when a is not a filter option, -1 on a bad value or
+ * too many filters (after printing "kumo CMD: ..." to stderr; the command
+ * should exit 2). */
+int km_cli_filter_opt(struct km_cli_filter *cf, const char *cmd, const char *a, const char *v);
+
+/* Renders one event as one output line (or record) appended to `line`.
+ * Returns KM_OK or an error (recorded in err) that stops the scan. */
+typedef int (*km_cli_render_fn)(void *ctx, const struct km_event *ev, struct km_buf *line,
+                                struct km_err *err);
+
+#define KM_CLI_SORT_CAP ((size_t)256 << 20)
+
+struct km_cli_scan {
+    /* in */
+    const char *cmd;          /* for the note on stderr: "kumo CMD: ..." */
+    FILE *out;
+    uint64_t limit;           /* lines to write at most; 0 = all */
+    size_t sort_cap;          /* bytes of lines held for sorting; 0 = KM_CLI_SORT_CAP */
+    km_cli_render_fn render;
+    void *ctx;
+    /* optional: where the events come from instead of km_store_scan(s, f)
+     * (`kumo export PIPELINE` feeds the query engine's events) */
+    int (*source)(void *sctx, km_scan_fn cb, void *cbctx, struct km_err *err);
+    void *sctx;
+    /* out */
+    uint64_t matched;         /* events the filter matched (all rendered) */
+    uint64_t written;         /* lines written */
+    int unsorted;             /* the cap was reached: part of the output is in scan order */
+};
+
+/* Scans the store with filter f, rendering and writing every match in time
+ * order (see above). Returns KM_OK, the scan's error, the renderer's error,
+ * or KM_EIO when writing to sc->out failed; err says which. */
+int km_cli_sorted_scan(struct km_store *s, const struct km_filter *f, struct km_cli_scan *sc,
+                       struct km_err *err);
+
+#endif
