@@ -30,9 +30,12 @@ $K --store "$STORE" events --ip 203.0.113.66
 
 who=$($K --store "$STORE" events --ip 203.0.113.66 --source gcp.audit.activity --format jsonl --limit 1 |
       sed -n 's/.*"actor.email":"\([^"]*\)".*/\1/p')
-step "4b. Follow that person across clouds by e-mail (one key for Entra, GCP and AWS SSO)" \
-     "kumo --store $STORE events --actor $who --since 2026-10-02T22:00:00Z --until 2026-10-03T02:00:00Z"
-$K --store "$STORE" events --actor "$who" --since 2026-10-02T22:00:00Z --until 2026-10-03T02:00:00Z --limit 30
+step "4b. Follow that person across clouds by e-mail (one key for Entra, GCP and AWS SSO): a timeline" \
+     "kumo --store $STORE timeline --actor $who --since 2026-10-02T22:00:00Z --until 2026-10-03T04:00:00Z"
+$K --store "$STORE" timeline --actor "$who" --since 2026-10-02T22:00:00Z --until 2026-10-03T04:00:00Z
+
+step "4b'. Everything about the suspicious address in one summary" "kumo --store $STORE entity 203.0.113.66"
+$K --store "$STORE" entity 203.0.113.66 --top 5
 
 step "4c. Ask a question in the pipe language: who failed to sign in most, from how many addresses?" \
      "kumo --store $STORE query 'filter outcome = \"failure\" | stats count() as failures, count_distinct(src.ip) as ips by provider, actor.name | sort failures desc | limit 8'"
