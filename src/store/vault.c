@@ -393,6 +393,22 @@ int km_vault_object_fd(struct km_store *s, const struct km_evidence *ev, int *ou
     return KM_OK;
 }
 
+/* Advances d to member number idx. */
+static int seek_member(struct km_decode *d, uint64_t idx, const char *label, struct km_err *err)
+{
+    const struct km_member *m = NULL;
+    for (;;) {
+        int rc = km_decode_next(d, &m, err);
+        if (rc)
+            return rc;
+        if (!m)
+            return km_err_set(err, KM_ENOTFOUND, label, UINT64_MAX, "member %llu not found",
+                              (unsigned long long)idx);
+        if (m->index == idx)
+            return KM_OK;
+    }
+}
+
 /* Opens the decoder positioned at the start of object's member. */
 static int open_member(struct km_store *s, uint64_t object, uint64_t max_output,
                        struct km_decode **dp, int *ofdp, char *p, size_t pn, char *where,
@@ -436,18 +452,7 @@ static int open_member(struct km_store *s, uint64_t object, uint64_t max_output,
             close(ofd);
         return rc;
     }
-    const struct km_member *m = NULL;
-    for (;;) {
-        if ((rc = km_decode_next(d, &m, err)))
-            break;
-        if (!m) {
-            rc = km_err_set(err, KM_ENOTFOUND, p, UINT64_MAX, "member %llu not found",
-                            (unsigned long long)o.idx);
-            break;
-        }
-        if (m->index == o.idx)
-            break;
-    }
+    rc = seek_member(d, o.idx, p, err);
     if (rc) {
         km_decode_close(d);
         if (ofd >= 0)
@@ -593,17 +598,7 @@ static int rc_fill(struct km_raw_cache *c, struct rc_slot *sl, uint64_t object, 
         free(obj);
         return rc;
     }
-    const struct km_member *m = NULL;
-    for (;;) {
-        if ((rc = km_decode_next(d, &m, err)))
-            break;
-        if (!m) {
-            rc = km_err_set(err, KM_ENOTFOUND, path, UINT64_MAX, "member not found");
-            break;
-        }
-        if (m->index == o.idx)
-            break;
-    }
+    rc = seek_member(d, o.idx, path, err);
     size_t cap = 1 << 16, len = 0;
     char *buf = NULL;
     int whole = 0;
