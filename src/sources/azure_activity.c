@@ -193,17 +193,9 @@ static const struct km_json *az_object(struct az *c, const struct km_json *v, co
     }
     if (!v->len)
         return NULL;
-    char *buf = km_arena_strndup(c->ctx->arena, v->str, v->len);
-    if (!buf)
-        return NULL;
-    struct km_json_limits lim;
-    km_json_limits_default(&lim);
-    lim.max_depth = 64;
-    struct km_json *root = NULL;
     struct km_err e;
-    km_err_clear(&e);
-    if (km_json_parse(buf, v->len, &lim, c->ctx->arena, &root, &e) != KM_OK ||
-        !km_json_is_obj(root)) {
+    struct km_json *root = km_norm_parse_embedded(c->ctx, v->str, v->len, 0, &e);
+    if (!km_json_is_obj(root)) {
         az_problem(c, "%s is not a JSON object", what);
         return NULL;
     }

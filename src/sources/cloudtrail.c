@@ -937,25 +937,16 @@ static const struct km_json *ct_csv_dict(struct ct *c, const struct km_json *v, 
 {
     if (!km_json_is_str(v) || v->len < 2 || v->str[0] != '{')
         return NULL;
-    struct km_json_limits lim;
-    km_json_limits_default(&lim);
-    lim.max_depth = 64;
-    struct km_json *root = NULL;
     struct km_err e;
-    char *t = km_arena_strndup(c->ctx->arena, v->str, v->len);
-    if (!t)
-        return NULL;
-    km_err_clear(&e);
-    if (km_json_parse(t, v->len, &lim, c->ctx->arena, &root, &e) == KM_OK &&
-        km_json_is_obj(root))
+    struct km_json *root = km_norm_parse_embedded(c->ctx, v->str, v->len, 0, &e);
+    if (km_json_is_obj(root))
         return root;
     struct km_buf b;
     km_buf_init(&b, 6 * (size_t)v->len + 16);
     root = NULL;
-    if (ct_pyrepr_json(v->str, v->len, &b) == 0 && (t = km_arena_strndup(c->ctx->arena, b.p, b.n))) {
-        km_err_clear(&e);
-        if (km_json_parse(t, b.n, &lim, c->ctx->arena, &root, &e) != KM_OK ||
-            !km_json_is_obj(root))
+    if (ct_pyrepr_json(v->str, v->len, &b) == 0) {
+        root = km_norm_parse_embedded(c->ctx, b.p, b.n, 0, &e);
+        if (!km_json_is_obj(root))
             root = NULL;
     }
     km_buf_free(&b);

@@ -657,13 +657,9 @@ static struct km_json *en_nested(struct en *c, struct km_json *v, int want, cons
     }
     if (v->len == 0)
         return NULL;
-    struct km_json_limits lim;
-    km_json_limits_default(&lim);
-    lim.max_depth = 64;
-    struct km_json *root = NULL;
     struct km_err e;
-    km_err_clear(&e);
-    if (km_json_parse((char *)v->str, v->len, &lim, c->ctx->arena, &root, &e) != KM_OK) {
+    struct km_json *root = km_norm_parse_embedded(c->ctx, v->str, v->len, 1, &e);
+    if (!root) {
         en_problem(c, "%s is not valid JSON (offset %llu: %.60s)", what,
                    (unsigned long long)(e.offset == UINT64_MAX ? 0 : e.offset), e.msg);
         v->type = KM_JSON_NULL;

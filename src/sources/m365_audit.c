@@ -168,16 +168,9 @@ static const struct km_json *mx_object(struct mx *c, const struct km_json *v, co
     }
     if (!v->len || (v->len == 4 && !memcmp(v->str, "null", 4)))
         return NULL;
-    char *buf = km_arena_strndup(c->ctx->arena, v->str, v->len);
-    if (!buf)
-        return NULL;
-    struct km_json_limits lim;
-    km_json_limits_default(&lim);
-    lim.max_depth = 64;
-    struct km_json *root = NULL;
     struct km_err e;
-    km_err_clear(&e);
-    if (km_json_parse(buf, v->len, &lim, c->ctx->arena, &root, &e) != KM_OK) {
+    struct km_json *root = km_norm_parse_embedded(c->ctx, v->str, v->len, 0, &e);
+    if (!root) {
         mx_problem(c, "%s is not valid JSON (offset %llu: %.60s)", what,
                    (unsigned long long)(e.offset == UINT64_MAX ? 0 : e.offset), e.msg);
         return NULL;

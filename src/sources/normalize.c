@@ -179,3 +179,21 @@ int km_normalize_record(const char *raw, size_t n, struct km_norm_ctx *nc,
     ev->raw.length = (uint32_t)(nc->raw_n ? nc->raw_n : n);
     return KM_OK;
 }
+
+struct km_json *km_norm_parse_embedded(struct km_norm_ctx *ctx, const char *s, size_t n,
+                                       int in_place, struct km_err *e)
+{
+    km_err_clear(e);
+    char *buf = in_place ? (char *)s : km_arena_strndup(ctx->arena, s, n);
+    if (!buf) {
+        km_err_set(e, KM_ENOMEM, NULL, UINT64_MAX, "out of batch memory");
+        return NULL;
+    }
+    struct km_json_limits lim;
+    km_json_limits_default(&lim);
+    lim.max_depth = 64;
+    struct km_json *root = NULL;
+    if (km_json_parse(buf, n, &lim, ctx->arena, &root, e) != KM_OK)
+        return NULL;
+    return root;
+}

@@ -80,6 +80,12 @@ void km_norm_ip_port(struct km_norm_ctx *ctx, struct km_event *ev, struct km_str
 /* s with A-Z lower-cased: s itself when it has no upper case, else a copy in
  * ctx->arena (KM_STR_NONE when the arena is full). */
 struct km_str km_norm_lower(struct km_norm_ctx *ctx, struct km_str s);
+/* Parses JSON held in a string (Log Analytics columns, CSV cells): s[0..n),
+ * copied into the batch arena first unless in_place (then s is parsed where
+ * it lies and modified), nesting at most 64. The root, or NULL with *e set
+ * (also on a full arena). */
+struct km_json *km_norm_parse_embedded(struct km_norm_ctx *ctx, const char *s, size_t n,
+                                       int in_place, struct km_err *e);
 static inline int km_json_absent(const struct km_json *v)
 {
     return !v || v->type == KM_JSON_NULL;
