@@ -526,6 +526,7 @@ struct km_raw_cache {
     size_t max;          /* largest decoded member kept whole */
     size_t budget, held; /* bytes the slots may hold / hold */
     uint64_t clock, misses;
+    uint32_t sweep;      /* round-robin cursor for the byte budget */
     struct rc_slot *slot;
     char *one;           /* fallback: the last record read alone */
 };
@@ -535,7 +536,7 @@ struct km_raw_cache *km_raw_cache_new(struct km_store *s, size_t max_bytes)
     struct km_raw_cache *c = km_xcalloc(1, sizeof *c);
     c->s = s;
     c->max = max_bytes ? max_bytes : (64u << 20);
-    c->budget = 8 * c->max;
+    c->budget = 4 * c->max;
     c->slot = km_xcalloc(RC_SLOTS, sizeof *c->slot);
     return c;
 }
@@ -661,6 +662,17 @@ int km_raw_cache_get(struct km_raw_cache *c, const struct km_rawref *r, const ch
             if (k == 1 && c->held <= c->budget)
                 break; /* over budget: the other way goes too */
             if (v->buf) {
+                c->held -= c->held >= v->len ? v->len : c->held;
+                free(v->buf);
+                v->buf = NULL;
+                v->object = 0;
+            }
+        }
+        /* the byte budget holds across sets: free other slots round-robin */
+        for (int guard = 0; c->held > c->budget && guard < RC_SLOTS; guard++) {
+            struct rc_slot *v = &c->slot[c->sweep];
+            c->sweep = (c->sweep + 1) % RC_SLOTS;
+            if (v->buf && v != victim) {
                 c->held -= c->held >= v->len ? v->len : c->held;
                 free(v->buf);
                 v->buf = NULL;
