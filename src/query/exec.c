@@ -576,6 +576,37 @@ static void row_raw(struct run *R)
 
 /* `path = "text"` can only hold when the record's bytes contain the text (a
  * literal without characters JSON would escape): 0 when it certainly fails. */
+/* The `path = "text"` shortcut decides without parsing the record, so the path
+ * was not looked up: when every key of the path occurs quoted in the record's
+ * bytes (or the record escapes characters), the path may exist there, and it
+ * counts as seen so that the "exists in no event" warning stays true. */
+static void raw_mark_maybe(struct run *R, const struct km_query_path *pa)
+{
+    int k = 0;
+    while (k < R->nraw && R->rawpaths[k] != pa)
+        k++;
+    const char *p;
+    uint32_t n;
+    if (k == R->nraw || R->rawfound[k] || !row_raw_bytes(R, &p, &n))
+        return;
+    if (!memmem(p, n, "\\u", 2)) {
+        for (uint32_t i = 0; i < pa->nseg; i++) {
+            const struct km_str sg = pa->seg[i];
+            if (isdigit((unsigned char)sg.p[0]))
+                continue; /* an array index (or a key): not checked */
+            const char *q = p, *e = p + n, *hit = NULL;
+            while (!hit && (q = memmem(q, (size_t)(e - q), sg.p, sg.n)) != NULL) {
+                if (q > p && q[-1] == '"' && q + sg.n < e && q[sg.n] == '"')
+                    hit = q;
+                q++;
+            }
+            if (!hit)
+                return;
+        }
+    }
+    R->rawfound[k] = 1;
+}
+
 static int raw_may_contain(struct run *R, const struct km_str lit)
 {
     double d;
@@ -848,8 +879,10 @@ static struct km_qval eval(struct run *R, struct cx *c)
     case KM_QE_CMP: {
         if ((x->op == KM_QC_EQ || x->op == KM_QC_NE) && R->has_base && c->a[0]->ref == R_RAW &&
             c->a[0]->x->kind == KM_QE_FIELD && c->a[1]->x->kind == KM_QE_LITERAL &&
-            c->a[1]->x->lit.kind == KM_QL_STRING && !raw_may_contain(R, c->a[1]->x->lit.s))
+            c->a[1]->x->lit.kind == KM_QL_STRING && !raw_may_contain(R, c->a[1]->x->lit.s)) {
+            raw_mark_maybe(R, &c->a[0]->x->path);
             return qv_bool(x->op == KM_QC_NE);
+        }
         struct km_qval a = eval(R, c->a[0]), b = eval(R, c->a[1]);
         if (a.t == KM_QV_NULL || b.t == KM_QV_NULL)
             return qv_bool(x->op == KM_QC_NE);
@@ -1837,6 +1870,8 @@ struct fast {
     uint32_t bmcap[64];
     uint64_t matched;
     pthread_mutex_t *mu;      /* guards the merge when workers share the stage */
+    uint64_t *hist;           /* count() by one dictionary field: count per code */
+    uint32_t caphist;
 };
 
 static void fast_free(struct fast *F, int own_bm)
@@ -1848,6 +1883,7 @@ static void fast_free(struct fast *F, int own_bm)
     free(F->gkey);
     free(F->counts);
     free(F->direct);
+    free(F->hist);
     for (int i = 0; i < 64; i++) {
         free(F->vh[i]);
         if (own_bm)
@@ -1888,6 +1924,59 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
         aw[i] = 0;
         if (sg->aggs[i].arg)
             km_seg_codes(F->seg, sg->aggs[i].arg->field, &ac[i], &aw[i], &e);
+    }
+    /* the commonest question, `stats count() by f` (filters on dictionary
+     * fields allowed): a histogram over f's codes, no grouping tables */
+    int only_count = sg->nitems == 1 && F->keys[0].field >= 0;
+    for (uint32_t i = 0; i < na && only_count; i++)
+        only_count = sg->aggs[i].fn == KM_QF_COUNT && !sg->aggs[i].arg;
+    if (only_count) {
+        uint32_t nd = km_seg_dict_size(F->seg, F->keys[0].field) + 1;
+        if (F->caphist < nd) {
+            free(F->hist);
+            F->caphist = nd;
+            F->hist = km_xmalloc(nd * sizeof *F->hist);
+        }
+        memset(F->hist, 0, nd * sizeof *F->hist);
+        uint64_t *h = F->hist;
+        const void *kcol = kc[0];
+        int w = kw[0];
+        if (np == 0 && kcol && w == 1)
+            for (uint32_t r = lo; r < hi; r++)
+                h[((const uint8_t *)kcol)[r]]++;
+        else if (np == 0 && kcol && w == 2)
+            for (uint32_t r = lo; r < hi; r++)
+                h[((const uint16_t *)kcol)[r]]++;
+        else
+            for (uint32_t r = lo; r < hi; r++) {
+                int ok = 1;
+                for (int k = 0; k < np && ok; k++) {
+                    uint32_t c = code_at(pc[k], pw[k], r);
+                    ok = c < bmc[k] && bms[k][c];
+                }
+                if (ok) {
+                    uint32_t c = code_at(kcol, w, r);
+                    h[c < nd ? c : 0]++;
+                }
+            }
+        if (F->mu)
+            pthread_mutex_lock(F->mu);
+        for (uint32_t c = 0; c < nd; c++) {
+            if (!h[c])
+                continue;
+            F->matched += h[c];
+            struct km_str v;
+            km_seg_dict_get(F->seg, F->keys[0].field, c, &v, &e);
+            struct km_qval kv = qv_str(v);
+            struct gstate *g = group_get(R, sg, &kv);
+            if (!g)
+                break;
+            for (uint32_t i = 0; i < na; i++)
+                g[i].n += (int64_t)h[c];
+        }
+        if (F->mu)
+            pthread_mutex_unlock(F->mu);
+        return;
     }
     ltab_clear(&F->groups);
     ltab_clear(&F->distinct);
