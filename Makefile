@@ -10,7 +10,8 @@ SAN     ?=
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g $(OPT) $(SAN) -Wall -Wextra -Werror \
                -Wshadow -Wno-unused-parameter -Wno-format-truncation -Isrc -pthread
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libarchive is dlopen'ed on first use (src/ingest/decode.c): not linked
+PKG_LIBS   = $(filter-out -larchive,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
 CFLAGS  = $(CFLAGS_BASE) $(PKG_CFLAGS)
 LDLIBS  = $(PKG_LIBS) -lm -pthread
 
@@ -42,7 +43,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libkumo.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libkumo.a $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libkumo.a $(LDLIBS) -larchive
 
 tests: $(TEST_BIN)
 

@@ -45,7 +45,9 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <libdeflate.h>
@@ -56,6 +58,116 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+/* libarchive is loaded on first use (zip and tar only): linking it pulls in
+ * libxml2, ICU and a dozen more libraries whose loading costs every kumo
+ * command ~4 ms at start, for the few that open an archive. */
+static __typeof__(archive_entry_filetype) *p_archive_entry_filetype;
+static __typeof__(archive_entry_hardlink) *p_archive_entry_hardlink;
+static __typeof__(archive_entry_pathname) *p_archive_entry_pathname;
+static __typeof__(archive_entry_pathname_utf8) *p_archive_entry_pathname_utf8;
+static __typeof__(archive_entry_size) *p_archive_entry_size;
+static __typeof__(archive_entry_size_is_set) *p_archive_entry_size_is_set;
+static __typeof__(archive_error_string) *p_archive_error_string;
+static __typeof__(archive_filter_bytes) *p_archive_filter_bytes;
+static __typeof__(archive_filter_code) *p_archive_filter_code;
+static __typeof__(archive_filter_count) *p_archive_filter_count;
+static __typeof__(archive_format) *p_archive_format;
+static __typeof__(archive_read_data) *p_archive_read_data;
+static __typeof__(archive_read_data_skip) *p_archive_read_data_skip;
+static __typeof__(archive_read_free) *p_archive_read_free;
+static __typeof__(archive_read_new) *p_archive_read_new;
+static __typeof__(archive_read_next_header) *p_archive_read_next_header;
+static __typeof__(archive_read_open1) *p_archive_read_open1;
+static __typeof__(archive_read_set_callback_data) *p_archive_read_set_callback_data;
+static __typeof__(archive_read_set_read_callback) *p_archive_read_set_read_callback;
+static __typeof__(archive_read_set_seek_callback) *p_archive_read_set_seek_callback;
+static __typeof__(archive_read_set_skip_callback) *p_archive_read_set_skip_callback;
+static __typeof__(archive_read_support_filter_all) *p_archive_read_support_filter_all;
+static __typeof__(archive_read_support_format_gnutar) *p_archive_read_support_format_gnutar;
+static __typeof__(archive_read_support_format_raw) *p_archive_read_support_format_raw;
+static __typeof__(archive_read_support_format_tar) *p_archive_read_support_format_tar;
+static __typeof__(archive_read_support_format_zip) *p_archive_read_support_format_zip;
+static __typeof__(archive_set_error) *p_archive_set_error;
+
+static pthread_once_t ar_once = PTHREAD_ONCE_INIT;
+static int ar_ok;
+
+static void ar_load_once(void)
+{
+    void *h = dlopen("libarchive.so.13", RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        h = dlopen("libarchive.so", RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        return;
+#define LOAD(f) if (!(p_##f = (__typeof__(p_##f))dlsym(h, #f))) return
+    LOAD(archive_entry_filetype);
+    LOAD(archive_entry_hardlink);
+    LOAD(archive_entry_pathname);
+    LOAD(archive_entry_pathname_utf8);
+    LOAD(archive_entry_size);
+    LOAD(archive_entry_size_is_set);
+    LOAD(archive_error_string);
+    LOAD(archive_filter_bytes);
+    LOAD(archive_filter_code);
+    LOAD(archive_filter_count);
+    LOAD(archive_format);
+    LOAD(archive_read_data);
+    LOAD(archive_read_data_skip);
+    LOAD(archive_read_free);
+    LOAD(archive_read_new);
+    LOAD(archive_read_next_header);
+    LOAD(archive_read_open1);
+    LOAD(archive_read_set_callback_data);
+    LOAD(archive_read_set_read_callback);
+    LOAD(archive_read_set_seek_callback);
+    LOAD(archive_read_set_skip_callback);
+    LOAD(archive_read_support_filter_all);
+    LOAD(archive_read_support_format_gnutar);
+    LOAD(archive_read_support_format_raw);
+    LOAD(archive_read_support_format_tar);
+    LOAD(archive_read_support_format_zip);
+    LOAD(archive_set_error);
+#undef LOAD
+    ar_ok = 1;
+}
+
+static int ar_load(const char *label, struct km_err *err)
+{
+    pthread_once(&ar_once, ar_load_once);
+    if (ar_ok)
+        return KM_OK;
+    return km_err_set(err, KM_EFORMAT, label, 0,
+                      "cannot read archives: libarchive (libarchive13) is not installed");
+}
+
+#define archive_entry_filetype (*p_archive_entry_filetype)
+#define archive_entry_hardlink (*p_archive_entry_hardlink)
+#define archive_entry_pathname (*p_archive_entry_pathname)
+#define archive_entry_pathname_utf8 (*p_archive_entry_pathname_utf8)
+#define archive_entry_size (*p_archive_entry_size)
+#define archive_entry_size_is_set (*p_archive_entry_size_is_set)
+#define archive_error_string (*p_archive_error_string)
+#define archive_filter_bytes (*p_archive_filter_bytes)
+#define archive_filter_code (*p_archive_filter_code)
+#define archive_filter_count (*p_archive_filter_count)
+#define archive_format (*p_archive_format)
+#define archive_read_data (*p_archive_read_data)
+#define archive_read_data_skip (*p_archive_read_data_skip)
+#define archive_read_free (*p_archive_read_free)
+#define archive_read_new (*p_archive_read_new)
+#define archive_read_next_header (*p_archive_read_next_header)
+#define archive_read_open1 (*p_archive_read_open1)
+#define archive_read_set_callback_data (*p_archive_read_set_callback_data)
+#define archive_read_set_read_callback (*p_archive_read_set_read_callback)
+#define archive_read_set_seek_callback (*p_archive_read_set_seek_callback)
+#define archive_read_set_skip_callback (*p_archive_read_set_skip_callback)
+#define archive_read_support_filter_all (*p_archive_read_support_filter_all)
+#define archive_read_support_format_gnutar (*p_archive_read_support_format_gnutar)
+#define archive_read_support_format_raw (*p_archive_read_support_format_raw)
+#define archive_read_support_format_tar (*p_archive_read_support_format_tar)
+#define archive_read_support_format_zip (*p_archive_read_support_format_zip)
+#define archive_set_error (*p_archive_set_error)
 
 #define KM_DEC_DEF_MAX_OUTPUT ((uint64_t)8 << 30)
 #define KM_DEC_DEF_RATIO 1000u
@@ -598,6 +710,9 @@ static la_int64_t dec_a_skip(struct archive *a, void *cd, la_int64_t req)
 
 static int dec_archive_open(struct km_decode *d, int raw, struct km_err *err)
 {
+    int lrc = ar_load(d->path, err);
+    if (lrc)
+        return lrc;
     d->ablk = malloc(KM_DEC_ARCH_BLOCK);
     d->a = archive_read_new();
     if (!d->ablk || !d->a)
