@@ -791,16 +791,7 @@ static void render_timesketch_json(const struct km_event *ev, struct km_buf *b)
         km_buf_adds(b, "\":");
         km_json_write_str(b, ev->f[f].p, ev->f[f].n);
     }
-    if (ev->read_only >= 0)
-        km_buf_adds(b, ev->read_only ? ",\"read_only\":true" : ",\"read_only\":false");
-    if (ev->mfa >= 0)
-        km_buf_adds(b, ev->mfa ? ",\"actor_mfa\":true" : ",\"actor_mfa\":false");
-    if (ev->severity >= 0)
-        km_buf_printf(b, ",\"severity\":%d", ev->severity);
-    if (ev->flags & KM_EV_TIME_FALLBACK)
-        km_buf_adds(b, ",\"time_fallback\":true");
-    if (ev->flags & KM_EV_TIME_MISSING)
-        km_buf_adds(b, ",\"time_missing\":true");
+    km_out_event_json_tail(b, ev, "actor_mfa");
     km_buf_adds(b, "}\n");
 }
 

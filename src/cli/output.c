@@ -39,17 +39,22 @@ void km_out_event_json(struct km_buf *b, const struct km_event *ev)
         }
         field(b, &first, km_fields[f].name, ev->f[f]);
     }
+    km_out_event_json_tail(b, ev, "actor.mfa");
+    km_buf_addc(b, '}');
+}
+
+void km_out_event_json_tail(struct km_buf *b, const struct km_event *ev, const char *mfa_name)
+{
     if (ev->read_only >= 0)
         km_buf_adds(b, ev->read_only ? ",\"read_only\":true" : ",\"read_only\":false");
     if (ev->mfa >= 0)
-        km_buf_adds(b, ev->mfa ? ",\"actor.mfa\":true" : ",\"actor.mfa\":false");
+        km_buf_printf(b, ",\"%s\":%s", mfa_name, ev->mfa ? "true" : "false");
     if (ev->severity >= 0)
         km_buf_printf(b, ",\"severity\":%d", ev->severity);
     if (ev->flags & KM_EV_TIME_FALLBACK)
         km_buf_adds(b, ",\"time_fallback\":true");
     if (ev->flags & KM_EV_TIME_MISSING)
         km_buf_adds(b, ",\"time_missing\":true");
-    km_buf_addc(b, '}');
 }
 
 void km_out_csv_cell_buf(struct km_buf *b, const char *s, size_t n)

@@ -13,6 +13,9 @@
 /* Appends the normalized event as one compact JSON object (absent fields
  * omitted; resources embedded as JSON). */
 void km_out_event_json(struct km_buf *b, const struct km_event *ev);
+/* The members after the string fields (read_only, mfa as mfa_name, severity,
+ * time flags), each with a leading comma; shared by the JSON exports. */
+void km_out_event_json_tail(struct km_buf *b, const struct km_event *ev, const char *mfa_name);
 /* Writes one CSV cell: quoted when needed; a leading = + - @ (or tab/CR) is
  * prefixed with a single quote so spreadsheets do not evaluate it. */
 void km_out_csv_cell(FILE *f, const char *s, size_t n);
