@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "core/km.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +23,11 @@ static void help(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* Column buffers of a few hundred KB come and go per segment: served
+     * from the heap rather than fresh mappings, they avoid an mmap/munmap
+     * (and, with threads, a TLB shootdown) each. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "-q") == 0)

@@ -1126,7 +1126,8 @@ static void sort_cut(struct run *R, struct stage *sg, uint32_t si)
 {
     cmp_rows_stage = (int)si;
     cmp_run = R;
-    qsort(sg->rows, sg->nrows, sizeof *sg->rows, row_cmp);
+    if (sg->nrows > 1) /* rows is NULL when nothing reached the sort */
+        qsort(sg->rows, sg->nrows, sizeof *sg->rows, row_cmp);
     if (sg->nrows > (uint64_t)sg->limit) {
         sg->nrows = (uint64_t)sg->limit;
         R->st->truncated |= sg->limit == R->max_rows;
@@ -2185,6 +2186,42 @@ static int collect_prunable(struct run *R, struct cx *c, struct cx **out, int n,
     return n;
 }
 
+struct prepass {
+    struct run *R;
+    const struct km_segment_row *rows;
+    size_t nrows;
+    struct cx **prune;
+    int np;
+    uint8_t *skip;   /* out: 1 = no row of segment i can match */
+    int tid, n;
+};
+
+static void *prepass_run(void *arg)
+{
+    struct prepass *P = arg;
+    const struct km_qopts *o = P->R->o;
+    uint8_t *bm = NULL;
+    uint32_t cap = 0;
+    for (size_t i = (size_t)P->tid; i < P->nrows; i += (size_t)P->n) {
+        if (P->rows[i].tmax < o->since || P->rows[i].tmin > o->until)
+            continue;
+        char p[4096];
+        snprintf(p, sizeof p, "%s/segments/%s", km_store_dir(P->R->s), P->rows[i].file);
+        struct km_seg *seg;
+        struct km_err e;
+        km_err_clear(&e);
+        if (km_seg_open(p, &seg, &e))
+            continue; /* the row pass reports it */
+        int any = 1;
+        for (int k = 0; k < P->np && any; k++)
+            dict_bitmap(seg, P->prune[k], &bm, &cap, &any);
+        P->skip[i] = !any;
+        km_seg_close(seg);
+    }
+    free(bm);
+    return NULL;
+}
+
 int km_query_run(struct km_store *s, const struct km_query *q, const char *text, size_t n,
                  const struct km_qopts *o, const struct km_qsink *sink, struct km_qstats *st,
                  struct km_query_err *err)
@@ -2278,8 +2315,28 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         }
         nrows = 0; /* done: skip the serial loop */
     }
+    /* Pivots: when the leading filter has dictionary lookups, two threads
+     * first find the segments where they can hold (a binary search in each
+     * segment's dictionaries); the row pass opens only those. */
+    uint8_t *skip = NULL;
+    int pre = !par && np > 0 && nrows > 1 && !getenv("KUMO_QUERY_THREADS1");
+    for (int k = 0; k < np && pre; k++)
+        pre = is_dict_lookup(prune[k]);
+    if (pre) {
+        skip = km_xcalloc(nrows, 1);
+        struct prepass P[2];
+        pthread_t th;
+        for (int t = 0; t < 2; t++)
+            P[t] = (struct prepass){&R, rows, nrows, prune, np, skip, t, 2};
+        int started = pthread_create(&th, NULL, prepass_run, &P[1]) == 0;
+        prepass_run(&P[0]);
+        if (started)
+            pthread_join(th, NULL);
+        else
+            prepass_run(&P[1]);
+    }
     for (size_t i = 0; i < nrows && !R.stop; i++) {
-        if (rows[i].tmax < o->since || rows[i].tmin > o->until)
+        if (rows[i].tmax < o->since || rows[i].tmin > o->until || (skip && skip[i]))
             continue;
         char p[4096];
         snprintf(p, sizeof p, "%s/segments/%s", km_store_dir(s), rows[i].file);
@@ -2347,6 +2404,7 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         R.has_base = 0;
     }
     free(rows);
+    free(skip);
     if (!err->code) {
         R.stop = 0;
         finish(&R, 0);
