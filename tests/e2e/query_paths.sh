@@ -27,6 +27,7 @@ same query_paths_two_keys 'stats count() as n, count(actor.email) as e by provid
 same query_paths_distinct 'filter provider = "aws" | stats count_distinct(src.ip) as ips, count_distinct(actor.name) as who by action'
 same query_paths_bin 'stats count() as n, count_distinct(region) as r by bin(1h), provider'
 same query_paths_in_ne 'filter provider in ["aws", "gcp"] and action != "ConsoleLogin" | stats count() as n by source'
+same query_paths_pivot_prepass 'filter src.ip in ["203.0.113.66", "198.51.100.7"] and provider != "none" | fields time, provider, action, actor.name'
 same query_paths_generic_filter 'filter tolower(action) like "create%" | stats count() as n by provider, action'
 
 # the raw shortcut: `path = "x"` must agree with a regex that cannot take it
