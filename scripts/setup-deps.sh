@@ -17,6 +17,7 @@ have_pc libpcre2-8 || need="$need libpcre2-dev"
 have_pc libcjson   || need="$need libcjson-dev"
 command -v jq >/dev/null 2>&1 || need="$need jq"
 command -v clang >/dev/null 2>&1 || need="$need clang"
+command -v python3 >/dev/null 2>&1 || need="$need python3"
 [ -n "$need" ] || exit 0
 echo "setup-deps: installing:$need" >&2
 SUDO=""
