@@ -1224,8 +1224,8 @@ static void agg_add(struct run *R, struct stage *sg, struct agg *ag, struct gsta
         return;
     }
     struct km_qval v = eval(R, ag->arg);
-    if (v.t == KM_QV_NULL)
-        return;
+    if (v.t == KM_QV_NULL || (v.t == KM_QV_STR && !v.s.n))
+        return; /* missing, as ispresent() sees it: "" counts as missing */
     double d;
     switch (ag->fn) {
     case KM_QF_COUNT: st->n++; break;
@@ -1920,11 +1920,17 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
     const void *ac[64];
     int aw[64];
     uint32_t na = sg->naggs < 64 ? sg->naggs : 64;
+    uint32_t aempty[64];
     for (uint32_t i = 0; i < na; i++) {
         ac[i] = NULL;
         aw[i] = 0;
-        if (sg->aggs[i].arg)
+        aempty[i] = UINT32_MAX;
+        if (sg->aggs[i].arg) {
             km_seg_codes(F->seg, sg->aggs[i].arg->field, &ac[i], &aw[i], &e);
+            uint32_t ce;
+            if (km_seg_dict_find(F->seg, sg->aggs[i].arg->field, "", 0, &ce) == 1)
+                aempty[i] = ce;
+        }
     }
     /* the commonest question, `stats count() by f` (filters on dictionary
      * fields allowed): a histogram over f's codes, no grouping tables */
@@ -2047,8 +2053,8 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
                 continue;
             }
             uint32_t c = code_at(ac[i], aw[i], r);
-            if (!c)
-                continue; /* missing */
+            if (!c || c == aempty[i])
+                continue; /* missing ("" counts as missing, as in ispresent) */
             if (ag->fn == KM_QF_COUNT) {
                 F->counts[(size_t)g * na + i]++;
                 continue;

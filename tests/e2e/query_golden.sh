@@ -257,4 +257,9 @@ mkdir -p "$T/none"
 "$KUMO" --store "$E" query 'filter requestParameters.bucketName = "x" | sort time desc | limit 5' >"$T/out2" 2>>"$T/err"; r2=$?
 [ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ "$(jq -c . "$T/out")" = '[]' ] && ! grep -q 'warning' "$T/err" \
   && ok empty_store || fail empty_store "r1=$r1 r2=$r2 $(cat "$T/out" "$T/err")"
+# count(f) / count_distinct(f) skip "" like ispresent(): of the 5 elastic Entra
+# sign-ins, 2 name no identity type (interactive category, no userType), 2 are
+# ServicePrincipalSignInLogs and 1 ManagedIdentitySignInLogs
+rows query_golden_count_skips_empty 'filter source = "azure.signin" | stats count(actor.type) as n, count_distinct(actor.type) as d, count() as all' \
+  '{"n":3,"d":2,"all":5}'
 finish

@@ -700,7 +700,8 @@ class Stats:
     def agg(fn, args, col, times, idx):
         if fn == 'count' and col is None:
             return ('I', len(idx))
-        vals = [(col[i], i) for i in idx if col[i][0] != 'N']
+        # missing values, and "" (missing for ispresent too), are not counted
+        vals = [(col[i], i) for i in idx if col[i][0] != 'N' and col[i] != ('S', '')]
         if fn == 'count':
             return ('I', len(vals))
         if fn == 'count_distinct':
