@@ -1518,6 +1518,8 @@ static void finish(struct run *R, uint32_t from)
         if (sg->kind == S_STATS) {
             R->has_base = 0;
             R->stop = 0;
+            if (!sg->nitems && !sg->ngroups)
+                group_get(R, sg, NULL); /* no `by`, no rows: one row, count 0 */
             for (uint64_t b = 0; b < sg->tabcap && !R->stop; b++)
                 for (struct group *g = sg->tab ? sg->tab[b] : NULL; g && !R->stop; g = g->next) {
                     for (uint32_t i = 0; i < R->nslots; i++)

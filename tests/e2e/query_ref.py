@@ -684,6 +684,8 @@ class Stats:
         groups = {}
         for i in range(len(rows)):
             groups.setdefault(tuple(c[i] for c in keycols), []).append(i)
+        if not self.by and not groups:
+            groups[()] = []   # stats without `by` over no rows: one row (count 0)
         out = []
         for k, idx in groups.items():
             sl = {}
