@@ -35,6 +35,12 @@ const qs = [
   ['24 h timeline of one user', `SELECT * FROM ev WHERE actor = '${user}'
      AND time >= TIMESTAMP '${day}' AND time < TIMESTAMP '${day}' + INTERVAL 1 DAY ORDER BY time`],
 ];
+// `ONE=i`: run query i once and exit (timed from outside as a whole process)
+if (process.env.ONE !== undefined) {
+  const r = await con.runAndReadAll(qs[Number(process.env.ONE)][1]);
+  console.log(r.getRows().length);
+  process.exit(0);
+}
 for (const [name, sql] of qs) {
   let best = Infinity, rows = 0;
   for (let i = 0; i < 5; i++) {

@@ -2125,6 +2125,32 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
     free(gs);
 }
 
+/* Segments a worker thread used: their decoded columns are freed at once,
+ * their mappings once the threads are joined (see km_seg_drop_decoded). */
+struct deferred {
+    struct km_seg **segs;
+    size_t n, cap;
+};
+
+static void defer_close(struct deferred *d, struct km_seg *seg)
+{
+    km_seg_drop_decoded(seg);
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 64;
+        d->segs = km_xrealloc(d->segs, d->cap * sizeof *d->segs);
+    }
+    d->segs[d->n++] = seg;
+}
+
+static void deferred_close_all(struct deferred *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        km_seg_close(d->segs[i]);
+    free(d->segs);
+    d->segs = NULL;
+    d->n = d->cap = 0;
+}
+
 /* Workers of the code path: segment i goes to worker i % n. */
 struct fworker {
     struct run *R;
@@ -2137,6 +2163,7 @@ struct fworker {
     uint64_t segs_read, rows_read;
     int rc;
     struct km_err e;
+    struct deferred dc;
 };
 
 static void *fast_worker(void *arg)
@@ -2160,7 +2187,7 @@ static void *fast_worker(void *arg)
         if (keep && (km_seg_tmin(seg) < o->since || km_seg_tmax(seg) > o->until)) {
             const int64_t *ts;
             if ((W->rc = km_seg_times(seg, &ts, &W->e))) {
-                km_seg_close(seg);
+                defer_close(&W->dc, seg);
                 break;
             }
             while (lo < hi && ts[lo] < o->since)
@@ -2173,7 +2200,7 @@ static void *fast_worker(void *arg)
             W->rows_read += hi - lo;
             fast_segment(R, &W->F, lo, hi, W->prune, W->np);
         }
-        km_seg_close(seg);
+        defer_close(&W->dc, seg);
         W->F.seg = NULL;
     }
     return NULL;
@@ -2202,6 +2229,7 @@ struct prepass {
     int np;
     uint8_t *skip;   /* out: 1 = no row of segment i can match */
     int tid, n;
+    struct deferred dc;
 };
 
 static void *prepass_run(void *arg)
@@ -2224,7 +2252,7 @@ static void *prepass_run(void *arg)
         for (int k = 0; k < P->np && any; k++)
             dict_bitmap(seg, P->prune[k], &bm, &cap, &any);
         P->skip[i] = !any;
-        km_seg_close(seg);
+        defer_close(&P->dc, seg);
     }
     free(bm);
     return NULL;
@@ -2314,6 +2342,7 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
                 fast_worker(&W[t]); /* no thread to be had: do its share here */
         }
         for (int t = 0; t < NW; t++) {
+            deferred_close_all(&W[t].dc);
             st->segments_read += W[t].segs_read;
             st->rows_read += W[t].rows_read;
             st->rows_matched += W[t].F.matched;
@@ -2335,13 +2364,15 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         struct prepass P[2];
         pthread_t th;
         for (int t = 0; t < 2; t++)
-            P[t] = (struct prepass){&R, rows, nrows, prune, np, skip, t, 2};
+            P[t] = (struct prepass){&R, rows, nrows, prune, np, skip, t, 2, {0}};
         int started = pthread_create(&th, NULL, prepass_run, &P[1]) == 0;
         prepass_run(&P[0]);
         if (started)
             pthread_join(th, NULL);
         else
             prepass_run(&P[1]);
+        deferred_close_all(&P[0].dc);
+        deferred_close_all(&P[1].dc);
     }
     for (size_t i = 0; i < nrows && !R.stop; i++) {
         if (rows[i].tmax < o->since || rows[i].tmin > o->until || (skip && skip[i]))

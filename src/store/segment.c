@@ -996,6 +996,18 @@ static void cache_free(struct col_cache *c)
     free(c->ints);
 }
 
+void km_seg_drop_decoded(struct km_seg *s)
+{
+    for (int f = 0; f < KM_F__COUNT; f++) {
+        cache_free(&s->fc[f]);
+        memset(&s->fc[f], 0, sizeof s->fc[f]);
+    }
+    for (int i = 0; i < 16; i++) {
+        cache_free(&s->sc[i]);
+        memset(&s->sc[i], 0, sizeof s->sc[i]);
+    }
+}
+
 void km_seg_close(struct km_seg *s)
 {
     if (!s)

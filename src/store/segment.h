@@ -67,6 +67,10 @@ struct km_seg;
 /* Maps a segment file and checks header, directory and trailer magic. */
 int km_seg_open(const char *path, struct km_seg **out, struct km_err *err);
 void km_seg_close(struct km_seg *s);
+/* Frees the decoded columns (they are decoded again on next use) but keeps
+ * the mapping: threads close their segments only after they are joined,
+ * because unmapping in a multi-threaded process costs a TLB shootdown. */
+void km_seg_drop_decoded(struct km_seg *s);
 uint64_t km_seg_rows(const struct km_seg *s);
 int64_t km_seg_tmin(const struct km_seg *s);
 int64_t km_seg_tmax(const struct km_seg *s);
