@@ -763,25 +763,31 @@ static void ts_datetime(int64_t us, char out[48])
     snprintf(out, 48, "%s%s+00:00", t, strchr(t, '.') ? "" : ".000000");
 }
 
+/* Timesketch's message (the one-line description) and data_type
+ * ("kumo:<source>"), for the JSON and CSV renderers. Caller frees both. */
+static void ts_message_type(const struct km_event *ev, struct km_buf *msg, struct km_buf *dtp)
+{
+    km_buf_init(msg, 1 << 20);
+    km_describe_event(ev, msg);
+    km_buf_init(dtp, 0);
+    km_buf_adds(dtp, "kumo:");
+    if (ev->f[KM_F_SOURCE].p)
+        km_buf_add(dtp, ev->f[KM_F_SOURCE].p, ev->f[KM_F_SOURCE].n);
+}
+
 static void render_timesketch_json(const struct km_event *ev, struct km_buf *b)
 {
     char dt[48];
     ts_datetime(ev->time_us, dt);
+    struct km_buf msg, dtp;
+    ts_message_type(ev, &msg, &dtp);
     km_buf_adds(b, "{\"message\":");
-    struct km_buf msg;
-    km_buf_init(&msg, 1 << 20);
-    km_describe_event(ev, &msg);
     km_json_write_str(b, msg.p ? msg.p : "", msg.n);
-    km_buf_free(&msg);
     km_buf_printf(b, ",\"datetime\":\"%s\",\"timestamp\":%lld,\"timestamp_desc\":\"%s\"", dt,
                   (long long)ev->time_us, km_export_timestamp_desc(ev));
     km_buf_adds(b, ",\"data_type\":");
-    struct km_buf dtp;
-    km_buf_init(&dtp, 0);
-    km_buf_adds(&dtp, "kumo:");
-    if (ev->f[KM_F_SOURCE].p)
-        km_buf_add(&dtp, ev->f[KM_F_SOURCE].p, ev->f[KM_F_SOURCE].n);
     km_json_write_str(b, dtp.p, dtp.n);
+    km_buf_free(&msg);
     km_buf_free(&dtp);
     for (int f = 0; f < KM_F__COUNT; f++) {
         if (!ev->f[f].p)
@@ -804,18 +810,12 @@ static void render_timesketch_csv(const struct km_event *ev, struct km_buf *b)
 {
     char dt[48];
     ts_datetime(ev->time_us, dt);
-    struct km_buf msg;
-    km_buf_init(&msg, 1 << 20);
-    km_describe_event(ev, &msg);
+    struct km_buf msg, dtp;
+    ts_message_type(ev, &msg, &dtp);
     km_out_csv_cell_buf(b, msg.p ? msg.p : "", msg.n);
-    km_buf_free(&msg);
     km_buf_printf(b, ",%s,%lld,%s,", dt, (long long)ev->time_us, km_export_timestamp_desc(ev));
-    struct km_buf dtp;
-    km_buf_init(&dtp, 0);
-    km_buf_adds(&dtp, "kumo:");
-    if (ev->f[KM_F_SOURCE].p)
-        km_buf_add(&dtp, ev->f[KM_F_SOURCE].p, ev->f[KM_F_SOURCE].n);
     km_out_csv_cell_buf(b, dtp.p, dtp.n);
+    km_buf_free(&msg);
     km_buf_free(&dtp);
     for (int f = 0; f < KM_F__COUNT; f++) {
         km_buf_addc(b, ',');

@@ -90,6 +90,22 @@ static int64_t fraction(const char *s, size_t n, size_t *i)
     return us;
 }
 
+/* Seconds ("SS") and an optional fraction (".fff" or ",fff") at s[*i].
+ * Returns 0, or -1 when they are malformed. */
+static int sec_frac(const char *s, size_t n, size_t *i, int *ss, int64_t *frac)
+{
+    *ss = digits(s, n, i, 2);
+    if (*ss < 0 || *ss > 60)
+        return -1;
+    if (*i < n && (s[*i] == '.' || s[*i] == ',')) {
+        (*i)++;
+        *frac = fraction(s, n, i);
+        if (*frac < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* All-digit input (optionally "digits.frac" for seconds): epoch number. */
 static int parse_epoch(const char *s, size_t n, int64_t *us)
 {
@@ -207,15 +223,8 @@ static int parse_us(const char *s, size_t n, int64_t *us)
         return KM_EFORMAT;
     if (i < n && s[i] == ':') {
         i++;
-        ss = digits(s, n, &i, 2);
-        if (ss < 0 || ss > 60)
+        if (sec_frac(s, n, &i, &ss, &frac))
             return KM_EFORMAT;
-        if (i < n && (s[i] == '.' || s[i] == ',')) {
-            i++;
-            frac = fraction(s, n, &i);
-            if (frac < 0)
-                return KM_EFORMAT;
-        }
     }
     if (i + 3 > n || s[i] != ' ')
         return KM_EFORMAT;
@@ -275,15 +284,8 @@ int km_time_parse(const char *s, size_t n, int64_t *us)
     if (basic || (i < n && s[i] == ':')) {
         if (!basic)
             i++;
-        ss = digits(s, n, &i, 2);
-        if (ss < 0 || ss > 60)
+        if (sec_frac(s, n, &i, &ss, &frac))
             return KM_EFORMAT;
-        if (i < n && (s[i] == '.' || s[i] == ',')) {
-            i++;
-            frac = fraction(s, n, &i);
-            if (frac < 0)
-                return KM_EFORMAT;
-        }
     }
     int64_t off;
     if (parse_zone(s, n, &i, &off) != 0 || i != n)
