@@ -680,6 +680,20 @@ static void rec_fail(struct km_records *r, int code, uint64_t off, long line, co
     r->state = lm ? RS_SKIPLINE : RS_DEAD;
 }
 
+/* A captured record (what: "record", "CSV row") over max_record is reported
+ * and dropped: returns 1 then. */
+static int cap_too_big(struct km_records *r, uint64_t len, const char *what)
+{
+    if (!r->cap_over && len <= r->lim.max_record)
+        return 0;
+    rec_report(r, KM_ELIMIT, r->cap_off, r->cap_line,
+               "%s of %llu bytes exceeds the %zu-byte limit (max_record); skipped", what,
+               (unsigned long long)len, r->lim.max_record);
+    r->bn = 0;
+    r->cap_over = 0;
+    return 1;
+}
+
 /* Hands the captured record ending before d[end] to on_record. Returns the
  * callback's non-zero value to stop, else 0. */
 static int rec_emit(struct km_records *r, char *d, size_t end, int mut)
@@ -688,14 +702,8 @@ static int rec_emit(struct km_records *r, char *d, size_t end, int mut)
     struct km_record rec;
     int v;
     r->cap = 0;
-    if (r->cap_over || len > r->lim.max_record) {
-        rec_report(r, KM_ELIMIT, r->cap_off, r->cap_line,
-                   "record of %llu bytes exceeds the %zu-byte limit (max_record); skipped",
-                   (unsigned long long)len, r->lim.max_record);
-        r->bn = 0;
-        r->cap_over = 0;
+    if (cap_too_big(r, len, "record"))
         return 0;
-    }
     if (r->bn == 0) {
         if (mut) {
             rec.p = d + r->cap_start;
@@ -1323,14 +1331,8 @@ static int rec_csv_end(struct km_records *r, const char *d, size_t end)
     uint64_t len = r->base + end - r->cap_off;
     const char *p;
     r->cap = 0;
-    if (r->cap_over || len > r->lim.max_record) {
-        rec_report(r, KM_ELIMIT, r->cap_off, r->cap_line,
-                   "CSV row of %llu bytes exceeds the %zu-byte limit (max_record); skipped",
-                   (unsigned long long)len, r->lim.max_record);
-        r->bn = 0;
-        r->cap_over = 0;
+    if (cap_too_big(r, len, "CSV row"))
         return 0;
-    }
     if (r->bn == 0) {
         p = d + r->cap_start;
     } else {
