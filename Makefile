@@ -10,8 +10,9 @@ SAN     ?=
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g $(OPT) $(SAN) -Wall -Wextra -Werror \
                -Wshadow -Wno-unused-parameter -Wno-format-truncation -Isrc -pthread
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libarchive is dlopen'ed on first use (src/ingest/decode.c): not linked
-PKG_LIBS   = $(filter-out -larchive,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+# libarchive and libcrypto are dlopen'ed on first use (src/ingest/decode.c,
+# src/core/hash.c): not linked, so commands that need neither start sooner
+PKG_LIBS   = $(filter-out -larchive -lcrypto,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
 CFLAGS  = $(CFLAGS_BASE) $(PKG_CFLAGS)
 LDLIBS  = $(PKG_LIBS) -lm -pthread
 
