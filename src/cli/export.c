@@ -806,6 +806,19 @@ static const char *tri(int v)
     return v < 0 ? "" : v ? "true" : "false";
 }
 
+/* ",field…,read_only,mfa,severity": the cells both CSV formats share. */
+static void csv_fields(const struct km_event *ev, struct km_buf *b)
+{
+    for (int f = 0; f < KM_F__COUNT; f++) {
+        km_buf_addc(b, ',');
+        if (ev->f[f].p)
+            km_out_csv_cell_buf(b, ev->f[f].p, ev->f[f].n);
+    }
+    km_buf_printf(b, ",%s,%s,", tri(ev->read_only), tri(ev->mfa));
+    if (ev->severity >= 0)
+        km_buf_printf(b, "%d", ev->severity);
+}
+
 static void render_timesketch_csv(const struct km_event *ev, struct km_buf *b)
 {
     char dt[48];
@@ -817,14 +830,7 @@ static void render_timesketch_csv(const struct km_event *ev, struct km_buf *b)
     km_out_csv_cell_buf(b, dtp.p, dtp.n);
     km_buf_free(&msg);
     km_buf_free(&dtp);
-    for (int f = 0; f < KM_F__COUNT; f++) {
-        km_buf_addc(b, ',');
-        if (ev->f[f].p)
-            km_out_csv_cell_buf(b, ev->f[f].p, ev->f[f].n);
-    }
-    km_buf_printf(b, ",%s,%s,", tri(ev->read_only), tri(ev->mfa));
-    if (ev->severity >= 0)
-        km_buf_printf(b, "%d", ev->severity);
+    csv_fields(ev, b);
     km_buf_addc(b, '\n');
 }
 
@@ -833,14 +839,7 @@ static void render_csv(const struct km_event *ev, struct km_buf *b)
     char t[32];
     km_time_fmt(ev->time_us, t);
     km_buf_adds(b, t);
-    for (int f = 0; f < KM_F__COUNT; f++) {
-        km_buf_addc(b, ',');
-        if (ev->f[f].p)
-            km_out_csv_cell_buf(b, ev->f[f].p, ev->f[f].n);
-    }
-    km_buf_printf(b, ",%s,%s,", tri(ev->read_only), tri(ev->mfa));
-    if (ev->severity >= 0)
-        km_buf_printf(b, "%d", ev->severity);
+    csv_fields(ev, b);
     km_buf_printf(b, ",%u\n", (unsigned)ev->flags);
 }
 

@@ -393,6 +393,15 @@ int km_vault_object_fd(struct km_store *s, const struct km_evidence *ev, int *ou
     return KM_OK;
 }
 
+/* The catalog rows of a raw object: the member and the evidence it is in. */
+static int object_evidence(struct km_store *s, uint64_t object, struct km_object *o,
+                           struct km_evidence *ev, struct km_err *err)
+{
+    struct km_catalog *cat = km_store_catalog(s);
+    int rc = km_cat_object_get(cat, object, o, err);
+    return rc ? rc : km_cat_evidence_by_id(cat, o->evidence_id, ev, err);
+}
+
 /* Advances d to member number idx. */
 static int seek_member(struct km_decode *d, uint64_t idx, const char *label, struct km_err *err)
 {
@@ -414,15 +423,12 @@ static int open_member(struct km_store *s, uint64_t object, uint64_t max_output,
                        struct km_decode **dp, int *ofdp, char *p, size_t pn, char *where,
                        size_t wn, struct km_err *err)
 {
-    struct km_catalog *cat = km_store_catalog(s);
     struct km_object o;
     struct km_evidence ev;
     *dp = NULL;
     *ofdp = -1;
-    int rc = km_cat_object_get(cat, object, &o, err);
+    int rc = object_evidence(s, object, &o, &ev, err);
     if (rc)
-        return rc;
-    if ((rc = km_cat_evidence_by_id(cat, o.evidence_id, &ev, err)))
         return rc;
     if (ev.pack[0])
         snprintf(p, pn, "vault/packs/%s@%llu", ev.pack, (unsigned long long)ev.pack_off);
@@ -558,13 +564,10 @@ void km_raw_cache_free(struct km_raw_cache *c)
  * read straight from the pack into memory and decoded there. */
 static int rc_fill(struct km_raw_cache *c, struct rc_slot *sl, uint64_t object, struct km_err *err)
 {
-    struct km_catalog *cat = km_store_catalog(c->s);
     struct km_object o;
     struct km_evidence ev;
-    int rc = km_cat_object_get(cat, object, &o, err);
+    int rc = object_evidence(c->s, object, &o, &ev, err);
     if (rc)
-        return rc;
-    if ((rc = km_cat_evidence_by_id(cat, o.evidence_id, &ev, err)))
         return rc;
     struct km_decode_limits lim;
     km_decode_limits_default(&lim);
