@@ -2258,6 +2258,45 @@ static void *prepass_run(void *arg)
     return NULL;
 }
 
+/* Narrows o's time bounds by the `time OP literal` conditions at the top (AND)
+ * level of a leading filter. */
+static void narrow_time(const struct cx *c, struct km_qopts *o)
+{
+    const struct km_query_expr *x = c->x;
+    if (x->kind == KM_QE_AND) {
+        for (uint32_t i = 0; i < c->na; i++)
+            narrow_time(c->a[i], o);
+        return;
+    }
+    if (x->kind != KM_QE_CMP || c->na != 2)
+        return;
+    int fl = c->a[0]->x->kind == KM_QE_FIELD && c->a[0]->ref == R_TIME;
+    int fr = c->a[1]->x->kind == KM_QE_FIELD && c->a[1]->ref == R_TIME;
+    const struct cx *lit = fl ? c->a[1] : fr ? c->a[0] : NULL;
+    if (!lit || lit->x->kind != KM_QE_LITERAL || lit->x->lit.kind != KM_QL_STRING)
+        return;
+    int64_t t;
+    if (km_time_parse(lit->x->lit.s.p, lit->x->lit.s.n, &t) != KM_OK)
+        return;
+    enum km_query_cmp op = x->op;
+    if (fr) /* "lit OP time" is "time OP' lit" */
+        op = op == KM_QC_LT ? KM_QC_GT : op == KM_QC_LE ? KM_QC_GE
+           : op == KM_QC_GT ? KM_QC_LT : op == KM_QC_GE ? KM_QC_LE : op;
+    int64_t lo = INT64_MIN, hi = INT64_MAX;
+    switch (op) {
+    case KM_QC_EQ: lo = hi = t; break;
+    case KM_QC_GE: lo = t; break;
+    case KM_QC_GT: lo = t == INT64_MAX ? t : t + 1; break;
+    case KM_QC_LE: hi = t; break;
+    case KM_QC_LT: hi = t == INT64_MIN ? t : t - 1; break;
+    default: return;
+    }
+    if (lo > o->since)
+        o->since = lo;
+    if (hi < o->until)
+        o->until = hi;
+}
+
 int km_query_run(struct km_store *s, const struct km_query *q, const char *text, size_t n,
                  const struct km_qopts *o, const struct km_qsink *sink, struct km_qstats *st,
                  struct km_query_err *err)
@@ -2296,6 +2335,14 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
     int np = 0;
     for (uint32_t i = 0; i < R.nstages && R.stages[i].kind == S_FILTER; i++)
         np = collect_prunable(&R, R.stages[i].cond, prune, np, 64);
+    /* `time >= "…"`-style conditions of the leading filters narrow the time
+     * bounds, so whole segments are skipped from the manifest and rows cut by
+     * binary search (the conditions still run, so answers do not change) */
+    struct km_qopts eo = *o;
+    for (uint32_t i = 0; i < R.nstages && R.stages[i].kind == S_FILTER; i++)
+        narrow_time(R.stages[i].cond, &eo);
+    o = &eo;
+    R.o = &eo;
 
     struct fast F = {0};
     F.si = getenv("KUMO_QUERY_NOFAST") ? -1 : fast_stats_stage(&R, F.keys);

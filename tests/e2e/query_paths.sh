@@ -42,4 +42,17 @@ if [ -n "$b" ] && [ "$n1" -gt 0 ] && [ "$n1" = "$n2" ] && [ $((n1 + n3)) -eq "$n
 else
   fail query_paths_raw_shortcut "bucket '$b': = $n1, =~ $n2, != $n3, present $n4, all $n5"
 fi
+# time conditions narrow the segments read; an OR with a never-true term
+# defeats the narrowing and must give the same rows
+t0=$($KUMO --store "$T/s" query --format tsv 'stats min(time) as t' | tail -n 1)
+day=$(echo "$t0" | cut -c1-10)
+a=$($KUMO --store "$T/s" query --format csv --max-rows 1000000 "filter provider = \"aws\" and time >= \"${day}T06:00:00Z\" and time < \"${day}T18:00:00Z\" | sort time" | md5sum)
+b=$($KUMO --store "$T/s" query --format csv --max-rows 1000000 "filter provider = \"aws\" and (time >= \"${day}T06:00:00Z\" or action = \"__never__\") and (\"${day}T18:00:00Z\" > time or action = \"__never__\") | sort time" | md5sum)
+n=$($KUMO --store "$T/s" query --format tsv "filter provider = \"aws\" and time >= \"${day}T06:00:00Z\" and time < \"${day}T18:00:00Z\" | stats count() as n" | tail -n 1)
+segs=$($KUMO --store "$T/s" query -v "filter time >= \"${day}T06:00:00Z\" and time < \"${day}T07:00:00Z\" | limit 1" 2>&1 >/dev/null | sed -n 's/.* \([0-9]*\) of \([0-9]*\) segments read.*/\1 \2/p')
+if [ "$a" = "$b" ] && [ "${n:-0}" -gt 0 ] && [ "$(echo "$segs" | awk '{print ($1 < $2)}')" = 1 ]; then
+  ok query_paths_time_narrowing
+else
+  fail query_paths_time_narrowing "same rows: $([ "$a" = "$b" ] && echo yes || echo no), n=$n, segments read/all: $segs"
+fi
 finish
