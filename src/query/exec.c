@@ -1910,7 +1910,18 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
     int kw[2] = {0, 0};
     const int64_t *ts = NULL;
     int64_t tbase[2] = {0, 0};
+    /* `count() by f` over whole segments without filters: the stored
+     * histogram answers, no code column is decoded */
+    const uint32_t *stored = NULL;
+    int use_hist = sg->nitems == 1 && F->keys[0].field >= 0 && np == 0 && lo == 0 &&
+                   hi == km_seg_rows(F->seg) && !getenv("KUMO_QUERY_NOHIST");
+    for (uint32_t i = 0; i < sg->naggs && use_hist; i++)
+        use_hist = sg->aggs[i].fn == KM_QF_COUNT && !sg->aggs[i].arg;
+    if (use_hist)
+        use_hist = km_seg_dict_counts(F->seg, F->keys[0].field, &stored);
     for (uint32_t i = 0; i < sg->nitems; i++) {
+        if (F->keys[i].field >= 0 && use_hist)
+            continue;
         if (F->keys[i].field >= 0)
             km_seg_codes(F->seg, F->keys[i].field, &kc[i], &kw[i], &e);
         else {
@@ -1950,7 +1961,11 @@ static void fast_segment(struct run *R, struct fast *F, uint32_t lo, uint32_t hi
         uint64_t *h = F->hist;
         const void *kcol = kc[0];
         int w = kw[0];
-        if (np == 0 && kcol && w == 1)
+        if (use_hist) {
+            /* the histogram the segment keeps with its dictionary */
+            for (uint32_t c = 0; c < nd; c++)
+                h[c] = stored[c];
+        } else if (np == 0 && kcol && w == 1)
             for (uint32_t r = lo; r < hi; r++)
                 h[((const uint8_t *)kcol)[r]]++;
         else if (np == 0 && kcol && w == 2)

@@ -48,6 +48,8 @@ struct km_seg_dirent {
 #define SEG_TRAILER "KMSEGEND"
 #define SEG_HDR 64
 #define BLOOM_K 7
+#define HIST_MAX 4096
+#define HIST_MAGIC "KMHIST01"
 #define ZLEVEL 3
 
 /* ------------------------------------------------------------------ */
@@ -693,9 +695,15 @@ int km_segb_write(struct km_segb *b, const char *path, struct km_seg_summary *su
             remap[order[k]] = k + 1;
             dbytes += d->vals[order[k]].n;
         }
-        /* dict block: u32 count, u32 offsets[count+1], bytes */
-        size_t dlen = 4 + 4 * ((size_t)nv + 1) + dbytes;
-        unsigned char *db = km_xmalloc(dlen);
+        /* dict block: u32 count, u32 offsets[count+1], bytes; for up to
+         * HIST_MAX values then u32 rows[count+1] per code (0 = absent) and
+         * HIST_MAGIC, so `stats count() by f` over whole segments needs no
+         * row (readers that predate it ignore the trailer) */
+        int hist = nv <= HIST_MAX;
+        size_t base = 4 + 4 * ((size_t)nv + 1) + dbytes;
+        size_t hat = (base + 3) & ~(size_t)3; /* counts 4-byte aligned */
+        size_t dlen = hist ? hat + 4 * ((size_t)nv + 1) + 8 : base;
+        unsigned char *db = km_xcalloc(1, dlen);
         uint32_t cnt = nv, off = 0;
         memcpy(db, &cnt, 4);
         unsigned char *bytes = db + 4 + 4 * ((size_t)nv + 1);
@@ -705,6 +713,15 @@ int km_segb_write(struct km_segb *b, const char *path, struct km_seg_summary *su
             off += d->vals[order[k]].n;
         }
         memcpy(db + 4 + 4 * (size_t)nv, &off, 4);
+        if (hist) {
+            unsigned char *hp = db + hat;
+            uint32_t *rows = km_xcalloc((size_t)nv + 1, sizeof *rows);
+            for (uint32_t i = 0; i < n; i++)
+                rows[remap[b->codes[f][i]]]++;
+            memcpy(hp, rows, 4 * ((size_t)nv + 1));
+            memcpy(hp + 4 * ((size_t)nv + 1), HIST_MAGIC, 8);
+            free(rows);
+        }
         e->enc = ENC_DICT;
         e->count = nv;
         out_block(&o, db, dlen, &e->off2, &e->clen2, &e->rlen2, 1);
@@ -1449,4 +1466,25 @@ int km_seg_rawref(struct km_seg *s, uint32_t row, struct km_rawref *r, struct km
     r->offset = (uint64_t)v[1];
     r->length = (uint32_t)v[2];
     return KM_OK;
+}
+
+int km_seg_dict_counts(struct km_seg *s, int field, const uint32_t **counts)
+{
+    *counts = NULL;
+    if (km_seg_field_kind(s, field) != KM_SEG_DICT)
+        return 0;
+    struct km_err e;
+    km_err_clear(&e);
+    if (load_dict(s, field, &e))
+        return 0;
+    const struct col_cache *c = &s->fc[field];
+    uint32_t cnt, bytes;
+    memcpy(&cnt, c->dict, 4);
+    memcpy(&bytes, c->dict + 4 + 4 * (size_t)cnt, 4);
+    size_t at = (4 + 4 * ((size_t)cnt + 1) + bytes + 3) & ~(size_t)3;
+    size_t hl = 4 * ((size_t)cnt + 1);
+    if (c->dict_len != at + hl + 8 || memcmp(c->dict + at + hl, HIST_MAGIC, 8) != 0)
+        return 0;
+    *counts = (const uint32_t *)(const void *)(c->dict + at);
+    return 1;
 }

@@ -103,6 +103,10 @@ int km_seg_dict_get(struct km_seg *s, int field, uint32_t code, struct km_str *v
 /* The whole code column of a dict field: nrows codes of `width` bytes (1, 2
  * or 4); NULL/0 for a non-dict field. Valid until km_seg_close. */
 int km_seg_codes(struct km_seg *s, int field, const void **codes, int *width, struct km_err *err);
+/* Rows per dictionary code (counts[0] = rows without a value), stored with
+ * the dictionary of fields of up to 4096 values by segments written since the
+ * histogram trailer exists: 1 and *counts (dict size + 1 entries), else 0. */
+int km_seg_dict_counts(struct km_seg *s, int field, const uint32_t **counts);
 /* The time column (nrows values, ascending). */
 int km_seg_times(struct km_seg *s, const int64_t **t, struct km_err *err);
 /* The raw reference of a row (three integer columns only). */
