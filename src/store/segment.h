@@ -9,7 +9,9 @@
  *   |              i64 tmin i64 tmax u64 dir_off u64 dir_len        |
  *   +--------------------------------------------------------------+
  *   | column blocks (zstd unless noted)                             |
- *   |   dict fields: dictionary block (sorted values) + codes block |
+ *   |   dict fields: dictionary block (sorted values; for up to    |
+ *   |                4096 values then rows per code + "KMHIST01")   |
+ *   |                + codes block                                  |
  *   |   plain fields: varint tag (0 absent, 1 UUID+16 B, len+2)+bytes|
  *   |   time: varint deltas (rows are time-sorted)                  |
  *   |   key: 16 B per row, raw; keyidx: u32 rows sorted by key, raw |
