@@ -645,6 +645,20 @@ static void rec_cap_begin(struct km_records *r, size_t pos)
     r->bn = 0;
 }
 
+/* Scans a value's body (RS_BODY) until depth is back at target; record: emit
+ * it at its end; cand: a top-level object whose keys may be wrappers; then
+ * continue in state ret. */
+static inline void rec_enter_body(struct km_records *r, uint32_t target, int record, int cand,
+                                  int ret)
+{
+    r->body_target = target;
+    r->body_record = record;
+    r->body_cand = cand;
+    r->in_str = r->esc = 0;
+    r->ret = ret;
+    r->state = RS_BODY;
+}
+
 /* Drops all nesting and capture state (after an error). */
 static void rec_reset_value(struct km_records *r)
 {
@@ -1479,12 +1493,7 @@ static int rec_feed_core(struct km_records *r, char *d, size_t n, int mut)
                 r->stk[0] = '{';
                 r->depth = 1;
                 rec_cap_begin(r, pos);
-                r->body_target = 0;
-                r->body_record = 1;
-                r->body_cand = 1;
-                r->in_str = r->esc = 0;
-                r->ret = RS_TOP;
-                r->state = RS_BODY;
+                rec_enter_body(r, 0, 1, 1, RS_TOP);
                 pos++;
             } else if (c == '[') {
                 rec_begin_value(r, d, pos);
@@ -1546,12 +1555,7 @@ static int rec_feed_core(struct km_records *r, char *d, size_t n, int mut)
                 r->stk[0] = '{';
                 r->depth = 1;
                 rec_cap_begin(r, pos);
-                r->body_target = 0;
-                r->body_record = 1;
-                r->body_cand = 0;
-                r->in_str = r->esc = 0;
-                r->ret = RS_LINE_END;
-                r->state = RS_BODY;
+                rec_enter_body(r, 0, 1, 0, RS_LINE_END);
                 pos++;
             } else {
                 rec_not_prefixed(r, pos);
@@ -1577,12 +1581,7 @@ static int rec_feed_core(struct km_records *r, char *d, size_t n, int mut)
                 if (rec_push(r, c, pos))
                     break;
                 rec_cap_begin(r, pos);
-                r->body_target = r->depth - 1;
-                r->body_record = 1;
-                r->body_cand = 0;
-                r->in_str = r->esc = 0;
-                r->ret = RS_ARR_NEXT;
-                r->state = RS_BODY;
+                rec_enter_body(r, r->depth - 1, 1, 0, RS_ARR_NEXT);
                 pos++;
             } else if (c == ']') {
                 if (r->after_comma)
@@ -1600,12 +1599,7 @@ static int rec_feed_core(struct km_records *r, char *d, size_t n, int mut)
                            "array element is an array, not a record object; skipped");
                 if (rec_push(r, c, pos))
                     break;
-                r->body_target = r->depth - 1;
-                r->body_record = 0;
-                r->body_cand = 0;
-                r->in_str = r->esc = 0;
-                r->ret = RS_ARR_NEXT;
-                r->state = RS_BODY;
+                rec_enter_body(r, r->depth - 1, 0, 0, RS_ARR_NEXT);
                 pos++;
             } else {
                 rec_report(r, KM_EFORMAT, r->base + pos, r->line,
@@ -1729,12 +1723,7 @@ static int rec_feed_core(struct km_records *r, char *d, size_t n, int mut)
             } else if (c == '[' || c == '{') {
                 if (rec_push(r, c, pos))
                     break;
-                r->body_target = r->depth - 1;
-                r->body_record = 0;
-                r->body_cand = 0;
-                r->in_str = r->esc = 0;
-                r->ret = RS_OBJ_NEXT;
-                r->state = RS_BODY;
+                rec_enter_body(r, r->depth - 1, 0, 0, RS_OBJ_NEXT);
                 pos++;
             } else if (c == '}') {
                 rec_anomaly(r, pos, "missing value");

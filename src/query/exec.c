@@ -1665,11 +1665,7 @@ static int compile(struct run *R)
                                             "e.g. stats count() as n, max(time) by actor.name",
                                             "each stats item must be an aggregate function");
                 ag->fn = x->fn;
-                if (x->nargs >= 1 && x->fn != KM_QF_COUNT)
-                    ag->arg = compile_expr(R, &cs, x->args[0]);
-                else if (x->nargs >= 1)
-                    ag->arg = compile_expr(R, &cs, x->args[0]);
-                if (x->nargs >= 1 && !ag->arg)
+                if (x->nargs >= 1 && !(ag->arg = compile_expr(R, &cs, x->args[0])))
                     return R->err->code;
                 if (x->fn == KM_QF_EARLIEST || x->fn == KM_QF_LATEST)
                     ag->tcx = compile_field(R, &cs, synth_field(R, "time"));
