@@ -24,6 +24,13 @@ const char *km_cli_store_dir(int *argc, char **argv);
  * prints "kumo CMD: <reason>" to stderr and returns the error code. */
 struct km_store;
 int km_cli_open_store(const char *cmd, const char *dir, int flags, struct km_store **s);
+/* The configuration for command `cmd` (core/conf.h): `--config FILE` (removed
+ * from argv, updating *argc), else $KUMO_CONFIG, else STORE/kumo.conf when it
+ * exists, else defaults only. On an error prints "kumo CMD: <reason>" and
+ * returns NULL (the command should exit 2). The caller frees it with
+ * km_conf_free. */
+struct km_conf;
+struct km_conf *km_cli_conf(const char *cmd, const char *store_dir, int *argc, char **argv);
 /* Prints "usage: kumo <usage>" for a command name to stderr; returns 2. */
 int km_cli_usage(const char *cmd);
 

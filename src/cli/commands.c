@@ -3,6 +3,7 @@
  */
 #include "cli/cli.h"
 #include "cli/filter_opts.h"
+#include "core/conf.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -94,4 +95,42 @@ int km_cli_usage(const char *cmd)
         if (strcmp(km_commands[i].name, cmd) == 0)
             fprintf(stderr, "usage: kumo %s\n", km_commands[i].usage);
     return 2;
+}
+
+struct km_conf *km_cli_conf(const char *cmd, const char *store_dir, int *argc, char **argv)
+{
+    const char *path = NULL;
+    int must = 1;
+    for (int i = 1; i < *argc; i++) {
+        int eat = 0;
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < *argc) {
+            path = argv[i + 1];
+            eat = 2;
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            path = argv[i] + 9;
+            eat = 1;
+        }
+        if (!eat)
+            continue;
+        memmove(&argv[i], &argv[i + eat], (size_t)(*argc - i - eat + 1) * sizeof *argv);
+        *argc -= eat;
+        i--;
+    }
+    char def[4096];
+    if (!path)
+        path = getenv("KUMO_CONFIG");
+    if (!path || !*path) {
+        snprintf(def, sizeof def, "%s/kumo.conf", store_dir ? store_dir : ".");
+        path = def;
+        must = 0;
+    }
+    struct km_conf *c = NULL;
+    struct km_err err;
+    km_err_clear(&err);
+    if (km_conf_load(path, must, &c, &err) != KM_OK) {
+        char m[1200];
+        fprintf(stderr, "kumo %s: %s\n", cmd, km_err_fmt(&err, m, sizeof m));
+        return NULL;
+    }
+    return c;
 }
