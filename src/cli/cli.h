@@ -45,5 +45,10 @@ int km_cmd_gen(int argc, char **argv);
 int km_cmd_verify(int argc, char **argv);
 int km_cmd_custody(int argc, char **argv);
 int km_cmd_export(int argc, char **argv);
+int km_cmd_hunt(int argc, char **argv);
+int km_cmd_findings(int argc, char **argv);
+int km_cmd_finding(int argc, char **argv);
+int km_cmd_incidents(int argc, char **argv);
+int km_cmd_incident(int argc, char **argv);
 
 #endif

@@ -47,6 +47,20 @@ const struct km_cmd km_commands[] = {
      "export [--format jsonl|csv|ocsf|timesketch|timesketch-csv] [--out FILE] [--limit N] "
      KM_CLI_FILTER_USAGE " ['filter ... | dedup ... | limit N']",
      km_cmd_export},
+    {"hunt", "run the detections over the store and record findings (docs/hunting.md)",
+     "hunt [--since T] [--until T] [--only ID,...] [--list] [--geo FILE] [--config FILE] "
+     "[--no-save] [--json] [-q]",
+     km_cmd_hunt},
+    {"findings", "list recorded findings",
+     "findings [--format table|json|jsonl|ocsf|asff] [--severity MIN] [--detection ID] "
+     "[--since T] [--until T] [--aws-account ID] [--aws-region R]",
+     km_cmd_findings},
+    {"finding", "one finding: what, why, entities and its evidence timeline",
+     "finding ID [--json]", km_cmd_finding},
+    {"incidents", "findings that share entities close in time, grouped across clouds",
+     "incidents [--format table|json] [--config FILE]", km_cmd_incidents},
+    {"incident", "one incident's storyline: every finding and its events from all providers",
+     "incident ID [--json] [--config FILE]", km_cmd_incident},
 };
 const int km_ncommands = (int)(sizeof km_commands / sizeof km_commands[0]);
 

@@ -42,20 +42,20 @@ static const struct km_conf_key allow_keys[] = {
 static const struct km_conf_key incident_keys[] = {
     {"incident.gap", KM_CONF_DUR, "24h",
      "findings sharing an entity and at most this far apart join one incident"},
-    {"incident.min_severity", KM_CONF_STR, "low",
+    {"incident.min_severity", KM_CONF_STR, "medium",
      "findings below this severity do not start or join incidents"},
     {NULL, 0, NULL, NULL},
 };
 
-/* Detection tables (detect/det_*.c). */
-#define KM_DET_CONF(name) extern const struct km_conf_key km_det_conf_##name[];
-#include "detect/conf_list.h"
-#undef KM_DET_CONF
+/* Detection tables (detect/det_*.c): one per row of detect/det_list.h. */
+#define KM_DET(name) extern const struct km_conf_key km_det_conf_##name[];
+#include "detect/det_list.h"
+#undef KM_DET
 
 const struct km_conf_key *const km_conf_tables[] = {
     identity_keys, geo_keys, allow_keys, incident_keys,
-#define KM_DET_CONF(name) km_det_conf_##name,
-#include "detect/conf_list.h"
-#undef KM_DET_CONF
+#define KM_DET(name) km_det_conf_##name,
+#include "detect/det_list.h"
+#undef KM_DET
     NULL,
 };

@@ -241,3 +241,42 @@ int km_ip_canon(const char *s, size_t n, char out[KM_IP_TEXT_MAX])
     km_ip_fmt(a, v4, out);
     return 1;
 }
+
+int km_ip_cidr_parse(const char *s, size_t n, uint8_t net[16], int *bits)
+{
+    const char *slash = memchr(s, '/', n);
+    size_t hn = slash ? (size_t)(slash - s) : n;
+    int v4;
+    if (km_ip_parse(s, hn, net, &v4) != KM_OK)
+        return KM_EFORMAT;
+    long b = v4 ? 32 : 128;
+    if (slash) {
+        size_t dn = n - hn - 1;
+        if (dn == 0 || dn > 3)
+            return KM_EFORMAT;
+        b = 0;
+        for (size_t i = 0; i < dn; i++) {
+            char c = slash[1 + i];
+            if (c < '0' || c > '9')
+                return KM_EFORMAT;
+            b = b * 10 + (c - '0');
+        }
+        if (b > (v4 ? 32 : 128))
+            return KM_EFORMAT;
+    }
+    *bits = (int)(v4 ? b + 96 : b);
+    return KM_OK;
+}
+
+int km_ip_in_net(const uint8_t a[16], const uint8_t net[16], int bits)
+{
+    int full = bits / 8, rest = bits % 8;
+    if (memcmp(a, net, (size_t)full) != 0)
+        return 0;
+    if (rest) {
+        uint8_t m = (uint8_t)(0xff00u >> rest);
+        if ((a[full] & m) != (net[full] & m))
+            return 0;
+    }
+    return 1;
+}

@@ -54,4 +54,11 @@ int km_ip_canon(const char *s, size_t n, char out[KM_IP_TEXT_MAX]);
  * length. */
 size_t km_ip_fmt(const uint8_t a[16], int is_v4, char out[KM_IP_TEXT_MAX]);
 
+/* Parses "addr" or "addr/prefix" (IPv4 prefixes 0..32, IPv6 0..128) into a
+ * 16-byte network and a prefix length in the 128-bit space (IPv4 prefixes
+ * + 96, as addresses are IPv4-mapped). KM_OK or KM_EFORMAT. */
+int km_ip_cidr_parse(const char *s, size_t n, uint8_t net[16], int *bits);
+/* 1 when the 16-byte address a lies in net/bits. */
+int km_ip_in_net(const uint8_t a[16], const uint8_t net[16], int bits);
+
 #endif

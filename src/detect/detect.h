@@ -2,10 +2,11 @@
  * detect.h — detections (`kumo hunt`), findings and the scan they share.
  *
  * A detection is one file src/detect/det_NAME.c exporting
- * `const struct km_detection km_det_NAME` and one row in km_detections[]
- * (registry.c), with its documentation in docs/detections/<id>.md and its
- * settings (thresholds, allow-lists) declared in its own `conf` table
- * (core/conf.h), listed in km_conf_tables[] (core/conf_keys.c).
+ * `const struct km_detection km_det_NAME` and its settings table
+ * `const struct km_conf_key km_det_conf_NAME[]` (thresholds, allow-lists;
+ * core/conf.h), and one line KM_DET(NAME) in det_list.h, which puts it in
+ * km_detections[] (registry.c) and its settings in the configuration
+ * (core/conf_keys.c); its documentation is docs/detections/<id>.md.
  * tests/unit/test_detect.c fails when a registered detection lacks its doc
  * or its table.
  *
@@ -58,6 +59,15 @@ enum km_ent {
 };
 extern const char *const km_ent_names[KM_ENT__N]; /* "ips", "persons", ... */
 
+/* One event of a finding's evidence, as the storyline prints it. */
+struct km_fev {
+    int64_t time;
+    char provider[16], source[32], action[96], actor[160], ip[48], outcome[16];
+    char event_id[96];
+    uint8_t key[16];          /* the store's key: `kumo show` finds the event by it */
+};
+#define KM_FINDING_MAX_EV 200
+
 struct km_finding {
     char id[24];             /* "F-" + 16 hex of SHA-256(detection, key): set by emit */
     const char *detection;   /* the detection's id (static) */
@@ -70,6 +80,10 @@ struct km_finding {
     const char *technique;   /* ATT&CK, e.g. "T1110.003" (static) */
     struct km_strset ent[KM_ENT__N];
     struct km_strset event_ids;   /* the providers' own event ids that prove it */
+    struct km_fev *ev;       /* key events (km_hunt_add_evidence), at most
+                                KM_FINDING_MAX_EV kept, in the order added */
+    uint32_t nev, alloc_ev;
+    uint64_t ev_dropped;
     char *details;           /* optional compact JSON object (malloc'd), e.g. the
                                 hops of a role chain: {"chain":[...]} */
 };
@@ -110,6 +124,10 @@ struct km_hscan_cond {
     const char *const *vals;
     int nvals;
     int present;
+    /* or: a predicate evaluated once per dictionary value of the segment
+     * (not per row), e.g. a case-insensitive match of Azure operation names */
+    int (*pred)(void *pctx, const char *v, size_t n);
+    void *pctx;
 };
 struct km_hscan {
     struct km_hscan_cond cond[6];
@@ -127,6 +145,19 @@ int km_hunt_scan(struct km_hunt *h, const struct km_hscan *sc, struct km_err *er
 size_t km_hunt_event_id(struct km_hunt *h, struct km_evref ref, char *out, size_t cap);
 /* Adds the referenced event's id to f->event_ids. */
 void km_hunt_add_evidence(struct km_hunt *h, struct km_finding *f, struct km_evref ref);
+
+/* Adds what an event says about who and where to f: identities (actor.name,
+ * actor.arn, actor.email as the provider names them), persons (the identity
+ * graph's person), access_keys, accounts, ips (src.ip), countries (stored
+ * provider geolocation, else the geo database), and the event as evidence. */
+void km_hunt_add_event(struct km_hunt *h, struct km_finding *f, const struct km_event *ev);
+/* Adds the ids (else names) of a `resources` JSON array to f's resources. */
+void km_hunt_add_resources(struct km_finding *f, struct km_str resources_json);
+/* The person (lower-case e-mail key) of an event's actor, or NULL. */
+const char *km_hunt_person_of(struct km_hunt *h, const struct km_event *ev);
+/* The country of an event's address: the provider's own geolocation when
+ * recorded, else the geo database; "" when unknown. cc has room for 3. */
+void km_hunt_country(struct km_hunt *h, const struct km_event *ev, char cc[3]);
 
 /* What a detection may read. */
 const struct km_conf *km_hunt_conf(const struct km_hunt *h);

@@ -1,0 +1,5 @@
+/*
+ * det_list.h — one line per detection, in the order `kumo hunt --list` shows
+ * them. Included by registry.c with KM_DET defined.
+ */
+KM_DET(logging_tampering)
