@@ -117,6 +117,18 @@ uint32_t km_hrow_code(const struct km_hrow *r, int field);
 /* The whole normalized event (strings valid during the call). */
 int km_hrow_event(const struct km_hrow *r, struct km_event *ev);
 
+/* The original record of a row, parsed into arena a (freed with it): the
+ * exact bytes the vault keeps. A record that wraps the provider's record in
+ * a string (CloudTrail event history's `CloudTrailEvent`, a CloudWatch
+ * `message`) gives the inner record. Returns KM_OK and *root, or an error
+ * (KM_EFORMAT for a CSV row or other non-JSON original). Thread-safe. */
+struct km_json;
+int km_hrow_raw(const struct km_hrow *r, struct km_arena *a, struct km_json **root,
+                struct km_err *err);
+/* The same for a stored reference. */
+int km_hunt_raw(struct km_hunt *h, struct km_evref ref, struct km_arena *a,
+                struct km_json **root, struct km_err *err);
+
 /* Which rows a scan visits: all conditions hold (each: the field's value is
  * one of vals, exactly; with `present` instead: the field has a value). */
 struct km_hscan_cond {

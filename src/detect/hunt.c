@@ -15,6 +15,7 @@
 #include "store/catalog.h"
 #include "store/segment.h"
 #include "store/store.h"
+#include "store/vault.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -50,6 +51,9 @@ struct km_hunt {
     const char *const *agents;
     size_t nagents;
     uint64_t rows;
+    /* raw records: one cache of decoded vault objects, under a lock */
+    pthread_mutex_t raw_mu;
+    struct km_raw_cache *raw;
 };
 
 const struct km_conf *km_hunt_conf(const struct km_hunt *h) { return h->o->conf; }
@@ -228,6 +232,69 @@ int km_hunt_scan(struct km_hunt *h, const struct km_hscan *sc, struct km_err *er
     return rc;
 }
 
+/* ---- raw records ------------------------------------------------------------ */
+
+static int raw_parse(struct km_arena *a, const char *p, size_t n, struct km_json **root,
+                     struct km_err *err)
+{
+    char *copy = km_arena_strndup(a, p, n);
+    if (!copy)
+        return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "raw record of %zu bytes", n);
+    return km_json_parse(copy, n, NULL, a, root, err);
+}
+
+static int raw_of(struct km_hunt *h, struct km_seg *seg, uint32_t row, struct km_arena *a,
+                  struct km_json **root, struct km_err *err)
+{
+    struct km_rawref rr;
+    int rc = km_seg_rawref(seg, row, &rr, err);
+    if (rc != KM_OK)
+        return rc;
+    pthread_mutex_lock(&h->raw_mu);
+    if (!h->raw)
+        h->raw = km_raw_cache_new(h->s, 64u << 20);
+    const char *p = NULL;
+    rc = km_raw_cache_get(h->raw, &rr, &p, err);
+    char *copy = NULL;
+    if (rc == KM_OK && p) {
+        copy = km_arena_alloc(a, rr.length + 1);
+        if (copy) {
+            memcpy(copy, p, rr.length);
+            copy[rr.length] = 0;
+        }
+    }
+    pthread_mutex_unlock(&h->raw_mu);
+    if (rc != KM_OK)
+        return rc;
+    if (!copy)
+        return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "raw record of %u bytes",
+                          rr.length);
+    if (rr.length == 0 || (copy[0] != '{' && copy[0] != '['))
+        return km_err_set(err, KM_EFORMAT, NULL, UINT64_MAX, "the original is not JSON");
+    rc = km_json_parse(copy, rr.length, NULL, a, root, err);
+    if (rc != KM_OK)
+        return rc;
+    static const char *const inner[] = {"CloudTrailEvent", "message", "Message"};
+    for (size_t i = 0; i < KM_ARRAY_LEN(inner); i++) {
+        const struct km_json *s = km_json_get(*root, inner[i]);
+        if (s && s->type == KM_JSON_STRING && s->len && s->str[0] == '{') {
+            struct km_json *in;
+            struct km_err e2;
+            km_err_clear(&e2);
+            if (raw_parse(a, s->str, s->len, &in, &e2) == KM_OK && in->type == KM_JSON_OBJECT)
+                *root = in;
+            break;
+        }
+    }
+    return KM_OK;
+}
+
+int km_hrow_raw(const struct km_hrow *r, struct km_arena *a, struct km_json **root,
+                struct km_err *err)
+{
+    return raw_of(r->h, r->seg, r->ref.row, a, root, err);
+}
+
 /* ---- evidence ------------------------------------------------------------------ */
 
 /* Materialises a referenced event under the segment lock; fn runs with it. */
@@ -269,6 +336,25 @@ static void copy_id(void *vctx, const struct km_event *ev)
     if (c->n)
         memcpy(c->out, id.p, c->n);
     c->out[c->n] = 0;
+}
+
+int km_hunt_raw(struct km_hunt *h, struct km_evref ref, struct km_arena *a,
+                struct km_json **root, struct km_err *err)
+{
+    if (ref.seg >= h->nseg)
+        return KM_ENOTFOUND;
+    /* the shared segment objects decode columns lazily: one user at a time */
+    pthread_mutex_lock(&h->seg_mu);
+    int rc = KM_OK;
+    if (!h->open[ref.seg]) {
+        char p[4096];
+        seg_path(h, ref.seg, p, sizeof p);
+        rc = km_seg_open(p, &h->open[ref.seg], err);
+    }
+    if (rc == KM_OK)
+        rc = raw_of(h, h->open[ref.seg], ref.row, a, root, err);
+    pthread_mutex_unlock(&h->seg_mu);
+    return rc;
 }
 
 size_t km_hunt_event_id(struct km_hunt *h, struct km_evref ref, char *out, size_t cap)
@@ -532,6 +618,7 @@ int km_hunt_run(struct km_store *s, const struct km_hunt_opts *o, struct km_hunt
     h.o = o;
     pthread_mutex_init(&h.seg_mu, NULL);
     pthread_mutex_init(&h.fmu, NULL);
+    pthread_mutex_init(&h.raw_mu, NULL);
     int rc = km_cat_segments(km_store_catalog(s), &h.segs, &h.nseg, err);
     if (rc != KM_OK)
         return rc;
@@ -601,6 +688,9 @@ out:
         km_findings_free(h.f, h.nf);
     pthread_mutex_destroy(&h.seg_mu);
     pthread_mutex_destroy(&h.fmu);
+    pthread_mutex_destroy(&h.raw_mu);
+    if (h.raw)
+        km_raw_cache_free(h.raw);
     r->seconds = now_s() - t0;
     return rc;
 }
