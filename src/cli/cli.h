@@ -46,6 +46,7 @@ int km_cmd_verify(int argc, char **argv);
 int km_cmd_custody(int argc, char **argv);
 int km_cmd_export(int argc, char **argv);
 int km_cmd_hunt(int argc, char **argv);
+int km_cmd_config(int argc, char **argv);
 int km_cmd_findings(int argc, char **argv);
 int km_cmd_finding(int argc, char **argv);
 int km_cmd_incidents(int argc, char **argv);

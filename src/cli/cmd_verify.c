@@ -3,6 +3,7 @@
  * catalog, check every segment's checksum, and recompute the custody chain.
  */
 #include "cli/cli.h"
+#include "detect/hunt.h"
 #include "store/catalog.h"
 #include "store/store.h"
 #include "store/vault.h"
@@ -72,12 +73,19 @@ int km_cmd_verify(int argc, char **argv)
     struct km_err ce;
     km_err_clear(&ce);
     int chain = km_cat_custody_verify(km_store_catalog(s), &ncust, &ce);
+    /* findings: their digest must be the one the last hunt anchored in custody */
+    int fchecked = 0;
+    struct km_err fe;
+    km_err_clear(&fe);
+    int fbad = km_hunt_verify(s, &fchecked, &fe) != KM_OK;
     km_store_close(s);
     if (json) {
         printf("{\"evidence_ok\":%llu,\"evidence_bad\":%llu,\"segments_ok\":%llu,"
-               "\"segments_bad\":%llu,\"custody_records\":%llu,\"custody_chain_ok\":%s}\n",
+               "\"segments_bad\":%llu,\"custody_records\":%llu,\"custody_chain_ok\":%s,"
+               "\"findings_ok\":%s}\n",
                (unsigned long long)c.ok, (unsigned long long)c.bad, (unsigned long long)seg_ok,
-               (unsigned long long)seg_bad, (unsigned long long)ncust, chain ? "false" : "true");
+               (unsigned long long)seg_bad, (unsigned long long)ncust, chain ? "false" : "true",
+               fbad ? "false" : "true");
     } else {
         printf("evidence: %llu ok, %llu bad\nsegments: %llu ok, %llu bad\n",
                (unsigned long long)c.ok, (unsigned long long)c.bad, (unsigned long long)seg_ok,
@@ -87,6 +95,11 @@ int km_cmd_verify(int argc, char **argv)
             printf("custody: BROKEN: %s\n", km_err_fmt(&ce, m, sizeof m));
         } else
             printf("custody: %llu records, chain intact\n", (unsigned long long)ncust);
+        if (fbad) {
+            char m[1200];
+            printf("findings: BROKEN: %s\n", km_err_fmt(&fe, m, sizeof m));
+        } else if (fchecked)
+            printf("findings: as the last hunt recorded them\n");
     }
-    return c.bad || seg_bad || chain ? 1 : 0;
+    return c.bad || seg_bad || chain || fbad ? 1 : 0;
 }

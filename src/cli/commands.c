@@ -47,6 +47,9 @@ const struct km_cmd km_commands[] = {
      "export [--format jsonl|csv|ocsf|timesketch|timesketch-csv] [--out FILE] [--limit N] "
      KM_CLI_FILTER_USAGE " ['filter ... | dedup ... | limit N']",
      km_cmd_export},
+    {"config", "every setting (thresholds, allow-lists, identity, geo) with its default and "
+               "value (docs/config.md)",
+     "config [--config FILE] [--template] [--json]", km_cmd_config},
     {"hunt", "run the detections over the store and record findings (docs/hunting.md)",
      "hunt [--since T] [--until T] [--only ID,...] [--list] [--geo FILE] [--config FILE] "
      "[--no-save] [--json] [-q]",

@@ -244,7 +244,7 @@ int km_conf_parse(const char *name, const char *text, size_t n, struct km_conf *
         }
         put(c, full, v);
     }
-    if (rc != KM_OK)
+    if (rc != KM_OK && err)
         err->line = line;
     free(buf);
     if (rc != KM_OK) {
