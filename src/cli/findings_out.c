@@ -301,6 +301,8 @@ static void print_ev(FILE *o, const struct km_fev *e, const char *tag)
     fprintf(o, "  %s  %s", e->ip[0] ? e->ip : "-", e->outcome[0] ? e->outcome : "-");
     if (tag)
         fprintf(o, "  [%s]", tag);
+    else
+        fprintf(o, "  %s", e->event_id);
     fputc('\n', o);
 }
 
@@ -341,9 +343,7 @@ void km_fout_explain(FILE *o, const struct km_finding *f)
     for (uint32_t i = 0; i < f->nev; i++)
         print_ev(o, &f->ev[i], NULL);
     if (f->nev)
-        fprintf(o, "\n`kumo show EVENT_ID` prints any of them with its original record "
-                   "(ids: `kumo finding %s --json`).\n",
-                f->id);
+        fprintf(o, "\n`kumo show EVENT_ID` prints any of them with its original record.\n");
     fprintf(o, "How this is detected: docs/detections/%s.md\n", f->detection);
 }
 
