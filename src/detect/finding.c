@@ -273,6 +273,10 @@ static void cpy(char *dst, size_t cap, const struct km_json *v)
     dst[0] = 0;
     if (v && v->type == KM_JSON_STRING) {
         size_t n = v->len < cap - 1 ? v->len : cap - 1;
+        /* never cut inside a UTF-8 sequence */
+        if (n < v->len)
+            while (n > 0 && ((unsigned char)v->str[n] & 0xC0) == 0x80)
+                n--;
         memcpy(dst, v->str, n);
         dst[n] = 0;
     }
