@@ -66,7 +66,7 @@ static void test_elastic_signins(void)
     T_EQ_STR(fs(ev, KM_F_CATEGORY), "authentication");
     T_EQ_STR(fs(ev, KM_F_SERVICE), "Office 365");
     T_EQ_STR(fs(ev, KM_F_ACTION), "SignInLogs");
-    T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");      /* 50140: "Keep me signed in" interrupt */
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "interrupted");  /* 50140: "Keep me signed in" interrupt */
     T_EQ_STR(fs(ev, KM_F_ERROR_CODE), "50140");
     T_EQ_STR(fs(ev, KM_F_ERROR_MESSAGE),
              "This error occurred due to 'Keep me signed in' interrupt when the user was signing-in.");
@@ -553,10 +553,10 @@ static void test_log_analytics_signin(void)
     T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "22222222-0000-0000-0000-000000000005");
     T_EQ_STR(fs(ev, KM_F_SRC_IP), "198.51.100.7");
     T_EQ_STR(fs(ev, KM_F_USER_AGENT), "Mozilla/5.0 (X11; Linux x86_64)");
-    T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");                  /* MFA interrupt: kept as failure */
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "interrupted");              /* 50074: the MFA prompt step */
     T_EQ_STR(fs(ev, KM_F_ERROR_CODE), "50074");
     T_EQ_STR(fs(ev, KM_F_ERROR_MESSAGE), "Strong Authentication is required.");
-    T_EQ_INT(ev->mfa, 0);                                        /* "MFA required", failed */
+    T_EQ_INT(ev->mfa, 0);                                        /* "MFA required", not passed */
     T_EQ_STR(fs(ev, KM_F_SRC_COUNTRY), "SE");                   /* LocationDetails (JSON string) */
     T_EQ_STR(fs(ev, KM_F_SRC_CITY), "Stockholm");
     T_EQ_STR(fs(ev, KM_F_EVENT_ID), "SignInLogs:dddddddd-0000-0000-0000-000000000006");
@@ -998,7 +998,8 @@ static void test_csv_portal_signins(void)
     T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), "success");
     r = by_id(&s, "ServicePrincipalSignInLogs:4d3e");
     NEED(r);
-    T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), "unknown");
+    T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), "interrupted");   /* the portal's own word */
+    T_EQ_STR(fs(&r->ev, KM_F_ERROR_CODE), "(absent)");
     set_free(&s);
 }
 
@@ -1078,7 +1079,7 @@ static void test_csv_log_analytics(void)
     T_EQ_INT(ev->flags, 0);
     T_EQ_STR(fs(ev, KM_F_ACCOUNT), "t-1");
     T_EQ_STR(fs(ev, KM_F_EVENT_ID), "SignInLogs:aa11bb22-0000-1111-2222-333344445555");
-    T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "interrupted");   /* 50074 */
     T_EQ_STR(fs(ev, KM_F_ERROR_CODE), "50074");
     T_EQ_STR(fs(ev, KM_F_ACTOR_EMAIL), "bob@contoso.com");
     T_EQ_STR(fs(ev, KM_F_SRC_CITY), "Paris");
