@@ -1208,6 +1208,28 @@ static void test_code_table(void)
     T_EQ_INT(km_entra_code_parse("50126.0", 7, &v), 0);
     T_EQ_STR(km_entra_class_name(KM_ENTRA_CODE_INTERRUPTED), "interrupted");
     T_EQ_STR(km_entra_class_name(99), "other");
+
+    /* docs/sources/entra.md lists every row with its class */
+    FILE *f = fopen("docs/sources/entra.md", "rb");
+    NEED(f);
+    static char doc[1 << 17];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    T_CHECK(n < sizeof doc - 1);
+    doc[n] = 0;
+    for (size_t i = 0; i < km_entra_ncodes; i++) {
+        char row[80];
+        snprintf(row, sizeof row, "\n| %ld | ", km_entra_codes[i].code);
+        const char *at = strstr(doc, row);
+        char cls[40];
+        snprintf(cls, sizeof cls, " | %s | ", km_entra_class_name(km_entra_codes[i].cls));
+        const char *eol = at ? strchr(at + 1, '\n') : NULL;
+        const char *c = at ? strstr(at, cls) : NULL;
+        if (!at || !c || (eol && c > eol))
+            fprintf(stderr, "  docs/sources/entra.md: code %ld missing or not %s\n",
+                    km_entra_codes[i].code, km_entra_class_name(km_entra_codes[i].cls));
+        T_CHECK(at != NULL && c != NULL && (!eol || c < eol));
+    }
 }
 
 /* Corpus sign-ins of each class the corpus has, counted independently (jq
