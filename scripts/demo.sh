@@ -37,9 +37,13 @@ $K --store "$STORE" timeline --actor "$who" --since 2026-10-02T22:00:00Z --until
 step "4b'. Everything about the suspicious address in one summary" "kumo --store $STORE entity 203.0.113.66"
 $K --store "$STORE" entity 203.0.113.66 --top 5
 
-step "4c. Ask a question in the pipe language: who failed to sign in most, from how many addresses?" \
-     "kumo --store $STORE query 'filter outcome = \"failure\" | stats count() as failures, count_distinct(src.ip) as ips by provider, actor.name | sort failures desc | limit 8'"
-$K --store "$STORE" query 'filter outcome = "failure" | stats count() as failures, count_distinct(src.ip) as ips by provider, actor.name | sort failures desc | limit 8'
+step "4c. Ask a question in the pipe language: who failed to sign in most, from how many addresses? (Entra's MFA and 'stay signed in' prompts are outcome interrupted, not failures; expired tokens are non-interactive refreshes)" \
+     "kumo --store $STORE query 'filter category = \"authentication\" and outcome = \"failure\" and action != \"NonInteractiveUserSignInLogs\" | stats count() as failures, count_distinct(src.ip) as ips, latest(error.code) as code by provider, actor.name | sort failures desc | limit 8'"
+$K --store "$STORE" query 'filter category = "authentication" and outcome = "failure" and action != "NonInteractiveUserSignInLogs" | stats count() as failures, count_distinct(src.ip) as ips, latest(error.code) as code by provider, actor.name | sort failures desc | limit 8'
+
+step "4c'. How Entra sign-ins ended, by result code" \
+     "kumo --store $STORE query 'filter source = \"azure.signin\" and outcome != \"success\" | stats count() as n by outcome, error.code | sort n desc'"
+$K --store "$STORE" query 'filter source = "azure.signin" and outcome != "success" | stats count() as n by outcome, error.code | sort n desc'
 
 step "4d. And what did the suspicious address do, hour by hour?" \
      "kumo --store $STORE query 'filter src.ip = \"203.0.113.66\" | stats count() as events, earliest(action) as first, latest(action) as last by bin(1h) as hour, provider | sort hour'"

@@ -215,6 +215,8 @@ struct ent {
     const char *resource;     /* KM_TL_RESOURCE: the value to match */
     struct km_arena scratch;
     uint64_t events, failures;
+    uint64_t interrupted;     /* outcome interrupted (an Entra MFA / "Stay signed in?" step):
+                                 not a failure, shown beside the failures */
     int64_t first, last;
     struct km_topn *d[D__COUNT];
 };
@@ -252,6 +254,8 @@ static int on_event(void *vctx, const struct km_event *ev)
     if (km_str_eqc(ev->f[KM_F_OUTCOME], "failure")) {
         e->failures++;
         count(e, D_ERROR, ev->f[KM_F_ERROR_CODE]);
+    } else if (km_str_eqc(ev->f[KM_F_OUTCOME], "interrupted")) {
+        e->interrupted++;
     }
     static const int ip[] = {KM_F_SRC_IP, KM_F_SRC_RAW};
     static const int who[] = {KM_F_ACTOR_ARN, KM_F_ACTOR_EMAIL, KM_F_ACTOR_NAME, KM_F_ACTOR_ID};
@@ -334,7 +338,8 @@ static void report_json(struct km_buf *b, const struct ent *e, const char *x, in
     } else {
         km_buf_adds(b, ",\"first\":null,\"last\":null");
     }
-    km_buf_printf(b, ",\"failures\":%llu", (unsigned long long)e->failures);
+    km_buf_printf(b, ",\"failures\":%llu,\"interrupted\":%llu", (unsigned long long)e->failures,
+                  (unsigned long long)e->interrupted);
     for (int d = 0; d < D__COUNT; d++) {
         km_buf_printf(b, ",\"%s\":", dims[d].json);
         json_dim(b, e->d[d], it, top);
@@ -363,6 +368,10 @@ static void report_text(struct km_buf *b, const struct ent *e, const char *x, in
     km_buf_printf(b, "  %-12s%s\n", "last seen", t);
     km_buf_printf(b, "  %-12s%s (%.1f%%)\n", "failures", km_out_num(e->failures, num, sizeof num),
                   100.0 * (double)e->failures / (double)e->events);
+    if (e->interrupted)
+        km_buf_printf(b, "  %-12s%s (%.1f%%)\n", "interrupted",
+                      km_out_num(e->interrupted, num, sizeof num),
+                      100.0 * (double)e->interrupted / (double)e->events);
     struct km_buf l;
     km_buf_init(&l, 0);
     for (int d = 0; d < D__COUNT; d++) {

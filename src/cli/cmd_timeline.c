@@ -73,8 +73,11 @@ uint64_t km_tl_burst_key(const struct km_event *ev)
     uint64_t h = KM_TL_HASH_INIT;
     for (size_t i = 0; i < KM_ARRAY_LEN(parts); i++)
         h = hash_str(h, parts[i]);
-    unsigned char failed = km_str_eqc(ev->f[KM_F_OUTCOME], "failure");
-    return km_tl_hash(h, &failed, 1);
+    /* 1 failure, 2 interrupted (an Entra MFA / "Stay signed in?" step), 0 else */
+    unsigned char oc = km_str_eqc(ev->f[KM_F_OUTCOME], "failure")       ? 1
+                       : km_str_eqc(ev->f[KM_F_OUTCOME], "interrupted") ? 2
+                                                                        : 0;
+    return km_tl_hash(h, &oc, 1);
 }
 
 int km_tl_burst_continues(const struct km_tl_burst *b, int64_t t, uint64_t key, int64_t window_us)

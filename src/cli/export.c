@@ -551,9 +551,11 @@ static void render_ocsf(const struct km_event *ev, struct km_buf *b)
         jw_int(&w, "status_id", st);
         jw_cstr(&w, "status", st == 1 ? "New" : st == 4 ? "Resolved" : "Unknown");
     } else {
-        int st = eqc(oc, "success") ? 1 : eqc(oc, "failure") ? 2 : 0;
+        /* 99 Other: an interrupted sign-in (an Entra MFA or "Stay signed in?"
+         * step) neither succeeded nor failed */
+        int st = eqc(oc, "success") ? 1 : eqc(oc, "failure") ? 2 : eqc(oc, "interrupted") ? 99 : 0;
         jw_int(&w, "status_id", st);
-        jw_cstr(&w, "status", st == 1 ? "Success" : st == 2 ? "Failure" : "Unknown");
+        jw_cstr(&w, "status", st == 1 ? "Success" : st == 2 ? "Failure" : st == 99 ? "Other" : "Unknown");
     }
     jw_str(&w, "status_code", ev->f[KM_F_ERROR_CODE]);
     jw_str(&w, "status_detail", ev->f[KM_F_ERROR_MESSAGE]);

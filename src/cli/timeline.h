@@ -31,9 +31,10 @@ int km_tl_resource_match(struct km_str resources, const char *x, struct km_arena
 
 /* The burst key of an event: a 64-bit hash of provider, actor (actor.email,
  * else name, arn, id — as the description names it), action, service, source
- * address (src.ip, else src.raw) and whether the outcome is a failure. A
- * success after a run of failures starts its own line (that is what an
- * investigator looks for); an Azure operation's Start ("unknown") and
+ * address (src.ip, else src.raw) and whether the outcome is a failure, an
+ * interrupt or neither. A success after a run of failures starts its own
+ * line (that is what an investigator looks for), as does one after Entra's
+ * MFA prompts (interrupted); an Azure operation's Start ("unknown") and
  * Success share one. */
 uint64_t km_tl_burst_key(const struct km_event *ev);
 /* 64-bit FNV-1a of s[0..n) continuing from h (start with KM_TL_HASH_INIT). */

@@ -32,7 +32,7 @@ enum km_field {
     KM_F_CATEGORY,           /* authentication, api, account_change, config_change, finding */
     KM_F_SERVICE,
     KM_F_ACTION,
-    KM_F_OUTCOME,            /* success, failure, unknown */
+    KM_F_OUTCOME,            /* success, failure, interrupted (Entra sign-in steps), unknown */
     KM_F_ERROR_CODE,
     KM_F_ERROR_MESSAGE,
     KM_F_EVENT_ID,           /* provider id, or "sha256:<hex>" content hash */

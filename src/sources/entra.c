@@ -48,6 +48,7 @@
 #include <strings.h>
 #include "core/ip.h"
 #include "core/timeparse.h"
+#include "sources/entra_codes.h"
 
 /* ---- member slots ------------------------------------------------------------ */
 
@@ -1014,6 +1015,23 @@ static int eq_letters(struct km_str s, const char *w)
     return s.p && !*w;
 }
 
+/* "Success" / "Failure" / "Interrupted" (Panther's textual resultType, the
+ * portal's Status column): the class it stands for, or -1. */
+static int si_text_class(const struct km_json *v)
+{
+    if (str_is(v, "success"))
+        return KM_ENTRA_CODE_SUCCESS;
+    if (str_is(v, "failure"))
+        return KM_ENTRA_CODE_OTHER;   /* outcome failure; no code to say more */
+    if (str_is(v, "interrupted"))
+        return KM_ENTRA_CODE_INTERRUPTED;
+    return -1;
+}
+
+/* outcome, error.code, error.message and actor.mfa of a sign-in. The result
+ * code decides the outcome through the class table of entra_codes.h (0
+ * success, interrupts interrupted, everything else failure); a textual
+ * result is used only when no record member carries a code. */
 static void si_outcome_mfa(struct en *c)
 {
     struct km_event *ev = c->ev;
@@ -1027,39 +1045,35 @@ static void si_outcome_mfa(struct en *c)
             en_problem(c, "status.errorCode is not a number (%s)", type_name(ec));
     }
     const struct km_json *rt = BE(c, F_RESULTTYPE);
-    int text_outcome = 0;   /* 1 success, 2 failure from a "Success"/"Failure" resultType */
+    int text_cls = -1;   /* class from a "Success"/"Failure"/"Interrupted" word */
     if (!have && !absent(rt)) {
         have = si_code(rt, &code, &zero);
         if (!have) {
-            if (str_is(rt, "success"))
-                text_outcome = 1;
-            else if (str_is(rt, "failure"))
-                text_outcome = 2;
-            else if (!(km_json_is_str(rt) && rt->len == 0))
+            text_cls = si_text_class(rt);
+            if (text_cls < 0 && !(km_json_is_str(rt) && rt->len == 0))
                 en_problem(c, "resultType is not an error code (%s)", type_name(rt));
         }
     }
-    if (!have && !text_outcome) {
-        const struct km_json *r = BE(c, F_RESULT);
-        if (str_is(r, "success"))
-            text_outcome = 1;
-        else if (str_is(r, "failure"))
-            text_outcome = 2;
-    }
-    int failed;
+    if (!have && text_cls < 0)
+        text_cls = si_text_class(BE(c, F_RESULT));
+    int cls = -1;   /* enum km_entra_class; -1: unknown */
     if (have) {
-        failed = !zero;
-        ev->f[KM_F_OUTCOME] = zero ? KM_STR("success") : KM_STR("failure");
+        long n;
+        if (zero)
+            cls = KM_ENTRA_CODE_SUCCESS;
+        else
+            cls = km_entra_code_parse(code.p, code.n, &n) ? km_entra_code_class(n)
+                                                          : KM_ENTRA_CODE_OTHER;
         if (!zero)
             ev->f[KM_F_ERROR_CODE] = code;
-    } else if (text_outcome) {
-        failed = text_outcome == 2;
-        ev->f[KM_F_OUTCOME] = failed ? KM_STR("failure") : KM_STR("success");
     } else {
-        failed = 0;
-        ev->f[KM_F_OUTCOME] = KM_STR("unknown");
+        cls = text_cls;
     }
-    if (failed) {
+    ev->f[KM_F_OUTCOME] = cls < 0 ? KM_STR("unknown") : km_str_c(km_entra_class_outcome(cls));
+    /* not a success: a failure or an interrupt, whose reason is worth keeping
+     * ("Strong Authentication is required.") */
+    int unsuccessful = cls > KM_ENTRA_CODE_SUCCESS;
+    if (unsuccessful) {
         set(ev, KM_F_ERROR_MESSAGE,
             en_str(c, en_get(status, "failureReason"), "status.failureReason"));
         set(ev, KM_F_ERROR_MESSAGE,
@@ -1080,7 +1094,7 @@ static void si_outcome_mfa(struct en *c)
     if (mfa < 0 && (starts_ci(add, "MFA requirement satisfied") || starts_ci(add, "MFA completed") ||
                     starts_ci(add, "MFA successfully completed")))
         mfa = 1;
-    if (mfa < 0 && failed && starts_ci(add, "MFA required"))
+    if (mfa < 0 && unsuccessful && starts_ci(add, "MFA required"))
         mfa = 0;
     struct km_str req = en_str(c, B(c, F_AUTHREQUIREMENT), "authenticationRequirement");
     /* Graph "multiFactorAuthentication", portal "Multifactor authentication" */

@@ -31,6 +31,7 @@
 #include <strings.h>
 #include "core/ip.h"
 #include "core/timeparse.h"
+#include "sources/entra_codes.h"
 
 /* ---- per-record state and small helpers ------------------------------------- */
 
@@ -309,6 +310,8 @@ static const char *const k_session[] = {"SessionId", NULL};
 static const char *const k_mailbox[] = {"MailboxOwnerUPN", NULL};
 static const char *const k_ext[] = {"ExtendedProperties", NULL};
 static const char *const k_aac[] = {"AppAccessContext", NULL};
+static const char *const k_errnum[] = {"ErrorNumber", NULL};
+static const char *const k_logonerr[] = {"LogonError", NULL};
 
 /* AuditLogRecordType numbers (Office 365 Management Activity API) to the
  * names Search-UnifiedAuditLog and Graph use. */
@@ -524,7 +527,19 @@ static int ma_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
         ev->f[KM_F_OUTCOME] = KM_STR("success");
     } else if (in_ci(rs, bad)) {
         ev->f[KM_F_OUTCOME] = KM_STR("failure");
-        ev->f[KM_F_ERROR_CODE] = name_value(&c, ext, "LogonError");
+        struct km_str le = name_value(&c, ext, "LogonError");
+        if (!le.p)
+            le = mx_str(&c, mx_get(&c, k_logonerr), "LogonError");
+        ev->f[KM_F_ERROR_CODE] = le;
+        /* an Entra sign-in step that can still succeed (MFA prompt, "Stay
+         * signed in?"): ErrorNumber, else the LogonError name, read through
+         * the Entra code table; interrupted, not failed */
+        struct km_str en = mx_scalar(&c, mx_get(&c, k_errnum), "ErrorNumber");
+        long code = -1;
+        if (!en.p || !km_entra_code_parse(en.p, en.n, &code))
+            code = le.p ? km_entra_code_by_name(le.p, le.n) : -1;
+        if (code > 0 && km_entra_code_class(code) == KM_ENTRA_CODE_INTERRUPTED)
+            ev->f[KM_F_OUTCOME] = KM_STR("interrupted");
     } else {
         ev->f[KM_F_OUTCOME] = KM_STR("unknown");
     }

@@ -99,7 +99,7 @@ mfa=$(jq -r '.additionalEventData.MFAUsed == "Yes"' "$CTF")
   && [ "$(echo "$o" | jq .status_id)" = 1 ] && [ "$(echo "$o" | jq -r .metadata.log_name)" = aws.cloudtrail ] \
   && ok export_ocsf_cloudtrail_signin || fail export_ocsf_cloudtrail_signin "$(echo "$o" | head -c 600)"
 
-# a known Entra sign-in failure (the first elastic record): OCSF and Timesketch
+# a known Entra sign-in interrupt (the first elastic record, 50140): OCSF status 99 Other, and Timesketch
 head -n 1 "$EL" > "$T/el1.json"
 eid="SignInLogs:$(jq -r .properties.id "$T/el1.json")"
 o=$(jq -c --arg id "$eid" 'select(.metadata.uid == $id)' "$T/out.ocsf")
@@ -107,7 +107,8 @@ ts=$(jq -c --arg id "$eid" 'select(.event_id == $id)' "$T/out.timesketch")
 dt=$(python3 -c "import json,sys,re,datetime; t=json.load(open(sys.argv[1]))['properties']['createdDateTime']; \
 m=re.match(r'(.*\.\d{1,6})\d*(.*)', t); d=datetime.datetime.fromisoformat(m.group(1)+m.group(2)); \
 print(d.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%f+00:00'))" "$T/el1.json")
-[ "$(echo "$o" | jq .class_uid)" = 3002 ] && [ "$(echo "$o" | jq .status_id)" = 2 ] \
+[ "$(echo "$o" | jq .class_uid)" = 3002 ] && [ "$(echo "$o" | jq .status_id)" = 99 ] \
+  && [ "$(echo "$o" | jq -r .status)" = Other ] \
   && [ "$(echo "$o" | jq -r .status_code)" = "$(jq -r .properties.status.errorCode "$T/el1.json")" ] \
   && [ "$(echo "$o" | jq -r .status_detail)" = "$(jq -r .properties.status.failureReason "$T/el1.json")" ] \
   && [ "$(echo "$o" | jq -r .src_endpoint.ip)" = "$(jq -r .properties.ipAddress "$T/el1.json")" ] \

@@ -36,8 +36,9 @@ def who(e):
     return None
 def key(e):
     src = e.get('src.ip') or e.get('src.raw')
+    # failures and interrupts (Entra MFA prompts) each keep their own lines
     return (e.get('provider'), who(e), e.get('action'), e.get('service'), src,
-            e.get('outcome') == 'failure')
+            {'failure': 1, 'interrupted': 2}.get(e.get('outcome'), 0))
 def bursts(evs, window=60 * 1000000):
     # consecutive events (time order, ties in scan order) with one key, gaps <= window
     out = []
@@ -82,6 +83,8 @@ def entity_ok(ent, evs):
         ok = ok and us(ent['first']) == min(ts) and us(ent['last']) == max(ts)
     fails = [e for e in evs if e.get('outcome') == 'failure']
     ok = ok and ent['failures'] == len(fails)
+    # interrupts are counted apart, never as failures
+    ok = ok and ent['interrupted'] == sum(1 for e in evs if e.get('outcome') == 'interrupted')
     for name, f in (('providers', lambda e: e.get('provider')),
                     ('sources', lambda e: e.get('source')),
                     ('accounts', lambda e: e.get('account')),
@@ -221,6 +224,18 @@ k entity "$EMAIL" --json --top 50 > "$T/ent_person.json"
   && [ "$(py entity "$T/ent_person.json" "$T/person.jsonl")" = yes ] \
   && [ "$(jq '.providers.distinct' "$T/ent_person.json")" = 3 ] \
   && ok entity_person_counts || fail entity_person_counts
+# the person with the most Entra interrupts (MFA prompts, "Stay signed in?"):
+# counted apart from the failures, in JSON and in the text report
+IEMAIL=$(jq -r 'select(.outcome == "interrupted") | .["actor.email"] // empty' "$T/all.jsonl" \
+         | sort | uniq -c | sort -rn | awk 'NR == 1 { print $2 }')
+k events --actor "$IEMAIL" --format jsonl > "$T/inter.jsonl"
+k entity "$IEMAIL" --json --top 50 > "$T/ent_inter.json"
+k entity "$IEMAIL" > "$T/ent_inter.txt"
+ni=$(jq -s 'map(select(.outcome == "interrupted")) | length' "$T/inter.jsonl")
+[ -n "$IEMAIL" ] && [ "$ni" -gt 0 ] && [ "$(jq .interrupted "$T/ent_inter.json")" = "$ni" ] \
+  && [ "$(py entity "$T/ent_inter.json" "$T/inter.jsonl")" = yes ] \
+  && grep -q "^  interrupted *$ni " "$T/ent_inter.txt" \
+  && ok entity_interrupts_apart || fail entity_interrupts_apart "email=$IEMAIL ni=$ni"
 KEY=$(jq -r 'select(.provider == "aws") | .["actor.access_key"]' "$T/ip.jsonl" | head -n 1)
 k events --key "$KEY" --format jsonl > "$T/key.jsonl"
 k entity "$KEY" --json > "$T/ent_key.json"

@@ -10,13 +10,18 @@
  * (JSON in strings; zip member read with libarchive) and the Graph docs
  * directoryAudit pages. The Graph signIns docs page is invalid JSON (a
  * trailing comma): it must stay a parse error. test_totals runs every record
- * of every Entra corpus file and asserts the counts.
+ * of every Entra corpus file and asserts the counts. test_code_table checks
+ * the result-code table (src/sources/entra_codes.h): every row has a class
+ * and a source; test_corpus_outcomes and test_outcome_shapes check the
+ * outcome each class gives (interrupts are `interrupted`, not failures) on
+ * corpus records and on hand-written ones for the classes the corpus lacks.
  *
  * The loader (tests/unit/corpus.h) is deliberately simple: a file that parses as one JSON value is
  * unwrapped (array, "value", "records"); otherwise it is read as JSON Lines.
  */
 #include "t.h"
 #include "corpus.h"
+#include "sources/entra_codes.h"
 
 extern const struct km_source km_source_entra_signin;
 extern const struct km_source km_source_entra_audit;
@@ -66,7 +71,7 @@ static void test_elastic_signins(void)
     T_EQ_STR(fs(ev, KM_F_CATEGORY), "authentication");
     T_EQ_STR(fs(ev, KM_F_SERVICE), "Office 365");
     T_EQ_STR(fs(ev, KM_F_ACTION), "SignInLogs");
-    T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");      /* 50140: "Keep me signed in" interrupt */
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "interrupted");  /* 50140: "Keep me signed in" interrupt */
     T_EQ_STR(fs(ev, KM_F_ERROR_CODE), "50140");
     T_EQ_STR(fs(ev, KM_F_ERROR_MESSAGE),
              "This error occurred due to 'Keep me signed in' interrupt when the user was signing-in.");
@@ -553,10 +558,10 @@ static void test_log_analytics_signin(void)
     T_EQ_STR(fs(ev, KM_F_ACTOR_ID), "22222222-0000-0000-0000-000000000005");
     T_EQ_STR(fs(ev, KM_F_SRC_IP), "198.51.100.7");
     T_EQ_STR(fs(ev, KM_F_USER_AGENT), "Mozilla/5.0 (X11; Linux x86_64)");
-    T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");                  /* MFA interrupt: kept as failure */
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "interrupted");              /* 50074: the MFA prompt step */
     T_EQ_STR(fs(ev, KM_F_ERROR_CODE), "50074");
     T_EQ_STR(fs(ev, KM_F_ERROR_MESSAGE), "Strong Authentication is required.");
-    T_EQ_INT(ev->mfa, 0);                                        /* "MFA required", failed */
+    T_EQ_INT(ev->mfa, 0);                                        /* "MFA required", not passed */
     T_EQ_STR(fs(ev, KM_F_SRC_COUNTRY), "SE");                   /* LocationDetails (JSON string) */
     T_EQ_STR(fs(ev, KM_F_SRC_CITY), "Stockholm");
     T_EQ_STR(fs(ev, KM_F_EVENT_ID), "SignInLogs:dddddddd-0000-0000-0000-000000000006");
@@ -998,7 +1003,8 @@ static void test_csv_portal_signins(void)
     T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), "success");
     r = by_id(&s, "ServicePrincipalSignInLogs:4d3e");
     NEED(r);
-    T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), "unknown");
+    T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), "interrupted");   /* the portal's own word */
+    T_EQ_STR(fs(&r->ev, KM_F_ERROR_CODE), "(absent)");
     set_free(&s);
 }
 
@@ -1078,7 +1084,7 @@ static void test_csv_log_analytics(void)
     T_EQ_INT(ev->flags, 0);
     T_EQ_STR(fs(ev, KM_F_ACCOUNT), "t-1");
     T_EQ_STR(fs(ev, KM_F_EVENT_ID), "SignInLogs:aa11bb22-0000-1111-2222-333344445555");
-    T_EQ_STR(fs(ev, KM_F_OUTCOME), "failure");
+    T_EQ_STR(fs(ev, KM_F_OUTCOME), "interrupted");   /* 50074 */
     T_EQ_STR(fs(ev, KM_F_ERROR_CODE), "50074");
     T_EQ_STR(fs(ev, KM_F_ACTOR_EMAIL), "bob@contoso.com");
     T_EQ_STR(fs(ev, KM_F_SRC_CITY), "Paris");
@@ -1109,6 +1115,256 @@ static void test_csv_log_analytics(void)
     set_free(&s);
 }
 
+/* ---- result codes: the class table and honest outcomes ------------------------------ */
+
+/* Every row of entra_codes.h: a known class, a description, a source that
+ * names a page or rule file, ascending codes, distinct names; the lookups
+ * agree with the rows. */
+static void test_code_table(void)
+{
+    T_CHECK(km_entra_ncodes >= 40);
+    int per_class[KM_ENTRA_CODE__COUNT] = {0};
+    for (size_t i = 0; i < km_entra_ncodes; i++) {
+        const struct km_entra_code *c = &km_entra_codes[i];
+        if (c->cls >= KM_ENTRA_CODE__COUNT || !c->text || !c->text[0] || !c->source ||
+            !strchr(c->source, '/') || !c->name)
+            fprintf(stderr, "  row %zu: code %ld\n", i, c->code);
+        T_CHECK(c->cls < KM_ENTRA_CODE__COUNT);
+        T_CHECK(c->text && c->text[0]);
+        T_CHECK(c->source && strchr(c->source, '/') != NULL);   /* a page or a rule file */
+        T_CHECK(c->name != NULL);
+        T_CHECK(c->first_factor <= 1);
+        if (i)
+            T_CHECK(km_entra_codes[i - 1].code < c->code);       /* sorted, no duplicates */
+        per_class[c->cls < KM_ENTRA_CODE__COUNT ? c->cls : 0]++;
+        T_CHECK(km_entra_code_find(c->code) == c);
+        T_EQ_INT(km_entra_code_class(c->code), c->cls);
+        T_EQ_STR(km_entra_code_text(c->code), c->text);
+        T_EQ_INT(km_entra_code_first_factor(c->code), c->first_factor);
+        if (c->name[0]) {
+            T_EQ_INT(km_entra_code_by_name(c->name, strlen(c->name)), c->code);
+            for (size_t j = 0; j < i; j++)
+                T_CHECK(strcmp(km_entra_codes[j].name, c->name) != 0);
+            /* Microsoft names its interrupts "...Interrupt": those are never failures */
+            size_t n = strlen(c->name);
+            if (n > 9 && strcmp(c->name + n - 9, "Interrupt") == 0)
+                T_EQ_INT(c->cls, KM_ENTRA_CODE_INTERRUPTED);
+        }
+        T_EQ_STR(km_entra_class_outcome(c->cls),
+                 c->code == 0 ? "success"
+                 : c->cls == KM_ENTRA_CODE_INTERRUPTED ? "interrupted" : "failure");
+    }
+    for (int k = 0; k < KM_ENTRA_CODE__COUNT; k++)
+        T_CHECK(per_class[k] > 0);                  /* every class has a row */
+    T_EQ_INT(per_class[KM_ENTRA_CODE_SUCCESS], 1);  /* 0 alone */
+
+    /* the decisions docs/sources/entra.md explains */
+    T_EQ_INT(km_entra_code_class(0), KM_ENTRA_CODE_SUCCESS);
+    T_EQ_INT(km_entra_code_class(50126), KM_ENTRA_CODE_CREDENTIAL);
+    T_EQ_INT(km_entra_code_class(50053), KM_ENTRA_CODE_LOCKOUT);
+    T_EQ_INT(km_entra_code_class(50074), KM_ENTRA_CODE_INTERRUPTED);
+    T_EQ_INT(km_entra_code_class(50140), KM_ENTRA_CODE_INTERRUPTED);
+    T_EQ_INT(km_entra_code_class(53003), KM_ENTRA_CODE_BLOCKED);
+    T_EQ_INT(km_entra_code_class(50057), KM_ENTRA_CODE_BLOCKED);
+    T_EQ_INT(km_entra_code_class(500121), KM_ENTRA_CODE_MFA);
+    T_EQ_INT(km_entra_code_class(700082), KM_ENTRA_CODE_TOKEN);
+    T_EQ_INT(km_entra_code_class(50011), KM_ENTRA_CODE_OTHER);   /* not listed */
+    T_EQ_INT(km_entra_code_class(-1), KM_ENTRA_CODE_OTHER);
+    T_CHECK(km_entra_code_text(50011) == NULL);
+    T_EQ_INT(km_entra_code_first_factor(50011), 0);
+    T_EQ_INT(km_entra_code_first_factor(50076), 1);   /* MFA asked: the password was right */
+    T_EQ_INT(km_entra_code_first_factor(50126), 0);
+    /* Sentinel's spray rule: its failure codes are credential failures or
+     * lockouts; the codes it calls "not a password failure" are never counted
+     * as credential failures, except 50055 (an expired but right password,
+     * which it lists as both) */
+    static const long sent_fail[] = {50053, 50126, 50055};
+    static const long sent_ok[] = {50055, 50057, 50155, 50105, 50133, 50005, 50076, 50079,
+                                   50173, 50158, 50072, 50074, 53003, 53000, 53001, 50129};
+    for (size_t i = 0; i < KM_ARRAY_LEN(sent_fail); i++) {
+        int k = km_entra_code_class(sent_fail[i]);
+        T_CHECK(k == KM_ENTRA_CODE_CREDENTIAL || k == KM_ENTRA_CODE_LOCKOUT);
+    }
+    for (size_t i = 0; i < KM_ARRAY_LEN(sent_ok); i++) {
+        T_CHECK(km_entra_code_find(sent_ok[i]) != NULL);
+        if (sent_ok[i] != 50055)
+            T_CHECK(km_entra_code_class(sent_ok[i]) != KM_ENTRA_CODE_CREDENTIAL);
+    }
+
+    /* names and text codes */
+    T_EQ_INT(km_entra_code_by_name("invaliduSERnameorpassword", 25), 50126);
+    T_EQ_INT(km_entra_code_by_name("KmsiInterrupt", 4), -1);     /* a prefix is not a name */
+    T_EQ_INT(km_entra_code_by_name("", 0), -1);
+    T_EQ_INT(km_entra_code_by_name("NoSuchError", 11), -1);
+    long v = 7;
+    T_EQ_INT(km_entra_code_parse("50126", 5, &v), 1);
+    T_EQ_INT(v, 50126);
+    T_EQ_INT(km_entra_code_parse("-1", 2, &v), 1);
+    T_EQ_INT(v, -1);
+    T_EQ_INT(km_entra_code_parse("Failure", 7, &v), 0);
+    T_EQ_INT(km_entra_code_parse("-", 1, &v), 0);
+    T_EQ_INT(km_entra_code_parse("", 0, &v), 0);
+    T_EQ_INT(km_entra_code_parse("1234567890", 10, &v), 0);      /* longer than any code */
+    T_EQ_INT(km_entra_code_parse("50126.0", 7, &v), 0);
+    T_EQ_STR(km_entra_class_name(KM_ENTRA_CODE_INTERRUPTED), "interrupted");
+    T_EQ_STR(km_entra_class_name(99), "other");
+
+    /* docs/sources/entra.md lists every row with its class */
+    FILE *f = fopen("docs/sources/entra.md", "rb");
+    NEED(f);
+    static char doc[1 << 17];
+    size_t n = fread(doc, 1, sizeof doc - 1, f);
+    fclose(f);
+    T_CHECK(n < sizeof doc - 1);
+    doc[n] = 0;
+    for (size_t i = 0; i < km_entra_ncodes; i++) {
+        char row[80];
+        snprintf(row, sizeof row, "\n| %ld | ", km_entra_codes[i].code);
+        const char *at = strstr(doc, row);
+        char cls[40];
+        snprintf(cls, sizeof cls, " | %s | ", km_entra_class_name(km_entra_codes[i].cls));
+        const char *eol = at ? strchr(at + 1, '\n') : NULL;
+        const char *c = at ? strstr(at, cls) : NULL;
+        if (!at || !c || (eol && c > eol))
+            fprintf(stderr, "  docs/sources/entra.md: code %ld missing or not %s\n",
+                    km_entra_codes[i].code, km_entra_class_name(km_entra_codes[i].cls));
+        T_CHECK(at != NULL && c != NULL && (!eol || c < eol));
+    }
+}
+
+/* Corpus sign-ins of each class the corpus has, counted independently (jq
+ * over the files): Panther's 27 sign-ins are 16 successes, 9 credential
+ * failures (50126 twice, the service principal's bad client secret 7000215
+ * seven times) and 2 lockouts (50053); elastic's five 50140 records are
+ * interrupts, in every sign-in category. */
+static void test_corpus_outcomes(void)
+{
+    struct set s;
+    set_init(&s, &OPTS);
+    T_EQ_INT(load_file(&s, PANTHER), 0);
+    int by_outcome[4] = {0}, by_class[KM_ENTRA_CODE__COUNT] = {0};
+    static const char *const oc[4] = {"success", "failure", "interrupted", "unknown"};
+    for (int i = 0; i < s.n; i++) {
+        const struct km_event *ev = &s.r[i].ev;
+        if (s.r[i].src != &km_source_entra_signin)
+            continue;
+        for (int k = 0; k < 4; k++)
+            if (km_str_eqc(ev->f[KM_F_OUTCOME], oc[k]))
+                by_outcome[k]++;
+        long code = 0;
+        struct km_str ec = ev->f[KM_F_ERROR_CODE];
+        if (ec.p)
+            T_CHECK(km_entra_code_parse(ec.p, ec.n, &code));
+        by_class[km_entra_code_class(code)]++;
+    }
+    T_EQ_INT(by_outcome[0], 16);
+    T_EQ_INT(by_outcome[1], 11);
+    T_EQ_INT(by_outcome[2], 0);
+    T_EQ_INT(by_outcome[3], 0);
+    T_EQ_INT(by_class[KM_ENTRA_CODE_SUCCESS], 16);
+    T_EQ_INT(by_class[KM_ENTRA_CODE_CREDENTIAL], 9);
+    T_EQ_INT(by_class[KM_ENTRA_CODE_LOCKOUT], 2);
+    /* line 10: "Failure" resultType, status.errorCode 50126: a credential failure */
+    struct rec *r = by_line(&s, 10);
+    NEED(r);
+    T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), "failure");
+    T_EQ_STR(fs(&r->ev, KM_F_ERROR_CODE), "50126");
+    /* line 11: a lockout */
+    r = by_line(&s, 11);
+    NEED(r);
+    T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), "failure");
+    T_EQ_INT(km_entra_code_class(50053), KM_ENTRA_CODE_LOCKOUT);
+    T_EQ_STR(fs(&r->ev, KM_F_ERROR_CODE), "50053");
+    set_free(&s);
+
+    set_init(&s, &OPTS);
+    T_EQ_INT(load_file(&s, ELASTIC), 0);
+    T_EQ_INT(s.n, 5);
+    for (int i = 0; i < s.n; i++) {
+        T_EQ_STR(fs(&s.r[i].ev, KM_F_OUTCOME), "interrupted");
+        T_EQ_STR(fs(&s.r[i].ev, KM_F_ERROR_CODE), "50140");
+        T_CHECK(s.r[i].ev.f[KM_F_ERROR_MESSAGE].p != NULL);   /* the reason is kept */
+    }
+    set_free(&s);
+}
+
+/* The classes the corpus lacks, written for this test in each shape: Graph
+ * (status.errorCode), diagnostic settings (resultType + properties), Log
+ * Analytics (ResultType, Status as a JSON string) and the portal CSV. */
+static void test_outcome_shapes(void)
+{
+    static const struct {
+        const char *code, *outcome;
+    } cases[] = {
+        {"0", "success"},          {"50126", "failure"},      {"50053", "failure"},
+        {"53003", "failure"},      {"500121", "failure"},     {"700082", "failure"},
+        {"50011", "failure"},      {"50074", "interrupted"},  {"50076", "interrupted"},
+        {"50140", "interrupted"},  {"50199", "interrupted"},  {"16000", "interrupted"},
+    };
+    struct set s;
+    set_init(&s, &OPTS);
+    char buf[1024];
+    for (size_t i = 0; i < KM_ARRAY_LEN(cases); i++) {
+        const char *code = cases[i].code;
+        /* Graph */
+        snprintf(buf, sizeof buf,
+                 "{\"id\":\"g-%s\",\"createdDateTime\":\"2024-03-05T10:00:00Z\","
+                 "\"userPrincipalName\":\"u@example.org\",\"ipAddress\":\"192.0.2.1\","
+                 "\"status\":{\"errorCode\":%s,\"failureReason\":\"reason %s\"}}",
+                 code, code, code);
+        struct rec *r = add_text(&s, buf, "value");
+        NEED(r);
+        T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), cases[i].outcome);
+        T_EQ_STR(fs(&r->ev, KM_F_ERROR_CODE), strcmp(code, "0") ? code : "(absent)");
+        char reason[32];
+        snprintf(reason, sizeof reason, "reason %s", code);
+        T_EQ_STR(fs(&r->ev, KM_F_ERROR_MESSAGE), strcmp(code, "0") ? reason : "(absent)");
+        /* diagnostic settings: the envelope's resultType only */
+        snprintf(buf, sizeof buf,
+                 "{\"time\":\"2024-03-05T10:00:00Z\",\"category\":\"SignInLogs\","
+                 "\"operationName\":\"Sign-in activity\",\"resultType\":\"%s\","
+                 "\"properties\":{\"id\":\"d-%s\",\"createdDateTime\":\"2024-03-05T10:00:00Z\","
+                 "\"userPrincipalName\":\"u@example.org\"}}",
+                 code, code);
+        r = add_text(&s, buf, NULL);
+        NEED(r);
+        T_CHECK(r->src == &km_source_entra_signin);
+        T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), cases[i].outcome);
+        /* Log Analytics */
+        snprintf(buf, sizeof buf,
+                 "{\"TimeGenerated\":\"2024-03-05T10:00:00Z\",\"Type\":\"SigninLogs\","
+                 "\"UserPrincipalName\":\"u@example.org\",\"ResultType\":\"%s\","
+                 "\"Status\":\"{\\\"errorCode\\\":%s}\",\"Id\":\"l-%s\"}",
+                 code, code, code);
+        r = add_text(&s, buf, NULL);
+        NEED(r);
+        T_CHECK(r->src == &km_source_entra_signin);
+        T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), cases[i].outcome);
+        T_EQ_INT(r->ctx.problems, 0);
+    }
+    set_free(&s);
+
+    /* the portal download: the code decides; the Status word only without one */
+    csv_load(&s, "Date (UTC),Request ID,Username,IP address,Status,Sign-in error code\n"
+                 "2024-03-05T11:00:00Z,p1,a@example.org,192.0.2.4,Interrupted,50140\n"
+                 "2024-03-05T11:00:01Z,p2,a@example.org,192.0.2.4,Failure,53003\n"
+                 "2024-03-05T11:00:02Z,p3,a@example.org,192.0.2.4,Interrupted,\n"
+                 "2024-03-05T11:00:03Z,p4,a@example.org,192.0.2.4,Failure,\n"
+                 "2024-03-05T11:00:04Z,p5,a@example.org,192.0.2.4,Success,0\n");
+    T_EQ_INT(s.n, 5);
+    static const char *const want[][2] = {{"SignInLogs:p1", "interrupted"},
+                                          {"SignInLogs:p2", "failure"},
+                                          {"SignInLogs:p3", "interrupted"},
+                                          {"SignInLogs:p4", "failure"},
+                                          {"SignInLogs:p5", "success"}};
+    for (size_t i = 0; i < KM_ARRAY_LEN(want); i++) {
+        struct rec *r = by_id(&s, want[i][0]);
+        NEED(r);
+        T_EQ_STR(fs(&r->ev, KM_F_OUTCOME), want[i][1]);
+    }
+    set_free(&s);
+}
+
 int main(void)
 {
     T_RUN(test_elastic_signins);
@@ -1126,5 +1382,8 @@ int main(void)
     T_RUN(test_csv_portal_audits);
     T_RUN(test_csv_log_analytics);
     T_RUN(test_totals);
+    T_RUN(test_code_table);
+    T_RUN(test_corpus_outcomes);
+    T_RUN(test_outcome_shapes);
     return t_done();
 }

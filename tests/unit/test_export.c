@@ -302,6 +302,27 @@ static void test_ocsf_classes(void)
     T_EQ_INT(pint(r, "activity_id"), 3);           /* Close */
     T_EQ_INT(pint(r, "severity_id"), 0);           /* no severity: Unknown */
     km_arena_free(&a);
+
+    /* an Authentication event's status for each outcome: an interrupted
+     * Entra sign-in (MFA prompt) is 99 Other, neither success nor failure */
+    static const struct {
+        const char *outcome, *status;
+        int id;
+    } st[] = {{"success", "Success", 1}, {"failure", "Failure", 2},
+              {"interrupted", "Other", 99}, {"unknown", "Unknown", 0}, {NULL, "Unknown", 0}};
+    for (size_t i = 0; i < KM_ARRAY_LEN(st); i++) {
+        api_event(&ev);
+        ev.f[KM_F_CATEGORY] = KM_STR("authentication");
+        ev.f[KM_F_SOURCE] = KM_STR("azure.signin");
+        ev.f[KM_F_OUTCOME] = km_str_c(st[i].outcome);
+        km_arena_init(&a, 0, 0);
+        render(KM_EXPORT_OCSF, &ev, &b);
+        r = parse_line(&b, &a);
+        T_EQ_INT(pint(r, "class_uid"), 3002);
+        T_EQ_INT(pint(r, "status_id"), st[i].id);
+        T_EQ_STR(pstr(r, "status"), st[i].status);
+        km_arena_free(&a);
+    }
     km_buf_free(&b);
 }
 

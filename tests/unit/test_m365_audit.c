@@ -385,6 +385,40 @@ static void test_graph_and_api_records(void)
     T_EQ_STR(fs(&o.ev, KM_F_ACTOR_TYPE), "Regular");
     km_arena_free(&o.a);
 
+    /* Entra interrupts in the UAL: UserLoginFailed with ErrorNumber 50074
+     * (the MFA prompt step) is interrupted, not failed; the LogonError name
+     * alone (top-level, as the STS logon schema writes it) says the same;
+     * a wrong password stays a failure */
+    static const char *const ual_fail[][3] = {
+        {"\"ErrorNumber\":\"50074\",\"LogonError\":\"UserStrongAuthClientAuthNRequiredInterrupt\"",
+         "interrupted", "UserStrongAuthClientAuthNRequiredInterrupt"},
+        {"\"LogonError\":\"KmsiInterrupt\"", "interrupted", "KmsiInterrupt"},
+        {"\"ErrorNumber\":50126,\"LogonError\":\"InvalidUserNameOrPassword\"", "failure",
+         "InvalidUserNameOrPassword"},
+        {"\"ErrorNumber\":\"50053\"", "failure", "(absent)"},
+        {"\"LogonError\":\"SomethingNew\"", "failure", "SomethingNew"},
+    };
+    for (size_t i = 0; i < sizeof ual_fail / sizeof ual_fail[0]; i++) {
+        char rec[512];
+        snprintf(rec, sizeof rec,
+                 "{\"CreationTime\":\"2024-05-03T09:00:00\",\"Id\":\"f-%zu\",\"Operation\":"
+                 "\"UserLoginFailed\",\"RecordType\":15,\"ResultStatus\":\"Failed\",\"Workload\":"
+                 "\"AzureActiveDirectory\",\"UserId\":\"erin@contoso.example\",%s}",
+                 i, ual_fail[i][0]);
+        one(&o, rec, &km_source_m365_audit);
+        T_EQ_INT(o.rc, KM_OK);
+        T_EQ_STR(fs(&o.ev, KM_F_OUTCOME), ual_fail[i][1]);
+        T_EQ_STR(fs(&o.ev, KM_F_ERROR_CODE), ual_fail[i][2]);
+        km_arena_free(&o.a);
+    }
+    /* a UserLoggedIn the UAL calls a success keeps it, whatever its ErrorNumber */
+    one(&o,
+        "{\"CreationTime\":\"2024-05-03T09:00:00\",\"Id\":\"s-1\",\"Operation\":\"UserLoggedIn\","
+        "\"RecordType\":15,\"ResultStatus\":\"Success\",\"ErrorNumber\":\"50140\"}",
+        &km_source_m365_audit);
+    T_EQ_STR(fs(&o.ev, KM_F_OUTCOME), "success");
+    km_arena_free(&o.a);
+
     /* directory change through the UAL; Get- cmdlet; unknown UserType */
     one(&o,
         "{\"CreationTime\":\"2024-05-03T09:00:00\",\"Id\":\"a-2\",\"Operation\":\"Add member to role.\","

@@ -78,6 +78,11 @@ static void test_burst_key(void)
     T_CHECK(km_tl_burst_key(&a) == km_tl_burst_key(&b));
     ev_set(&b, KM_F_OUTCOME, "failure");    /* a failure never hides in a success burst */
     T_CHECK(km_tl_burst_key(&a) != km_tl_burst_key(&b));
+    /* an interrupt (Entra MFA prompt) joins neither the successes nor the failures */
+    struct km_event c = a;
+    ev_set(&c, KM_F_OUTCOME, "interrupted");
+    T_CHECK(km_tl_burst_key(&c) != km_tl_burst_key(&a));
+    T_CHECK(km_tl_burst_key(&c) != km_tl_burst_key(&b));
     b = a;
     ev_set(&b, KM_F_SRC_IP, "198.51.100.8");
     T_CHECK(km_tl_burst_key(&a) != km_tl_burst_key(&b));
