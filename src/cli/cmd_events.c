@@ -104,7 +104,8 @@ static int render(void *vctx, const struct km_event *ev, struct km_buf *b, struc
     km_time_fmt(ev->time_us, t);
     if (c->fmt == FMT_JSONL) {
         km_out_event_json(b, ev);
-        geo_fields(c, ev, b);
+        if (c->geo->n || c->geo->builtin_only)
+            geo_fields(c, ev, b); /* asked for with --geo */
         km_buf_addc(b, '\n');
     } else if (c->fmt == FMT_CSV) {
         km_buf_adds(b, t);

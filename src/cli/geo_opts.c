@@ -44,15 +44,17 @@ int km_cli_geo_init(struct km_cli_geo *g, const char *cmd, const char *store_dir
         }
         if (!eat)
             continue;
-        if (!*v || access(v, R_OK) != 0) {
+        if (strcmp(v, "builtin") == 0 && access(v, R_OK) != 0) {
+            g->builtin_only = 1;
+        } else if (!*v || access(v, R_OK) != 0) {
             fprintf(stderr, "kumo %s: --geo %s: %s\n", cmd, v, *v ? strerror(errno) : "empty");
             return 2;
-        }
-        if (g->n == KM_GEO_MAX_DB) {
+        } else if (g->n == KM_GEO_MAX_DB) {
             fprintf(stderr, "kumo %s: at most %d --geo files\n", cmd, KM_GEO_MAX_DB);
             return 2;
+        } else {
+            g->files[g->n++] = v;
         }
-        g->files[g->n++] = v;
         memmove(&argv[i], &argv[i + eat], (size_t)(*argc - i - eat + 1) * sizeof *argv);
         *argc -= eat;
         i--;

@@ -32,11 +32,15 @@ struct km_cli_geo {
     int own_conf;
     struct km_geo_lazy *lazy;
     int failed;                  /* the error was printed */
+    int builtin_only;            /* `--geo builtin`: no file, the default databases */
 };
 
 /* Takes every `--geo FILE` / `--geo=FILE` out of argv (updating *argc; a
  * file that cannot be read is a usage error printed as "kumo CMD: ...") and
- * notes `--config FILE` without taking it. Returns 0, or 2 after a message. */
+ * notes `--config FILE` without taking it. `--geo builtin` names no file: it
+ * asks for enrichment from the default databases (commands that enrich only
+ * on request, such as `kumo events`, check n || builtin_only). Returns 0, or
+ * 2 after a message. */
 int km_cli_geo_init(struct km_cli_geo *g, const char *cmd, const char *store_dir, int *argc,
                     char **argv);
 /* Uses the command's own configuration instead of loading one (borrowed). */
