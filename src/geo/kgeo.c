@@ -217,6 +217,10 @@ int km_kgeo_open(const char *path, struct km_kgeo **out, struct km_err *err)
                                                             "database kumo makes");
     }
     size_t n = (size_t)st.st_size;
+    if (n < HDR) {
+        close(fd);
+        return bad(err, KM_EFORMAT, path, 0, "shorter than its 64-byte header (truncated?)");
+    }
     void *p = n ? mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
     close(fd);
     if (n && p == MAP_FAILED)
