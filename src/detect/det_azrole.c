@@ -637,6 +637,30 @@ static void emit_failed(struct az *c, uint32_t *idx, uint32_t n)
     snprintf(f.summary, sizeof f.summary,
              "%s tried %u role assignment%s in subscription %s on %s and was denied.", caller, n,
              n == 1 ? "" : "s", km_lat_str(p, g0->sub), day);
+    struct km_buf d;
+    km_buf_init(&d, 1u << 16);
+    km_buf_addc(&d, '{');
+    km_lat_json_kv(&d, "operation", "roleAssignments/write", 1);
+    km_lat_json_kv(&d, "caller", caller, 0);
+    km_lat_json_kv(&d, "subscription", km_lat_str(p, g0->sub), 0);
+    km_buf_printf(&d, ",\"denied\":%u,\"attempts\":[", n);
+    for (uint32_t i = 0; i < n && i < 20; i++) {
+        const struct asg *g = &c->a[idx[i]];
+        char t[40];
+        km_time_fmt(g->t, t);
+        km_buf_adds(&d, i ? ",{" : "{");
+        km_lat_json_kv(&d, "time", t, 1);
+        km_lat_json_kv(&d, "scope", km_lat_str(p, g->scope), 0);
+        const char *def = km_lat_str(p, g->roledef);
+        km_lat_json_kv(&d, "role", *def ? role_name(c, def) : "", 0);
+        km_lat_json_kv(&d, "event_id", km_lat_str(p, g->event_id), 0);
+        km_buf_addc(&d, '}');
+    }
+    km_buf_adds(&d, "]}");
+    if (!d.oom)
+        f.details = d.p;
+    else
+        km_buf_free(&d);
     km_hunt_emit(c->h, &f);
 }
 

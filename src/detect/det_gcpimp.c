@@ -49,7 +49,7 @@
 const struct km_conf_key km_det_conf_gcp_impersonation[] = {
     {"gcp_impersonation.history", KM_CONF_DUR, "1d",
      "baseline: (principal, service account) pairs first seen in this first part of the "
-     "hunted data are routine (only when the data spans at least three times this)"},
+     "hunted data are routine (only when the data spans at least twice this)"},
     {"gcp_impersonation.min_chain", KM_CONF_INT, "2",
      "a delegation chain through at least this many service accounts is reported"},
     {"gcp_impersonation.actas", KM_CONF_BOOL, "true",
@@ -800,6 +800,11 @@ static int run(struct km_hunt *h, struct km_err *err)
     for (uint32_t i = 0; i < c.no; i++) {
         c.tmin = c.o[i].t < c.tmin ? c.o[i].t : c.tmin;
         c.tmax = c.o[i].tlast > c.tmax ? c.o[i].tlast : c.tmax;
+    }
+    {
+        int64_t s0, s1;
+        if (km_hunt_span(h, &s0, &s1) && s1 > c.tmax)
+            c.tmax = s1;   /* the data goes on after the last relevant event */
     }
     int64_t base_end = km_lat_baseline_end(c.tmin, c.tmax, history);
     /* pairs (origin, service account) */

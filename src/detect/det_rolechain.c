@@ -56,7 +56,7 @@ const struct km_conf_key km_det_conf_role_chain[] = {
      "a chain of at least this many recorded hops (AssumeRole* calls) is reported"},
     {"role_chain.history", KM_CONF_DUR, "1d",
      "baseline: cross-account pairs and chain shapes first seen in this first part of the "
-     "hunted data are expected (only when the data spans at least three times this)"},
+     "hunted data are expected (only when the data spans at least twice this)"},
     {"role_chain.link_window", KM_CONF_DUR, "1h",
      "a session is linked to the hop that created it when it makes its first hop at most "
      "this long after (the default credential lifetime; up to 12h)"},
@@ -100,6 +100,17 @@ struct rc {
     struct km_lat_map seen_res;    /* (seg, resources code) -> role id + 1 */
     struct km_arena scratch;
     int64_t tmin, tmax;
+    /* use of the sessions a reported chain created (second scan) */
+    struct km_lat_map use_key;     /* issued key id -> hop index */
+    struct use *use;               /* per hop, allocated for the second scan */
+};
+
+/* What a session created by a hop did: its calls (actor.access_key = the
+ * hop's issued key). */
+struct use {
+    uint32_t calls, first_action;
+    struct km_evref ref[3];
+    uint8_t nref;
 };
 
 /* ---- helpers ---------------------------------------------------------------------- */
@@ -448,6 +459,11 @@ static void hop_json(struct rc *c, struct km_buf *b, const struct hop *hp, int f
                   hp->xacct ? "true" : "false");
     if (hp->xstate == 2)
         km_buf_adds(b, ",\"first_seen\":true");
+    const struct use *u = c->use ? &c->use[hp - c->hop] : NULL;
+    if (u && u->calls) {
+        km_buf_printf(b, ",\"session_calls\":%u", u->calls);
+        km_lat_json_kv(b, "first_call", km_lat_str(p, u->first_action), 0);
+    }
     km_buf_addc(b, '}');
 }
 
@@ -486,6 +502,9 @@ static void emit_group(struct rc *c, struct tree *tr, size_t a, size_t b, const 
         const struct hop *hp = &c->hop[order[tr[rep].first + k]];
         if (hp->twin >= 0)
             km_hunt_add_evidence(c->h, &f, c->hop[hp->twin].ref);
+        const struct use *u = c->use ? &c->use[hp - c->hop] : NULL;
+        for (uint8_t q = 0; u && q < u->nref; q++)
+            km_hunt_add_evidence(c->h, &f, u->ref[q]);
     }
     const struct tree *t = &tr[rep];
     const struct hop *r = &c->hop[t->root];
@@ -578,6 +597,32 @@ static void emit_group(struct rc *c, struct tree *tr, size_t a, size_t b, const 
     else
         km_buf_free(&d);
     km_hunt_emit(c->h, &f);
+}
+
+static int pred_issued(void *ctx, const char *v, size_t n)
+{
+    struct rc *c = ctx;
+    uint32_t id = km_lat_find(&c->pool, v, n);
+    return id && km_lat_map_get(&c->use_key, id);
+}
+
+static int row_use(void *vctx, const struct km_hrow *r)
+{
+    struct rc *c = vctx;
+    struct km_str k = km_hrow_str(r, KM_F_ACTOR_ACCESS_KEY);
+    int64_t *v = k.p ? km_lat_map_get(&c->use_key, km_lat_find(&c->pool, k.p, k.n)) : NULL;
+    if (!v)
+        return 0;
+    struct use *u = &c->use[*v];
+    if (r->time < c->hop[*v].t)
+        return 0;
+    u->calls++;
+    if (u->nref < 3) {
+        u->ref[u->nref++] = r->ref;
+        if (u->nref == 1)
+            u->first_action = km_lat_intern_str(&c->pool, km_hrow_str(r, KM_F_ACTION));
+    }
+    return 0;
 }
 
 static double now_s(void)
@@ -809,6 +854,11 @@ static int run(struct km_hunt *h, struct km_err *err)
         hp->root = (int32_t)cur;
     }
     /* 7. new terms: (caller principal, role) of cross-account hops, in time order */
+    {
+        int64_t s0, s1;
+        if (km_hunt_span(h, &s0, &s1) && s1 > c.tmax)
+            c.tmax = s1;   /* the data goes on after the last relevant event */
+    }
     int64_t base_end = km_lat_baseline_end(c.tmin, c.tmax, history);
     for (uint32_t k = 0; k < c.n; k++) {
         struct hop *hp = &c.hop[order[k]];
@@ -908,6 +958,29 @@ static int run(struct km_hunt *h, struct km_err *err)
             tr[keep++] = *t;
         }
         ntr = keep;
+        /* what the sessions of reported chains did: one scan over the calls
+         * made with their issued keys (a dictionary predicate) */
+        c.use = km_xcalloc((size_t)c.n + 1, sizeof *c.use);
+        for (size_t i = 0; i < ntr; i++)
+            for (uint32_t k = 0; k < tr[i].n; k++) {
+                const struct hop *hp = &c.hop[order[tr[i].first + k]];
+                if (hp->issued_key)
+                    km_lat_map_put(&c.use_key, hp->issued_key, hp - c.hop, NULL);
+            }
+        if (c.use_key.n) {
+            struct km_hscan us;
+            memset(&us, 0, sizeof us);
+            us.cond[0].field = KM_F_PROVIDER;
+            us.cond[0].vals = prov_aws;
+            us.cond[0].nvals = 1;
+            us.cond[1].field = KM_F_ACTOR_ACCESS_KEY;
+            us.cond[1].pred = pred_issued;
+            us.cond[1].pctx = &c;
+            us.ncond = 2;
+            us.row = row_use;
+            us.ctx = &c;
+            rc = km_hunt_scan(h, &us, err);
+        }
         if (ntr > 1)
             qsort(tr, ntr, sizeof *tr, cmp_tree_key);
         for (size_t i = 0; i < ntr;) {
@@ -935,6 +1008,8 @@ out:
     km_lat_map_free(&issuer_at);
     km_lat_map_free(&c.svc_roles);
     km_lat_map_free(&c.seen_res);
+    km_lat_map_free(&c.use_key);
+    free(c.use);
     km_lat_pool_free(&c.pool);
     km_arena_free(&c.scratch);
     free(c.hop);

@@ -199,7 +199,7 @@ int64_t *km_lat_map_put(struct km_lat_map *m, uint64_t key, int64_t dflt, int *a
 
 int64_t km_lat_baseline_end(int64_t t0, int64_t t1, int64_t history)
 {
-    if (history <= 0 || t1 < t0 || t1 - t0 < 3 * history)
+    if (history <= 0 || t1 < t0 || t1 - t0 < 2 * history)
         return INT64_MIN;
     return t0 + history;
 }

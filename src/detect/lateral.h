@@ -69,10 +69,11 @@ static inline uint64_t km_lat_pair(uint32_t a, uint32_t b)
 /* ---- new terms ------------------------------------------------------------------- */
 
 /*
- * The end of the baseline period: the first `history` of the hunted data
- * [t0, t1] is what "expected" is learnt from; something first seen there is
- * expected, something first seen after it is new. A capture shorter than
- * three times `history` has no baseline (INT64_MIN: everything first seen is
+ * The end of the baseline period: the first `history` of the data [t0, t1]
+ * (t0: the detection's first relevant event, t1: the end of the hunted data,
+ * km_hunt_span) is what "expected" is learnt from; something first seen
+ * there is expected, something first seen after it is new. Data shorter
+ * than twice `history` has no baseline (INT64_MIN: everything first seen is
  * new), so a short incident capture is judged on its own.
  */
 int64_t km_lat_baseline_end(int64_t t0, int64_t t1, int64_t history);
