@@ -75,6 +75,7 @@ static const struct role roles[] = {
 };
 
 enum { OP_ASSIGN = 1, OP_ELEVATE = 2 };
+#define MAX_ASG 1000000u   /* assignments kept (~150 bytes each) */
 
 static int op_of(const char *v, size_t n)
 {
@@ -149,7 +150,7 @@ struct az {
     struct km_lat_map seen_sub;    /* (assignee, sub) -> first time */
     const char *const *extra;
     size_t nextra;
-    uint64_t raw_reads, use_rows;
+    uint64_t raw_reads, use_rows, dropped;
 };
 
 static const struct role *role_find(struct az *c, const char *def)
@@ -281,9 +282,15 @@ static int row_assign(void *vctx, const struct km_hrow *r)
     }
     if (!g) {
         uint32_t kid = km_lat_intern(p, key, strlen(key));
-        int added;
-        int64_t *v = km_lat_map_put(&c->corr, kid, c->n, &added);
-        if (added) {
+        int64_t *v = kid ? km_lat_map_get(&c->corr, kid) : NULL;
+        if (v) {
+            g = &c->a[*v];
+        } else if (!kid || c->n >= MAX_ASG) {
+            c->dropped++;
+            km_arena_free(&ar);
+            return 0;
+        } else {
+            km_lat_map_put(&c->corr, kid, c->n, NULL);
             if (c->n == c->cap) {
                 c->cap = c->cap ? c->cap * 2 : 64;
                 c->a = km_xrealloc(c->a, c->cap * sizeof *c->a);
@@ -295,8 +302,6 @@ static int row_assign(void *vctx, const struct km_hrow *r)
             g->op = (uint8_t)op;
             g->unknown_only = 1;
             g->corr = kid;
-        } else {
-            g = &c->a[*v];
         }
     }
     if (r->time < g->t)
@@ -559,7 +564,7 @@ static void emit_asg(struct az *c, struct asg *g, int64_t window)
     if (g->use_n && sn < sizeof f.summary) {
         km_lat_duration(g->use_first - g->t, dur, sizeof dur);
         sn += (size_t)snprintf(f.summary + sn, sizeof f.summary - sn,
-                               "; %s then acted in subscription %s%s %s later (%u operation%s, "
+                               "; %s then acted in subscription %s%s %s later (%u record%s, "
                                "first %s)",
                                g->op == OP_ELEVATE ? "they" : "the assignee",
                                km_lat_str(p, g->use_sub),
@@ -591,7 +596,7 @@ static void emit_asg(struct az *c, struct asg *g, int64_t window)
         km_lat_json_kv(&d, "last", t1, 0);
         km_lat_json_kv(&d, "subscription", km_lat_str(p, g->use_sub), 0);
         km_lat_json_kv(&d, "first_operation", km_lat_str(p, g->use_action), 0);
-        km_buf_printf(&d, ",\"operations\":%u,\"new_scope\":%s}", g->use_n,
+        km_buf_printf(&d, ",\"records\":%u,\"new_scope\":%s}", g->use_n,
                       g->new_scope ? "true" : "false");
     } else {
         km_buf_adds(&d, "null");
@@ -685,7 +690,7 @@ static int run(struct km_hunt *h, struct km_err *err)
     struct az c;
     memset(&c, 0, sizeof c);
     c.h = h;
-    km_lat_pool_init(&c.pool, 0);
+    km_lat_pool_init(&c.pool, 64u << 20);
     c.window = window;
     c.nextra = km_conf_list(cf, "azure_role_assignment.privileged_roles", &c.extra);
 
@@ -752,6 +757,9 @@ static int run(struct km_hunt *h, struct km_err *err)
             i = j;
         }
     }
+    if (c.dropped)
+        km_log(1, "azure_role_assignment: %llu role assignments beyond the limit of %u were not "
+                  "examined", (unsigned long long)c.dropped, MAX_ASG);
     km_log(2, "azure_role_assignment: %u assignments, %u assignees, %llu raw records, %llu "
               "assignee rows", c.n, c.assignees.n, (unsigned long long)c.raw_reads,
            (unsigned long long)c.use_rows);

@@ -150,13 +150,49 @@ struct gi {
     uint32_t ng, capg;
     /* delegated-call aggregation: (seg, chain code, name code) -> obs index */
     struct km_lat_map agg;
+    /* token / actAs aggregation: per (how, denied), (chain, sa) -> obs index */
+    struct km_lat_map same[3][2];
+    uint64_t dropped;
     uint32_t cur_seg;
     int64_t tmin, tmax;
     uint64_t raw_reads;
 };
 
+#define MAX_OBS 1000000u
+
+/* The observation of (how, failed, chain, sa) when one exists (a repeat:
+ * counted into it, time range widened), else NULL. */
+static struct obs *same_obs(struct gi *c, int how, int failed, uint32_t chain, uint32_t sa,
+                            const struct km_hrow *r)
+{
+    int64_t *v = km_lat_map_get(&c->same[how][failed != 0], km_lat_pair(chain, sa));
+    if (!v)
+        return NULL;
+    struct obs *o = &c->o[*v];
+    o->count++;
+    if (r->time < o->t) {
+        o->t = r->time;
+        o->ref = r->ref;
+    }
+    if (r->time >= o->tlast) {
+        o->tlast = r->time;
+        o->ref_last = r->ref;
+    }
+    return o;
+}
+
+static void index_obs(struct gi *c, const struct obs *o)
+{
+    km_lat_map_put(&c->same[o->how][o->failed != 0], km_lat_pair(o->chain, o->sa),
+                   o - c->o, NULL);
+}
+
 static struct obs *new_obs(struct gi *c)
 {
+    if (c->no >= MAX_OBS) {
+        c->dropped++;
+        return NULL;
+    }
     if (c->no == c->capo) {
         c->capo = c->capo ? c->capo * 2 : 256;
         c->o = km_xrealloc(c->o, c->capo * sizeof *c->o);
@@ -203,10 +239,49 @@ static int is_sa(const char *s)
 
 /* ---- the scans ------------------------------------------------------------------------ */
 
+/* Records one token call or actAs: a repeat of (how, denied, chain, sa) is
+ * counted into the existing observation. */
+static void observe(struct gi *c, const struct km_hrow *r, struct km_event *ev, int how,
+                    int failed, struct km_str sa, const char *chain)
+{
+    struct km_lat_pool *p = &c->pool;
+    uint32_t cid = km_lat_intern(p, chain, strlen(chain));
+    uint32_t sid = km_lat_intern_str(p, sa);
+    if (!cid || !sid || same_obs(c, how, failed, cid, sid, r))
+        return;
+    struct obs *o = new_obs(c);
+    if (!o)
+        return;
+    o->t = o->tlast = r->time;
+    o->ref = o->ref_last = r->ref;
+    o->how = (uint8_t)how;
+    o->count = 1;
+    o->failed = (uint8_t)(failed != 0);
+    o->sa = sid;
+    o->chain = cid;
+    o->caller = km_lat_intern_str(p, ev->f[KM_F_ACTOR_NAME]);
+    o->method = km_lat_intern_str(p, ev->f[KM_F_ACTION]);
+    o->project = km_lat_intern_str(p, ev->f[KM_F_ACCOUNT]);
+    o->ip = km_lat_intern_str(p, ev->f[KM_F_SRC_IP].p ? ev->f[KM_F_SRC_IP] : ev->f[KM_F_SRC_RAW]);
+    o->event_id = km_lat_intern_str(p, ev->f[KM_F_EVENT_ID]);
+    o->origin = chain_head(p, chain);
+    o->depth = chain_len(chain);   /* steps: every principal before the target */
+    index_obs(c, o);
+}
+
+/* chain = the caller's own delegation, the caller, then extra delegates */
+static size_t chain_start(char *chain, size_t cap, struct km_event *ev)
+{
+    struct km_str iss = ev->f[KM_F_ACTOR_SESSION_ISSUER], who = ev->f[KM_F_ACTOR_NAME];
+    int n = snprintf(chain, cap, "%.*s%s%.*s", iss.p ? (int)(iss.n < cap / 2 ? iss.n : cap / 2) : 0,
+                     iss.p ? iss.p : "", iss.p ? " -> " : "",
+                     who.p ? (int)(who.n < cap / 4 ? who.n : cap / 4) : 0, who.p ? who.p : "");
+    return n > 0 ? strnlen(chain, cap) : 0;
+}
+
 static void on_token(struct gi *c, const struct km_hrow *r, struct km_event *ev,
                      const struct km_json *root, struct km_arena *a)
 {
-    struct km_lat_pool *p = &c->pool;
     const struct km_json *pp = km_json_get(root, "protoPayload");
     const struct km_json *rq = km_lat_embedded(km_json_get(pp, "request"), a);
     struct km_str sa = sa_of_name(km_lat_jstr(km_json_get(rq, "name")));
@@ -216,56 +291,36 @@ static void on_token(struct gi *c, const struct km_hrow *r, struct km_event *ev,
     struct km_str email = km_lat_jstr(km_json_get(lab, "email_id"));
     if (email.p && (!sa.p || !memchr(sa.p, '@', sa.n)))
         sa = email;
-    if (!sa.p)
+    if (!sa.p || !ev->f[KM_F_ACTOR_NAME].p)
         return;
-    struct obs *o = new_obs(c);
-    o->t = o->tlast = r->time;
-    o->ref = o->ref_last = r->ref;
-    o->how = H_TOKEN;
-    o->count = 1;
-    o->failed = km_str_eqc(ev->f[KM_F_OUTCOME], "failure");
+    int failed = km_str_eqc(ev->f[KM_F_OUTCOME], "failure");
     const struct km_json *ai = km_json_get(pp, "authorizationInfo");
     if (km_json_is_arr(ai))   /* a permission refused in authorizationInfo: denied */
         for (const struct km_json *x = ai->child; x; x = x->next) {
             const struct km_json *gr = km_json_get(x, "granted");
             if (gr && gr->type == KM_JSON_FALSE)
-                o->failed = 1;
+                failed = 1;
         }
-    o->sa = km_lat_intern_str(p, sa);
-    o->caller = km_lat_intern_str(p, ev->f[KM_F_ACTOR_NAME]);
-    o->method = km_lat_intern_str(p, ev->f[KM_F_ACTION]);
-    o->project = km_lat_intern_str(p, ev->f[KM_F_ACCOUNT]);
-    o->ip = km_lat_intern_str(p, ev->f[KM_F_SRC_IP].p ? ev->f[KM_F_SRC_IP] : ev->f[KM_F_SRC_RAW]);
-    o->event_id = km_lat_intern_str(p, ev->f[KM_F_EVENT_ID]);
     /* the caller may itself be delegated, and the request may name delegates */
-    char chain[2048] = "";
-    size_t cn = 0;
-    struct km_str iss = ev->f[KM_F_ACTOR_SESSION_ISSUER];
-    if (iss.p && iss.n < sizeof chain - 8) {
-        memcpy(chain, iss.p, iss.n);
-        cn = iss.n;
-        cn += (size_t)snprintf(chain + cn, sizeof chain - cn, " -> ");
-    }
-    cn += (size_t)snprintf(chain + cn, sizeof chain - cn, "%s", km_lat_str(p, o->caller));
+    char chain[2048];
+    size_t cn = chain_start(chain, sizeof chain, ev);
     const struct km_json *dl = km_json_get(rq, "delegates");
     if (km_json_is_arr(dl))
         for (const struct km_json *d = dl->child; d && cn < sizeof chain - 8; d = d->next) {
             struct km_str ds = sa_of_name(km_lat_jstr(d));
             if (ds.p)
-                cn += (size_t)snprintf(chain + cn, sizeof chain - cn, " -> %.*s", (int)ds.n,
-                                       ds.p);
+                cn += (size_t)snprintf(chain + cn, sizeof chain - cn, " -> %.*s",
+                                       (int)(ds.n < 512 ? ds.n : 512), ds.p);
+            cn = strnlen(chain, sizeof chain);
         }
-    o->chain = km_lat_intern(p, chain, strnlen(chain, sizeof chain));
-    o->origin = chain_head(p, chain);
-    o->depth = chain_len(chain);   /* steps: every principal before the target */
+    observe(c, r, ev, H_TOKEN, failed, sa, chain);
 }
 
 static void on_actas(struct gi *c, const struct km_hrow *r, struct km_event *ev,
                      const struct km_json *root)
 {
-    struct km_lat_pool *p = &c->pool;
     const struct km_json *ai = km_json_get(km_json_get(root, "protoPayload"), "authorizationInfo");
-    if (!km_json_is_arr(ai))
+    if (!km_json_is_arr(ai) || !ev->f[KM_F_ACTOR_NAME].p)
         return;
     for (const struct km_json *x = ai->child; x; x = x->next) {
         if (!km_str_eqc(km_lat_jstr(km_json_get(x, "permission")), "iam.serviceAccounts.actAs"))
@@ -274,26 +329,9 @@ static void on_actas(struct gi *c, const struct km_hrow *r, struct km_event *ev,
         struct km_str sa = sa_of_name(km_lat_jstr(km_json_get(x, "resource")));
         if (!sa.p)
             continue;
-        struct obs *o = new_obs(c);
-        o->t = o->tlast = r->time;
-        o->ref = o->ref_last = r->ref;
-        o->how = H_ACTAS;
-        o->count = 1;
-        o->failed = g && g->type == KM_JSON_FALSE;
-        o->sa = km_lat_intern_str(p, sa);
-        o->caller = km_lat_intern_str(p, ev->f[KM_F_ACTOR_NAME]);
-        o->method = km_lat_intern_str(p, ev->f[KM_F_ACTION]);
-        o->project = km_lat_intern_str(p, ev->f[KM_F_ACCOUNT]);
-        o->ip = km_lat_intern_str(p, ev->f[KM_F_SRC_IP].p ? ev->f[KM_F_SRC_IP]
-                                                            : ev->f[KM_F_SRC_RAW]);
-        o->event_id = km_lat_intern_str(p, ev->f[KM_F_EVENT_ID]);
-        struct km_str iss = ev->f[KM_F_ACTOR_SESSION_ISSUER];
         char chain[2048];
-        int cn = snprintf(chain, sizeof chain, "%.*s%s%s", iss.p ? (int)iss.n : 0,
-                          iss.p ? iss.p : "", iss.p ? " -> " : "", km_lat_str(p, o->caller));
-        o->chain = km_lat_intern(p, chain, cn > 0 ? strnlen(chain, sizeof chain) : 0);
-        o->origin = chain_head(p, chain);
-        o->depth = chain_len(chain);
+        chain_start(chain, sizeof chain, ev);
+        observe(c, r, ev, H_ACTAS, g && g->type == KM_JSON_FALSE, sa, chain);
     }
 }
 
@@ -404,6 +442,8 @@ static int row_delegated(void *vctx, const struct km_hrow *r)
     int added;
     int64_t *v = km_lat_map_put(&c->agg, ((uint64_t)cc << 32) | nc | (1ULL << 63), 0, &added);
     if (!added) {
+        if (*v < 0)
+            return 0;   /* beyond the limit */
         struct obs *o = &c->o[*v];
         o->count++;
         if (r->time < o->t) {
@@ -447,6 +487,10 @@ static int row_delegated(void *vctx, const struct km_hrow *r)
         return 0;
     }
     o = new_obs(c);
+    if (!o) {
+        *v = -1;
+        return 0;
+    }
     *v = c->no - 1;
     o->t = o->tlast = r->time;
     o->ref = o->ref_last = r->ref;
@@ -764,7 +808,7 @@ static int run(struct km_hunt *h, struct km_err *err)
     c.tmin = INT64_MAX;
     c.tmax = INT64_MIN;
     c.cur_seg = UINT32_MAX;
-    km_lat_pool_init(&c.pool, 0);
+    km_lat_pool_init(&c.pool, 64u << 20);
     km_lat_map_init(&c.agg);
 
     struct km_hscan sc;
@@ -857,6 +901,12 @@ static int run(struct km_hunt *h, struct km_err *err)
     km_log(2, "gcp_impersonation: %u observations, %u grants, %llu raw records", c.no, c.ng,
            (unsigned long long)c.raw_reads);
 out:
+    if (c.dropped)
+        km_log(1, "gcp_impersonation: %llu observations beyond the limit of %u were not examined",
+               (unsigned long long)c.dropped, MAX_OBS);
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 2; k++)
+            km_lat_map_free(&c.same[i][k]);
     km_lat_map_free(&c.agg);
     free(idx);
     free(c.o);

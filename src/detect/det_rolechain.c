@@ -65,7 +65,7 @@ const struct km_conf_key km_det_conf_role_chain[] = {
     {NULL, 0, NULL, NULL},
 };
 
-#define MAX_HOPS 4000000u
+#define MAX_HOPS 1000000u   /* ~110 MB of hop state; a 10M-event store has ~60 000 */
 #define MAX_DETAIL_HOPS 40
 #define MAX_EVIDENCE_HOPS 60
 
@@ -650,7 +650,7 @@ static int run(struct km_hunt *h, struct km_err *err)
     c.h = h;
     c.tmin = INT64_MAX;
     c.tmax = INT64_MIN;
-    km_lat_pool_init(&c.pool, 0);
+    km_lat_pool_init(&c.pool, 64u << 20);
     km_lat_map_init(&c.svc_roles);
     km_lat_map_init(&c.seen_res);
     km_arena_init(&c.scratch, 0, 1u << 20);
