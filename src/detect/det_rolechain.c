@@ -83,7 +83,7 @@ struct hop {
     uint32_t email, ip, event_id;
     uint32_t role, role_account;
     uint32_t issued_key, assumed_arn, session, source_identity, shared_id;
-    int32_t parent, root, twin_of, twin, person;
+    int32_t parent, root, twin_of, twin;
     uint16_t depth;
     uint8_t ctype, action, allowed, raw_done, auto_caller;
     uint8_t xacct;          /* 1 cross-account */
@@ -230,7 +230,6 @@ static int row(void *vctx, const struct km_hrow *r)
     hp->t = r->time;
     hp->ref = r->ref;
     hp->parent = hp->root = hp->twin_of = hp->twin = -1;
-    hp->person = r->person;
     hp->ctype = (uint8_t)ctype_of(type);
     struct km_str act = ev.f[KM_F_ACTION];
     hp->action = km_str_eqc(act, "AssumeRoleWithSAML")          ? A_SAML
@@ -353,13 +352,31 @@ static int cmp_tree_key(const void *a, const void *b)
     return x->root < y->root ? -1 : x->root > y->root;
 }
 
-static const char *who_of(struct rc *c, const struct hop *r)
+/* The person behind a hop: the identity graph's answer for its e-mail,
+ * sourceIdentity, caller ARN or caller name; else an e-mail the record
+ * shows; else NULL. */
+static const char *person_of_hop(struct rc *c, const struct hop *hp)
 {
     const struct km_idgraph *g = km_hunt_graph(c->h);
-    if (g && r->person >= 0 && (size_t)r->person < km_idgraph_npersons(g))
-        return km_idgraph_person(g, (size_t)r->person)->email;
-    if (r->email)
-        return km_lat_str(&c->pool, r->email);
+    uint32_t cand[4] = {hp->email, hp->source_identity, hp->caller_arn, hp->caller_name};
+    for (int i = 0; g && i < 4; i++) {
+        const char *s = km_lat_str(&c->pool, cand[i]);
+        int pi = *s ? km_idgraph_find_person(g, s, strlen(s)) : -1;
+        if (pi >= 0)
+            return km_idgraph_person(g, (size_t)pi)->email;
+    }
+    if (hp->email)
+        return km_lat_str(&c->pool, hp->email);
+    if (strchr(km_lat_str(&c->pool, hp->source_identity), '@'))
+        return km_lat_str(&c->pool, hp->source_identity);
+    return NULL;
+}
+
+static const char *who_of(struct rc *c, const struct hop *r)
+{
+    const char *p = person_of_hop(c, r);
+    if (p)
+        return p;
     if (r->source_identity)
         return km_lat_str(&c->pool, r->source_identity);
     if (r->caller_name)
@@ -405,18 +422,11 @@ static void add_ent(struct km_finding *f, int k, const char *s)
 static void hop_entities(struct rc *c, struct km_finding *f, const struct hop *hp)
 {
     struct km_lat_pool *p = &c->pool;
-    const struct km_idgraph *g = km_hunt_graph(c->h);
     add_ent(f, KM_ENT_IDENTITIES, km_lat_str(p, hp->caller_name));
     if (hp->ctype == C_ROLE || hp->ctype == C_IAMUSER)
         add_ent(f, KM_ENT_IDENTITIES, km_lat_str(p, hp->caller_arn));
     add_ent(f, KM_ENT_IDENTITIES, km_lat_str(p, hp->assumed_arn));
-    if (g && hp->person >= 0 && (size_t)hp->person < km_idgraph_npersons(g))
-        add_ent(f, KM_ENT_PERSONS, km_idgraph_person(g, (size_t)hp->person)->email);
-    else if (hp->email)
-        add_ent(f, KM_ENT_PERSONS, km_lat_str(p, hp->email));
-    const char *si = km_lat_str(p, hp->source_identity);
-    if (strchr(si, '@'))
-        add_ent(f, KM_ENT_PERSONS, si);
+    add_ent(f, KM_ENT_PERSONS, person_of_hop(c, hp));
     if (hp->ctype == C_ROLE)
         add_ent(f, KM_ENT_ROLES, km_lat_str(p, hp->caller_issuer));
     add_ent(f, KM_ENT_ROLES, km_lat_str(p, hp->role));
