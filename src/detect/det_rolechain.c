@@ -23,8 +23,8 @@
  * Raw records are read only where they can change the answer: a hop whose
  * caller is not automation (web identity, a role AWS services or web
  * identity deliver, an allow-listed identity or agent) and whose role is
- * the issuer of a calling session first seen within role_chain.link_window
- * after it (a possible parent); a cross-account hop; the target account's
+ * the issuer of a calling session whose first hop comes within
+ * role_chain.link_window after it, from the same address (a possible parent); a cross-account hop; the target account's
  * AWSAccount copy; a hop without its role in `resources`; GetFederationToken.
  *
  * A tree (all hops descending from one origin session) is reported when it
@@ -60,6 +60,9 @@ const struct km_conf_key km_det_conf_role_chain[] = {
     {"role_chain.link_window", KM_CONF_DUR, "1h",
      "a session is linked to the hop that created it when it makes its first hop at most "
      "this long after (the default credential lifetime; up to 12h)"},
+    {"role_chain.same_address", KM_CONF_BOOL, "true",
+     "link a session to the hop that created it only when the session's first hop comes from "
+     "the same address (one client hopping; false: any address, more raw records are read)"},
     {"role_chain.report_expected", KM_CONF_BOOL, "true",
      "also report, at low severity, chains and cross-account pairs first seen in the baseline"},
     {NULL, 0, NULL, NULL},
@@ -651,6 +654,7 @@ static int run(struct km_hunt *h, struct km_err *err)
     int64_t history = km_conf_dur_us(cf, "role_chain.history");
     int64_t window = km_conf_dur_us(cf, "role_chain.link_window");
     int report_expected = km_conf_bool(cf, "role_chain.report_expected");
+    int same_addr = km_conf_bool(cf, "role_chain.same_address");
     if (min_hops < 1)
         min_hops = 1;
     const int64_t skew = 60 * 1000000LL;
@@ -681,6 +685,7 @@ static int run(struct km_hunt *h, struct km_err *err)
     uint32_t *order = NULL;
     struct tree *tr = NULL;
     int64_t *ft = NULL;
+    uint32_t *fip = NULL;
     struct km_lat_map keymap, keyfirst, arnmap, pairs, sigs, twins, firstkey, issuer_at;
     km_lat_map_init(&keymap);
     km_lat_map_init(&keyfirst);
@@ -736,6 +741,7 @@ static int run(struct km_hunt *h, struct km_err *err)
                 total += (uint32_t)cnt;
             }
         ft = km_xmalloc(((size_t)total + 1) * sizeof *ft);
+        fip = km_xmalloc(((size_t)total + 1) * sizeof *fip);
         for (uint32_t k = 0; k < c.n; k++) {
             const struct hop *hp = &c.hop[order[k]];
             if (hp->ctype != C_ROLE || !hp->caller_key || !hp->caller_issuer)
@@ -747,6 +753,7 @@ static int run(struct km_hunt *h, struct km_err *err)
             int64_t *v = km_lat_map_get(&issuer_at, hp->caller_issuer);
             uint32_t start = (uint32_t)(*v >> 32), filled = (uint32_t)(*v & 0xffffffff);
             ft[start + filled] = hp->t;
+            fip[start + filled] = hp->ip;
             *v = ((int64_t)start << 32) | (filled + 1);
         }
     }
@@ -771,7 +778,9 @@ static int run(struct km_hunt *h, struct km_err *err)
                     else
                         b = mid;
                 }
-                need = a < cnt && ft[start + a] <= hp->t + window;
+                /* ... and, with same_address, from the hop's own address */
+                for (; a < cnt && ft[start + a] <= hp->t + window && !need; a++)
+                    need = !same_addr || fip[start + a] == hp->ip;
             }
         }
         if (need) {
@@ -1008,6 +1017,7 @@ out:
     free(order);
     free(tr);
     free(ft);
+    free(fip);
     km_lat_map_free(&keymap);
     km_lat_map_free(&keyfirst);
     km_lat_map_free(&arnmap);

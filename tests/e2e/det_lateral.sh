@@ -58,6 +58,7 @@ if case == 'short':
     neg = by('role_chain', lambda f: any(k in ent(f, 'access_keys') for k in ('ASIACAROLSSO0000001', 'AKIADANDEV000000001', 'ASIALAMBDA000000001', 'ASIAGITHUB000000001', 'ASIAGITHUB000000001')))
     check('role_chain_negatives_quiet', not neg, str([x['summary'] for x in neg]))
     check('role_chain_two_findings', len(by('role_chain')) == 2, str([x['summary'] for x in by('role_chain')]))
+    check('role_chain_other_address_not_linked', not by('role_chain', lambda f: 'ASIANETADMIN0000001' in ent(f, 'access_keys')))
     # gcp_impersonation
     SA = lambda n: n + '@corp-prod-4711.iam.gserviceaccount.com'
     g = lambda origin, sa: by('gcp_impersonation', lambda f: f.get('details', {}).get('origin') == origin and f.get('details', {}).get('service_account') == sa)
@@ -115,6 +116,11 @@ elif case == 'noexpected':
     rc = by('role_chain')
     check('report_expected_false_hides_low', rc and all(f['severity'] != 'low' for f in rc), str([(x['severity'], x['summary']) for x in rc]))
     check('report_expected_false_keeps_medium', any('erin.lee@corp.test' in ent(f, 'persons') for f in rc))
+elif case == 'anyaddress':
+    h = by('role_chain', lambda f: 'ASIANETADMIN0000001' in ent(f, 'access_keys'))
+    check('role_chain_any_address_links', len(h) == 1 and h[0]['severity'] == 'medium' and h[0]['details']['hops'] == 2,
+          str([(x['severity'], x['summary']) for x in h]))
+    check('role_chain_any_address_same_others', len(by('role_chain')) == 3)
 elif case == 'background':
     hi = [f for f in F if f['detection'] in ('role_chain', 'gcp_impersonation', 'azure_role_assignment') and SEV[f['severity']] >= 2]
     check('background_nothing_medium_or_above', not hi, str([(x['detection'], x['severity'], x['summary']) for x in hi][:5]))
@@ -135,6 +141,10 @@ hunt_json() { # STORE OUT [hunt args]: hunts the three, writes findings JSON
 $PY "$DATA" "$T/short" short && "$KUMO" -q --store "$T/s1" ingest "$T/short" >/dev/null 2>&1 \
   || { fail det_lateral_setup_short; finish; exit; }
 if hunt_json "$T/s1" "$T/f1.json"; then pycheck "$T/f1.json" short; fi
+
+printf '[role_chain]\nsame_address = false\n' > "$T/anyaddr.conf"
+"$KUMO" -q --store "$T/s1b" ingest "$T/short" >/dev/null 2>&1
+if hunt_json "$T/s1b" "$T/f1b.json" --config "$T/anyaddr.conf"; then pycheck "$T/f1b.json" anyaddress; fi
 
 # ---- 2. a second hunt adds no duplicates ----------------------------------------
 n1=$("$KUMO" --store "$T/s1" findings --format jsonl | wc -l)

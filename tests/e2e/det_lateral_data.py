@@ -327,6 +327,14 @@ def short():
     ddep = session(role(A, 'deploy-role'), 'dan-cli', 'ASIADANDEPLOY000001', d + '13:00:00Z')
     ct(d + '13:01:00Z', A, ddep, 'AssumeRole', {'roleArn': role(A, 'admin-role'), 'roleSessionName': 'x'},
        role=role(A, 'admin-role'), err='AccessDenied', eid='dddddddd-0000-4000-8000-000000000002')
+    # AWS 3c: henry's chain whose second hop comes from another address: linked
+    # only with role_chain.same_address = false
+    henry = sso(A, 'AWSReservedSSO_Admin_0123456789abcdef', 'henry.ng@corp.test', 'ASIAHENRYSSO0000001', d + '15:00:00Z')
+    assume(d + '15:00:00Z', A, henry, role(A, 'net-admin'), 'henry.ng@corp.test', 'ASIANETADMIN0000001',
+           eid='12121212-0000-4000-8000-000000000001', ip='198.51.100.44')
+    net = session(role(A, 'net-admin'), 'henry.ng@corp.test', 'ASIANETADMIN0000001', d + '15:00:00Z')
+    assume(d + '15:09:00Z', A, net, role(A, 'dns-admin'), 'henry.ng@corp.test', 'ASIADNSADMIN0000001',
+           eid='12121212-0000-4000-8000-000000000002', ip='192.0.2.199')
     # AWS 4: a Lambda role delivered by the service, which then assumes another role
     svc = {'type': 'AWSService', 'invokedBy': 'lambda.amazonaws.com'}
     assume(d + '11:00:00Z', A, svc, role(A, 'service-role/orders-fn-role'), 'orders-fn', 'ASIALAMBDA000000001',
