@@ -78,7 +78,8 @@ void km_fout_json(FILE *o, const struct km_finding *f, size_t n, int lines)
     }
     if (!lines)
         km_buf_adds(&b, "]\n");
-    fwrite(b.p, 1, b.n, o);
+    if (b.n)
+        fwrite(b.p, 1, b.n, o);
     km_buf_free(&b);
 }
 

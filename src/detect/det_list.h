@@ -3,3 +3,6 @@
  * them. Included by registry.c with KM_DET defined.
  */
 KM_DET(logging_tampering)
+KM_DET(role_chain)
+KM_DET(gcp_impersonation)
+KM_DET(azure_role_assignment)

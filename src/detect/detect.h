@@ -177,6 +177,10 @@ struct km_geo *km_hunt_geo(struct km_hunt *h);
 const struct km_idgraph *km_hunt_graph(const struct km_hunt *h);
 int64_t km_hunt_since(const struct km_hunt *h);
 int64_t km_hunt_until(const struct km_hunt *h);
+/* The time span of the hunted data: the earliest and latest event time of
+ * the segments inside [since, until] (clipped to it); 0 when there is none.
+ * New-terms detections use it to tell whether there is history enough. */
+int km_hunt_span(const struct km_hunt *h, int64_t *first, int64_t *last);
 
 /* Reports a finding: sets f->id from (detection, key), takes ownership of
  * its contents (f is re-initialised). Thread-safe. A second finding with the

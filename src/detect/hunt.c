@@ -62,6 +62,23 @@ const struct km_idgraph *km_hunt_graph(const struct km_hunt *h) { return h->o->g
 int64_t km_hunt_since(const struct km_hunt *h) { return h->o->since; }
 int64_t km_hunt_until(const struct km_hunt *h) { return h->o->until; }
 
+int km_hunt_span(const struct km_hunt *h, int64_t *first, int64_t *last)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = 0; i < h->nseg; i++) {
+        const struct km_segment_row *sg = &h->segs[i];
+        if (sg->tmax < h->o->since || sg->tmin > h->o->until)
+            continue;
+        int64_t a = sg->tmin > h->o->since ? sg->tmin : h->o->since;
+        int64_t b = sg->tmax < h->o->until ? sg->tmax : h->o->until;
+        lo = a < lo ? a : lo;
+        hi = b > hi ? b : hi;
+    }
+    *first = lo == INT64_MAX ? 0 : lo;
+    *last = hi == INT64_MIN ? 0 : hi;
+    return lo != INT64_MAX;
+}
+
 static void seg_path(const struct km_hunt *h, size_t i, char *p, size_t n)
 {
     snprintf(p, n, "%s/segments/%s", km_store_dir(h->s), h->segs[i].file);
