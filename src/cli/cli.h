@@ -45,5 +45,6 @@ int km_cmd_gen(int argc, char **argv);
 int km_cmd_verify(int argc, char **argv);
 int km_cmd_custody(int argc, char **argv);
 int km_cmd_export(int argc, char **argv);
+int km_cmd_identities(int argc, char **argv);
 
 #endif

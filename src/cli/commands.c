@@ -33,7 +33,7 @@ const struct km_cmd km_commands[] = {
      km_cmd_entity},
     {"query", "run a pipe query (Logs Insights style) over the events; see docs/query.md",
      "query 'PIPELINE' [-f FILE] [--since T] [--until T] [--format table|json|jsonl|csv|tsv] "
-     "[--tz UTC|local|+HH:MM] [--max-rows N] [-v]",
+     "[--tz UTC|local|+HH:MM] [--max-rows N] [--config FILE] [-v]",
      km_cmd_query},
     {"gen", "generate realistic CloudTrail, Entra ID, Azure Activity and GCP audit logs in their "
             "export layouts (see docs/generator.md)",
@@ -47,6 +47,10 @@ const struct km_cmd km_commands[] = {
      "export [--format jsonl|csv|ocsf|timesketch|timesketch-csv] [--out FILE] [--limit N] "
      KM_CLI_FILTER_USAGE " ['filter ... | dedup ... | limit N']",
      km_cmd_export},
+    {"identities", "persons across clouds: each person's IAM users, SSO sessions, Entra and "
+                   "Google identities with the rule behind each link (docs/identities.md)",
+     "identities [--format table|json] [--person X] [--map FILE] [--all] [--config FILE]",
+     km_cmd_identities},
 };
 const int km_ncommands = (int)(sizeof km_commands / sizeof km_commands[0]);
 
