@@ -285,12 +285,19 @@ struct tup {
     int32_t next;            /* next tuple of the same identity */
 };
 
+/* Ceilings on what the graph holds: distinct actor tuples and their bytes.
+ * Past them, further tuples are not listed, and their events are resolved
+ * by the same rules when they are read (person_of_new). */
+#define KM_ID_MAX_TUPLES 2000000
+#define KM_ID_MAX_BYTES ((size_t)1 << 30)
+
 struct ttab {
     struct tup *v;
     size_t n, cap;
     int32_t *slot;
     size_t scap;
     struct km_arena *a;      /* strings of inserted tuples */
+    int capped;              /* a tuple was left out (ceilings above) */
 };
 
 static uint64_t tup_hash(const struct km_str *v)
@@ -352,6 +359,13 @@ static void ttab_add(struct ttab *t, const struct km_str *v, uint64_t h, uint64_
         if (!u->events || last > u->last)
             u->last = last;
         u->events += events;
+        return;
+    }
+    size_t bytes = 0;
+    for (int i = 0; i < NT; i++)
+        bytes += v[i].p ? (size_t)v[i].n + 1 : 0;
+    if (t->n >= KM_ID_MAX_TUPLES || t->a->total + bytes > KM_ID_MAX_BYTES) {
+        t->capped = 1;
         return;
     }
     if ((t->n + 1) * 2 > t->scap)
@@ -1469,6 +1483,7 @@ static int collect_tuples(struct km_idgraph *g, struct km_store *s, int no_times
             const struct tup *u = &W[t].tt.v[k];
             ttab_add(&g->tt, u->v, u->h, u->events, u->first, u->last);
         }
+        g->tt.capped |= W[t].tt.capped;
         for (size_t k = 0; k < W[t].nsegs; k++)
             km_seg_close(W[t].segs[k]);
         free(W[t].segs);
@@ -1956,6 +1971,10 @@ int km_idgraph_build_ex(struct km_store *s, const struct km_conf *conf, unsigned
         km_idgraph_free(g);
         return rc;
     }
+    if (g->tt.capped)
+        warn(g, afmt(&g->a, "more than %d distinct actors (or %zu MiB of their names): the "
+                            "rest are not listed; their events are resolved as they are read",
+                     KM_ID_MAX_TUPLES, KM_ID_MAX_BYTES >> 20));
     identities_from_tuples(g);
     /* persons: every e-mail of a person-capable identity */
     for (size_t i = 0; i < g->nid; i++)
