@@ -10,6 +10,7 @@
 #include "core/ip.h"
 #include "core/timeparse.h"
 #include "geo/geo.h"
+#include "ident/ident.h"
 #include "json/json.h"
 #include "query/geofield.h"
 #include "store/catalog.h"
@@ -27,7 +28,7 @@
 
 /* ---- compiled expressions ------------------------------------------------ */
 
-enum ref { R_NONE = 0, R_NORM, R_TIME, R_RO, R_MFA, R_SEV, R_RAW, R_SLOT, R_MSG, R_GEO };
+enum ref { R_NONE = 0, R_NORM, R_TIME, R_RO, R_MFA, R_SEV, R_RAW, R_SLOT, R_MSG, R_GEO, R_PERSON };
 
 struct cx {
     const struct km_query_expr *x;
@@ -43,6 +44,11 @@ struct cx {
     uint64_t bm_seg;
     int bm_any;
     struct cx *all;    /* every compiled node, for freeing */
+    /* `person = "x"`, `person in [...]`: the persons named (bitmap over
+     * person indexes); pbm_state 0 not looked at, 1 built, -1 not such a
+     * condition */
+    uint8_t *pbm;
+    int pbm_state;
 };
 
 enum stage_kind { S_FILTER, S_FIELDS, S_PARSE, S_DEDUP, S_LIMIT, S_SORT, S_STATS, S_OUT };
@@ -157,6 +163,12 @@ struct run {
      * databases are opened when the first such field is compiled */
     struct km_qgeo *qgeo;
     struct km_geo_lazy *geo_own;   /* when the options name no databases */
+    /* `person` (ident.h): person per row of the current segment, lazily */
+    int want_person;
+    const struct km_idgraph *graph;
+    struct km_idgraph *own_graph;
+    int32_t *prow;
+    uint64_t prow_seg, prow_cap;
 };
 
 static void *ca_alloc(struct run *R, size_t n)
@@ -314,6 +326,9 @@ static struct cx *compile_field(struct run *R, struct cstate *cs, const struct k
         c->ref = R_SEV;
     } else if (!strcmp(name, "@message")) {
         c->ref = R_MSG;
+    } else if (!strcmp(name, "person")) {
+        c->ref = R_PERSON;
+        R->want_person = 1;
     } else {
         c->ref = R_RAW;
         if (R->nraw < 32) {
@@ -723,6 +738,66 @@ static struct km_qval raw_path(struct run *R, const struct km_query_path *p)
 
 static struct km_qval eval(struct run *R, struct cx *c);
 
+/* The person index of the current row, or -1. */
+static int32_t person_idx(struct run *R)
+{
+    if (!R->graph)
+        return -1;
+    if (R->prow_seg != R->segno + 1) {
+        uint64_t n = km_seg_rows(R->seg);
+        if (R->prow_cap < n + 1) {
+            free(R->prow);
+            R->prow_cap = n + 1;
+            R->prow = km_xmalloc(R->prow_cap * sizeof *R->prow);
+        }
+        struct km_err e;
+        km_err_clear(&e);
+        if (km_idgraph_seg_persons(R->graph, R->seg, R->prow, &e) != KM_OK)
+            for (uint64_t r = 0; r < n; r++)
+                R->prow[r] = -1;
+        R->prow_seg = R->segno + 1;
+    }
+    return R->prow[R->row];
+}
+
+/* The person of the current row: the e-mail key, or null. */
+static struct km_qval person_val(struct run *R)
+{
+    int32_t p = person_idx(R);
+    return p >= 0 ? qv_str(km_str_c(km_idgraph_person(R->graph, (size_t)p)->email)) : qv_null();
+}
+
+/* For `person = "x"` / `!=` / `in [...]` with string literals: builds c->pbm
+ * once and returns 1; 0 for any other condition. */
+static int person_lits(struct run *R, struct cx *c)
+{
+    if (c->pbm_state)
+        return c->pbm_state > 0;
+    const struct km_query_expr *x = c->x;
+    c->pbm_state = -1;
+    if (!R->graph || c->na < 1 || c->a[0]->ref != R_PERSON)
+        return 0;
+    int cmp = x->kind == KM_QE_CMP && (x->op == KM_QC_EQ || x->op == KM_QC_NE) && c->na == 2 &&
+              c->a[1]->x->kind == KM_QE_LITERAL && c->a[1]->x->lit.kind == KM_QL_STRING;
+    int in = x->kind == KM_QE_IN;
+    for (uint32_t i = 0; in && i < x->nlist; i++)
+        in = x->list[i].kind == KM_QL_STRING;
+    if (!cmp && !in)
+        return 0;
+    c->pbm = ca_alloc(R, km_idgraph_npersons(R->graph) + 1);
+    uint32_t nl = cmp ? 1 : x->nlist;
+    for (uint32_t i = 0; i < nl; i++) {
+        const struct km_str lit = cmp ? c->a[1]->x->lit.s : x->list[i].s;
+        int p = km_idgraph_person_by_email(R->graph, lit.p, lit.n);
+        /* the person field is the exact e-mail key */
+        if (p >= 0 && strlen(km_idgraph_person(R->graph, (size_t)p)->email) == lit.n &&
+            memcmp(km_idgraph_person(R->graph, (size_t)p)->email, lit.p, lit.n) == 0)
+            c->pbm[p] = 1;
+    }
+    c->pbm_state = 1;
+    return 1;
+}
+
 static int truthy(const struct km_qval *v)
 {
     switch (v->t) {
@@ -883,6 +958,7 @@ static struct km_qval eval(struct run *R, struct cx *c)
                 return km_qgeo_value(R->qgeo, c->field, bm_value.s);
             return R->has_base ? km_qgeo_row(R->qgeo, c->field, R->seg, R->segno, R->row)
                                : qv_null();
+        case R_PERSON: return R->has_base ? person_val(R) : qv_null();
         case R_MSG: {
             const char *p;
             uint32_t len;
@@ -913,6 +989,11 @@ static struct km_qval eval(struct run *R, struct cx *c)
         }
         return qv_bool(0);
     case KM_QE_CMP: {
+        if (R->has_base && c->a[0]->ref == R_PERSON && person_lits(R, c)) {
+            int32_t p = person_idx(R);
+            int hit = p >= 0 && c->pbm[p];
+            return qv_bool(x->op == KM_QC_NE ? !hit : hit);
+        }
         if ((x->op == KM_QC_EQ || x->op == KM_QC_NE) && R->has_base && c->a[0]->ref == R_RAW &&
             c->a[0]->x->kind == KM_QE_FIELD && c->a[1]->x->kind == KM_QE_LITERAL &&
             c->a[1]->x->lit.kind == KM_QL_STRING && !raw_may_contain(R, c->a[1]->x->lit.s)) {
@@ -936,6 +1017,10 @@ static struct km_qval eval(struct run *R, struct cx *c)
         return qv_bool(0);
     }
     case KM_QE_IN: {
+        if (R->has_base && c->a[0]->ref == R_PERSON && person_lits(R, c)) {
+            int32_t p = person_idx(R);
+            return qv_bool(p >= 0 && c->pbm[p]);
+        }
         struct km_qval a = eval(R, c->a[0]);
         if (a.t == KM_QV_NULL)
             return qv_bool(0);
@@ -2344,10 +2429,77 @@ static void narrow_time(const struct cx *c, struct km_qopts *o)
         o->until = hi;
 }
 
+/* `person = "e-mail"` / `person in [...]` at the top (AND) level of the
+ * leading filters: the selectors of the persons named (ident.h), so a
+ * segment where none of their values occurs is skipped unread. */
+struct psel {
+    struct km_sel *v;
+    uint32_t n, cap;
+};
+struct pprune {
+    struct psel set[8];
+    int nset;
+};
+
+static void psel_add(void *ctx, int field, const char *value)
+{
+    struct psel *p = ctx;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 16;
+        p->v = km_xrealloc(p->v, p->cap * sizeof *p->v);
+    }
+    p->v[p->n++] = (struct km_sel){field, value};
+}
+
+static void person_prune_collect(const struct run *R, const struct cx *c, struct pprune *pp)
+{
+    const struct km_query_expr *x = c->x;
+    if (x->kind == KM_QE_AND) {
+        for (uint32_t i = 0; i < c->na; i++)
+            person_prune_collect(R, c->a[i], pp);
+        return;
+    }
+    int eq = x->kind == KM_QE_CMP && x->op == KM_QC_EQ && c->na == 2;
+    if ((!eq && x->kind != KM_QE_IN) || c->a[0]->x->kind != KM_QE_FIELD ||
+        c->a[0]->ref != R_PERSON || pp->nset == 8)
+        return;
+    if (eq && (c->a[1]->x->kind != KM_QE_LITERAL || c->a[1]->x->lit.kind != KM_QL_STRING))
+        return;
+    uint32_t nl = eq ? 1 : x->nlist;
+    for (uint32_t i = 0; !eq && i < nl; i++)
+        if (x->list[i].kind != KM_QL_STRING)
+            return;
+    struct psel *set = &pp->set[pp->nset++];
+    for (uint32_t i = 0; i < nl; i++) {
+        const struct km_str lit = eq ? c->a[1]->x->lit.s : x->list[i].s;
+        int p = km_idgraph_person_by_email(R->graph, lit.p, lit.n);
+        if (p >= 0)
+            km_idgraph_person_selectors(R->graph, p, psel_add, set);
+    }
+}
+
+/* 1 when some selector of every set occurs in seg's dictionaries. */
+static int person_prune_keep(struct km_seg *seg, const struct pprune *pp)
+{
+    for (int k = 0; k < pp->nset; k++) {
+        int any = 0;
+        for (uint32_t i = 0; i < pp->set[k].n && !any; i++) {
+            const struct km_sel *sl = &pp->set[k].v[i];
+            uint32_t code;
+            any = km_seg_dict_find(seg, sl->field, sl->value, strlen(sl->value), &code) != 0;
+        }
+        if (!any)
+            return 0;
+    }
+    return 1;
+}
+
 int km_query_run(struct km_store *s, const struct km_query *q, const char *text, size_t n,
                  const struct km_qopts *o, const struct km_qsink *sink, struct km_qstats *st,
                  struct km_query_err *err)
 {
+    struct pprune pp = {0};
+    struct cx *pfilter = NULL; /* a `person = / in` condition every row must meet */
     struct km_qopts defo;
     if (!o) {
         km_qopts_default(&defo);
@@ -2373,6 +2525,34 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
     int rc = compile(&R);
     if (rc)
         goto out;
+    if (R.want_person) {
+        R.graph = o->graph;
+        if (!R.graph) {
+            struct km_err ge;
+            km_err_clear(&ge);
+            if ((rc = km_idgraph_build_ex(s, o->conf, KM_IDGRAPH_NO_TIMES, &R.own_graph, &ge))) {
+                char m[1200];
+                km_query_err_set(err, text, n, 0, rc, NULL, "the person field: %s",
+                                 km_err_fmt(&ge, m, sizeof m));
+                goto out;
+            }
+            R.graph = R.own_graph;
+        }
+        for (uint32_t i = 0; i < R.nstages && R.stages[i].kind == S_FILTER; i++)
+            person_prune_collect(&R, R.stages[i].cond, &pp);
+        /* rows whose person is not one the first filter asks for are skipped
+         * before the pipeline (the filter still runs on the rest) */
+        if (R.nstages && R.stages[0].kind == S_FILTER) {
+            struct cx *c = R.stages[0].cond;
+            struct cx *one[1] = {c};
+            struct cx **kids = c->x->kind == KM_QE_AND ? c->a : one;
+            uint32_t nk = c->x->kind == KM_QE_AND ? c->na : 1;
+            for (uint32_t k = 0; k < nk && !pfilter; k++)
+                if (kids[k]->x->kind != KM_QE_CMP || kids[k]->x->op == KM_QC_EQ)
+                    if (person_lits(&R, kids[k]))
+                        pfilter = kids[k];
+        }
+    }
     R.slots = ca_alloc(&R, (R.nslots + 1) * sizeof *R.slots);
     struct stage *out = &R.stages[R.nstages - 1];
     if (sink->columns && sink->columns(sink->ctx, (int)out->nitems, out->names))
@@ -2481,7 +2661,7 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         R.seg = seg;
         R.segno = i;
         R.has_base = 1;
-        int keep = 1;
+        int keep = !pp.nset || person_prune_keep(seg, &pp);
         for (int k = 0; k < np && keep; k++)
             keep = build_bitmap(&R, prune[k]);
         if (!keep) {
@@ -2521,6 +2701,13 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         }
         for (uint32_t r = lo; r < hi && !R.stop; r++) {
             R.row = r;
+            if (pfilter) {
+                int32_t pr = person_idx(&R);
+                if (pr < 0 || !pfilter->pbm[pr]) {
+                    st->rows_read++;
+                    continue;
+                }
+            }
             R.raw_state = 0;
             R.rawb_state = 0;
             R.ev_state = 0;
@@ -2580,6 +2767,10 @@ out:
     km_raw_cache_free(R.rc_cache);
     km_qgeo_free(R.qgeo);
     km_geo_lazy_free(R.geo_own);
+    for (int k = 0; k < pp.nset; k++)
+        free(pp.set[k].v);
+    free(R.prow);
+    km_idgraph_free(R.own_graph);
     km_arena_free(&R.ra);
     km_arena_free(&R.ja);
     km_arena_free(&R.ca);
@@ -2588,6 +2779,7 @@ out:
 
 void km_qopts_default(struct km_qopts *o)
 {
+    memset(o, 0, sizeof *o);
     o->since = INT64_MIN;
     o->until = INT64_MAX;
     o->max_rows = 10000;
