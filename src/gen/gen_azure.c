@@ -1589,7 +1589,8 @@ static void plant_activity(struct az_ev *e, struct km_gb *b, struct km_gb *tmp)
         if (*s != '-')
             km_gb_ch(b, *s);
     LIT("\",\"principalType\":\"User\"}");
-    int64_t iat = e->t - 600 - (int64_t)(p->seed % 1200);
+    /* one token for the records of one operation */
+    int64_t iat = e->t / 900 * 900 - 300 - (int64_t)(km_rng_hash2(w->seed ^ 0x70f, p->corr) % 600);
     struct km_rng tr;
     km_rng_init(&tr, w->seed ^ 0x70e, ((uint64_t)who << 32) ^ (uint64_t)iat);
     LIT("},\"claims\":{\"aud\":\"https://management.core.windows.net/\","

@@ -1222,13 +1222,14 @@ struct gc_pe {
     int status_empty;
     char ip[64];
     const char *ua;
+    uint64_t frac;              /* nanoseconds of the timestamp */
 };
 
 static void plant_entry(struct gc_plan *pl, const struct gc_pe *x, int64_t t, struct km_rng *r,
                         struct km_gb *b, int scen)
 {
     const struct km_gen_world *w = pl->w;
-    uint64_t frac = km_rng_next(r) % 1000000000ull;
+    uint64_t frac = x->frac;
     char ins[24];
     km_gen_rand_str(ins, r, "abcdefghijklmnopqrstuvwxyz0123456789", 12);
     LIT("{\"insertId\":\"");
@@ -1366,6 +1367,7 @@ static int gc_plants(struct gc_plan *pl, struct km_err *err)
         r.s = p->seed;
         struct gc_pe x;
         memset(&x, 0, sizeof x);
+        x.frac = km_rng_next(&r) % 1000000000ull;
         int proj = p->acct == 0xff ? 0 : p->acct % pl->nproj;
         if (p->acct == 0xff && p->who != KM_GEN_NONE) { /* the person's own project */
             const struct km_gen_person *pe = &w->persons[p->who];
@@ -1373,7 +1375,7 @@ static int gc_plants(struct gc_plan *pl, struct km_err *err)
         }
         const struct gc_proj *pj = &pl->proj[proj];
         const char *email = p->who != KM_GEN_NONE ? w->persons[p->who].email : NULL;
-        char subj[140], ua[400];
+        char subj[140];
         snprintf(subj, sizeof subj, "user:%s", email ? email : "");
         struct km_gb ib = {x.ip, 0, sizeof x.ip};
         km_gen_scen_ip(w, p, &ib);
@@ -1413,7 +1415,7 @@ static int gc_plants(struct gc_plan *pl, struct km_err *err)
                      "\"login_failure_type\",\"type\":\"TYPE_STRING\",\"value\":"
                      "\"login_failure_invalid_password\"},{\"boolValue\":false,\"name\":"
                      "\"is_suspicious\",\"type\":\"TYPE_BOOLEAN\"}]}]}",
-                     (long long)p->t, km_rng_below(&r, 1000000), q);
+                     (long long)p->t, (unsigned)(x.frac / 1000), q);
             snprintf(x.mres, sizeof x.mres,
                      "{\"labels\":{\"method\":\"google.login.LoginService.loginFailure\",\"service\":"
                      "\"login.googleapis.com\"},\"type\":\"audited_resource\"}");
@@ -1586,7 +1588,6 @@ static int gc_plants(struct gc_plan *pl, struct km_err *err)
             km_gen_scen_ent(w, p->scen, KM_GEN_E_RESOURCES, "%s", x.resname);
             break;
         }
-        (void)ua;
         size_t at = b->n;
         plant_entry(pl, &x, p->t, &r, b, p->scen);
         int64_t hour = (p->t - w->start) / 3600;

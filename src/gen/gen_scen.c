@@ -798,6 +798,7 @@ struct sc_build {
     uint8_t used[KM_GEN_MAX_PERSONS];
     uint8_t acct_used[KM_GEN_MAX_ACCOUNTS];
     uint16_t responder;         /* who restores logging after a planted StopLogging */
+    uint8_t next_sub, next_proj; /* subscriptions and projects in turn: apart where they can be */
     const struct km_gen_actor *leaked;  /* the IAM user whose key leaks */
     const char *grantee;        /* privilege: the IAM user made admin */
 };
@@ -852,6 +853,8 @@ static void cast(struct sc_build *B, struct km_rng *r)
     struct km_gen_scen *S = B->S;
     uint8_t *u = B->used;
     u[w->story_person] = 1;
+    B->next_sub = (uint8_t)km_rng_below(r, 4);
+    B->next_proj = (uint8_t)km_rng_below(r, 4);
 #define ON(s) (S->sc[s].on)
     /* the silenced accounts first, so that they are nobody else's */
     if (ON(KM_GEN_SCEN_TAMPERING)) {
@@ -859,8 +862,8 @@ static void cast(struct sc_build *B, struct km_rng *r)
         c->acct[0] = pick_acct(B, r, -1);
         c->v[c->nv++] = pick_person(w, r, u, P_ADMINOPS, P_ANY);
         c->acct[0] = sso_acct(w, c->v[0], c->acct[0]);
-        c->sub[0] = (uint8_t)km_rng_below(r, 4);
-        c->proj = (uint8_t)km_rng_below(r, 4);
+        c->sub[0] = B->next_sub++;
+        c->proj = B->next_proj++;
         cast_ip(B, KM_GEN_SCEN_TAMPERING, 0, NET_KZ, r);
     }
     if (ON(KM_GEN_SCEN_INCIDENT)) {
@@ -868,8 +871,8 @@ static void cast(struct sc_build *B, struct km_rng *r)
         c->acct[0] = pick_acct(B, r, ON(KM_GEN_SCEN_TAMPERING) ? S->sc[KM_GEN_SCEN_TAMPERING].acct[0] : -1);
         c->v[c->nv++] = pick_person(w, r, u, P_ADMIN, P_ADMINOPS);
         c->acct[0] = sso_acct(w, c->v[0], c->acct[0]);
-        c->sub[0] = (uint8_t)km_rng_below(r, 4);
-        c->proj = (uint8_t)km_rng_below(r, 4);
+        c->sub[0] = B->next_sub++;
+        c->proj = B->next_proj++;
         cast_ip(B, KM_GEN_SCEN_INCIDENT, 0, NET_CN, r);
     }
     /* someone to restore logging: an administrator who is nobody's victim */
@@ -911,17 +914,17 @@ static void cast(struct sc_build *B, struct km_rng *r)
                 break;
             }
         }
-        c->sub[0] = 0;
-        c->sub[1] = 1;
-        c->proj = (uint8_t)km_rng_below(r, 4);
+        c->sub[0] = B->next_sub++;
+        c->sub[1] = B->next_sub++;
+        c->proj = B->next_proj++;
         cast_ip(B, KM_GEN_SCEN_LATERAL, 0, NET_RU, r);
     }
     if (ON(KM_GEN_SCEN_PERSISTENCE)) {
         struct km_gen_sc *c = &S->sc[KM_GEN_SCEN_PERSISTENCE];
         c->v[c->nv++] = pick_person(w, r, u, P_ADMIN, P_ADMINOPS);
         c->acct[0] = sso_acct(w, c->v[0], pick_acct(B, r, -1));
-        c->sub[0] = (uint8_t)km_rng_below(r, 4);
-        c->proj = (uint8_t)km_rng_below(r, 4);
+        c->sub[0] = B->next_sub++;
+        c->proj = B->next_proj++;
         cast_ip(B, KM_GEN_SCEN_PERSISTENCE, 0, NET_TR, r);
     }
     if (ON(KM_GEN_SCEN_PRIVILEGE)) {
@@ -938,8 +941,8 @@ static void cast(struct sc_build *B, struct km_rng *r)
         if (!B->grantee)
             B->grantee = w->accounts[c->acct[0]].nusers ? w->accounts[c->acct[0]].users[0]
                                                         : "federation-broker";
-        c->sub[0] = (uint8_t)km_rng_below(r, 4);
-        c->proj = (uint8_t)km_rng_below(r, 4);
+        c->sub[0] = B->next_sub++;
+        c->proj = B->next_proj++;
         cast_ip(B, KM_GEN_SCEN_PRIVILEGE, 0, NET_EG, r);
     }
     if (ON(KM_GEN_SCEN_TRAVEL)) {
@@ -961,7 +964,7 @@ static void cast(struct sc_build *B, struct km_rng *r)
         struct km_gen_sc *c = &S->sc[KM_GEN_SCEN_EXPOSURE];
         c->v[c->nv++] = pick_person(w, r, u, P_DATA, P_GCP);
         c->acct[0] = sso_acct(w, c->v[0], c->v[0] % w->naccounts);
-        c->proj = (uint8_t)km_rng_below(r, 4);
+        c->proj = B->next_proj++;
         cast_ip(B, KM_GEN_SCEN_EXPOSURE, 0, NET_MX, r);
     }
     if (ON(KM_GEN_SCEN_BRUTEFORCE)) {
@@ -2203,10 +2206,10 @@ struct sc_iv {
     int64_t a, b;
 };
 
-static int overlaps(const struct sc_iv *iv, int n, int64_t a, int64_t b)
+static int overlaps(const struct sc_iv *iv, int n, int64_t a, int64_t b, int64_t gap)
 {
     for (int k = 0; k < n; k++)
-        if (a < iv[k].b + 1200 && b + 1200 > iv[k].a)
+        if (a < iv[k].b + gap && b + gap > iv[k].a)
             return 1;
     return 0;
 }
@@ -2255,13 +2258,16 @@ static void schedule(struct sc_build *B, struct km_rng *r)
         int64_t dur = sc_when[s].dur, lo = start + 600, hi = end - 900 - dur;
         if (hi < lo)
             hi = lo;
+        /* six hours from any other scenario where the days allow, else twenty
+         * minutes; steps of a day first, so that the local window holds */
         int64_t t = base, pick = -1;
-        for (int j = 0; j < 600 && pick < 0; j++) {
-            int64_t cand = base + (int64_t)j * 2700;
-            t = lo + (((cand - lo) % (hi - lo + 1)) + (hi - lo + 1)) % (hi - lo + 1);
-            if (!overlaps(iv, niv, t, t + dur))
-                pick = t;
-        }
+        for (int pass = 0; pass < 2 && pick < 0; pass++)
+            for (int j = 0; j < 800 && pick < 0; j++) {
+                int64_t cand = base + (int64_t)(j % 8) * 86400 + (int64_t)(j / 8) * 2700;
+                t = lo + (((cand - lo) % (hi - lo + 1)) + (hi - lo + 1)) % (hi - lo + 1);
+                if (!overlaps(iv, niv, t, t + dur, pass ? 1200 : 6 * 3600))
+                    pick = t;
+            }
         if (pick < 0)
             pick = lo + (((base - lo) % (hi - lo + 1)) + (hi - lo + 1)) % (hi - lo + 1);
         c->t0 = pick;
@@ -2442,6 +2448,14 @@ static void jiso(struct km_gb *b, int64_t t)
     km_gb_ch(b, '"');
 }
 
+/* The end of second t: records carry sub-second fractions. */
+static void jiso_end(struct km_gb *b, int64_t t)
+{
+    km_gb_ch(b, '"');
+    km_gb_iso_frac(b, t, 999999, 6, "Z");
+    km_gb_ch(b, '"');
+}
+
 static void jset(struct km_gb *b, const char *key, const struct km_gen_strset *st)
 {
     js(b, key);
@@ -2540,7 +2554,7 @@ int km_gen_scen_truth(const struct km_gen_world *w, const struct km_gen_opts *o,
         J(b, ",\"first\":");
         jiso(b, c->first);
         J(b, ",\"last\":");
-        jiso(b, c->last);
+        jiso_end(b, c->last);
         J(b, ",\"records\":{\"aws\":");
         km_gb_u64(b, s == 0 ? (S->providers & KM_GEN_P_AWS ? KM_GEN_STORY_N_AWS : 0) : c->n[0]);
         J(b, ",\"azure\":");
