@@ -34,7 +34,7 @@ static const uint32_t km_gen_default_share[KM_GEN_NPROV] = {KM_GEN_SHARE_AWS, KM
  * default), for the providers chosen in m. */
 static void scen_need(const struct km_gen_opts *o, unsigned m, uint64_t need[KM_GEN_NPROV])
 {
-    unsigned sm = o->scenarios == 0 ? 1u << KM_GEN_SCEN_STORY : o->scenarios & KM_GEN_S_ALL;
+    unsigned sm = km_gen_scen_mask(o);
     for (int p = 0; p < KM_GEN_NPROV; p++) {
         need[p] = 0;
         if (!(m & (1u << p)))
@@ -364,10 +364,11 @@ static int check_opts(const struct km_gen_opts *o, struct km_err *err)
     if (o->level < 1 || o->level > 12)
         return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX, "--level must be between 1 and 12");
     unsigned m = o->providers ? o->providers : KM_GEN_P_AWS;
-    if (o->scenarios & ~(KM_GEN_S_ALL | KM_GEN_S_NONE))
+    if (o->scenarios & ~(KM_GEN_S_ALL | KM_GEN_S_NONE | KM_GEN_S_SKIP))
         return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX, "--scenarios: unknown scenario bits");
+    unsigned sm = km_gen_scen_mask(o);
     for (int s = 0; s < KM_GEN_NSCEN; s++) {
-        if (!(o->scenarios & (1u << s)))
+        if (!(sm & (1u << s)))
             continue;
         uint32_t any = 0;
         for (int p = 0; p < KM_GEN_NPROV; p++)

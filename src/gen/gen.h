@@ -71,6 +71,8 @@ enum {
 };
 #define KM_GEN_S_ALL ((1u << KM_GEN_NSCEN) - 1)
 #define KM_GEN_S_NONE (1u << 31) /* explicitly no scenario: pure background */
+#define KM_GEN_S_SKIP (1u << 30) /* ("all") leave out the scenarios the chosen providers
+                                    cannot hold instead of refusing them */
 extern const char *const km_gen_scen_names[KM_GEN_NSCEN];
 #define KM_GEN_TRUTH_FILE "kumo-ground-truth.json"
 
@@ -130,11 +132,18 @@ int km_gen_parse_date(const char *s, int64_t *out);
 int km_gen_parse_providers(const char *s, unsigned *mask, uint32_t weight[KM_GEN_NPROV]);
 
 /*
- * Parses a --scenarios list: "all", "none", or comma-separated names of
- * km_gen_scen_names[] (each at most once). Sets *mask (KM_GEN_SCEN_* bits, or
- * KM_GEN_S_NONE). Returns KM_OK or KM_EUSAGE with a reason in why[0..n).
+ * Parses a --scenarios list: "all" (every scenario the chosen providers can
+ * hold: KM_GEN_S_ALL | KM_GEN_S_SKIP), "none" (KM_GEN_S_NONE), or
+ * comma-separated names of km_gen_scen_names[] (each at most once; a named
+ * scenario with nothing to plant is refused by km_gen_run). Returns KM_OK or
+ * KM_EUSAGE with a reason in why[0..n).
  */
 int km_gen_parse_scenarios(const char *s, unsigned *mask, char *why, size_t n);
+
+/* The scenarios o plants (KM_GEN_SCEN_* bits): the story alone by default,
+ * none for KM_GEN_S_NONE, with KM_GEN_S_SKIP only those that have a part in
+ * the chosen providers. */
+unsigned km_gen_scen_mask(const struct km_gen_opts *o);
 
 /*
  * Records scenario `scen` plants in provider `prov` (KM_GEN_PROV_*) for a

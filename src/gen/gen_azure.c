@@ -1516,13 +1516,13 @@ static void plant_activity(struct az_ev *e, struct km_gb *b, struct km_gb *tmp)
         op = "Microsoft.Storage/storageAccounts/listKeys/action";
         status = "OK";
         role = "Contributor";
-        resource_path(tmp, pl, sb, 0, (int)(p->seed & 255), p->t, p->corr);
+        resource_path(tmp, pl, sb, 0, (int)(km_rng_hash2(w->seed, p->corr) & 255), p->t, p->corr);
         break;
     case KM_GEN_PK_AZ_RUNCMD:
         op = "Microsoft.Compute/virtualMachines/runCommand/action";
         status = "Accepted";
         role = "Contributor";
-        resource_path(tmp, pl, sb, 1, (int)(p->seed & 255), p->t, p->corr);
+        resource_path(tmp, pl, sb, 1, (int)(km_rng_hash2(w->seed, p->corr) & 255), p->t, p->corr);
         break;
     default: /* KM_GEN_PK_AZ_DIAGDEL */
         op = "Microsoft.Insights/diagnosticSettings/delete";

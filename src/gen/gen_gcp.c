@@ -1389,8 +1389,10 @@ static int gc_plants(struct gc_plan *pl, struct km_err *err)
         const struct gc_actor *sa = gc_sa(pl, proj, K_APP);
         char sasubj[160], keyname[300], key[41];
         snprintf(sasubj, sizeof sasubj, "serviceAccount:%s", sa ? sa->email : "");
-        char bucket[120];
-        snprintf(bucket, sizeof bucket, "%s-%s-%s-data", w->org, pj->env, pj->word);
+        char bucket[120]; /* one of the project's buckets, per kind of access */
+        snprintf(bucket, sizeof bucket, "%s-%s-%s-%s", w->org, pj->env, pj->word,
+                 p->kind == KM_GEN_PK_GC_PUBLIC ? "exports"
+                 : p->kind == KM_GEN_PK_GC_SAKEYUSE ? "backups" : "data");
         plant_key(pl, p->scen, proj, key);
         snprintf(keyname, sizeof keyname, "//iam.googleapis.com/projects/%s/serviceAccounts/%s/keys/%s",
                  pj->id, sa ? sa->email : "", key);
@@ -1462,7 +1464,6 @@ static int gc_plants(struct gc_plan *pl, struct km_err *err)
                      "\"type\":\"service_account\"}",
                      sa ? sa->email : "", pj->id, sa ? sa->uid : "");
             km_gen_scen_ent(w, p->scen, KM_GEN_E_IDENTITIES, "%s", sa ? sa->email : "");
-            km_gen_scen_ent(w, p->scen, KM_GEN_E_ROLES, "%s", sa ? sa->email : "");
             km_gen_scen_ent(w, p->scen, KM_GEN_E_ACCOUNTS, "%s", pj->id);
             break;
         case KM_GEN_PK_GC_ASSA:

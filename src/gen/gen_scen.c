@@ -85,6 +85,24 @@ uint32_t km_gen_scen_records(int scen, int prov, uint32_t accounts)
     return n;
 }
 
+unsigned km_gen_scen_mask(const struct km_gen_opts *o)
+{
+    if (o->scenarios == 0)
+        return 1u << KM_GEN_SCEN_STORY;
+    unsigned m = o->scenarios & KM_GEN_S_ALL;
+    unsigned prov = o->providers ? o->providers : KM_GEN_P_AWS;
+    if (o->scenarios & KM_GEN_S_SKIP)
+        for (int s = 0; s < KM_GEN_NSCEN; s++) {
+            uint32_t any = 0;
+            for (int p = 0; p < KM_GEN_NPROV; p++)
+                if (prov & (1u << p))
+                    any += km_gen_scen_records(s, p, o->accounts);
+            if (!any)
+                m &= ~(1u << s);
+        }
+    return m;
+}
+
 int km_gen_parse_scenarios(const char *s, unsigned *mask, char *why, size_t n)
 {
     unsigned m = 0;
@@ -93,7 +111,7 @@ int km_gen_parse_scenarios(const char *s, unsigned *mask, char *why, size_t n)
         return KM_EUSAGE;
     }
     if (strcmp(s, "all") == 0) {
-        *mask = KM_GEN_S_ALL;
+        *mask = KM_GEN_S_ALL | KM_GEN_S_SKIP;
         return KM_OK;
     }
     if (strcmp(s, "none") == 0) {
@@ -2325,7 +2343,7 @@ int km_gen_scen_build(struct km_gen_world *w, const struct km_gen_opts *o, struc
     if (!S)
         return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (scenarios)");
     w->scen = S;
-    S->mask = o->scenarios == 0 ? 1u << KM_GEN_SCEN_STORY : o->scenarios & KM_GEN_S_ALL;
+    S->mask = km_gen_scen_mask(o);
     S->providers = o->providers ? o->providers : KM_GEN_P_AWS;
     struct sc_build B;
     memset(&B, 0, sizeof B);
