@@ -2167,6 +2167,11 @@ static int plan_restore(struct sc_build *B, int scen, int64_t stop, int64_t data
             ra = x;
         }
     }
+    /* failing that, anyone (not a victim, if possible) with a role there */
+    for (int pass = 0; !ra && pass < 2; pass++)
+        for (uint32_t p = 0; !ra && p < w->npersons; p++)
+            if (p != w->story_person && (pass || !B->victim[p]) && (ra = sso_actor(w, a, p)))
+                resp = (uint16_t)p;
     struct sc_sess s;
     if (sess_sso(w, &s, a, resp, until - 90, r) != 0)
         return KM_EINTERNAL;
@@ -2401,7 +2406,7 @@ int km_gen_scen_build(struct km_gen_world *w, const struct km_gen_opts *o, struc
     schedule(&B, &r);
     if (S->sc[KM_GEN_SCEN_STORY].on)
         story_truth(&B);
-    int rc = KM_OK;
+    int rc = KM_OK, failed = -1;
     static const int first[] = {KM_GEN_SCEN_SPRAY,     KM_GEN_SCEN_BRUTEFORCE, KM_GEN_SCEN_TRAVEL,
                                 KM_GEN_SCEN_LATERAL,   KM_GEN_SCEN_LEAKEDKEY,
                                 KM_GEN_SCEN_PERSISTENCE, KM_GEN_SCEN_PRIVILEGE,
@@ -2423,25 +2428,28 @@ int km_gen_scen_build(struct km_gen_world *w, const struct km_gen_opts *o, struc
         case KM_GEN_SCEN_PRIVILEGE: rc = plan_priv(&B, t0, &sr); break;
         default: rc = plan_expose(&B, t0, &sr); break;
         }
+        if (rc)
+            failed = s;
     }
     /* the silences last: they must not swallow anything planted in their account */
     int64_t stop[2] = {0, 0};
     struct km_rng sr[2];
     km_rng_init(&sr[0], w->seed, 0x5ce40000ull + KM_GEN_SCEN_TAMPERING);
     km_rng_init(&sr[1], w->seed, 0x5ce40000ull + KM_GEN_SCEN_INCIDENT);
-    if (!rc && S->sc[KM_GEN_SCEN_TAMPERING].on)
+    if (!rc && S->sc[KM_GEN_SCEN_TAMPERING].on && (failed = KM_GEN_SCEN_TAMPERING))
         rc = plan_tamper(&B, S->sc[KM_GEN_SCEN_TAMPERING].t0, &sr[0], &stop[0]);
-    if (!rc && S->sc[KM_GEN_SCEN_INCIDENT].on)
+    if (!rc && S->sc[KM_GEN_SCEN_INCIDENT].on && (failed = KM_GEN_SCEN_INCIDENT))
         rc = plan_incident(&B, S->sc[KM_GEN_SCEN_INCIDENT].t0, &sr[1], &stop[1]);
-    if (!rc && stop[0])
+    if (!rc && stop[0] && (failed = KM_GEN_SCEN_TAMPERING))
         rc = plan_restore(&B, KM_GEN_SCEN_TAMPERING, stop[0], S->sc[KM_GEN_SCEN_TAMPERING].t0,
                           &sr[0]);
-    if (!rc && stop[1])
+    if (!rc && stop[1] && (failed = KM_GEN_SCEN_INCIDENT))
         rc = plan_restore(&B, KM_GEN_SCEN_INCIDENT, stop[1], stop[1], &sr[1]);
     if (rc == KM_ENOMEM)
         return km_err_set(err, rc, NULL, UINT64_MAX, "out of memory (scenarios)");
     if (rc)
-        return km_err_set(err, rc, NULL, UINT64_MAX, "cannot plan the scenarios");
+        return km_err_set(err, rc, NULL, UINT64_MAX, "cannot plan scenario %s",
+                          failed >= 0 ? km_gen_scen_names[failed] : "?");
     /* every scenario planted exactly what --events was split for */
     for (int s = 1; s < KM_GEN_NSCEN; s++)
         for (int p = 0; p < KM_GEN_NPROV && S->sc[s].on; p++) {
