@@ -1200,6 +1200,12 @@ static int plan_spray(struct sc_build *B, int64_t t0, struct km_rng *r)
         const struct km_gen_account *ac = &w->accounts[c->acct[0]];
         for (int k = 0; k < 12; k++) {
             const char *name = k < ac->nusers ? ac->users[k] : NULL;
+            /* a person's IAM user whose person another scenario uses: a guessed
+             * name instead, so that scenarios share no identity */
+            const struct km_gen_actor *x =
+                name ? named_actor(w, c->acct[0], KM_GEN_K_IAMHUMAN, name) : NULL;
+            if (x && strcmp(x->name, name) == 0 && B->victim[x->person])
+                name = NULL;
             int rc = spray_login(B, t, c->acct[0], name);
             if (rc)
                 return rc;
