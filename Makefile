@@ -3,16 +3,16 @@
 # Missing Debian packages are installed by scripts/setup-deps.sh (as root).
 
 CC      ?= cc
-PKGS    := libdeflate zlib libarchive libzstd sqlite3 libcrypto libpcre2-8
+PKGS    := libdeflate zlib libarchive libzstd sqlite3 libcrypto libpcre2-8 libmaxminddb
 BUILD   ?= build
 OPT     ?= -O2
 SAN     ?=
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g $(OPT) $(SAN) -Wall -Wextra -Werror \
                -Wshadow -Wno-unused-parameter -Wno-format-truncation -Isrc -pthread
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# libarchive and libcrypto are dlopen'ed on first use (src/ingest/decode.c,
-# src/core/hash.c): not linked, so commands that need neither start sooner
-PKG_LIBS   = $(filter-out -larchive -lcrypto,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+# libarchive, libcrypto and libmaxminddb are dlopen'ed on first use (src/ingest/decode.c,
+# src/core/hash.c, src/geo/mmdb.c): not linked, so commands that need none start sooner
+PKG_LIBS   = $(filter-out -larchive -lcrypto -lmaxminddb,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
 CFLAGS  = $(CFLAGS_BASE) $(PKG_CFLAGS)
 LDLIBS  = $(PKG_LIBS) -lm -pthread
 
@@ -22,8 +22,8 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps check asan demo fuzz clean bench tests
-all: deps kumo
+.PHONY: all deps check asan demo fuzz clean bench tests geodb
+all: deps kumo geodb
 
 deps:
 	@sh scripts/setup-deps.sh
@@ -33,6 +33,18 @@ kumo: $(BUILD)/kumo
 
 $(BUILD)/kumo: $(BUILD)/src/main.o $(BUILD)/libkumo.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The built-in offline geo database (docs/geo.md), made from Debian data when
+# it is installed (scripts/setup-deps.sh); kumo finds it next to its binary.
+GEO_DB     := share/kumo/kumo-geo.kgeo
+GEO_INPUTS := $(wildcard /usr/share/tor/geoip /usr/share/tor/geoip6 \
+                /usr/share/libloc-location/location.db \
+                /usr/share/libtimezonemap/ui/countryInfo.txt \
+                /usr/share/libtimezonemap/ui/cities15000.txt)
+geodb: $(if $(GEO_INPUTS),$(GEO_DB))
+$(GEO_DB): $(GEO_INPUTS) src/geo/kgeo.h src/geo/kgeo_build.c | $(BUILD)/kumo
+	@mkdir -p $(dir $@)
+	$(BUILD)/kumo geo build --out $@
 
 $(BUILD)/libkumo.a: $(LIB_OBJ)
 	@rm -f $@
@@ -50,7 +62,7 @@ tests: $(TEST_BIN)
 
 # Every test: unit binaries, end-to-end scripts, conformance, corpus, crash test.
 check: deps
-	@$(MAKE) --no-print-directory kumo tests
+	@$(MAKE) --no-print-directory kumo tests geodb
 	@sh tests/run.sh $(BUILD)
 
 asan:

@@ -15,6 +15,14 @@ have_pc sqlite3    || need="$need libsqlite3-dev"
 have_pc libcrypto  || need="$need libssl-dev"
 have_pc libpcre2-8 || need="$need libpcre2-dev"
 have_pc libcjson   || need="$need libcjson-dev"
+have_pc libmaxminddb || need="$need libmaxminddb-dev"
+# the built-in offline geo database (kumo geo build, docs/geo.md): country
+# ranges, AS numbers/names (read through libloc1) and GeoNames coordinates
+[ -r /usr/share/tor/geoip ] || need="$need tor-geoipdb"
+[ -r /usr/share/libloc-location/location.db ] || need="$need libloc-database"
+[ -e /usr/lib/x86_64-linux-gnu/libloc.so.1 ] || ls /usr/lib/*/libloc.so.1 >/dev/null 2>&1 || \
+  need="$need libloc1"
+[ -r /usr/share/libtimezonemap/ui/countryInfo.txt ] || need="$need libtimezonemap-data"
 command -v jq >/dev/null 2>&1 || need="$need jq"
 command -v clang >/dev/null 2>&1 || need="$need clang"
 command -v python3 >/dev/null 2>&1 || need="$need python3"

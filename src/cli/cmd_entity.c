@@ -9,6 +9,7 @@
  */
 #include "cli/cli.h"
 #include "cli/filter_opts.h"
+#include "cli/geo_opts.h"
 #include "cli/output.h"
 #include "cli/timeline.h"
 #include "core/ip.h"
@@ -16,6 +17,7 @@
 #include "store/store.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +215,7 @@ static const int report_order[] = {D_ACTION, D_ERROR, D_AGENT, D_IP, D_IDENTITY}
 
 struct ent {
     const char *resource;     /* KM_TL_RESOURCE: the value to match */
+    struct km_cli_geo *geo;   /* countries of addresses the provider did not locate */
     struct km_arena scratch;
     uint64_t events, failures;
     uint64_t interrupted;     /* outcome interrupted (an Entra MFA / "Stay signed in?" step):
@@ -248,7 +251,15 @@ static int on_event(void *vctx, const struct km_event *ev)
     count(e, D_PROVIDER, ev->f[KM_F_PROVIDER]);
     count(e, D_SOURCE, ev->f[KM_F_SOURCE]);
     count(e, D_ACCOUNT, ev->f[KM_F_ACCOUNT]);
-    count(e, D_COUNTRY, ev->f[KM_F_SRC_COUNTRY]);
+    if (ev->f[KM_F_SRC_COUNTRY].p && ev->f[KM_F_SRC_COUNTRY].n) {
+        count(e, D_COUNTRY, ev->f[KM_F_SRC_COUNTRY]);
+    } else if (ev->f[KM_F_SRC_IP].p && ev->f[KM_F_SRC_IP].n && !e->geo->failed) {
+        struct km_geo *g = km_cli_geo_get(e->geo);
+        struct km_geo_rec r;
+        km_geo_lookup(g, ev->f[KM_F_SRC_IP].p, ev->f[KM_F_SRC_IP].n, &r);
+        if (r.country[0])
+            count(e, D_COUNTRY, km_str_c(r.country));
+    }
     count(e, D_AGENT, ev->f[KM_F_USER_AGENT]);
     count(e, D_ACTION, ev->f[KM_F_ACTION]);
     if (km_str_eqc(ev->f[KM_F_OUTCOME], "failure")) {
@@ -275,7 +286,7 @@ static int kind_filter(int kind, const char *x, const struct km_filter *base,
     struct km_cond *c = &cf->f.conds[0];
     switch (kind) {
     case KM_TL_IP:
-        if (km_ip_canon(x, strlen(x), canon) == KM_OK)
+        if (km_ip_canon(x, strlen(x), canon))
             x = canon; /* src.ip holds the canonical text */
         return km_cli_filter_opt(cf, "entity", "--ip", x) < 0 ? 2 : 0;
     case KM_TL_KEY:
@@ -322,13 +333,62 @@ static void json_dim(struct km_buf *b, const struct km_topn *t, struct km_topn_i
     km_buf_adds(b, "]}");
 }
 
+/* Where an IP entity is (kind ip only): class, country, city, AS and the
+ * databases that answered. */
+static void geo_json(struct km_buf *b, struct km_geo *g, const struct km_geo_rec *r)
+{
+    km_buf_printf(b, ",\"geo\":{\"class\":\"%s\"", km_geo_class_name(r->cls));
+    const char *nm = r->country[0] ? km_geo_country_name(g, r->country) : "";
+    const char *kv[][2] = {{"country", r->country}, {"country_name", nm}, {"city", r->city},
+                           {"db", r->db},           {"as_org", r->as_org}, {"asn_db", r->asn_db}};
+    for (size_t i = 0; i < KM_ARRAY_LEN(kv); i++) {
+        km_buf_printf(b, ",\"%s\":", kv[i][0]);
+        if (*kv[i][1])
+            km_json_write_str(b, kv[i][1], strlen(kv[i][1]));
+        else
+            km_buf_adds(b, "null");
+    }
+    if (r->asn)
+        km_buf_printf(b, ",\"asn\":%u", r->asn);
+    else
+        km_buf_adds(b, ",\"asn\":null");
+    if (isfinite(r->lat))
+        km_buf_printf(b, ",\"lat\":%.4f,\"lon\":%.4f,\"radius_km\":%.0f}", r->lat, r->lon,
+                      r->radius_km);
+    else
+        km_buf_adds(b, ",\"lat\":null,\"lon\":null,\"radius_km\":null}");
+}
+
+static void geo_text(struct km_buf *b, struct km_geo *g, const struct km_geo_rec *r)
+{
+    km_buf_printf(b, "  %-12s%s\n", "class", km_geo_class_name(r->cls));
+    if (r->cls != KM_GEO_PUBLIC)
+        return;
+    km_buf_printf(b, "  %-12s", "location");
+    if (r->country[0]) {
+        const char *nm = km_geo_country_name(g, r->country);
+        km_buf_printf(b, "%s%s%s%s", r->country, *nm ? " (" : "", nm, *nm ? ")" : "");
+        if (*r->city)
+            km_buf_printf(b, ", %s", r->city);
+        km_buf_printf(b, "  [%s]", r->db);
+    } else {
+        km_buf_adds(b, "unknown");
+    }
+    if (r->asn)
+        km_buf_printf(b, "\n  %-12sAS%u %s  [%s]", "network", r->asn, r->as_org, r->asn_db);
+    km_buf_addc(b, '\n');
+}
+
 static void report_json(struct km_buf *b, const struct ent *e, const char *x, int kind,
-                        size_t top, struct km_topn_item *it)
+                        size_t top, struct km_topn_item *it, struct km_geo *g,
+                        const struct km_geo_rec *geo)
 {
     km_buf_adds(b, "{\"entity\":");
     km_json_write_str(b, x, strlen(x));
     km_buf_printf(b, ",\"kind\":\"%s\",\"events\":%llu", km_tl_kind_name(kind),
                   (unsigned long long)e->events);
+    if (geo)
+        geo_json(b, g, geo);
     if (e->events) {
         char t[32];
         km_time_fmt(e->first, t);
@@ -354,10 +414,13 @@ static void distinct_note(struct km_buf *b, const struct km_topn *t)
 }
 
 static void report_text(struct km_buf *b, const struct ent *e, const char *x, int kind,
-                        size_t top, struct km_topn_item *it, int width)
+                        size_t top, struct km_topn_item *it, int width, struct km_geo *g,
+                        const struct km_geo_rec *geo)
 {
     km_tl_fit(b, x, strlen(x), width - 40 > 20 ? width - 40 : 20, 0);
     km_buf_printf(b, "  (%s: %s)\n", km_tl_kind_name(kind), kind_fields[kind]);
+    if (geo)
+        geo_text(b, g, geo);
     char num[32], t[32];
     km_buf_printf(b, "  %-12s%s\n", "events", km_out_num(e->events, num, sizeof num));
     if (!e->events)
@@ -419,6 +482,9 @@ static void report_text(struct km_buf *b, const struct ent *e, const char *x, in
 int km_cmd_entity(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
+    struct km_cli_geo geo;
+    if (km_cli_geo_init(&geo, "entity", dir, &argc, argv))
+        return 2;
     struct km_cli_filter times;
     km_cli_filter_init(&times);
     const char *x = NULL;
@@ -484,6 +550,7 @@ int km_cmd_entity(int argc, char **argv)
     if (km_cli_open_store("entity", dir, 0, &s) != KM_OK)
         return 1;
     struct ent e = {0};
+    e.geo = &geo;
     km_arena_init(&e.scratch, 1 << 16, (size_t)64 << 20);
     for (int d = 0; d < D__COUNT; d++)
         e.d[d] = km_topn_new(KM_ENTITY_CAP);
@@ -503,10 +570,17 @@ int km_cmd_entity(int argc, char **argv)
         struct km_topn_item *it = km_xcalloc(top, sizeof *it);
         struct km_buf b;
         km_buf_init(&b, 0);
+        struct km_geo_rec gr, *grp = NULL;
+        struct km_geo *g = NULL;
+        if (kind == KM_TL_IP) { /* an unlocatable address still has a class */
+            g = geo.failed ? NULL : km_cli_geo_get(&geo);
+            km_geo_lookup(g, canon[0] ? canon : x, strlen(canon[0] ? canon : x), &gr);
+            grp = &gr;
+        }
         if (json)
-            report_json(&b, &e, x, kind, top, it);
+            report_json(&b, &e, x, kind, top, it, g, grp);
         else
-            report_text(&b, &e, x, kind, top, it, km_tl_term_width());
+            report_text(&b, &e, x, kind, top, it, km_tl_term_width(), g, grp);
         if (fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0)
             rc = km_err_set(&err, KM_EIO, NULL, UINT64_MAX, "writing: %s", strerror(errno));
         km_buf_free(&b);
@@ -515,6 +589,7 @@ int km_cmd_entity(int argc, char **argv)
     for (int d = 0; d < D__COUNT; d++)
         km_topn_free(e.d[d]);
     km_arena_free(&e.scratch);
+    km_cli_geo_free(&geo);
     if (rc) {
         char m[1200];
         fprintf(stderr, "kumo entity: %s\n", km_err_fmt(&err, m, sizeof m));

@@ -6,10 +6,12 @@
  */
 #include "cli/cli.h"
 #include "cli/filter_opts.h"
+#include "cli/geo_opts.h"
 #include "cli/output.h"
 #include "core/timeparse.h"
 #include "store/store.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,47 @@ enum { FMT_TABLE, FMT_JSONL, FMT_CSV };
 struct ctx {
     int fmt;
     int width;
+    struct km_cli_geo *geo;
 };
+
+/* JSON Lines: the enrichment fields of the query language (src.ip_class,
+ * src.asn, src.as_org, src.geo.db; src.geo.country/city/lat/lon where the
+ * provider gave no place), appended to the event object in b. */
+static void geo_fields(struct ctx *c, const struct km_event *ev, struct km_buf *b)
+{
+    struct km_str ip = ev->f[KM_F_SRC_IP], raw = ev->f[KM_F_SRC_RAW];
+    if (!ip.n && !raw.n)
+        return;
+    struct km_geo *g = ip.n && !c->geo->failed ? km_cli_geo_get(c->geo) : NULL;
+    struct km_geo_rec r;
+    if (ip.n)
+        km_geo_lookup(g, ip.p, ip.n, &r);
+    else
+        km_geo_lookup(NULL, raw.p, raw.n, &r);
+    if (!ip.n && r.cls == KM_GEO_PUBLIC)
+        return; /* neither an address nor a known label */
+    if (ev->f[KM_F_SRC_COUNTRY].n)
+        km_geo_apply_provider(g, ev->f[KM_F_SRC_COUNTRY], ev->f[KM_F_SRC_CITY], &r);
+    if (!b->n || b->p[b->n - 1] != '}')
+        return;
+    b->n--;
+    km_buf_printf(b, ",\"src.ip_class\":\"%s\"", km_geo_class_name(r.cls));
+    if (!ev->f[KM_F_SRC_COUNTRY].n && r.country[0])
+        km_buf_printf(b, ",\"src.geo.country\":\"%s\"", r.country);
+    if (!ev->f[KM_F_SRC_CITY].n && *r.city) {
+        km_buf_adds(b, ",\"src.geo.city\":");
+        km_json_write_str(b, r.city, strlen(r.city));
+    }
+    if (isfinite(r.lat))
+        km_buf_printf(b, ",\"src.geo.lat\":%.4f,\"src.geo.lon\":%.4f", r.lat, r.lon);
+    if (*r.db)
+        km_buf_printf(b, ",\"src.geo.db\":\"%s\"", r.db);
+    if (r.asn) {
+        km_buf_printf(b, ",\"src.asn\":%u,\"src.as_org\":", r.asn);
+        km_json_write_str(b, r.as_org, strlen(r.as_org));
+    }
+    km_buf_addc(b, '}');
+}
 
 static const int table_cols[] = {KM_F_SOURCE, KM_F_ACCOUNT, KM_F_ACTOR_NAME, KM_F_SRC_RAW,
                                  KM_F_ACTION, KM_F_OUTCOME};
@@ -57,11 +99,13 @@ static void cell(struct km_buf *b, struct km_str v, int w)
 
 static int render(void *vctx, const struct km_event *ev, struct km_buf *b, struct km_err *err)
 {
-    const struct ctx *c = vctx;
+    struct ctx *c = vctx;
     char t[32];
     km_time_fmt(ev->time_us, t);
     if (c->fmt == FMT_JSONL) {
         km_out_event_json(b, ev);
+        if (c->geo->n || c->geo->builtin_only)
+            geo_fields(c, ev, b); /* asked for with --geo */
         km_buf_addc(b, '\n');
     } else if (c->fmt == FMT_CSV) {
         km_buf_adds(b, t);
@@ -93,9 +137,12 @@ static int render(void *vctx, const struct km_event *ev, struct km_buf *b, struc
 int km_cmd_events(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
+    struct km_cli_geo geo;
+    if (km_cli_geo_init(&geo, "events", dir, &argc, argv))
+        return 2;
     struct km_cli_filter cf;
     km_cli_filter_init(&cf);
-    struct ctx c = {FMT_TABLE, 140};
+    struct ctx c = {FMT_TABLE, 140, &geo};
     uint64_t limit = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -153,6 +200,7 @@ int km_cmd_events(int argc, char **argv)
                              .ctx = &c};
     int rc = km_cli_sorted_scan(s, &cf.f, &sc, &err);
     km_store_close(s);
+    km_cli_geo_free(&geo);
     if (rc != KM_OK) {
         char m[1200];
         fprintf(stderr, "kumo events: %s\n", km_err_fmt(&err, m, sizeof m));

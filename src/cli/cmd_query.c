@@ -4,6 +4,7 @@
  * JSON Lines, CSV or TSV. See docs/query.md.
  */
 #include "cli/cli.h"
+#include "cli/geo_opts.h"
 #include "cli/output.h"
 #include "query/exec.h"
 #include "store/store.h"
@@ -251,6 +252,9 @@ static int parse_tz(const char *s, int *min)
 int km_cmd_query(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
+    struct km_cli_geo geo;
+    if (km_cli_geo_init(&geo, "query", dir, &argc, argv))
+        return 2;
     struct km_qopts qo;
     km_qopts_default(&qo);
     struct out o = {0};
@@ -345,8 +349,10 @@ int km_cmd_query(int argc, char **argv)
     struct km_qstats st;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    qo.geo = km_cli_geo_lazy(&geo); /* opened only if the query reads a geo field */
     int rc = km_query_run(s, q, text, tn, &qo, &sink, &st, &qe);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    km_cli_geo_free(&geo);
     if (o.fmt == F_JSON && o.ncols)
         fputs(o.nout ? "\n]\n" : "]\n", stdout);
     if (o.fmt == F_TABLE && !rc)

@@ -21,6 +21,7 @@
 #include "cli/cli.h"
 #include "cli/describe.h"
 #include "cli/filter_opts.h"
+#include "cli/geo_opts.h"
 #include "cli/output.h"
 #include "cli/timeline.h"
 #include "core/timeparse.h"
@@ -632,6 +633,7 @@ struct tl_scan {
     uint64_t seq;
     int rc;
     struct km_err *err;
+    struct km_cli_geo *geo;   /* the country of addresses the provider did not locate */
 };
 
 static int on_event(void *vctx, const struct km_event *ev)
@@ -641,7 +643,20 @@ static int on_event(void *vctx, const struct km_event *ev)
         return 0;
     c->desc.n = 0;
     c->desc.oom = 0;
-    km_describe_event(ev, &c->desc); /* a cut description is still a description */
+    const struct km_event *dev = ev;
+    struct km_event located;
+    struct km_geo_rec gr;
+    if (c->geo && ev->f[KM_F_SRC_IP].n && !ev->f[KM_F_SRC_COUNTRY].n && !c->geo->failed) {
+        /* "from 203.0.113.9 (FR)": the description shows the looked-up country;
+         * the JSON event stays as stored */
+        km_geo_lookup(km_cli_geo_get(c->geo), ev->f[KM_F_SRC_IP].p, ev->f[KM_F_SRC_IP].n, &gr);
+        if (gr.country[0]) {
+            located = *ev;
+            located.f[KM_F_SRC_COUNTRY] = km_str_c(gr.country);
+            dev = &located;
+        }
+    }
+    km_describe_event(dev, &c->desc); /* a cut description is still a description */
     c->json.n = 0;
     c->json.oom = 0;
     if (c->fmt == FMT_JSONL) {
@@ -685,9 +700,13 @@ static int bad_value(const char *a, const char *v, const char *why)
 int km_cmd_timeline(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
+    struct km_cli_geo geo;
+    if (km_cli_geo_init(&geo, "timeline", dir, &argc, argv))
+        return 2;
     struct km_cli_filter cf;
     km_cli_filter_init(&cf);
     struct tl_scan c = {0};
+    c.geo = &geo;
     struct tl_out o = {0};
     c.fmt = FMT_TABLE;
     o.window = KM_TL_BURST_WINDOW_US;
@@ -787,6 +806,7 @@ int km_cmd_timeline(int argc, char **argv)
     km_buf_free(&o.pend);
     km_buf_free(&o.text);
     km_buf_free(&o.line);
+    km_cli_geo_free(&geo);
     if (fflush(stdout) != 0 && !rc)
         rc = km_err_set(&err, KM_EIO, NULL, UINT64_MAX, "writing the timeline: %s",
                         strerror(errno));

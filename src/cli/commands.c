@@ -19,21 +19,21 @@ const struct km_cmd km_commands[] = {
     {"show", "the normalized event and its exact raw record", "show [--json] EVENT_ID",
      km_cmd_show},
     {"events", "list matching events",
-     "events " KM_CLI_FILTER_USAGE " [--limit N] [--format table|jsonl|csv]",
+     "events " KM_CLI_FILTER_USAGE " [--limit N] [--format table|jsonl|csv] [--geo FILE]...",
      km_cmd_events},
     {"timeline", "one actor, person, IP, key, resource or session across providers, in time "
                  "order, bursts grouped (docs/timeline.md)",
      "timeline " KM_CLI_FILTER_USAGE " [--resource X] [--session X] [--no-group] [--burst S] "
-     "[--format table|jsonl] [--mem BYTES]",
+     "[--format table|jsonl] [--mem BYTES] [--geo FILE]...",
      km_cmd_timeline},
     {"entity", "summary of an IP, access key, e-mail, identity or resource: first/last seen, "
                "providers, accounts, countries, agents, top actions, failures",
      "entity X [--kind auto|ip|key|email|actor|resource|session] [--since T] [--until T] "
-     "[--top N] [--json]",
+     "[--top N] [--json] [--geo FILE]...",
      km_cmd_entity},
     {"query", "run a pipe query (Logs Insights style) over the events; see docs/query.md",
      "query 'PIPELINE' [-f FILE] [--since T] [--until T] [--format table|json|jsonl|csv|tsv] "
-     "[--tz UTC|local|+HH:MM] [--max-rows N] [-v]",
+     "[--tz UTC|local|+HH:MM] [--max-rows N] [--geo FILE]... [-v]",
      km_cmd_query},
     {"gen", "generate realistic CloudTrail, Entra ID, Azure Activity and GCP audit logs in their "
             "export layouts (see docs/generator.md)",
@@ -43,6 +43,10 @@ const struct km_cmd km_commands[] = {
     {"verify", "re-hash every vault object and check the custody chain", "verify [--json]",
      km_cmd_verify},
     {"custody", "print the custody log", "custody [--json]", km_cmd_custody},
+    {"geo", "where addresses are, offline: country, city, ASN, class (docs/geo.md)",
+     "geo lookup IP... [--json] [--geo FILE]... | geo status [--json] [--geo FILE]... | "
+     "geo build [--out FILE] [--tor DIR] [--libloc FILE] [--geonames DIR]",
+     km_cmd_geo},
     {"export", "write matching events as JSONL, CSV, OCSF or Timesketch (docs/export.md)",
      "export [--format jsonl|csv|ocsf|timesketch|timesketch-csv] [--out FILE] [--limit N] "
      KM_CLI_FILTER_USAGE " ['filter ... | dedup ... | limit N']",

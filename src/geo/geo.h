@@ -66,6 +66,8 @@ struct km_geo_rec {
     const char *db;         /* which database answered the country: a file's
                                base name, "builtin", or "" */
     const char *asn_db;     /* which answered the ASN */
+    const char *loc_db;     /* which answered lat/lon ("builtin" for a country's
+                               reference point) */
 };
 
 struct km_geo;
@@ -103,5 +105,59 @@ int km_geo_country_point(const struct km_geo *g, const char *cc, double *lat, do
  * kind (mmdb City/Country/ASN, builtin), build date, record count. */
 void km_geo_describe(const struct km_geo *g, void (*line)(void *ctx, const char *text),
                      void *ctx);
+
+/* ---- additions to the contract above (same module) ----------------------- */
+
+/* The class of a 16-byte address (IPv4 as IPv4-mapped, core/ip.h). NAT64
+ * (64:ff9b::/96) addresses are classed by the IPv4 address they carry. */
+int km_geo_classify(const uint8_t a[16]);
+
+/* As km_geo_lookup, for a binary address. */
+void km_geo_lookup_addr(struct km_geo *g, const uint8_t a[16], struct km_geo_rec *out);
+
+/* A lower bound of the distance between two located answers: the distance
+ * between their points minus both radius_km, floored at 0 (a country-level
+ * answer may be anywhere within its radius). NAN when either has no point. */
+double km_geo_min_distance_km(const struct km_geo_rec *a, const struct km_geo_rec *b);
+
+/* Applies the provider's own geolocation (the stored src.geo.country /
+ * src.geo.city, e.g. Entra's `location`) to a lookup's answer: a stored
+ * country wins (db becomes "provider"; a two-letter code is copied into
+ * country, a name leaves country ""); when it differs from the looked-up
+ * one, the lookup's city is dropped and its point replaced by the stored
+ * country's reference point. The stored city is the caller's to show (rec
+ * does not point at it). An absent country (p == NULL or n == 0) changes
+ * nothing. */
+void km_geo_apply_provider(const struct km_geo *g, struct km_str country, struct km_str city,
+                           struct km_geo_rec *rec);
+
+/* English name of a country code from the built-in data, or "". */
+const char *km_geo_country_name(const struct km_geo *g, const char *cc);
+
+/* Where the built-in database is (see docs/geo.md): `geo.builtin` of conf,
+ * else $KUMO_GEO_BUILTIN, else next to the kumo binary
+ * (<dir>/share/kumo/kumo-geo.kgeo, <dir>/../share/kumo/kumo-geo.kgeo), else
+ * /usr/local/share/kumo and /usr/share/kumo. Returns 1 and the path of the
+ * first that exists; 0 when none does (path = where `make` would put it);
+ * -1 when it is switched off (`geo.builtin = none`) or named explicitly but
+ * missing (path = that name). */
+int km_geo_builtin_find(const struct km_conf *conf, char *path, size_t n);
+
+/* Lookups answered from the cache / asked of the databases, since open. */
+void km_geo_cache_stats(const struct km_geo *g, uint64_t *hits, uint64_t *misses);
+
+/* Opening on first use: a command that may or may not look anything up
+ * hands this on; only the first km_geo_lazy_get opens the databases (its
+ * result, or its error, is kept). Thread-safe. `conf` is borrowed and must
+ * outlive the handle; the paths are copied. */
+struct km_geo_lazy;
+struct km_geo_lazy *km_geo_lazy_new(const char *const *mmdb, size_t n, const struct km_conf *conf);
+int km_geo_lazy_get(struct km_geo_lazy *l, struct km_geo **out, struct km_err *err);
+/* 1 when the databases have been opened (successfully or not). */
+int km_geo_lazy_opened(const struct km_geo_lazy *l);
+void km_geo_lazy_free(struct km_geo_lazy *l);
+
+#define KM_GEO_MAX_DB 16            /* MMDB files at most, all sources together */
+#define KM_GEO_CACHE_MAX 65536      /* cached answers at most */
 
 #endif

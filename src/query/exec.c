@@ -9,7 +9,9 @@
 #include "core/hash.h"
 #include "core/ip.h"
 #include "core/timeparse.h"
+#include "geo/geo.h"
 #include "json/json.h"
+#include "query/geofield.h"
 #include "store/catalog.h"
 #include "store/segment.h"
 #include "store/store.h"
@@ -25,7 +27,7 @@
 
 /* ---- compiled expressions ------------------------------------------------ */
 
-enum ref { R_NONE = 0, R_NORM, R_TIME, R_RO, R_MFA, R_SEV, R_RAW, R_SLOT, R_MSG };
+enum ref { R_NONE = 0, R_NORM, R_TIME, R_RO, R_MFA, R_SEV, R_RAW, R_SLOT, R_MSG, R_GEO };
 
 struct cx {
     const struct km_query_expr *x;
@@ -151,6 +153,10 @@ struct run {
     const struct km_query_path *rawpaths[32];
     int rawfound[32];
     int nraw;
+    /* src.geo.* / src.asn / src.as_org / src.ip_class (geofield.h): the
+     * databases are opened when the first such field is compiled */
+    struct km_qgeo *qgeo;
+    struct km_geo_lazy *geo_own;   /* when the options name no databases */
 };
 
 static void *ca_alloc(struct run *R, size_t n)
@@ -249,6 +255,24 @@ static int compile_regex(struct run *R, const struct km_query_lit *lit, pcre2_co
 static struct cx *compile_expr(struct run *R, struct cstate *cs, const struct km_query_expr *x);
 static struct km_query_expr *synth_field(struct run *R, const char *name);
 
+/* Opens the GeoIP databases for the first geo field (x, for the caret). */
+static int geo_open(struct run *R, const struct km_query_expr *x)
+{
+    struct km_geo_lazy *l = R->o->geo;
+    if (!l)
+        l = R->geo_own = km_geo_lazy_new(NULL, 0, NULL);
+    struct km_geo *g;
+    struct km_err e;
+    km_err_clear(&e);
+    if (km_geo_lazy_get(l, &g, &e) != KM_OK) {
+        char m[1200];
+        return km_query_err_set(R->err, R->text, R->tn, x->off, e.code, "see `kumo geo status`",
+                                "cannot open the GeoIP databases: %s", km_err_fmt(&e, m, sizeof m));
+    }
+    R->qgeo = km_qgeo_new(g);
+    return KM_OK;
+}
+
 static struct cx *compile_field(struct run *R, struct cstate *cs, const struct km_query_expr *x)
 {
     struct cx *c = new_cx(R, x);
@@ -269,7 +293,14 @@ static struct cx *compile_field(struct run *R, struct cstate *cs, const struct k
         return c;
     }
     int f = km_field_lookup(name, x->path.text.n);
-    if (f >= 0 && km_fields[f].enc != KM_ENC_RAW) {
+    int gf = km_qgeo_field(name, x->path.text.n);
+    if (gf >= 0) {
+        if (!R->qgeo && geo_open(R, x))
+            return NULL;
+        c->ref = R_GEO;
+        c->field = gf;
+        c->onef = km_qgeo_onef(gf);
+    } else if (f >= 0 && km_fields[f].enc != KM_ENC_RAW) {
         c->ref = R_NORM;
         c->field = f;
         c->onef = f;
@@ -847,6 +878,11 @@ static struct km_qval eval(struct run *R, struct cx *c)
             return c->ref == R_SEV ? (struct km_qval){.t = KM_QV_INT, .i = v} : qv_bool(v);
         }
         case R_RAW: return R->has_base ? raw_path(R, &x->path) : qv_null();
+        case R_GEO:
+            if (bm_field >= 0 && bm_field == c->onef)
+                return km_qgeo_value(R->qgeo, c->field, bm_value.s);
+            return R->has_base ? km_qgeo_row(R->qgeo, c->field, R->seg, R->segno, R->row)
+                               : qv_null();
         case R_MSG: {
             const char *p;
             uint32_t len;
@@ -2542,6 +2578,8 @@ out:
         }
     }
     km_raw_cache_free(R.rc_cache);
+    km_qgeo_free(R.qgeo);
+    km_geo_lazy_free(R.geo_own);
     km_arena_free(&R.ra);
     km_arena_free(&R.ja);
     km_arena_free(&R.ca);
@@ -2553,6 +2591,7 @@ void km_qopts_default(struct km_qopts *o)
     o->since = INT64_MIN;
     o->until = INT64_MAX;
     o->max_rows = 10000;
+    o->geo = NULL;
 }
 
 int km_query_events_only(const struct km_query *q)

@@ -34,6 +34,7 @@
 
 struct km_store;
 struct km_event;
+struct km_geo_lazy;
 
 enum km_qv_type { KM_QV_NULL = 0, KM_QV_STR, KM_QV_INT, KM_QV_FLOAT, KM_QV_TIME, KM_QV_BOOL };
 
@@ -61,6 +62,8 @@ int km_query_events_only(const struct km_query *q);
 struct km_qopts {
     int64_t since, until;  /* time bounds (µs, inclusive); INT64_MIN / INT64_MAX for none */
     int64_t max_rows;      /* rows returned at most when no `limit` says otherwise (10000) */
+    struct km_geo_lazy *geo; /* GeoIP databases for src.geo.* (geo/geo.h), opened only when
+                                a query reads such a field; NULL: the default ones */
 };
 void km_qopts_default(struct km_qopts *o);
 

@@ -10,6 +10,10 @@
 # number of queries; QUERY_DIFF_KEEP=FILE writes every query and its outcome).
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null 2>&1 || { fail query_diff "python3 is missing (scripts/setup-deps.sh)"; exit 1; }
+# src.geo.country/city are the stored values only when no geo database answers
+# (the reference knows no GeoIP): switch the built-in one off
+export KUMO_GEO_BUILTIN=none
+unset KUMO_GEOIP
 seed=${QUERY_DIFF_SEED:-20261001}
 [ "$seed" = random ] && seed=$(( $(date +%s) % 1000000 ))
 count=${QUERY_DIFF_COUNT:-300}
