@@ -3,7 +3,7 @@
 # Missing Debian packages are installed by scripts/setup-deps.sh (as root).
 
 CC      ?= cc
-PKGS    := libdeflate zlib libarchive libzstd sqlite3 libcrypto libpcre2-8 libmaxminddb
+PKGS    := libdeflate zlib libarchive libzstd sqlite3 libcrypto libpcre2-8 libmaxminddb yaml-0.1
 BUILD   ?= build
 OPT     ?= -O2
 SAN     ?=

@@ -23,6 +23,7 @@ have_pc libmaxminddb || need="$need libmaxminddb-dev"
 [ -e /usr/lib/x86_64-linux-gnu/libloc.so.1 ] || ls /usr/lib/*/libloc.so.1 >/dev/null 2>&1 || \
   need="$need libloc1"
 [ -r /usr/share/libtimezonemap/ui/countryInfo.txt ] || need="$need libtimezonemap-data"
+have_pc yaml-0.1   || need="$need libyaml-dev"
 command -v jq >/dev/null 2>&1 || need="$need jq"
 command -v clang >/dev/null 2>&1 || need="$need clang"
 command -v python3 >/dev/null 2>&1 || need="$need python3"

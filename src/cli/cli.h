@@ -52,5 +52,6 @@ int km_cmd_finding(int argc, char **argv);
 int km_cmd_incidents(int argc, char **argv);
 int km_cmd_incident(int argc, char **argv);
 int km_cmd_geo(int argc, char **argv);
+int km_cmd_identities(int argc, char **argv);
 
 #endif

@@ -5,6 +5,9 @@
  * actions, failures and their error codes, and the source IPs or identities
  * involved. One pass over the matching events; every dimension is a capped
  * top-N counter (timeline.h), so memory is bounded whatever X matches.
+ * When X names a person (ident/ident.h: an e-mail, UPN, IAM user name, ARN,
+ * object id of one of their identities), the events are all of that
+ * person's identities and the report lists them per provider.
  * docs/timeline.md shows examples.
  */
 #include "cli/cli.h"
@@ -14,6 +17,7 @@
 #include "cli/timeline.h"
 #include "core/ip.h"
 #include "core/timeparse.h"
+#include "ident/ident.h"
 #include "store/store.h"
 
 #include <ctype.h>
@@ -216,6 +220,9 @@ static const int report_order[] = {D_ACTION, D_ERROR, D_AGENT, D_IP, D_IDENTITY}
 struct ent {
     const char *resource;     /* KM_TL_RESOURCE: the value to match */
     struct km_cli_geo *geo;   /* countries of addresses the provider did not locate */
+    const struct km_idgraph *g;   /* X is person `person` of g */
+    int person;
+    uint64_t *ident_events;   /* per identity of g: events in the window */
     struct km_arena scratch;
     uint64_t events, failures;
     uint64_t interrupted;     /* outcome interrupted (an Entra MFA / "Stay signed in?" step):
@@ -248,6 +255,11 @@ static int on_event(void *vctx, const struct km_event *ev)
     if (!e->events || ev->time_us > e->last)
         e->last = ev->time_us;
     e->events++;
+    if (e->g) {
+        int i = km_idgraph_ident_of(e->g, ev);
+        if (i >= 0)
+            e->ident_events[i]++;
+    }
     count(e, D_PROVIDER, ev->f[KM_F_PROVIDER]);
     count(e, D_SOURCE, ev->f[KM_F_SOURCE]);
     count(e, D_ACCOUNT, ev->f[KM_F_ACCOUNT]);
@@ -379,16 +391,49 @@ static void geo_text(struct km_buf *b, struct km_geo *g, const struct km_geo_rec
     km_buf_addc(b, '\n');
 }
 
+static void json_person(struct km_buf *b, const struct ent *e)
+{
+    const struct km_person *p = km_idgraph_person(e->g, (size_t)e->person);
+    km_buf_adds(b, ",\"person\":{\"email\":");
+    km_json_write_str(b, p->email, strlen(p->email));
+    km_buf_adds(b, ",\"display\":");
+    km_json_write_str(b, p->display, strlen(p->display));
+    km_buf_adds(b, ",\"identities\":[");
+    for (uint32_t k = 0; k < p->nidents; k++) {
+        const struct km_ident *d = km_idgraph_ident(e->g, p->idents[k]);
+        km_buf_adds(b, k ? ",{\"provider\":" : "{\"provider\":");
+        km_json_write_str(b, d->provider, strlen(d->provider));
+        km_buf_adds(b, ",\"kind\":");
+        const char *kn = km_ident_kind_name(d->kind);
+        km_json_write_str(b, kn, strlen(kn));
+        km_buf_adds(b, ",\"account\":");
+        km_json_write_str(b, d->account, strlen(d->account));
+        km_buf_adds(b, ",\"name\":");
+        km_json_write_str(b, d->name, strlen(d->name));
+        km_buf_adds(b, ",\"id\":");
+        km_json_write_str(b, d->id, strlen(d->id));
+        km_buf_printf(b, ",\"events\":%llu,\"rule\":",
+                      (unsigned long long)e->ident_events[p->idents[k]]);
+        km_json_write_str(b, d->rule, strlen(d->rule));
+        km_buf_adds(b, ",\"rule_detail\":");
+        km_json_write_str(b, d->rule_detail, strlen(d->rule_detail));
+        km_buf_addc(b, '}');
+    }
+    km_buf_adds(b, "]}");
+}
+
 static void report_json(struct km_buf *b, const struct ent *e, const char *x, int kind,
                         size_t top, struct km_topn_item *it, struct km_geo *g,
                         const struct km_geo_rec *geo)
 {
     km_buf_adds(b, "{\"entity\":");
     km_json_write_str(b, x, strlen(x));
-    km_buf_printf(b, ",\"kind\":\"%s\",\"events\":%llu", km_tl_kind_name(kind),
-                  (unsigned long long)e->events);
+    km_buf_printf(b, ",\"kind\":\"%s\",\"events\":%llu",
+                  e->g ? "person" : km_tl_kind_name(kind), (unsigned long long)e->events);
     if (geo)
         geo_json(b, g, geo);
+    if (e->g)
+        json_person(b, e);
     if (e->events) {
         char t[32];
         km_time_fmt(e->first, t);
@@ -418,7 +463,13 @@ static void report_text(struct km_buf *b, const struct ent *e, const char *x, in
                         const struct km_geo_rec *geo)
 {
     km_tl_fit(b, x, strlen(x), width - 40 > 20 ? width - 40 : 20, 0);
-    km_buf_printf(b, "  (%s: %s)\n", km_tl_kind_name(kind), kind_fields[kind]);
+    const struct km_person *pe = e->g ? km_idgraph_person(e->g, (size_t)e->person) : NULL;
+    if (pe)
+        km_buf_printf(b, "  (person %s%s%s%s: %u identities)\n", pe->email,
+                      pe->display[0] ? " \"" : "", pe->display, pe->display[0] ? "\"" : "",
+                      pe->nidents);
+    else
+        km_buf_printf(b, "  (%s: %s)\n", km_tl_kind_name(kind), kind_fields[kind]);
     if (geo)
         geo_text(b, g, geo);
     char num[32], t[32];
@@ -437,6 +488,22 @@ static void report_text(struct km_buf *b, const struct ent *e, const char *x, in
                       100.0 * (double)e->interrupted / (double)e->events);
     struct km_buf l;
     km_buf_init(&l, 0);
+    if (pe) {
+        /* the person's identities, per provider */
+        const char *prev = "";
+        for (uint32_t k = 0; k < pe->nidents; k++) {
+            const struct km_ident *d = km_idgraph_ident(e->g, pe->idents[k]);
+            l.n = 0;
+            km_buf_printf(&l, "%-16s %6s  %-10s %s%s%s%s", km_ident_kind_name(d->kind),
+                          km_out_num(e->ident_events[pe->idents[k]], num, sizeof num), d->rule,
+                          d->name, d->account[0] ? " [" : "", d->account,
+                          d->account[0] ? "]" : "");
+            km_buf_printf(b, "  %-12s", strcmp(prev, d->provider) ? d->provider : "");
+            km_tl_fit(b, l.p, l.n, width - 14, 0);
+            km_buf_addc(b, '\n');
+            prev = d->provider;
+        }
+    }
     for (int d = 0; d < D__COUNT; d++) {
         if (!dims[d].inline_list)
             continue;
@@ -511,7 +578,8 @@ int km_cmd_entity(int argc, char **argv)
             return km_cli_usage("entity");
         }
         const char *v = argv[++i];
-        if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) {
+        if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0 ||
+            strcmp(a, "--config") == 0) {
             if (km_cli_filter_opt(&times, "entity", a, v) < 0)
                 return 2;
         } else if (strcmp(a, "--kind") == 0) {
@@ -551,6 +619,23 @@ int km_cmd_entity(int argc, char **argv)
         return 1;
     struct ent e = {0};
     e.geo = &geo;
+    if (kind == KM_TL_ACTOR || kind == KM_TL_EMAIL) {
+        /* a person: all of their identities */
+        cf.config = times.config;
+        int p = km_cli_filter_person_of(&cf, "entity", s, x);
+        if (p == -2) {
+            km_store_close(s);
+            km_cli_filter_free(&cf);
+            return 2;
+        }
+        if (p >= 0) {
+            cf.f.nconds = 1;
+            km_cli_filter_set_person(&cf, 0, p);
+            e.g = cf.graph;
+            e.person = p;
+            e.ident_events = km_xcalloc(km_idgraph_nidents(cf.graph) + 1, sizeof *e.ident_events);
+        }
+    }
     km_arena_init(&e.scratch, 1 << 16, (size_t)64 << 20);
     for (int d = 0; d < D__COUNT; d++)
         e.d[d] = km_topn_new(KM_ENTITY_CAP);
@@ -558,7 +643,7 @@ int km_cmd_entity(int argc, char **argv)
     km_err_clear(&err);
     e.resource = kind == KM_TL_RESOURCE ? x : NULL;
     int rc = km_store_scan(s, &cf.f, on_event, &e, &err);
-    if (!rc && !e.events && guessed && (kind == KM_TL_ACTOR || kind == KM_TL_EMAIL)) {
+    if (!rc && !e.events && !e.g && guessed && (kind == KM_TL_ACTOR || kind == KM_TL_EMAIL)) {
         /* no identity has that value: a resource may (a bucket ARN, a name) */
         kind = KM_TL_RESOURCE;
         kind_filter(kind, x, &times.f, &cf, canon);
@@ -590,6 +675,8 @@ int km_cmd_entity(int argc, char **argv)
         km_topn_free(e.d[d]);
     km_arena_free(&e.scratch);
     km_cli_geo_free(&geo);
+    free(e.ident_events);
+    km_cli_filter_free(&cf);
     if (rc) {
         char m[1200];
         fprintf(stderr, "kumo entity: %s\n", km_err_fmt(&err, m, sizeof m));

@@ -196,11 +196,16 @@ int km_cmd_events(int argc, char **argv)
         for (int i = 0; i < 6; i++)
             printf("%-*s%c", w[i], h[i], i == 5 ? '\n' : ' ');
     }
+    if (km_cli_filter_persons(&cf, "events", s)) {
+        km_store_close(s);
+        return 2;
+    }
     struct km_cli_scan sc = {.cmd = "events", .out = stdout, .limit = limit, .render = render,
                              .ctx = &c};
     int rc = km_cli_sorted_scan(s, &cf.f, &sc, &err);
     km_store_close(s);
     km_cli_geo_free(&geo);
+    km_cli_filter_free(&cf);
     if (rc != KM_OK) {
         char m[1200];
         fprintf(stderr, "kumo events: %s\n", km_err_fmt(&err, m, sizeof m));

@@ -160,24 +160,32 @@ int km_cmd_export(int argc, char **argv)
         return 1;
     }
     qs.s = s;
+    if (km_cli_filter_persons(&cf, "export", s)) {
+        km_store_close(s);
+        km_arena_free(&qa);
+        return 2;
+    }
     char m[1200];
     uint64_t total = 0;
     int rc = store_events(s, &total, &err);
     if (rc != KM_OK) {
         fprintf(stderr, "kumo export: %s\n", km_err_fmt(&err, m, sizeof m));
         km_store_close(s);
+        km_cli_filter_free(&cf);
         return 1;
     }
     FILE *out = stdout;
     if (out_path && !(out = fopen(out_path, "w"))) {
         fprintf(stderr, "kumo export: cannot write %s: %s\n", out_path, strerror(errno));
         km_store_close(s);
+        km_cli_filter_free(&cf);
         return 1;
     }
     if (total == 0) {
         fprintf(stderr, "kumo export: the store %s holds no events (run `kumo ingest` first); "
                         "nothing to export\n", dir);
         km_store_close(s);
+        km_cli_filter_free(&cf);
         if (out != stdout)
             fclose(out);
         return 0;
@@ -198,6 +206,7 @@ int km_cmd_export(int argc, char **argv)
     if (rc == KM_OK)
         rc = rc2;
     km_store_close(s);
+    km_cli_filter_free(&cf);
     if (out != stdout && fclose(out) != 0 && rc == KM_OK)
         rc = km_err_set(&err, KM_EIO, out_path, UINT64_MAX, "closing the output failed");
     if (rc != KM_OK) {

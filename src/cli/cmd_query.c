@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/geo_opts.h"
 #include "cli/output.h"
+#include "core/conf.h"
 #include "query/exec.h"
 #include "store/store.h"
 
@@ -258,7 +259,7 @@ int km_cmd_query(int argc, char **argv)
     struct km_qopts qo;
     km_qopts_default(&qo);
     struct out o = {0};
-    const char *text = NULL, *file = NULL;
+    const char *text = NULL, *file = NULL, *config = NULL;
     int verbose = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -297,6 +298,9 @@ int km_cmd_query(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "-f") && v) {
             file = v;
+            i++;
+        } else if (!strcmp(a, "--config") && v) {
+            config = v;
             i++;
         } else if (!strcmp(a, "-v")) {
             verbose = 1;
@@ -338,10 +342,21 @@ int km_cmd_query(int argc, char **argv)
         free(fbuf);
         return 2;
     }
+    /* the configuration (identity.* keys for the person field) */
+    char *cav[4] = {argv[0], (char *)"--config", (char *)config, NULL};
+    int cac = config ? 3 : 1;
+    struct km_conf *conf = km_cli_conf("query", dir, &cac, cav);
+    if (!conf) {
+        km_arena_free(&a);
+        free(fbuf);
+        return 2;
+    }
+    qo.conf = conf;
     struct km_store *s;
     if (km_cli_open_store("query", dir, 0, &s)) {
         km_arena_free(&a);
         free(fbuf);
+        km_conf_free(conf);
         return 1;
     }
     km_buf_init(&o.b, 64u << 20);
@@ -391,6 +406,7 @@ int km_cmd_query(int argc, char **argv)
     free(o.names);
     km_buf_free(&o.b);
     km_store_close(s);
+    km_conf_free(conf);
     km_arena_free(&a);
     free(fbuf);
     return rc ? (qe.code == KM_EUSAGE ? 2 : 1) : 0;

@@ -772,6 +772,10 @@ int km_cmd_timeline(int argc, char **argv)
     struct km_store *s;
     if (km_cli_open_store("timeline", dir, 0, &s) != KM_OK)
         return 1;
+    if (km_cli_filter_persons(&cf, "timeline", s)) {
+        km_store_close(s);
+        return 2;
+    }
     struct km_err err;
     km_err_clear(&err);
     c.err = &err;
@@ -799,6 +803,7 @@ int km_cmd_timeline(int argc, char **argv)
     km_log(2, "kumo timeline: %llu events, %llu temporary runs\n",
            (unsigned long long)c.seq, (unsigned long long)c.so.spills);
     km_store_close(s);
+    km_cli_filter_free(&cf);
     sorter_free(&c.so);
     km_arena_free(&c.scratch);
     km_buf_free(&c.desc);

@@ -33,7 +33,7 @@ const struct km_cmd km_commands[] = {
      km_cmd_entity},
     {"query", "run a pipe query (Logs Insights style) over the events; see docs/query.md",
      "query 'PIPELINE' [-f FILE] [--since T] [--until T] [--format table|json|jsonl|csv|tsv] "
-     "[--tz UTC|local|+HH:MM] [--max-rows N] [--geo FILE]... [-v]",
+     "[--tz UTC|local|+HH:MM] [--max-rows N] [--geo FILE]... [--config FILE] [-v]",
      km_cmd_query},
     {"gen", "generate realistic CloudTrail, Entra ID, Azure Activity and GCP audit logs in their "
             "export layouts (see docs/generator.md)",
@@ -68,6 +68,10 @@ const struct km_cmd km_commands[] = {
      "incidents [--format table|json] [--config FILE]", km_cmd_incidents},
     {"incident", "one incident's storyline: every finding and its events from all providers",
      "incident ID [--json] [--config FILE]", km_cmd_incident},
+    {"identities", "persons across clouds: each person's IAM users, SSO sessions, Entra and "
+                   "Google identities with the rule behind each link (docs/identities.md)",
+     "identities [--format table|json] [--person X] [--map FILE] [--all] [--config FILE]",
+     km_cmd_identities},
 };
 const int km_ncommands = (int)(sizeof km_commands / sizeof km_commands[0]);
 

@@ -4,7 +4,10 @@
  */
 #include "cli/filter_opts.h"
 
+#include "cli/cli.h"
 #include "cli/output.h"
+#include "core/conf.h"
+#include "ident/ident.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -17,6 +20,126 @@ void km_cli_filter_init(struct km_cli_filter *cf)
 {
     memset(cf, 0, sizeof *cf);
     km_filter_init(&cf->f);
+}
+
+void km_cli_filter_free(struct km_cli_filter *cf)
+{
+    for (int i = 0; i < KM_CLI_FILTER_MAX; i++) {
+        free(cf->sel[i]);
+        cf->sel[i] = NULL;
+    }
+    km_idgraph_free(cf->graph);
+    cf->graph = NULL;
+}
+
+/* ---- persons -------------------------------------------------------------- */
+
+struct selv {
+    struct km_sel *v;
+    uint32_t n, cap;
+};
+
+static void sel_add(void *ctx, int field, const char *value)
+{
+    struct selv *s = ctx;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->v = km_xrealloc(s->v, s->cap * sizeof *s->v);
+    }
+    s->v[s->n++] = (struct km_sel){field, value};
+}
+
+static int person_accept(void *actx, const struct km_event *ev)
+{
+    const struct km_cli_person *w = actx;
+    return km_idgraph_person_of(w->g, ev) == w->p;
+}
+
+void km_cli_filter_set_person(struct km_cli_filter *cf, int i, int p)
+{
+    struct selv sv = {0};
+    km_idgraph_person_selectors(cf->graph, p, sel_add, &sv);
+    free(cf->sel[i]);
+    cf->sel[i] = sv.v;
+    cf->who[i] = (struct km_cli_person){cf->graph, p};
+    struct km_cond *c = &cf->f.conds[i];
+    c->sel = sv.v;
+    c->nsel = sv.n;
+    c->accept = person_accept;
+    c->actx = &cf->who[i];
+    if (!sv.n) {
+        /* no identity: nothing can match */
+        static const struct km_sel none = {KM_F_ACTOR_EMAIL, ""};
+        c->sel = &none;
+        c->nsel = 1;
+    }
+}
+
+static int graph_of(struct km_cli_filter *cf, const char *cmd, struct km_store *s)
+{
+    if (cf->graph)
+        return 0;
+    char *av[4] = {(char *)cmd, (char *)"--config", (char *)cf->config, NULL};
+    int ac = cf->config ? 3 : 1;
+    struct km_conf *conf = km_cli_conf(cmd, km_store_dir(s), &ac, av);
+    if (!conf)
+        return -1;
+    struct km_err err;
+    km_err_clear(&err);
+    int rc = km_idgraph_build(s, conf, &cf->graph, &err);
+    km_conf_free(conf);
+    if (rc != KM_OK) {
+        char m[1200];
+        fprintf(stderr, "kumo %s: identities: %s\n", cmd, km_err_fmt(&err, m, sizeof m));
+        return -1;
+    }
+    return 0;
+}
+
+static void person_note(struct km_cli_filter *cf, const char *cmd, const char *x, int p)
+{
+    const struct km_person *pe = km_idgraph_person(cf->graph, (size_t)p);
+    const char *prov[8];
+    int np = 0;
+    for (uint32_t i = 0; i < pe->nidents; i++) {
+        const char *pv = km_idgraph_ident(cf->graph, pe->idents[i])->provider;
+        int dup = 0;
+        for (int k = 0; k < np; k++)
+            dup |= strcmp(prov[k], pv) == 0;
+        if (!dup && np < 8)
+            prov[np++] = pv;
+    }
+    char list[128] = "";
+    size_t k = 0;
+    for (int i = 0; i < np && k < sizeof list; i++)
+        k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", prov[i]);
+    km_log(1, "kumo %s: '%s' is the person %s: %u identities (%s)\n", cmd, x, pe->email,
+           pe->nidents, list);
+}
+
+int km_cli_filter_person_of(struct km_cli_filter *cf, const char *cmd, struct km_store *s,
+                            const char *x)
+{
+    if (graph_of(cf, cmd, s))
+        return -2;
+    return km_idgraph_find_person(cf->graph, x, strlen(x));
+}
+
+int km_cli_filter_persons(struct km_cli_filter *cf, const char *cmd, struct km_store *s)
+{
+    for (int i = 0; i < cf->f.nconds; i++) {
+        if (!cf->actor[i])
+            continue;
+        if (graph_of(cf, cmd, s))
+            return -1;
+        const char *x = cf->f.conds[i].value;
+        int p = km_idgraph_find_person(cf->graph, x, strlen(x));
+        if (p < 0)
+            continue;
+        km_cli_filter_set_person(cf, i, p);
+        person_note(cf, cmd, x, p);
+    }
+    return 0;
 }
 
 int km_cli_filter_opt(struct km_cli_filter *cf, const char *cmd, const char *a, const char *v)
@@ -34,6 +157,9 @@ int km_cli_filter_opt(struct km_cli_filter *cf, const char *cmd, const char *a, 
             f->since = t;
         else
             f->until = t;
+        return 1;
+    } else if (strcmp(a, "--config") == 0) {
+        cf->config = v;
         return 1;
     } else if (strcmp(a, "--actor") == 0)
         mask = 1ULL << KM_F_ACTOR_NAME | 1ULL << KM_F_ACTOR_ARN | 1ULL << KM_F_ACTOR_EMAIL |
@@ -66,6 +192,7 @@ int km_cli_filter_opt(struct km_cli_filter *cf, const char *cmd, const char *a, 
         v = low;
     }
     f->conds[f->nconds].value = v;
+    cf->actor[f->nconds] = strcmp(a, "--actor") == 0;
     f->nconds++;
     return 1;
 }

@@ -21,16 +21,54 @@
 /* Usage text of the filter options, for the command table. */
 #define KM_CLI_FILTER_USAGE                                                                    \
     "[--since T] [--until T] [--actor X] [--ip X] [--action X] [--account X] [--source X] " \
-    "[--key X]"
+    "[--key X] [--config FILE]"
 
 #define KM_CLI_FILTER_MAX 8 /* = KM_ARRAY_LEN(struct km_filter.conds) */
+
+struct km_idgraph;
+struct km_conf;
+struct km_store;
+
+struct km_cli_person {
+    const struct km_idgraph *g;
+    int p;                                /* person index */
+};
 
 struct km_cli_filter {
     struct km_filter f;                   /* the result, for km_store_scan */
     char lower[KM_CLI_FILTER_MAX][512];   /* lower-cased e-mail values (f points here) */
+    /* --actor conditions that name a person (km_cli_filter_persons) */
+    uint8_t actor[KM_CLI_FILTER_MAX];     /* condition i came from --actor */
+    struct km_idgraph *graph;             /* built when an --actor is given */
+    struct km_sel *sel[KM_CLI_FILTER_MAX];
+    struct km_cli_person who[KM_CLI_FILTER_MAX];
+    const char *config;                   /* --config FILE (core/conf.h), or NULL */
 };
 
 void km_cli_filter_init(struct km_cli_filter *cf);
+/* Frees what km_cli_filter_persons added (the graph, the selector sets). */
+void km_cli_filter_free(struct km_cli_filter *cf);
+
+/*
+ * Persons (ident.h): each --actor value that names a person — an e-mail or
+ * UPN, an IAM user or session name, an ARN, an object id of one of their
+ * identities — becomes a condition on all of that person's identities, so
+ * `--actor alice.ito@corp.test` also selects the IAM user alice.ito's calls.
+ * Builds the identity graph of s once, only when there is an --actor, with
+ * the configuration of --config FILE (taken by km_cli_filter_opt), else
+ * $KUMO_CONFIG, else STORE/kumo.conf (identity.* keys). Prints a note per resolved value on stderr. Returns
+ * 0, or -1 after printing "kumo CMD: <reason>" (a bad identity map: the
+ * command should exit 2).
+ */
+int km_cli_filter_persons(struct km_cli_filter *cf, const char *cmd, struct km_store *s);
+/* Like km_cli_filter_persons for one value outside the options (`kumo
+ * entity X`): the person x names, or -1; the graph is kept in cf. On a graph
+ * or configuration error prints the reason and returns -2. */
+int km_cli_filter_person_of(struct km_cli_filter *cf, const char *cmd, struct km_store *s,
+                            const char *x);
+/* Makes condition cf->f.conds[i] select person p of cf->graph (nothing when p
+ * has no identities). */
+void km_cli_filter_set_person(struct km_cli_filter *cf, int i, int p);
 
 /* Reads one filter option `a` with its value `v` (v stays referenced by
  * cf->f: it must outlive the scan; argv does). Returns 1 when a is a filter

@@ -42,10 +42,18 @@ enum km_ident_kind {
     KM_ID_AWS_IAM_USER = 0, KM_ID_AWS_ROOT, KM_ID_AWS_SSO_SESSION, KM_ID_AWS_ROLE_SESSION,
     KM_ID_AWS_ROLE, KM_ID_AWS_FEDERATED, KM_ID_ENTRA_USER, KM_ID_ENTRA_APP,
     KM_ID_GCP_USER, KM_ID_GCP_SERVICE_ACCOUNT, KM_ID_WORKSPACE_USER, KM_ID_M365_USER,
-    KM_ID_SERVICE, KM_ID_OTHER, KM_ID__NKINDS
+    KM_ID_SERVICE, KM_ID_OTHER,
+    /* added after the first contract (numbers above unchanged) */
+    KM_ID_AWS_IDC_USER,        /* IAM Identity Center user (sign-in portal events) */
+    KM_ID_GCP_IMPERSONATION,   /* a person acting as a service account (delegation chain) */
+    KM_ID_WORKLOAD,            /* workload identity: GCP principal://, AWS web identity of CI */
+    KM_ID__NKINDS
 };
-/* "aws.iam_user", "aws.sso_session", "azure.user", "gcp.service_account", ... */
+/* "aws.iam_user", "aws.sso_session", "azure.user", "gcp.service_account", ...
+ * ("?" for a number out of range). */
 const char *km_ident_kind_name(int kind);
+/* The kind of a name as km_ident_kind_name gives it, or -1. */
+int km_ident_kind_parse(const char *name, size_t n);
 
 struct km_ident {
     int kind;                /* enum km_ident_kind */
@@ -62,6 +70,13 @@ struct km_ident {
     int is_person;           /* 0 for service accounts, roles, workloads */
     uint64_t events;         /* events of this identity in the store */
     int64_t first, last;     /* µs */
+    /* added after the first contract */
+    const char *email;       /* the identity's own e-mail / UPN / session e-mail, "" none */
+    const char *display;     /* a display name the provider gave ("Alice Ito"), "" none */
+    uint32_t naccounts;      /* distinct accounts its events were logged in (account is
+                                the one with most events) */
+    uint32_t nusers;         /* non-person identities: the persons seen using it (role */
+    const int32_t *users;    /* sessions, impersonation), person indexes, sorted */
 };
 
 struct km_person {
@@ -69,6 +84,11 @@ struct km_person {
     const char *display;     /* a display name when one was seen, else "" */
     uint32_t nidents;
     const uint32_t *idents;  /* indexes into the identity array */
+    /* added after the first contract */
+    uint64_t events;         /* events of all its identities */
+    int64_t first, last;     /* µs; 0 when no events */
+    uint32_t nused;          /* non-person identities it used (roles assumed under */
+    const uint32_t *used;    /* its name, service accounts impersonated) */
 };
 
 struct km_idgraph;
@@ -88,18 +108,39 @@ size_t km_idgraph_npersons(const struct km_idgraph *g);
 const struct km_person *km_idgraph_person(const struct km_idgraph *g, size_t i);
 size_t km_idgraph_nidents(const struct km_idgraph *g);
 const struct km_ident *km_idgraph_ident(const struct km_idgraph *g, size_t i);
-/* The organisation's domains and where they came from ("configuration" or
- * "tenant UPNs"). */
+/* The organisation's domains and where they came from: "configuration"
+ * (identity.domains), "tenant UPNs" (the domains of the azure / m365 member
+ * users' UPNs in the store) or "none" (no domain known: the local-part rule
+ * links nothing). */
 size_t km_idgraph_domains(const struct km_idgraph *g, const char *const **domains,
                           const char **origin);
 
 /* The person an e-mail, UPN, IAM user name, ARN, object id or principal
- * names (case-insensitive for e-mails): its index, or -1. */
+ * names (case-insensitive for e-mails): its index, or -1. A person's own
+ * e-mail always resolves; any other value resolves when the identities it
+ * names (by e-mail, name, session name, id or ARN, case-insensitively)
+ * belong to exactly one person, else -1 (unknown or ambiguous). */
 int km_idgraph_find_person(const struct km_idgraph *g, const char *s, size_t n);
+/* The person whose e-mail key is exactly s (lower-case), or -1. */
+int km_idgraph_person_by_email(const struct km_idgraph *g, const char *s, size_t n);
+
+/* The identity-map file read ("" when none) and its format ("csv", "yaml");
+ * map lines that named no identity of the store, as messages
+ * ("identities.csv:4: aws:1111:bob matches no identity"). */
+const char *km_idgraph_map_path(const struct km_idgraph *g, const char **format,
+                                size_t *nentries);
+size_t km_idgraph_warnings(const struct km_idgraph *g, const char *const **msgs);
+/* Distinct actor tuples the graph was built from (for figures and tests). */
+size_t km_idgraph_ntuples(const struct km_idgraph *g);
 
 /* The person of an event's actor, or -1: the fields read are provider,
  * account, actor.type/id/name/arn/email/session_issuer. */
 int km_idgraph_person_of(const struct km_idgraph *g, const struct km_event *ev);
+
+/* The identity of an event's actor (index into the identity array), or -1
+ * (no actor, or a tuple the graph has not seen that makes no known
+ * identity). */
+int km_idgraph_ident_of(const struct km_idgraph *g, const struct km_event *ev);
 
 /*
  * Per segment: person index per row (-1 none) for nrows rows, computed from

@@ -10,6 +10,7 @@
 #include "core/ip.h"
 #include "core/timeparse.h"
 #include "geo/geo.h"
+#include "ident/ident.h"
 #include "json/json.h"
 #include "query/geofield.h"
 #include "store/catalog.h"
@@ -27,7 +28,8 @@
 
 /* ---- compiled expressions ------------------------------------------------ */
 
-enum ref { R_NONE = 0, R_NORM, R_TIME, R_RO, R_MFA, R_SEV, R_RAW, R_SLOT, R_MSG, R_GEO };
+enum ref { R_NONE = 0, R_NORM, R_TIME, R_RO, R_MFA, R_SEV, R_RAW, R_SLOT, R_MSG, R_GEO,
+           R_PERSON };
 
 struct cx {
     const struct km_query_expr *x;
@@ -157,6 +159,12 @@ struct run {
      * databases are opened when the first such field is compiled */
     struct km_qgeo *qgeo;
     struct km_geo_lazy *geo_own;   /* when the options name no databases */
+    /* `person` (ident.h): person per row of the current segment, lazily */
+    int want_person;
+    const struct km_idgraph *graph;
+    struct km_idgraph *own_graph;
+    int32_t *prow;
+    uint64_t prow_seg, prow_cap;
 };
 
 static void *ca_alloc(struct run *R, size_t n)
@@ -314,6 +322,9 @@ static struct cx *compile_field(struct run *R, struct cstate *cs, const struct k
         c->ref = R_SEV;
     } else if (!strcmp(name, "@message")) {
         c->ref = R_MSG;
+    } else if (!strcmp(name, "person")) {
+        c->ref = R_PERSON;
+        R->want_person = 1;
     } else {
         c->ref = R_RAW;
         if (R->nraw < 32) {
@@ -723,6 +734,29 @@ static struct km_qval raw_path(struct run *R, const struct km_query_path *p)
 
 static struct km_qval eval(struct run *R, struct cx *c);
 
+/* The person of the current row: the e-mail key, or null. */
+static struct km_qval person_val(struct run *R)
+{
+    if (!R->graph)
+        return qv_null();
+    if (R->prow_seg != R->segno + 1) {
+        uint64_t n = km_seg_rows(R->seg);
+        if (R->prow_cap < n + 1) {
+            free(R->prow);
+            R->prow_cap = n + 1;
+            R->prow = km_xmalloc(R->prow_cap * sizeof *R->prow);
+        }
+        struct km_err e;
+        km_err_clear(&e);
+        if (km_idgraph_seg_persons(R->graph, R->seg, R->prow, &e) != KM_OK)
+            for (uint64_t r = 0; r < n; r++)
+                R->prow[r] = -1;
+        R->prow_seg = R->segno + 1;
+    }
+    int32_t p = R->prow[R->row];
+    return p >= 0 ? qv_str(km_str_c(km_idgraph_person(R->graph, (size_t)p)->email)) : qv_null();
+}
+
 static int truthy(const struct km_qval *v)
 {
     switch (v->t) {
@@ -883,6 +917,7 @@ static struct km_qval eval(struct run *R, struct cx *c)
                 return km_qgeo_value(R->qgeo, c->field, bm_value.s);
             return R->has_base ? km_qgeo_row(R->qgeo, c->field, R->seg, R->segno, R->row)
                                : qv_null();
+        case R_PERSON: return R->has_base ? person_val(R) : qv_null();
         case R_MSG: {
             const char *p;
             uint32_t len;
@@ -2344,10 +2379,76 @@ static void narrow_time(const struct cx *c, struct km_qopts *o)
         o->until = hi;
 }
 
+/* `person = "e-mail"` / `person in [...]` at the top (AND) level of the
+ * leading filters: the selectors of the persons named (ident.h), so a
+ * segment where none of their values occurs is skipped unread. */
+struct psel {
+    struct km_sel *v;
+    uint32_t n, cap;
+};
+struct pprune {
+    struct psel set[8];
+    int nset;
+};
+
+static void psel_add(void *ctx, int field, const char *value)
+{
+    struct psel *p = ctx;
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 16;
+        p->v = km_xrealloc(p->v, p->cap * sizeof *p->v);
+    }
+    p->v[p->n++] = (struct km_sel){field, value};
+}
+
+static void person_prune_collect(const struct run *R, const struct cx *c, struct pprune *pp)
+{
+    const struct km_query_expr *x = c->x;
+    if (x->kind == KM_QE_AND) {
+        for (uint32_t i = 0; i < c->na; i++)
+            person_prune_collect(R, c->a[i], pp);
+        return;
+    }
+    int eq = x->kind == KM_QE_CMP && x->op == KM_QC_EQ && c->na == 2;
+    if ((!eq && x->kind != KM_QE_IN) || c->a[0]->x->kind != KM_QE_FIELD ||
+        c->a[0]->ref != R_PERSON || pp->nset == 8)
+        return;
+    if (eq && (c->a[1]->x->kind != KM_QE_LITERAL || c->a[1]->x->lit.kind != KM_QL_STRING))
+        return;
+    uint32_t nl = eq ? 1 : x->nlist;
+    for (uint32_t i = 0; !eq && i < nl; i++)
+        if (x->list[i].kind != KM_QL_STRING)
+            return;
+    struct psel *set = &pp->set[pp->nset++];
+    for (uint32_t i = 0; i < nl; i++) {
+        const struct km_str lit = eq ? c->a[1]->x->lit.s : x->list[i].s;
+        int p = km_idgraph_person_by_email(R->graph, lit.p, lit.n);
+        if (p >= 0)
+            km_idgraph_person_selectors(R->graph, p, psel_add, set);
+    }
+}
+
+/* 1 when some selector of every set occurs in seg's dictionaries. */
+static int person_prune_keep(struct km_seg *seg, const struct pprune *pp)
+{
+    for (int k = 0; k < pp->nset; k++) {
+        int any = 0;
+        for (uint32_t i = 0; i < pp->set[k].n && !any; i++) {
+            const struct km_sel *sl = &pp->set[k].v[i];
+            uint32_t code;
+            any = km_seg_dict_find(seg, sl->field, sl->value, strlen(sl->value), &code) != 0;
+        }
+        if (!any)
+            return 0;
+    }
+    return 1;
+}
+
 int km_query_run(struct km_store *s, const struct km_query *q, const char *text, size_t n,
                  const struct km_qopts *o, const struct km_qsink *sink, struct km_qstats *st,
                  struct km_query_err *err)
 {
+    struct pprune pp = {0};
     struct km_qopts defo;
     if (!o) {
         km_qopts_default(&defo);
@@ -2373,6 +2474,22 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
     int rc = compile(&R);
     if (rc)
         goto out;
+    if (R.want_person) {
+        R.graph = o->graph;
+        if (!R.graph) {
+            struct km_err ge;
+            km_err_clear(&ge);
+            if ((rc = km_idgraph_build(s, o->conf, &R.own_graph, &ge))) {
+                char m[1200];
+                km_query_err_set(err, text, n, 0, rc, NULL, "the person field: %s",
+                                 km_err_fmt(&ge, m, sizeof m));
+                goto out;
+            }
+            R.graph = R.own_graph;
+        }
+        for (uint32_t i = 0; i < R.nstages && R.stages[i].kind == S_FILTER; i++)
+            person_prune_collect(&R, R.stages[i].cond, &pp);
+    }
     R.slots = ca_alloc(&R, (R.nslots + 1) * sizeof *R.slots);
     struct stage *out = &R.stages[R.nstages - 1];
     if (sink->columns && sink->columns(sink->ctx, (int)out->nitems, out->names))
@@ -2481,7 +2598,7 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         R.seg = seg;
         R.segno = i;
         R.has_base = 1;
-        int keep = 1;
+        int keep = !pp.nset || person_prune_keep(seg, &pp);
         for (int k = 0; k < np && keep; k++)
             keep = build_bitmap(&R, prune[k]);
         if (!keep) {
@@ -2580,6 +2697,10 @@ out:
     km_raw_cache_free(R.rc_cache);
     km_qgeo_free(R.qgeo);
     km_geo_lazy_free(R.geo_own);
+    for (int k = 0; k < pp.nset; k++)
+        free(pp.set[k].v);
+    free(R.prow);
+    km_idgraph_free(R.own_graph);
     km_arena_free(&R.ra);
     km_arena_free(&R.ja);
     km_arena_free(&R.ca);
@@ -2588,6 +2709,7 @@ out:
 
 void km_qopts_default(struct km_qopts *o)
 {
+    memset(o, 0, sizeof *o);
     o->since = INT64_MIN;
     o->until = INT64_MAX;
     o->max_rows = 10000;

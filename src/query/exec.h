@@ -59,11 +59,19 @@ struct km_qsink {
 /* 1 when every command of q keeps rows as events (filter, dedup, limit). */
 int km_query_events_only(const struct km_query *q);
 
+struct km_conf;
+struct km_idgraph;
+
 struct km_qopts {
     int64_t since, until;  /* time bounds (µs, inclusive); INT64_MIN / INT64_MAX for none */
     int64_t max_rows;      /* rows returned at most when no `limit` says otherwise (10000) */
     struct km_geo_lazy *geo; /* GeoIP databases for src.geo.* (geo/geo.h), opened only when
                                 a query reads such a field; NULL: the default ones */
+    /* the `person` field (ident/ident.h): the graph to use, else one is built
+     * (only when the query names `person`) with conf's identity.* keys
+     * (NULL: defaults) */
+    const struct km_idgraph *graph;
+    const struct km_conf *conf;
 };
 void km_qopts_default(struct km_qopts *o);
 

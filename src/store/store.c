@@ -575,15 +575,80 @@ void km_filter_init(struct km_filter *f)
 }
 
 /* Per-segment resolved condition: the code each field must have (0 = value
- * absent from that field's dictionary; UINT32_MAX = plain field, compare). */
+ * absent from that field's dictionary; UINT32_MAX = plain field, compare).
+ * A selector set: per field, a bitmap over its codes (NULL: no pair on it),
+ * or plain = 1 (compare the values). */
 struct rcond {
     uint32_t code[KM_F__COUNT];
+    uint8_t *bm[KM_F__COUNT];
+    uint8_t plain[KM_F__COUNT];
 };
+
+/* Resolves a selector set for seg; returns 1 when some pair can hold. */
+static int resolve_sel(struct km_seg *seg, const struct km_cond *c, struct rcond *r)
+{
+    int any = 0;
+    for (uint32_t i = 0; i < c->nsel; i++) {
+        int fld = c->sel[i].field;
+        if (fld < 0 || fld >= KM_F__COUNT || !c->sel[i].value)
+            continue;
+        uint32_t code;
+        int k = km_seg_dict_find(seg, fld, c->sel[i].value, strlen(c->sel[i].value), &code);
+        if (k < 0) {
+            r->plain[fld] = 1;
+            any = 1;
+        } else if (k == 1) {
+            if (!r->bm[fld])
+                r->bm[fld] = km_xcalloc((size_t)km_seg_dict_size(seg, fld) + 1, 1);
+            if (code <= km_seg_dict_size(seg, fld))
+                r->bm[fld][code] = 1;
+            any = 1;
+        }
+    }
+    return any;
+}
+
+static void free_sel(struct rcond *r)
+{
+    for (int f = 0; f < KM_F__COUNT; f++) {
+        free(r->bm[f]);
+        r->bm[f] = NULL;
+        r->plain[f] = 0;
+    }
+}
+
+static int sel_matches(struct km_seg *seg, uint32_t row, const struct km_cond *c,
+                       const struct rcond *r, struct km_err *err)
+{
+    for (int fld = 0; fld < KM_F__COUNT; fld++) {
+        if (r->bm[fld]) {
+            uint32_t code;
+            if (km_seg_code(seg, fld, row, &code, err))
+                return -1;
+            if (r->bm[fld][code])
+                return 1;
+        } else if (r->plain[fld]) {
+            struct km_str v;
+            if (km_seg_str(seg, fld, row, &v, err))
+                return -1;
+            for (uint32_t i = 0; v.p && i < c->nsel; i++)
+                if (c->sel[i].field == fld && km_str_eqc(v, c->sel[i].value))
+                    return 1;
+        }
+    }
+    return 0;
+}
 
 static int row_matches(struct km_seg *seg, uint32_t row, const struct km_filter *f,
                        const struct rcond *rc, struct km_err *err)
 {
     for (int c = 0; c < f->nconds; c++) {
+        if (f->conds[c].nsel) {
+            int m = sel_matches(seg, row, &f->conds[c], &rc[c], err);
+            if (m <= 0)
+                return m;
+            continue;
+        }
         int ok = 0;
         for (int fld = 0; fld < KM_F__COUNT && !ok; fld++) {
             if (!(f->conds[c].fields & (1ULL << fld)))
@@ -609,11 +674,29 @@ static int row_matches(struct km_seg *seg, uint32_t row, const struct km_filter 
     return 1;
 }
 
+static int scan_rows(struct km_seg *seg, const struct km_filter *f, struct rcond *rc,
+                     km_scan_fn cb, void *ctx, struct km_err *err);
+
 static int scan_segment(struct km_seg *seg, const struct km_filter *f, km_scan_fn cb, void *ctx,
                         struct km_err *err)
 {
     struct rcond rc[8];
+    memset(rc, 0, sizeof rc);
+    int r = scan_rows(seg, f, rc, cb, ctx, err);
+    for (int c = 0; c < f->nconds; c++)
+        free_sel(&rc[c]);
+    return r;
+}
+
+static int scan_rows(struct km_seg *seg, const struct km_filter *f, struct rcond *rc,
+                     km_scan_fn cb, void *ctx, struct km_err *err)
+{
     for (int c = 0; c < f->nconds; c++) {
+        if (f->conds[c].nsel) {
+            if (!resolve_sel(seg, &f->conds[c], &rc[c]))
+                return 0; /* pruned: no pair's value occurs in this segment */
+            continue;
+        }
         int any = 0;
         size_t n = strlen(f->conds[c].value);
         for (int fld = 0; fld < KM_F__COUNT; fld++) {
@@ -682,6 +765,12 @@ static int scan_segment(struct km_seg *seg, const struct km_filter *f, km_scan_f
         struct km_event ev;
         if (km_seg_event(seg, row, &ev, err))
             return -1;
+        int refused = 0;
+        for (int c = 0; c < f->nconds && !refused; c++)
+            if (f->conds[c].accept && !f->conds[c].accept(f->conds[c].actx, &ev))
+                refused = 1;
+        if (refused)
+            continue;
         int stop = cb(ctx, &ev);
         if (stop)
             return stop;

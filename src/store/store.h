@@ -66,11 +66,27 @@ uint64_t km_writer_rows_pending(const struct km_writer *w);
 
 /* ---- reading ---------------------------------------------------------- */
 
+/* One (field, value) pair of a selector set (struct km_cond.sel). */
+struct km_sel {
+    int field;                /* enum km_field */
+    const char *value;
+};
+
 /* An exact-match condition: the event matches when any field in `fields`
- * (bit i = enum km_field i) equals value exactly. */
+ * (bit i = enum km_field i) equals value exactly.
+ * Or, when nsel > 0 (fields and value unused): when one of the pairs sel[i]
+ * holds — a set of values over several fields, e.g. a person's identities
+ * (ident.h km_idgraph_person_selectors). Segments where no pair's value is
+ * in its field's dictionary are skipped. accept, when set, is then asked
+ * about each event the pairs matched and may refuse it (an exact test such
+ * as km_idgraph_person_of(g, ev) == p). */
 struct km_cond {
     uint64_t fields;
     const char *value;
+    const struct km_sel *sel;
+    uint32_t nsel;
+    int (*accept)(void *actx, const struct km_event *ev);
+    void *actx;
 };
 
 struct km_filter {
