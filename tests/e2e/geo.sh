@@ -52,10 +52,10 @@ check geo_status_howto grep -q 'kumo geo build' "$T/st2.txt"
 KUMO_GEO_BUILTIN= "$T/bin/kumo" geo lookup --json 8.8.8.8 >"$T/l2.json" 2>&1
 check geo_absent_not_error [ "$(jq -r '.[0] | [.class, .country // "none"] | join("|")' "$T/l2.json")" = "public|none" ]
 "$KUMO" geo lookup --geo "$T/nope.mmdb" 8.8.8.8 >/dev/null 2>"$T/e.txt"; rc=$?
-check geo_flag_missing_file [ $rc -eq 2 ] && grep -q 'nope.mmdb' "$T/e.txt"
+check geo_flag_missing_file sh -c "[ $rc -eq 2 ] && grep -q 'nope.mmdb' \"$T/e.txt\""
 printf 'not an mmdb\n' >"$T/junk.mmdb"
 "$KUMO" geo lookup --geo "$T/junk.mmdb" 8.8.8.8 >/dev/null 2>"$T/e.txt"; rc=$?
-check geo_flag_bad_file [ $rc -eq 1 ] && grep -q 'junk.mmdb' "$T/e.txt"
+check geo_flag_bad_file sh -c "[ $rc -eq 1 ] && grep -q 'junk.mmdb' \"$T/e.txt\""
 
 # ---- a tiny built-in database --------------------------------------------------------
 mkdir -p "$T/tor" "$T/gn"
@@ -77,10 +77,10 @@ check geo_mmdb_first [ "$(jq -r '.[0].country' "$T/b2.json")" = "GB" ]
 cp "$T/k/tiny.kgeo" "$T/k/bad.kgeo"
 printf 'XXXX' | dd of="$T/k/bad.kgeo" bs=1 seek=200 conv=notrunc 2>/dev/null
 KUMO_GEO_BUILTIN="$T/k/bad.kgeo" "$KUMO" geo lookup 8.8.8.8 >/dev/null 2>"$T/e.txt"; rc=$?
-check geo_builtin_damaged [ $rc -eq 1 ] && grep -q 'bad.kgeo.*checksum' "$T/e.txt"
+check geo_builtin_damaged sh -c "[ $rc -eq 1 ] && grep -q 'bad.kgeo.*checksum' \"$T/e.txt\""
 head -c 100 "$T/k/tiny.kgeo" >"$T/k/cut.kgeo"
 KUMO_GEO_BUILTIN="$T/k/cut.kgeo" "$KUMO" geo status >/dev/null 2>"$T/e.txt"; rc=$?
-check geo_builtin_truncated [ $rc -eq 1 ] && grep -q 'cut.kgeo.*truncated' "$T/e.txt"
+check geo_builtin_truncated sh -c "[ $rc -eq 1 ] && grep -q 'cut.kgeo.*truncated' \"$T/e.txt\""
 
 # ---- a small store ------------------------------------------------------------------------
 mkdir -p "$T/in"
@@ -133,7 +133,7 @@ check geo_config [ "$(jq -c 'select(."src.raw" == "2001:218::1") | [."src.geo.ci
 rm -f "$S/kumo.conf"
 # a bad --geo file fails the query with its name (only when geo fields are read)
 "$KUMO" --store "$S" query "$Q" --geo "$T/junk.mmdb" >/dev/null 2>"$T/e.txt"; rc=$?
-check geo_query_bad_db [ $rc -ne 0 ] && grep -q 'junk.mmdb' "$T/e.txt"
+check geo_query_bad_db sh -c "[ $rc -ne 0 ] && grep -q 'junk.mmdb' \"$T/e.txt\""
 "$KUMO" --store "$S" query 'stats count()' --geo "$T/junk.mmdb" >/dev/null 2>&1
 check geo_query_lazy [ $? -eq 0 ]
 # a read-only store still answers
