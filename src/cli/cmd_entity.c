@@ -428,8 +428,8 @@ static void report_json(struct km_buf *b, const struct ent *e, const char *x, in
 {
     km_buf_adds(b, "{\"entity\":");
     km_json_write_str(b, x, strlen(x));
-    km_buf_printf(b, ",\"kind\":\"%s\",\"events\":%llu",
-                  e->g ? "person" : km_tl_kind_name(kind), (unsigned long long)e->events);
+    km_buf_printf(b, ",\"kind\":\"%s\",\"events\":%llu", km_tl_kind_name(kind),
+                  (unsigned long long)e->events);
     if (geo)
         geo_json(b, g, geo);
     if (e->g)

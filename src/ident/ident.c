@@ -401,6 +401,9 @@ struct ctab {
     uint32_t n, cap;
     int32_t *slot;
     uint32_t scap;
+    uint64_t *rk;            /* packed path: the key of each row */
+    uint64_t *ck;            /* packed path: the key of each combination */
+    size_t rkcap;
 };
 
 static inline uint32_t code_at(const void *codes, int w, uint32_t r)
@@ -440,7 +443,110 @@ static void ctab_free(struct ctab *t)
 {
     free(t->v);
     free(t->slot);
+    free(t->rk);
+    free(t->ck);
     memset(t, 0, sizeof *t);
+}
+
+static unsigned bits_for(uint32_t n)
+{
+    unsigned b = 0;
+    while (b < 32 && (n >> b))
+        b++;
+    return b;
+}
+
+static void ctab_grow_packed(struct ctab *t)
+{
+    uint32_t nc = t->scap ? t->scap * 2 : 1024;
+    free(t->slot);
+    t->slot = km_xmalloc((size_t)nc * sizeof *t->slot);
+    memset(t->slot, 0xff, (size_t)nc * sizeof *t->slot);
+    t->scap = nc;
+    for (uint32_t k = 0; k < t->n; k++) {
+        uint32_t i = (uint32_t)(t->ck[k] * 0x9e3779b97f4a7c15ULL >> 32) & (nc - 1);
+        while (t->slot[i] >= 0)
+            i = (i + 1) & (nc - 1);
+        t->slot[i] = (int32_t)k;
+    }
+}
+
+/*
+ * The common case: the codes of the 8 columns fit in 64 bits together (each
+ * field takes as many bits as its dictionary size needs), so a row's
+ * combination is one integer, built column by column, and rows compare as
+ * integers.
+ */
+static void seg_combos_packed(struct ctab *t, uint32_t nrows, const void *const *codes,
+                              const int *w, const unsigned *shift, const unsigned *bits,
+                              int32_t *rowc)
+{
+    if (t->rkcap < (size_t)nrows + 1) {
+        free(t->rk);
+        t->rkcap = (size_t)nrows + 1;
+        t->rk = km_xmalloc(t->rkcap * sizeof *t->rk);
+    }
+    uint64_t *rk = t->rk;
+    memset(rk, 0, (size_t)nrows * sizeof *rk);
+    for (int f = 0; f < NT; f++) {
+        if (!codes[f] || !bits[f])
+            continue;
+        unsigned sh = shift[f];
+        if (w[f] == 1) {
+            const uint8_t *c = codes[f];
+            for (uint32_t r = 0; r < nrows; r++)
+                rk[r] |= (uint64_t)c[r] << sh;
+        } else if (w[f] == 2) {
+            const uint16_t *c = codes[f];
+            for (uint32_t r = 0; r < nrows; r++)
+                rk[r] |= (uint64_t)c[r] << sh;
+        } else {
+            const uint32_t *c = codes[f];
+            for (uint32_t r = 0; r < nrows; r++)
+                rk[r] |= (uint64_t)c[r] << sh;
+        }
+    }
+    uint64_t prev = 0;
+    int32_t pk = -1;
+    for (uint32_t r = 0; r < nrows; r++) {
+        uint64_t key = rk[r];
+        int32_t k;
+        if (pk >= 0 && key == prev) {
+            k = pk;
+        } else {
+            if ((t->n + 1) * 2 > t->scap)
+                ctab_grow_packed(t);
+            uint32_t i = (uint32_t)(key * 0x9e3779b97f4a7c15ULL >> 32) & (t->scap - 1);
+            for (;;) {
+                k = t->slot[i];
+                if (k < 0 || t->ck[k] == key)
+                    break;
+                i = (i + 1) & (t->scap - 1);
+            }
+            if (k < 0) {
+                if (t->n == t->cap) {
+                    t->cap = t->cap ? t->cap * 2 : 256;
+                    t->v = km_xrealloc(t->v, (size_t)t->cap * sizeof *t->v);
+                    t->ck = km_xrealloc(t->ck, (size_t)t->cap * sizeof *t->ck);
+                }
+                k = (int32_t)t->n++;
+                t->ck[k] = key;
+                t->v[k].n = 0;
+                t->v[k].r0 = r;
+                t->slot[i] = k;
+            }
+            prev = key;
+            pk = k;
+        }
+        t->v[k].n++;
+        t->v[k].r1 = r;
+        if (rowc)
+            rowc[r] = k;
+    }
+    for (uint32_t k = 0; k < t->n; k++)
+        for (int f = 0; f < NT; f++)
+            t->v[k].c[f] = bits[f] ? (uint32_t)((t->ck[k] >> shift[f]) & ((1ULL << bits[f]) - 1))
+                                   : 0;
 }
 
 /*
@@ -466,6 +572,16 @@ static int seg_combos(struct km_seg *seg, struct ctab *t, int32_t *rowc, struct 
     t->n = 0;
     if (t->scap)
         memset(t->slot, 0xff, (size_t)t->scap * sizeof *t->slot);
+    unsigned bits[NT], shift[NT], total = 0;
+    for (int f = 0; f < NT; f++) {
+        bits[f] = codes[f] ? bits_for(km_seg_dict_size(seg, tfield[f])) : 0;
+        shift[f] = total;
+        total += bits[f];
+    }
+    if (total <= 64) {
+        seg_combos_packed(t, nrows, codes, w, shift, bits, rowc);
+        return KM_OK;
+    }
     uint32_t prev[NT];
     int32_t pk = -1;
     for (uint32_t r = 0; r < nrows; r++) {
@@ -673,7 +789,9 @@ static void classify_azure(const struct km_str *t, struct proto *p, int m365)
         p->oid = guid_shaped(id) ? id : NONE;
         p->id = id;
         p->name = p->email;
-        if (has(name) && !email_shaped(name) && !guid_shaped(name))
+        /* a display name from Entra; M365 names beside an e-mail are often an
+         * application's (Defender's initiating process) */
+        if (!m365 && has(name) && !email_shaped(name) && !guid_shaped(name))
             p->display = name;
     } else if (guid_shaped(id)) {
         p->kind = user_kind;
@@ -812,8 +930,11 @@ static void proto_key(const struct proto *p, struct ikey *k)
         k->scope = p->account.p ? p->account : KM_STR("");
     switch (p->kind) {
     case KM_ID_ENTRA_USER:
-    case KM_ID_M365_USER:
         k->a = has(p->oid) ? p->oid : KM_STR("");
+        k->b = has(p->email) ? p->email : p->name;
+        break;
+    case KM_ID_M365_USER: /* the ids beside an M365 user's e-mail vary (PUID, app id) */
+        k->a = has(p->email) ? KM_STR("") : p->oid;
         k->b = has(p->email) ? p->email : p->name;
         break;
     case KM_ID_GCP_IMPERSONATION: k->b = p->email; break;
@@ -1952,8 +2073,12 @@ int km_idgraph_find_person(const struct km_idgraph *g, const char *s, size_t n)
         const struct idn *d = &g->id[i];
         if (d->person < 0)
             continue;
-        if (eqc_ci(x, d->email) || eqc_ci(x, d->name) || eqc_ci(x, d->local) ||
-            eqc_ci(x, d->id) || eqc_ci(x, d->oid) || eqc_ci(x, d->arn)) {
+        /* a person acting as a service account is named by the person, not
+         * by the account's name (that names the service account) */
+        int imp = d->key.kind == KM_ID_GCP_IMPERSONATION;
+        if (eqc_ci(x, d->email) || (!imp && (eqc_ci(x, d->name) || eqc_ci(x, d->local) ||
+                                             eqc_ci(x, d->id) || eqc_ci(x, d->oid) ||
+                                             eqc_ci(x, d->arn)))) {
             if (found >= 0 && found != d->person)
                 return -1; /* ambiguous */
             found = d->person;

@@ -39,7 +39,7 @@ static int perr(struct pstate *ps, long line, int code, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (ps->err && !ps->err->code) {
-        km_err_set(ps->err, code, ps->m->path, UINT64_MAX, "line %ld: %s", line, msg);
+        km_err_set(ps->err, code, ps->m->path, UINT64_MAX, "%s", msg);
         ps->err->line = line;
     }
     return code;

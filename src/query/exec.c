@@ -45,6 +45,11 @@ struct cx {
     uint64_t bm_seg;
     int bm_any;
     struct cx *all;    /* every compiled node, for freeing */
+    /* `person = "x"`, `person in [...]`: the persons named (bitmap over
+     * person indexes); pbm_state 0 not looked at, 1 built, -1 not such a
+     * condition */
+    uint8_t *pbm;
+    int pbm_state;
 };
 
 enum stage_kind { S_FILTER, S_FIELDS, S_PARSE, S_DEDUP, S_LIMIT, S_SORT, S_STATS, S_OUT };
@@ -734,11 +739,11 @@ static struct km_qval raw_path(struct run *R, const struct km_query_path *p)
 
 static struct km_qval eval(struct run *R, struct cx *c);
 
-/* The person of the current row: the e-mail key, or null. */
-static struct km_qval person_val(struct run *R)
+/* The person index of the current row, or -1. */
+static int32_t person_idx(struct run *R)
 {
     if (!R->graph)
-        return qv_null();
+        return -1;
     if (R->prow_seg != R->segno + 1) {
         uint64_t n = km_seg_rows(R->seg);
         if (R->prow_cap < n + 1) {
@@ -753,8 +758,45 @@ static struct km_qval person_val(struct run *R)
                 R->prow[r] = -1;
         R->prow_seg = R->segno + 1;
     }
-    int32_t p = R->prow[R->row];
+    return R->prow[R->row];
+}
+
+/* The person of the current row: the e-mail key, or null. */
+static struct km_qval person_val(struct run *R)
+{
+    int32_t p = person_idx(R);
     return p >= 0 ? qv_str(km_str_c(km_idgraph_person(R->graph, (size_t)p)->email)) : qv_null();
+}
+
+/* For `person = "x"` / `!=` / `in [...]` with string literals: builds c->pbm
+ * once and returns 1; 0 for any other condition. */
+static int person_lits(struct run *R, struct cx *c)
+{
+    if (c->pbm_state)
+        return c->pbm_state > 0;
+    const struct km_query_expr *x = c->x;
+    c->pbm_state = -1;
+    if (!R->graph || c->na < 1 || c->a[0]->ref != R_PERSON)
+        return 0;
+    int cmp = x->kind == KM_QE_CMP && (x->op == KM_QC_EQ || x->op == KM_QC_NE) && c->na == 2 &&
+              c->a[1]->x->kind == KM_QE_LITERAL && c->a[1]->x->lit.kind == KM_QL_STRING;
+    int in = x->kind == KM_QE_IN;
+    for (uint32_t i = 0; in && i < x->nlist; i++)
+        in = x->list[i].kind == KM_QL_STRING;
+    if (!cmp && !in)
+        return 0;
+    c->pbm = ca_alloc(R, km_idgraph_npersons(R->graph) + 1);
+    uint32_t nl = cmp ? 1 : x->nlist;
+    for (uint32_t i = 0; i < nl; i++) {
+        const struct km_str lit = cmp ? c->a[1]->x->lit.s : x->list[i].s;
+        int p = km_idgraph_person_by_email(R->graph, lit.p, lit.n);
+        /* the person field is the exact e-mail key */
+        if (p >= 0 && strlen(km_idgraph_person(R->graph, (size_t)p)->email) == lit.n &&
+            memcmp(km_idgraph_person(R->graph, (size_t)p)->email, lit.p, lit.n) == 0)
+            c->pbm[p] = 1;
+    }
+    c->pbm_state = 1;
+    return 1;
 }
 
 static int truthy(const struct km_qval *v)
@@ -948,6 +990,11 @@ static struct km_qval eval(struct run *R, struct cx *c)
         }
         return qv_bool(0);
     case KM_QE_CMP: {
+        if (R->has_base && c->a[0]->ref == R_PERSON && person_lits(R, c)) {
+            int32_t p = person_idx(R);
+            int hit = p >= 0 && c->pbm[p];
+            return qv_bool(x->op == KM_QC_NE ? !hit : hit);
+        }
         if ((x->op == KM_QC_EQ || x->op == KM_QC_NE) && R->has_base && c->a[0]->ref == R_RAW &&
             c->a[0]->x->kind == KM_QE_FIELD && c->a[1]->x->kind == KM_QE_LITERAL &&
             c->a[1]->x->lit.kind == KM_QL_STRING && !raw_may_contain(R, c->a[1]->x->lit.s)) {
@@ -971,6 +1018,10 @@ static struct km_qval eval(struct run *R, struct cx *c)
         return qv_bool(0);
     }
     case KM_QE_IN: {
+        if (R->has_base && c->a[0]->ref == R_PERSON && person_lits(R, c)) {
+            int32_t p = person_idx(R);
+            return qv_bool(p >= 0 && c->pbm[p]);
+        }
         struct km_qval a = eval(R, c->a[0]);
         if (a.t == KM_QV_NULL)
             return qv_bool(0);
@@ -2449,6 +2500,7 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
                  struct km_query_err *err)
 {
     struct pprune pp = {0};
+    struct cx *pfilter = NULL; /* a `person = / in` condition every row must meet */
     struct km_qopts defo;
     if (!o) {
         km_qopts_default(&defo);
@@ -2489,6 +2541,18 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         }
         for (uint32_t i = 0; i < R.nstages && R.stages[i].kind == S_FILTER; i++)
             person_prune_collect(&R, R.stages[i].cond, &pp);
+        /* rows whose person is not one the first filter asks for are skipped
+         * before the pipeline (the filter still runs on the rest) */
+        if (R.nstages && R.stages[0].kind == S_FILTER) {
+            struct cx *c = R.stages[0].cond;
+            struct cx *one[1] = {c};
+            struct cx **kids = c->x->kind == KM_QE_AND ? c->a : one;
+            uint32_t nk = c->x->kind == KM_QE_AND ? c->na : 1;
+            for (uint32_t k = 0; k < nk && !pfilter; k++)
+                if (kids[k]->x->kind != KM_QE_CMP || kids[k]->x->op == KM_QC_EQ)
+                    if (person_lits(&R, kids[k]))
+                        pfilter = kids[k];
+        }
     }
     R.slots = ca_alloc(&R, (R.nslots + 1) * sizeof *R.slots);
     struct stage *out = &R.stages[R.nstages - 1];
@@ -2638,6 +2702,13 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         }
         for (uint32_t r = lo; r < hi && !R.stop; r++) {
             R.row = r;
+            if (pfilter) {
+                int32_t pr = person_idx(&R);
+                if (pr < 0 || !pfilter->pbm[pr]) {
+                    st->rows_read++;
+                    continue;
+                }
+            }
             R.raw_state = 0;
             R.rawb_state = 0;
             R.ev_state = 0;
