@@ -3,3 +3,5 @@
  * them. Included by registry.c with KM_DET defined.
  */
 KM_DET(logging_tampering)
+KM_DET(impossible_travel)
+KM_DET(new_location)

@@ -1,0 +1,207 @@
+/*
+ * det_travel.c — impossible_travel: one person seen in two places, by any
+ * provider, further apart than anyone could travel in the time between
+ * (docs/detections/impossible_travel.md).
+ *
+ * The person's located runs (travel.h: sign-ins and API calls, collapsed per
+ * address) are walked in time order; each is compared with the earlier ones
+ * within `lookback`. A journey is impossible when its conservative distance
+ * (great-circle distance minus both places' uncertainty radii) is at least
+ * `min_km` and that distance over the proven time between the two closest
+ * rows is above `max_kmh`. Severity: medium; high when the later side starts
+ * with an interactive sign-in or either side is a country new for the person
+ * (after `new_location.history`); one step lower when a side is a cloud
+ * network the person used before; low for organisation egress placed by the
+ * database only, and for GeoIP noise; info through VPN / relay networks.
+ * Journeys between the same two addresses on one day are one finding.
+ */
+#include "detect/travel.h"
+
+#include "core/conf.h"
+#include "detect/finding.h"
+#include "json/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct km_conf_key km_det_conf_impossible_travel[] = {
+    {"impossible_travel.max_kmh", KM_CONF_NUM, "900",
+     "faster than this (km/h, conservative distance over proven time) is impossible"},
+    {"impossible_travel.min_km", KM_CONF_NUM, "500",
+     "and the conservative distance must be at least this (km)"},
+    {"impossible_travel.noise_km", KM_CONF_NUM, "50",
+     "closer than this (km) within noise_window is GeoIP noise: never above low"},
+    {"impossible_travel.noise_window", KM_CONF_DUR, "10m", "see noise_km"},
+    {"impossible_travel.lookback", KM_CONF_DUR, "24h",
+     "each sighting is compared with the person's earlier ones within this"},
+    {"impossible_travel.vpn_asns", KM_CONF_LIST, "AS22351, AS14593, AS36183",
+     "VPN / relay / satellite networks (e.g. AS22351 Intelsat): journeys through them are info"},
+    {"impossible_travel.cloud_asns", KM_CONF_LIST,
+     "AS16509, AS14618, AS8075, AS8068, AS8069, AS15169, AS396982, AS19527",
+     "cloud provider networks (AWS, Microsoft, Google): one step lower when the person used "
+     "the same one before"},
+    {"impossible_travel.shared_persons", KM_CONF_INT, "5",
+     "an address used by at least this many persons is organisation egress; placed by the "
+     "database only, its journeys stay low (0: off)"},
+    {"impossible_travel.non_interactive", KM_CONF_BOOL, "true",
+     "count non-interactive sign-ins (token refreshes) as sightings"},
+    {NULL, 0, NULL, NULL},
+};
+
+struct ctx {
+    struct km_hunt *h;
+    struct km_tv_data *d;
+    struct km_tv_run *runs;
+    const struct km_tv_conf *c;
+};
+
+static void add_ent(struct km_finding *f, int e, const char *s)
+{
+    if (s && *s)
+        km_strset_addc(&f->ent[e], s);
+}
+
+static void side_json(struct ctx *c, const struct km_tv_run *r, int64_t t, struct km_buf *b)
+{
+    km_tv_obs_json(c->h, c->d, r, t, b);
+}
+
+static void emit(void *vctx, const struct km_tv_obs *a, const struct km_tv_obs *b,
+                 const struct km_tv_judgement *j)
+{
+    struct ctx *c = vctx;
+    const struct km_tv_run *ra = &c->runs[a->tag], *rb = &c->runs[b->tag];
+    const char *who = km_tv_person_email(c->h, rb->person);
+    const char *ipa = km_tv_ip(c->d, ra->ip), *ipb = km_tv_ip(c->d, rb->ip);
+    struct km_finding f;
+    km_finding_init(&f);
+    f.detection = "impossible_travel";
+    f.technique = "T1078";
+    f.severity = j->sev;
+    km_finding_window(&f, j->ta);
+    km_finding_window(&f, j->tb);
+    char day[32];
+    km_tv_time(j->tb, day);
+    int lo = strcmp(ipa, ipb) < 0;
+    snprintf(f.key, sizeof f.key, "%s|%s|%s|%.10s", who, lo ? ipa : ipb, lo ? ipb : ipa, day);
+
+    size_t ev0 = f.nev;
+    km_hunt_add_evidence(c->h, &f, km_tv_ref_at(ra, j->ta));
+    km_hunt_add_evidence(c->h, &f, km_tv_ref_at(rb, j->tb));
+    for (size_t k = ev0; k < f.nev; k++)
+        add_ent(&f, KM_ENT_IDENTITIES, f.ev[k].actor);
+    add_ent(&f, KM_ENT_PERSONS, who);
+    add_ent(&f, KM_ENT_IPS, ipa);
+    add_ent(&f, KM_ENT_IPS, ipb);
+    add_ent(&f, KM_ENT_COUNTRIES, ra->obs.cc);
+    add_ent(&f, KM_ENT_COUNTRIES, rb->obs.cc);
+    add_ent(&f, KM_ENT_ACCOUNTS, km_tv_account(c->d, ra->acct));
+    add_ent(&f, KM_ENT_ACCOUNTS, km_tv_account(c->d, rb->acct));
+
+    char pa[160], pb[160], ta[32], tb[32], km[32], mkm[32], kmh[32], dur[32];
+    km_tv_place_name(c->d, ra, pa, sizeof pa);
+    km_tv_place_name(c->d, rb, pb, sizeof pb);
+    km_tv_time(j->ta, ta);
+    km_tv_time(j->tb, tb);
+    km_tv_num(j->km, km, sizeof km);
+    km_tv_num(j->min_km, mkm, sizeof mkm);
+    km_tv_num(j->kmh, kmh, sizeof kmh);
+    km_tv_dur(j->gap_us, dur, sizeof dur);
+    char dist[96];
+    if (j->km - j->min_km >= 1)
+        snprintf(dist, sizeof dist, "%s km apart (at least %s km)", km, mkm);
+    else
+        snprintf(dist, sizeof dist, "%s km apart", km);
+    char why[200] = "";
+    size_t w = 0;
+    if (j->why & KM_TV_R_VPN)
+        w += (size_t)snprintf(why + w, sizeof why - w, "; through a VPN or relay network");
+    if ((j->why & KM_TV_R_NEWCC) && w < sizeof why)
+        w += (size_t)snprintf(why + w, sizeof why - w, "; a country new for them");
+    if ((j->why & KM_TV_R_LOGIN) && w < sizeof why)
+        w += (size_t)snprintf(why + w, sizeof why - w, "; the second starts with a sign-in");
+    if ((j->why & KM_TV_R_CLOUD) && w < sizeof why)
+        w += (size_t)snprintf(why + w, sizeof why - w,
+                              "; a cloud network (AS%u) they used before",
+                              (a->flags & KM_TV_CLOUD) && a->cloud_known ? a->asn : b->asn);
+    if ((j->why & KM_TV_R_SHARED) && w < sizeof why)
+        w += (size_t)snprintf(why + w, sizeof why - w,
+                              "; an address many colleagues use, placed by the database only");
+    if ((j->why & KM_TV_R_NOISE) && w < sizeof why)
+        snprintf(why + w, sizeof why - w, "; close enough to be GeoIP noise");
+    snprintf(f.summary, sizeof f.summary,
+             "%s was in %s (%s, %s) at %s and in %s (%s, %s) at %s: %s in %s (%s km/h)%s.",
+             who, pa, ipa, km_tv_what(c->d, ra), ta, pb, ipb, km_tv_what(c->d, rb),
+             memcmp(ta, tb, 10) == 0 ? tb + 11 : tb, dist, dur, kmh, why);
+
+    struct km_buf bd;
+    km_buf_init(&bd, 1 << 16);
+    km_buf_adds(&bd, "{\"from\":");
+    side_json(c, ra, j->ta, &bd);
+    km_buf_adds(&bd, ",\"to\":");
+    side_json(c, rb, j->tb, &bd);
+    km_buf_printf(&bd,
+                  ",\"distance_km\":%.0f,\"min_distance_km\":%.0f,\"seconds\":%lld,"
+                  "\"speed_kmh\":%.0f,\"max_kmh\":%g,\"min_km\":%g,\"reasons\":[",
+                  j->km, j->min_km, (long long)(j->gap_us / 1000000), j->kmh, c->c->p.max_kmh,
+                  c->c->p.min_km);
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } rs[] = {{KM_TV_R_LOGIN, "sign-in"},       {KM_TV_R_NEWCC, "new-country"},
+              {KM_TV_R_CLOUD, "known-cloud"},   {KM_TV_R_SHARED, "organisation-egress"},
+              {KM_TV_R_NOISE, "geoip-noise"},   {KM_TV_R_VPN, "vpn-relay"}};
+    int first = 1;
+    for (size_t k = 0; k < KM_ARRAY_LEN(rs); k++)
+        if (j->why & rs[k].bit) {
+            km_buf_printf(&bd, "%s\"%s\"", first ? "" : ",", rs[k].name);
+            first = 0;
+        }
+    km_buf_adds(&bd, "]}");
+    if (!bd.oom) {
+        f.details = km_xmalloc(bd.n + 1);
+        memcpy(f.details, bd.p, bd.n);
+        f.details[bd.n] = 0;
+    }
+    km_buf_free(&bd);
+    km_hunt_emit(c->h, &f);
+}
+
+static int run(struct km_hunt *h, struct km_err *err)
+{
+    struct km_tv_conf cf;
+    km_tv_conf_read(h, &cf);
+    struct km_tv_data *d;
+    int rc = km_tv_collect(h, &cf, &d, err);
+    if (rc == KM_OK) {
+        size_t n;
+        struct km_tv_run *runs = km_tv_runs(d, &n);
+        struct km_tv_obs *obs = km_xmalloc((n + 1) * sizeof *obs);
+        struct ctx c = {h, d, runs, &cf};
+        for (size_t i = 0; i < n;) {
+            size_t k = i, m = 0;
+            for (; k < n && runs[k].person == runs[i].person; k++)
+                if (runs[k].located)
+                    obs[m++] = runs[k].obs;
+            km_tv_sort(obs, m);
+            km_tv_walk(&cf.p, obs, m, km_tv_person_first(d, runs[i].person), emit, &c);
+            i = k;
+        }
+        free(obs);
+    }
+    km_tv_free(d);
+    return rc;
+}
+
+const struct km_detection km_det_impossible_travel = {
+    .id = "impossible_travel",
+    .title = "Impossible travel",
+    .technique = "T1078",
+    .summary = "one person seen in two places (sign-ins and API calls, any provider) too far "
+               "apart for the time between",
+    .providers = "aws,azure,gcp,m365,workspace",
+    .conf = km_det_conf_impossible_travel,
+    .run = run,
+};
