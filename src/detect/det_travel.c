@@ -50,11 +50,28 @@ const struct km_conf_key km_det_conf_impossible_travel[] = {
     {NULL, 0, NULL, NULL},
 };
 
+/* Journeys between the same two addresses of one person on one day are one
+ * finding: they are gathered per person (the best journey names the finding,
+ * up to KEEP of them are its evidence) and emitted once. */
+#define KEEP 8
+
+struct pend {
+    char key[256];
+    struct km_tv_judgement best;
+    uint32_t a, b;                 /* runs of the best journey */
+    uint32_t pa[KEEP], pb[KEEP];   /* runs of the journeys kept */
+    int64_t ta[KEEP], tb[KEEP];
+    uint32_t n;
+    uint64_t count;                /* journeys in all */
+};
+
 struct ctx {
     struct km_hunt *h;
     struct km_tv_data *d;
     struct km_tv_run *runs;
     const struct km_tv_conf *c;
+    struct pend *p;
+    size_t np, capp;
 };
 
 static void add_ent(struct km_finding *f, int e, const char *s)
@@ -63,16 +80,56 @@ static void add_ent(struct km_finding *f, int e, const char *s)
         km_strset_addc(&f->ent[e], s);
 }
 
-static void side_json(struct ctx *c, const struct km_tv_run *r, int64_t t, struct km_buf *b)
+static void journey_key(struct ctx *c, const struct km_tv_run *ra, const struct km_tv_run *rb,
+                        int64_t tb, char *key, size_t cap)
 {
-    km_tv_obs_json(c->h, c->d, r, t, b);
+    const char *ipa = km_tv_ip(c->d, ra->ip), *ipb = km_tv_ip(c->d, rb->ip);
+    char day[32];
+    km_tv_time(tb, day);
+    int lo = strcmp(ipa, ipb) < 0;
+    snprintf(key, cap, "%s|%s|%s|%.10s", km_tv_person_email(c->h, rb->person), lo ? ipa : ipb,
+             lo ? ipb : ipa, day);
 }
 
-static void emit(void *vctx, const struct km_tv_obs *a, const struct km_tv_obs *b,
+static void note(void *vctx, const struct km_tv_obs *a, const struct km_tv_obs *b,
                  const struct km_tv_judgement *j)
 {
     struct ctx *c = vctx;
-    const struct km_tv_run *ra = &c->runs[a->tag], *rb = &c->runs[b->tag];
+    char key[256];
+    journey_key(c, &c->runs[a->tag], &c->runs[b->tag], j->tb, key, sizeof key);
+    struct pend *p = NULL;
+    for (size_t i = 0; i < c->np && !p; i++)
+        if (!strcmp(c->p[i].key, key))
+            p = &c->p[i];
+    if (!p) {
+        if (c->np == c->capp) {
+            c->capp = c->capp ? 2 * c->capp : 16;
+            c->p = km_xrealloc(c->p, c->capp * sizeof *c->p);
+        }
+        p = &c->p[c->np++];
+        memset(p, 0, sizeof *p);
+        snprintf(p->key, sizeof p->key, "%s", key);
+    }
+    if (!p->count || j->sev > p->best.sev || (j->sev == p->best.sev && j->kmh > p->best.kmh)) {
+        p->best = *j;
+        p->a = a->tag;
+        p->b = b->tag;
+    }
+    if (p->n < KEEP) {
+        p->pa[p->n] = a->tag;
+        p->pb[p->n] = b->tag;
+        p->ta[p->n] = j->ta;
+        p->tb[p->n] = j->tb;
+        p->n++;
+    }
+    p->count++;
+}
+
+static void emit(struct ctx *c, const struct pend *p)
+{
+    const struct km_tv_judgement *j = &p->best;
+    const struct km_tv_run *ra = &c->runs[p->a], *rb = &c->runs[p->b];
+    const struct km_tv_obs *a = &ra->obs, *b = &rb->obs;
     const char *who = km_tv_person_email(c->h, rb->person);
     const char *ipa = km_tv_ip(c->d, ra->ip), *ipb = km_tv_ip(c->d, rb->ip);
     struct km_finding f;
@@ -80,25 +137,23 @@ static void emit(void *vctx, const struct km_tv_obs *a, const struct km_tv_obs *
     f.detection = "impossible_travel";
     f.technique = "T1078";
     f.severity = j->sev;
-    km_finding_window(&f, j->ta);
-    km_finding_window(&f, j->tb);
-    char day[32];
-    km_tv_time(j->tb, day);
-    int lo = strcmp(ipa, ipb) < 0;
-    snprintf(f.key, sizeof f.key, "%s|%s|%s|%.10s", who, lo ? ipa : ipb, lo ? ipb : ipa, day);
-
-    size_t ev0 = f.nev;
-    km_hunt_add_evidence(c->h, &f, km_tv_ref_at(ra, j->ta));
-    km_hunt_add_evidence(c->h, &f, km_tv_ref_at(rb, j->tb));
-    for (size_t k = ev0; k < f.nev; k++)
+    snprintf(f.key, sizeof f.key, "%s", p->key);
+    for (uint32_t k = 0; k < p->n; k++) {
+        const struct km_tv_run *xa = &c->runs[p->pa[k]], *xb = &c->runs[p->pb[k]];
+        km_finding_window(&f, p->ta[k]);
+        km_finding_window(&f, p->tb[k]);
+        km_hunt_add_evidence(c->h, &f, km_tv_ref_at(xa, p->ta[k]));
+        km_hunt_add_evidence(c->h, &f, km_tv_ref_at(xb, p->tb[k]));
+        add_ent(&f, KM_ENT_ACCOUNTS, km_tv_account(c->d, xa->acct));
+        add_ent(&f, KM_ENT_ACCOUNTS, km_tv_account(c->d, xb->acct));
+    }
+    for (size_t k = 0; k < f.nev; k++)
         add_ent(&f, KM_ENT_IDENTITIES, f.ev[k].actor);
     add_ent(&f, KM_ENT_PERSONS, who);
     add_ent(&f, KM_ENT_IPS, ipa);
     add_ent(&f, KM_ENT_IPS, ipb);
-    add_ent(&f, KM_ENT_COUNTRIES, ra->obs.cc);
-    add_ent(&f, KM_ENT_COUNTRIES, rb->obs.cc);
-    add_ent(&f, KM_ENT_ACCOUNTS, km_tv_account(c->d, ra->acct));
-    add_ent(&f, KM_ENT_ACCOUNTS, km_tv_account(c->d, rb->acct));
+    add_ent(&f, KM_ENT_COUNTRIES, a->cc);
+    add_ent(&f, KM_ENT_COUNTRIES, b->cc);
 
     char pa[160], pb[160], ta[32], tb[32], km[32], mkm[32], kmh[32], dur[32];
     km_tv_place_name(c->d, ra, pa, sizeof pa);
@@ -114,7 +169,7 @@ static void emit(void *vctx, const struct km_tv_obs *a, const struct km_tv_obs *
         snprintf(dist, sizeof dist, "%s km apart (at least %s km)", km, mkm);
     else
         snprintf(dist, sizeof dist, "%s km apart", km);
-    char why[200] = "";
+    char why[300] = "";
     size_t w = 0;
     if (j->why & KM_TV_R_VPN)
         w += (size_t)snprintf(why + w, sizeof why - w, "; through a VPN or relay network");
@@ -130,7 +185,10 @@ static void emit(void *vctx, const struct km_tv_obs *a, const struct km_tv_obs *
         w += (size_t)snprintf(why + w, sizeof why - w,
                               "; an address many colleagues use, placed by the database only");
     if ((j->why & KM_TV_R_NOISE) && w < sizeof why)
-        snprintf(why + w, sizeof why - w, "; close enough to be GeoIP noise");
+        w += (size_t)snprintf(why + w, sizeof why - w, "; close enough to be GeoIP noise");
+    if (p->count > 1 && w < sizeof why)
+        snprintf(why + w, sizeof why - w, "; %llu journeys between the two that day",
+                 (unsigned long long)p->count);
     snprintf(f.summary, sizeof f.summary,
              "%s was in %s (%s, %s) at %s and in %s (%s, %s) at %s: %s in %s (%s km/h)%s.",
              who, pa, ipa, km_tv_what(c->d, ra), ta, pb, ipb, km_tv_what(c->d, rb),
@@ -139,14 +197,15 @@ static void emit(void *vctx, const struct km_tv_obs *a, const struct km_tv_obs *
     struct km_buf bd;
     km_buf_init(&bd, 1 << 16);
     km_buf_adds(&bd, "{\"from\":");
-    side_json(c, ra, j->ta, &bd);
+    km_tv_obs_json(c->h, c->d, ra, j->ta, &bd);
     km_buf_adds(&bd, ",\"to\":");
-    side_json(c, rb, j->tb, &bd);
+    km_tv_obs_json(c->h, c->d, rb, j->tb, &bd);
     km_buf_printf(&bd,
                   ",\"distance_km\":%.0f,\"min_distance_km\":%.0f,\"seconds\":%lld,"
-                  "\"speed_kmh\":%.0f,\"max_kmh\":%g,\"min_km\":%g,\"reasons\":[",
-                  j->km, j->min_km, (long long)(j->gap_us / 1000000), j->kmh, c->c->p.max_kmh,
-                  c->c->p.min_km);
+                  "\"speed_kmh\":%.0f,\"journeys\":%llu,\"max_kmh\":%g,\"min_km\":%g,"
+                  "\"reasons\":[",
+                  j->km, j->min_km, (long long)(j->gap_us / 1000000), j->kmh,
+                  (unsigned long long)p->count, c->c->p.max_kmh, c->c->p.min_km);
     static const struct {
         unsigned bit;
         const char *name;
@@ -179,17 +238,21 @@ static int run(struct km_hunt *h, struct km_err *err)
         size_t n;
         struct km_tv_run *runs = km_tv_runs(d, &n);
         struct km_tv_obs *obs = km_xmalloc((n + 1) * sizeof *obs);
-        struct ctx c = {h, d, runs, &cf};
+        struct ctx c = {h, d, runs, &cf, NULL, 0, 0};
         for (size_t i = 0; i < n;) {
             size_t k = i, m = 0;
             for (; k < n && runs[k].person == runs[i].person; k++)
                 if (runs[k].located)
                     obs[m++] = runs[k].obs;
             km_tv_sort(obs, m);
-            km_tv_walk(&cf.p, obs, m, km_tv_person_first(d, runs[i].person), emit, &c);
+            c.np = 0;
+            km_tv_walk(&cf.p, obs, m, km_tv_person_first(d, runs[i].person), note, &c);
+            for (size_t q = 0; q < c.np; q++)
+                emit(&c, &c.p[q]);
             i = k;
         }
         free(obs);
+        free(c.p);
     }
     km_tv_free(d);
     return rc;
