@@ -253,6 +253,10 @@ static int run(struct km_hunt *h, struct km_err *err)
         }
         free(obs);
         free(c.p);
+        uint64_t rows;
+        size_t nr;
+        km_tv_stats(d, &rows, &nr);
+        km_log(2, "impossible_travel: %llu rows with an address, %zu runs of persons", (unsigned long long)rows, nr);
     }
     km_tv_free(d);
     return rc;
