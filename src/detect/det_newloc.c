@@ -116,7 +116,8 @@ static void emit(struct ctx *c, const struct km_tv_obs *o, const struct known *k
     char place[160], t[32], days[32], net[160] = "", knowns[200] = "";
     km_tv_place_name(c->d, r, place, sizeof place);
     km_tv_time(r->first, t);
-    snprintf(days, sizeof days, "%.0f", floor((double)(r->first - pfirst) / 86400e6));
+    double nd = floor((double)(r->first - pfirst) / 86400e6);
+    snprintf(days, sizeof days, "%.0f day%s", nd, nd == 1 ? "" : "s");
     if (o->asn)
         snprintf(net, sizeof net, ", AS%u%s%s", o->asn, g->as_org && *g->as_org ? " " : "",
                  g->as_org ? g->as_org : "");
@@ -132,14 +133,14 @@ static void emit(struct ctx *c, const struct km_tv_obs *o, const struct known *k
         snprintf(knowns + w, sizeof knowns - w, " and %u more", k->nasn - 8);
     if (is_country)
         snprintf(f.summary, sizeof f.summary,
-                 "%s was seen from %s for the first time at %s (%s%s, %s), after %s days of "
+                 "%s was seen from %s for the first time at %s (%s%s, %s), after %s of "
                  "history seen only from %s%s.",
                  who, place, t, ip, net, km_tv_what(c->d, r), days, knowns[0] ? knowns : "nowhere",
                  raised);
     else
         snprintf(f.summary, sizeof f.summary,
                  "%s was seen from network AS%u%s%s for the first time at %s (%s in %s, %s), "
-                 "after %s days of history on %s%s.",
+                 "after %s of history on %s%s.",
                  who, o->asn, g->as_org && *g->as_org ? " " : "", g->as_org ? g->as_org : "", t,
                  ip, place, km_tv_what(c->d, r), days, knowns[0] ? knowns : "no known network",
                  raised);
@@ -154,9 +155,9 @@ static void emit(struct ctx *c, const struct km_tv_obs *o, const struct known *k
     km_buf_adds(&b, "],\"known_asns\":[");
     for (uint32_t i = 0; i < k->nasn; i++)
         km_buf_printf(&b, "%s%u", i ? "," : "", k->asn[i]);
-    km_buf_printf(&b, "],\"history_days\":%s,\"history_min_days\":%.0f,\"failures_before\":%u,"
+    km_buf_printf(&b, "],\"history_days\":%.0f,\"history_min_days\":%.0f,\"failures_before\":%u,"
                       "\"side_of_impossible_travel\":%s}",
-                  days, (double)cf->p.history_us / 86400e6, fail_then_ok ? nfail : 0,
+                  nd, (double)cf->p.history_us / 86400e6, fail_then_ok ? nfail : 0,
                   c->travel[o->tag] ? "true" : "false");
     if (!b.oom) {
         f.details = km_xmalloc(b.n + 1);
@@ -183,8 +184,8 @@ static int run(struct km_hunt *h, struct km_err *err)
         for (size_t i = 0; i < n;) {
             size_t e = i, m = 0;
             for (; e < n && runs[e].person == runs[i].person; e++)
-                if (runs[e].located)
-                    obs[m++] = runs[e].obs;
+                if (km_tv_obs_of(d, &runs[e], &obs[m]))
+                    obs[m++].tag = (uint32_t)e;
             km_tv_sort(obs, m);
             int64_t pfirst = km_tv_person_first(d, runs[i].person);
             km_tv_walk(&cf.p, obs, m, pfirst, mark, &c);

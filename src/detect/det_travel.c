@@ -58,6 +58,7 @@ const struct km_conf_key km_det_conf_impossible_travel[] = {
 struct pend {
     char key[256];
     struct km_tv_judgement best;
+    struct km_tv_obs oa, ob;       /* its two sides, as the walk saw them */
     uint32_t a, b;                 /* runs of the best journey */
     uint32_t pa[KEEP], pb[KEEP];   /* runs of the journeys kept */
     int64_t ta[KEEP], tb[KEEP];
@@ -91,6 +92,27 @@ static void journey_key(struct ctx *c, const struct km_tv_run *ra, const struct 
              lo ? ipb : ipa, day);
 }
 
+/* One side of a journey for the summary. prev: the other side's time text,
+ * to leave out a repeated date. */
+static void side_text(struct ctx *c, const struct km_tv_run *r, const struct km_tv_obs *o,
+                      const char *place, const char *ip, int outer, int64_t t,
+                      const char *prev, char *out, size_t cap)
+{
+    char t1[32], t2[32], g[32];
+    if (outer) {
+        km_tv_time(r->first, t1);
+        km_tv_time(r->last, t2);
+        km_tv_dur(o->maxgap_us, g, sizeof g);
+        snprintf(out, cap, "in %s (%s, %s) from %s to %s, seen at least every %s,", place, ip,
+                 km_tv_what(c->d, r), prev && !memcmp(prev, t1, 10) ? t1 + 11 : t1,
+                 !memcmp(t1, t2, 10) ? t2 + 11 : t2, g);
+    } else {
+        km_tv_time(t, t1);
+        snprintf(out, cap, "in %s (%s, %s) at %s", place, ip, km_tv_what(c->d, r),
+                 prev && !memcmp(prev, t1, 10) ? t1 + 11 : t1);
+    }
+}
+
 static void note(void *vctx, const struct km_tv_obs *a, const struct km_tv_obs *b,
                  const struct km_tv_judgement *j)
 {
@@ -112,6 +134,8 @@ static void note(void *vctx, const struct km_tv_obs *a, const struct km_tv_obs *
     }
     if (!p->count || j->sev > p->best.sev || (j->sev == p->best.sev && j->kmh > p->best.kmh)) {
         p->best = *j;
+        p->oa = *a;
+        p->ob = *b;
         p->a = a->tag;
         p->b = b->tag;
     }
@@ -129,7 +153,7 @@ static void emit(struct ctx *c, const struct pend *p)
 {
     const struct km_tv_judgement *j = &p->best;
     const struct km_tv_run *ra = &c->runs[p->a], *rb = &c->runs[p->b];
-    const struct km_tv_obs *a = &ra->obs, *b = &rb->obs;
+    const struct km_tv_obs *a = &p->oa, *b = &p->ob;
     const char *who = km_tv_person_email(c->h, rb->person);
     const char *ipa = km_tv_ip(c->d, ra->ip), *ipb = km_tv_ip(c->d, rb->ip);
     struct km_finding f;
@@ -155,7 +179,7 @@ static void emit(struct ctx *c, const struct pend *p)
     add_ent(&f, KM_ENT_COUNTRIES, a->cc);
     add_ent(&f, KM_ENT_COUNTRIES, b->cc);
 
-    char pa[160], pb[160], ta[32], tb[32], km[32], mkm[32], kmh[32], dur[32];
+    char pa[160], pb[160], ta[32], tb[32], km[32], mkm[32], kmh[32], dur[48];
     km_tv_place_name(c->d, ra, pa, sizeof pa);
     km_tv_place_name(c->d, rb, pb, sizeof pb);
     km_tv_time(j->ta, ta);
@@ -163,7 +187,9 @@ static void emit(struct ctx *c, const struct pend *p)
     km_tv_num(j->km, km, sizeof km);
     km_tv_num(j->min_km, mkm, sizeof mkm);
     km_tv_num(j->kmh, kmh, sizeof kmh);
-    km_tv_dur(j->gap_us, dur, sizeof dur);
+    km_tv_dur(j->gap_us, dur + (j->within ? 8 : 0), sizeof dur - 8);
+    if (j->within)
+        memcpy(dur, "at most ", 8);
     char dist[96];
     if (j->km - j->min_km >= 1)
         snprintf(dist, sizeof dist, "%s km apart (at least %s km)", km, mkm);
@@ -189,10 +215,25 @@ static void emit(struct ctx *c, const struct pend *p)
     if (p->count > 1 && w < sizeof why)
         snprintf(why + w, sizeof why - w, "; %llu journeys between the two that day",
                  (unsigned long long)p->count);
-    snprintf(f.summary, sizeof f.summary,
-             "%s was in %s (%s, %s) at %s and in %s (%s, %s) at %s: %s in %s (%s km/h)%s.",
-             who, pa, ipa, km_tv_what(c->d, ra), ta, pb, ipb, km_tv_what(c->d, rb),
-             memcmp(ta, tb, 10) == 0 ? tb + 11 : tb, dist, dur, kmh, why);
+    /* each side: "in PLACE (IP, what) at T", or, for the run whose rows
+     * bound the time (the runs interleave), "from T1 to T2, seen at least
+     * every G" */
+    int a_outer = 0, b_outer = 0;
+    if (j->within) {
+        int b_in_a = (b->first > a->first && b->first < a->last) ||
+                     (b->last > a->first && b->last < a->last);
+        a_outer = b_in_a && a->maxgap_us / 2 == j->gap_us;
+        b_outer = !a_outer;
+    }
+    char sa[400], sb[400];
+    side_text(c, ra, a, pa, ipa, a_outer, j->ta, NULL, sa, sizeof sa);
+    side_text(c, rb, b, pb, ipb, b_outer, j->tb, ta, sb, sizeof sb);
+    if (j->within)
+        snprintf(f.summary, sizeof f.summary, "%s was %s and %s: %s, a sighting within %s of "
+                 "the other (%s km/h)%s.", who, sa, sb, dist, dur + 8, kmh, why);
+    else
+        snprintf(f.summary, sizeof f.summary, "%s was %s and %s: %s in %s (%s km/h)%s.", who,
+                 sa, sb, dist, dur, kmh, why);
 
     struct km_buf bd;
     km_buf_init(&bd, 1 << 16);
@@ -202,9 +243,10 @@ static void emit(struct ctx *c, const struct pend *p)
     km_tv_obs_json(c->h, c->d, rb, j->tb, &bd);
     km_buf_printf(&bd,
                   ",\"distance_km\":%.0f,\"min_distance_km\":%.0f,\"seconds\":%lld,"
-                  "\"speed_kmh\":%.0f,\"journeys\":%llu,\"max_kmh\":%g,\"min_km\":%g,"
-                  "\"reasons\":[",
-                  j->km, j->min_km, (long long)(j->gap_us / 1000000), j->kmh,
+                  "\"seconds_at_most\":%s,\"speed_kmh\":%.0f,\"journeys\":%llu,"
+                  "\"max_kmh\":%g,\"min_km\":%g,\"reasons\":[",
+                  j->km, j->min_km, (long long)(j->gap_us / 1000000),
+                  j->within ? "true" : "false", j->kmh,
                   (unsigned long long)p->count, c->c->p.max_kmh, c->c->p.min_km);
     static const struct {
         unsigned bit;
@@ -242,8 +284,8 @@ static int run(struct km_hunt *h, struct km_err *err)
         for (size_t i = 0; i < n;) {
             size_t k = i, m = 0;
             for (; k < n && runs[k].person == runs[i].person; k++)
-                if (runs[k].located)
-                    obs[m++] = runs[k].obs;
+                if (km_tv_obs_of(d, &runs[k], &obs[m]))
+                    obs[m++].tag = (uint32_t)k;
             km_tv_sort(obs, m);
             c.np = 0;
             km_tv_walk(&cf.p, obs, m, km_tv_person_first(d, runs[i].person), note, &c);

@@ -82,6 +82,21 @@ int km_tv_judge(const struct km_tv_params *p, const struct km_tv_obs *a,
                 }
     }
     j->gap_us = absdiff(j->tb, j->ta);
+    /* an end of one run inside the other: the other has a row within half its
+     * longest inner gap of it */
+    int64_t bound = INT64_MAX;
+    for (int k = 0; k < 2; k++) {
+        int64_t t = k ? b->last : b->first;
+        if (t > a->first && t < a->last && a->maxgap_us / 2 < bound)
+            bound = a->maxgap_us / 2;
+        t = k ? a->last : a->first;
+        if (t > b->first && t < b->last && b->maxgap_us / 2 < bound)
+            bound = b->maxgap_us / 2;
+    }
+    if (bound < j->gap_us) {
+        j->gap_us = bound;
+        j->within = 1;
+    }
     double hours = (double)(j->gap_us > 1000000 ? j->gap_us : 1000000) / 3.6e9;
     j->kmh = j->min_km / hours;
     j->alert = j->kmh > p->max_kmh && j->min_km >= p->min_km && j->min_km > 0;
@@ -543,7 +558,11 @@ static int row_cb(void *vctx, const struct km_hrow *r)
     struct pstate *ps = &d->ps[r->person];
     if (ps->run != UNSET && ps->seg == r->ref.seg) {
         struct km_tv_run *u = &d->runs[ps->run];
-        if (u->ip == ip && (!place || !u->place || u->place == place)) {
+        if (u->ip == ip && (!place || !u->place || u->place == place) &&
+            r->time - u->last <= KM_TV_RUN_GAP) {
+            uint32_t gap = (uint32_t)((r->time - u->last) / 1000000);
+            if (gap > u->maxgap_s)
+                u->maxgap_s = gap;
             u->last = r->time;
             u->ref_last = r->ref;
             u->rows++;
@@ -630,6 +649,36 @@ void km_tv_conf_read(struct km_hunt *h, struct km_tv_conf *c)
     c->ncloud_asns = km_conf_list(cf, "impossible_travel.cloud_asns", &c->cloud_asns);
 }
 
+/* The database's answer for a run's address, with the provider's place of
+ * the run applied (geo.h: the provider's country wins). */
+static void run_geo(const struct km_tv_data *d, const struct km_tv_run *u, struct km_geo_rec *g)
+{
+    *g = d->ipgeo[u->ip];
+    if (u->place) {
+        const struct placeent *pl = &d->places[u->place];
+        const char *cc = st_get(&d->strs, pl->cc), *city = st_get(&d->strs, pl->city);
+        km_geo_apply_provider(d->geo, km_str_c(cc), km_str_c(city), g);
+    }
+}
+
+int km_tv_obs_of(const struct km_tv_data *d, const struct km_tv_run *r, struct km_tv_obs *o)
+{
+    struct km_geo_rec g;
+    run_geo(d, r, &g);
+    memset(o, 0, sizeof *o);
+    o->first = r->first;
+    o->last = r->last;
+    o->maxgap_us = (int64_t)r->maxgap_s * 1000000;
+    o->ip = r->ip;
+    o->asn = g.asn;
+    o->lat = r->located ? g.lat : NAN;
+    o->lon = r->located ? g.lon : NAN;
+    o->radius_km = g.radius_km;
+    memcpy(o->cc, r->cc, 3);
+    o->flags = r->flags;
+    return r->located;
+}
+
 /* Places every run (see the top of the file). */
 static int locate(struct km_tv_data *d, struct km_err *err)
 {
@@ -672,6 +721,22 @@ static int locate(struct km_tv_data *d, struct km_err *err)
                               "allow.vpn_networks: '%s' is not an address or CIDR", vn[i]);
         }
     const struct km_tv_conf *c = d->conf;
+    /* what each address is: VPN / relay, cloud, allow-listed */
+    uint8_t *ipflags = km_xcalloc(nip + 1, 1);
+    for (uint32_t i = 1; i < nip; i++) {
+        uint8_t a[16];
+        int parsed = km_ip_parse(d->ips.s[i], d->ips.len[i], a, NULL) == KM_OK;
+        for (size_t k = 0; parsed && k < nvn; k++)
+            if (km_ip_in_net(a, nets[k].a, nets[k].bits))
+                ipflags[i] |= KM_TV_VPN;
+        uint32_t asn = d->ipgeo[i].asn;
+        if (asn_in(c->vpn_asns, c->nvpn_asns, asn))
+            ipflags[i] |= KM_TV_VPN;
+        if (asn_in(c->cloud_asns, c->ncloud_asns, asn))
+            ipflags[i] |= KM_TV_CLOUD;
+        if (km_hunt_allowed_ip(d->h, (struct km_str){d->ips.s[i], d->ips.len[i]}))
+            ipflags[i] |= KM_TV_ALLOWED;
+    }
     for (size_t i = 0; i < d->nruns; i++) {
         struct km_tv_run *u = &d->runs[i];
         if (!u->place) {
@@ -679,43 +744,17 @@ static int locate(struct km_tv_data *d, struct km_err *err)
             if (p)
                 u->place = p->place;
         }
-        struct km_geo_rec g = d->ipgeo[u->ip];
-        if (u->place) {
-            const struct placeent *pl = &d->places[u->place];
-            const char *cc = st_get(&d->strs, pl->cc), *city = st_get(&d->strs, pl->city);
-            km_geo_apply_provider(d->geo, km_str_c(cc), km_str_c(city), &g);
-        }
-        struct km_tv_obs *o = &u->obs;
-        memset(o, 0, sizeof *o);
-        o->first = u->first;
-        o->last = u->last;
-        o->ip = u->ip;
-        o->asn = g.asn;
-        o->lat = g.lat;
-        o->lon = g.lon;
-        o->radius_km = g.radius_km;
-        memcpy(o->cc, g.country, 3);
-        o->tag = (uint32_t)i;
-        u->located = isfinite(g.lat) && isfinite(g.lon) &&
-                     (g.cls == KM_GEO_PUBLIC || u->place);
-        if (!u->located)
-            o->lat = o->lon = NAN;
-        uint8_t a[16];
-        int parsed = km_ip_parse(d->ips.s[u->ip], d->ips.len[u->ip], a, NULL) == KM_OK;
-        for (size_t k = 0; parsed && k < nvn; k++)
-            if (km_ip_in_net(a, nets[k].a, nets[k].bits))
-                o->flags |= KM_TV_VPN;
-        if (asn_in(c->vpn_asns, c->nvpn_asns, g.asn))
-            o->flags |= KM_TV_VPN;
-        if (asn_in(c->cloud_asns, c->ncloud_asns, g.asn))
-            o->flags |= KM_TV_CLOUD;
+        struct km_geo_rec g;
+        run_geo(d, u, &g);
+        u->located = isfinite(g.lat) && isfinite(g.lon) && (g.cls == KM_GEO_PUBLIC || u->place);
+        memcpy(u->cc, g.country, 3);
+        u->flags = ipflags[u->ip];
         if (u->kind == KM_TV_K_LOGIN)
-            o->flags |= KM_TV_LOGIN;
+            u->flags |= KM_TV_LOGIN;
         if (c->shared_persons && d->ippersons[u->ip] >= c->shared_persons && !u->place)
-            o->flags |= KM_TV_SHARED;
-        if (km_hunt_allowed_ip(d->h, (struct km_str){d->ips.s[u->ip], d->ips.len[u->ip]}))
-            o->flags |= KM_TV_ALLOWED;
+            u->flags |= KM_TV_SHARED;
     }
+    free(ipflags);
     free(nets);
     return KM_OK;
 }
@@ -769,7 +808,6 @@ int km_tv_collect(struct km_hunt *h, const struct km_tv_conf *c, struct km_tv_da
     if (d->nruns > 1)
         qsort(d->runs, d->nruns, sizeof *d->runs, cmp_run);
     for (size_t i = 0; i < d->nruns; i++) {
-        d->runs[i].obs.tag = (uint32_t)i;
         int32_t p = d->runs[i].person;
         if (!d->pfirst[p] || d->runs[i].first < d->pfirst[p])
             d->pfirst[p] = d->runs[i].first;
@@ -837,7 +875,7 @@ const char *km_tv_city(const struct km_tv_data *d, const struct km_tv_run *r)
         if (*c)
             return c;
         /* the provider's country differs from the database's: its city is not ours */
-        if (strcmp(r->obs.cc, d->ipgeo[r->ip].country) != 0)
+        if (strcmp(r->cc, d->ipgeo[r->ip].country) != 0)
             return "";
     }
     const char *c = d->ipgeo[r->ip].city;
@@ -848,13 +886,13 @@ void km_tv_place_name(const struct km_tv_data *d, const struct km_tv_run *r, cha
                       size_t cap)
 {
     const char *city = km_tv_city(d, r);
-    const char *cc = r->obs.cc;
+    const char *cc = r->cc;
     if (!cc[0] && r->place)
         cc = st_get(&d->strs, d->places[r->place].cc); /* a country name as recorded */
     if (*city && *cc)
         snprintf(out, cap, "%s, %s", city, cc);
     else if (*cc) {
-        const char *nm = r->obs.cc[0] ? km_geo_country_name(d->geo, r->obs.cc) : "";
+        const char *nm = r->cc[0] ? km_geo_country_name(d->geo, r->cc) : "";
         if (nm && *nm)
             snprintf(out, cap, "%s (%s)", nm, cc);
         else
@@ -972,14 +1010,15 @@ void km_tv_obs_json(struct km_hunt *h, const struct km_tv_data *d, const struct 
     jstr(b, "ip", km_tv_ip(d, r->ip));
     km_tv_place_name(d, r, place, sizeof place);
     jstr(b, "place", place);
-    jstr(b, "country", r->obs.cc);
+    jstr(b, "country", r->cc);
     jstr(b, "city", km_tv_city(d, r));
-    if (isfinite(r->obs.lat))
-        km_buf_printf(b, ",\"lat\":%.4f,\"lon\":%.4f,\"radius_km\":%.0f", r->obs.lat, r->obs.lon,
-                      r->obs.radius_km);
+    struct km_tv_obs o;
+    if (km_tv_obs_of(d, r, &o))
+        km_buf_printf(b, ",\"lat\":%.4f,\"lon\":%.4f,\"radius_km\":%.0f", o.lat, o.lon,
+                      o.radius_km);
     jstr(b, "located_by", km_tv_located_by(d, r));
-    if (r->obs.asn)
-        km_buf_printf(b, ",\"asn\":%u", r->obs.asn);
+    if (o.asn)
+        km_buf_printf(b, ",\"asn\":%u", o.asn);
     jstr(b, "as_org", d->ipgeo[r->ip].as_org);
     jstr(b, "source", km_tv_source(d, r->source));
     jstr(b, "what", km_tv_what(d, r));

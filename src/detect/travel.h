@@ -37,6 +37,9 @@
 /* One run of one person, located. */
 struct km_tv_obs {
     int64_t first, last;          /* µs: its first and last row */
+    int64_t maxgap_us;            /* the longest time between two consecutive rows of it:
+                                     any instant inside [first, last] is within half of
+                                     that of one of its rows */
     uint32_t ip;                  /* address id: equal ids are the same address */
     uint32_t asn;                 /* 0 unknown */
     double lat, lon, radius_km;   /* lat NAN: no place (never compared) */
@@ -72,7 +75,9 @@ struct km_tv_judgement {
     double km;             /* great-circle distance between the two points */
     double min_km;         /* km minus both radii, floored at 0 */
     int64_t ta, tb;        /* the closest rows of a and b: the proven sightings */
-    int64_t gap_us;        /* |tb - ta| */
+    int64_t gap_us;        /* |tb - ta|, or the bound below */
+    int within;            /* 1: the runs interleave and gap_us is an upper bound (a row
+                              of one is within it of a row of the other, by maxgap_us) */
     double kmh;            /* min_km over the gap (a gap under 1 s counts as 1 s) */
     int alert;             /* 1: impossible (kmh > max_kmh and min_km >= min_km) */
     int sev;               /* enum km_sev, when alert */
@@ -82,7 +87,11 @@ struct km_tv_judgement {
 /*
  * Judges the journey from a to b (a no later than b in km_tv_sort's order).
  * Never alerts for the same address, an unplaced side, or two sides that are
- * both in allow.networks. Returns j->alert.
+ * both in allow.networks. The time is between the closest proven rows: the
+ * end of one run and the start of the other; when the runs overlap (read
+ * from two segments), the closest of their ends, or half the inner gap of a
+ * run that has the other's end inside it, whichever is less. Returns
+ * j->alert.
  */
 int km_tv_judge(const struct km_tv_params *p, const struct km_tv_obs *a,
                 const struct km_tv_obs *b, struct km_tv_judgement *j);
@@ -108,6 +117,11 @@ size_t km_tv_walk(const struct km_tv_params *p, struct km_tv_obs *v, size_t n,
 
 enum km_tv_kind { KM_TV_K_CALL = 0, KM_TV_K_LOGIN, KM_TV_K_TOKEN };
 
+/* A run closes when the person's next row from its segment is more than
+ * this later (or from another address): a run is one sitting, so a run read
+ * from one segment cannot hide a long stretch of another segment's rows. */
+#define KM_TV_RUN_GAP (3600 * 1000000LL)
+
 struct km_tv_run {
     int64_t first, last;           /* µs */
     struct km_evref ref_first, ref_last;
@@ -117,9 +131,11 @@ struct km_tv_run {
     uint32_t acct;                 /* account id of the first row (0 none) */
     uint32_t rows;
     uint32_t source;               /* source id of the first row */
+    uint32_t maxgap_s;             /* longest time between two of its rows, s */
     uint8_t kind;                  /* enum km_tv_kind of the first row */
-    uint8_t located;               /* 1 when obs has a place */
-    struct km_tv_obs obs;          /* where (filled by km_tv_collect) */
+    uint8_t located;               /* 1 when it has a place (km_tv_obs_of) */
+    uint8_t flags;                 /* KM_TV_* (km_tv_collect) */
+    char cc[3];                    /* its country, "" unknown */
 };
 
 struct km_tv_data;
@@ -148,6 +164,9 @@ void km_tv_free(struct km_tv_data *d);
 
 /* The runs, sorted by (person, first); runs of one person are contiguous. */
 struct km_tv_run *km_tv_runs(struct km_tv_data *d, size_t *n);
+/* The observation of a run (place, AS, flags; tag = 0): 1 when it is
+ * placed, else 0 (o->lat NAN). Computed on demand, so runs stay small. */
+int km_tv_obs_of(const struct km_tv_data *d, const struct km_tv_run *r, struct km_tv_obs *o);
 /* The first event time of a person (any run, located or not). */
 int64_t km_tv_person_first(const struct km_tv_data *d, int32_t person);
 /* An address's text and database answer. */

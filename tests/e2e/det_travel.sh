@@ -166,6 +166,19 @@ signin(ts(21, 10, 5), "kim.lo@corp.test", "41.0.0.9", "Johannesburg", "ZA", -26.
 # 10 liam: a new network in his own country
 history("liam.ox@corp.test", "91.64.10.28", BERLIN)
 signin(ts(21, 9, 0), "liam.ox@corp.test", "80.128.0.5", *BERLIN)
+# 12 nora: signs in from Berlin every 20 min all day; her AWS key is used from
+#    Japan at 12:10 — read from a second ingest (another segment), so her
+#    Berlin run (09:00-17:00) overlaps it: a Berlin row is within 10 min
+history("nora.bek@corp.test", "91.64.10.31", BERLIN)
+for k in range(25):
+    signin(ts(21, 9, 0) + dt.timedelta(minutes=20 * k), "nora.bek@corp.test", "91.64.10.31",
+           *BERLIN, interactive=False)
+late = [(ts(21, 12, 10), "nora.bek", "126.0.0.11")]
+# 12' olga (twin): signs in at 05:00 and 21:00 only; the key is used from Japan at 13:00
+history("olga.ruiz@corp.test", "91.64.10.32", BERLIN)
+signin(ts(21, 5, 0), "olga.ruiz@corp.test", "91.64.10.32", *BERLIN)
+signin(ts(21, 21, 0), "olga.ruiz@corp.test", "91.64.10.32", *BERLIN)
+late.append((ts(21, 13, 0), "olga.ruiz", "126.0.0.12"))
 # 11 mia: first seen yesterday: no history, no new place
 signin(ts(20, 8, 0), "mia.cho@corp.test", "91.64.10.29", *BERLIN)
 signin(ts(21, 8, 0), "mia.cho@corp.test", "126.0.0.9", *TOKYO)
@@ -181,9 +194,16 @@ write(out + "/AWSLogs/%s/CloudTrail/us-east-1/2026/10/21/%s_CloudTrail_us-east-1
       json.dumps({"Records": trail}))
 write(out + "/cloudaudit.googleapis.com/activity/2026/10/21/08:00:00_08:59:59_S0.json",
       "".join(json.dumps(r) + "\n" for r in gcp))
+trail.clear()
+for t, u, ip in late:
+    call(t, u, ip)
+write(out + "2/AWSLogs/%s/CloudTrail/us-east-1/2026/10/21/%s_CloudTrail_us-east-1_20261021T1210Z_b2.json" % (ACCT, ACCT),
+      json.dumps({"Records": trail}))
 PY
 S="$T/store"
-"$KUMO" --store "$S" ingest -q "$T/logs" >"$T/ing.txt" 2>&1 || { fail det_travel_ingest "$(cat "$T/ing.txt")"; exit 1; }
+"$KUMO" --store "$S" ingest -q "$T/logs" >"$T/ing.txt" 2>&1 &&
+  "$KUMO" --store "$S" ingest -q "$T/logs2" >>"$T/ing.txt" 2>&1 || { fail det_travel_ingest "$(cat "$T/ing.txt")"; exit 1; }
+check det_travel_two_segments [ "$(ls "$S/segments" | wc -l)" -ge 2 ]
 "$KUMO" --store "$S" identities --format json >"$T/id.json" 2>&1
 check det_travel_persons_linked sh -c "jq -e '[.persons[] | select(.person == \"alice.ito@corp.test\") | .identities[] | .kind] | (index(\"aws.iam_user\") != null) and (index(\"azure.user\") != null)' \"$T/id.json\" >/dev/null"
 
@@ -236,6 +256,13 @@ t("det_travel_provider_place_wins", len(fr) == 1 and "203.0.113.66" in fr[0]["en
   and sorted(fr[0]["entities"]["countries"]) == ["JP", "NL"] and "Amsterdam, NL" in fr[0]["summary"]
   and fr[0]["severity"] == "high" and fr[0]["details"]["to"]["located_by"] == "provider",
   [(y["severity"], y["summary"]) for y in fr])
+# 12 nora: the overlapping runs of two segments: within 10 min, an upper bound
+x = of("impossible_travel", "nora.bek@corp.test")
+t("det_travel_overlapping_segments", len(x) == 1 and x[0]["details"]["seconds_at_most"] is True
+  and x[0]["details"]["seconds"] == 600 and "within 10 min" in x[0]["summary"]
+  and "126.0.0.11" in x[0]["entities"]["ips"], [(y["severity"], y["summary"]) for y in x])
+x = of("impossible_travel", "olga.ruiz@corp.test")
+t("det_travel_negative_eight_hours", not x, [y["summary"] for y in x])
 # 8 jack: the AWS address is a US country-level answer: no journey without a city database
 t("det_travel_cloud_country_level", not of("impossible_travel", "jack.ma@corp.test"))
 # new_location

@@ -27,6 +27,7 @@ static struct km_tv_obs at(uint32_t ip, double lat, double lon, double radius, c
     memcpy(o.cc, cc, 3);
     o.first = first;
     o.last = last;
+    o.maxgap_us = last - first; /* only its two ends known */
     o.tag = ip;
     return o;
 }
@@ -246,9 +247,30 @@ static void test_overlapping_runs(void)
     T_EQ_INT(j.gap_us, 4 * HOUR + 10 * MIN);
     T_EQ_INT(j.ta, 8 * HOUR);
     T_EQ_INT(j.tb, 12 * HOUR + 10 * MIN);
+    T_EQ_INT(j.within, 0);
+    /* the Berlin run's rows were never more than 30 min apart: one of them is
+     * within 15 min of 12:10 — a bound, not a row pair */
+    a.maxgap_us = 30 * MIN;
+    T_EQ_INT(km_tv_judge(&p, &a, &b, &j), 1);
+    T_EQ_INT(j.gap_us, 15 * MIN);
+    T_EQ_INT(j.within, 1);
+    /* the other way round: the inner run's gaps say nothing about the outer */
+    struct km_tv_judgement k;
+    a.maxgap_us = a.last - a.first;
+    b.maxgap_us = 1;
+    T_EQ_INT(km_tv_judge(&p, &a, &b, &k), 1);
+    T_EQ_INT(k.gap_us, 4 * HOUR + 10 * MIN);
+    /* runs that only touch are not inside each other */
+    b.first = b.last = a.last;
+    a.maxgap_us = MIN;
+    km_tv_judge(&p, &a, &b, &k);
+    T_EQ_INT(k.gap_us, 0);
+    T_EQ_INT(k.within, 0);
     /* the same shape around a 24-hour run: proven gap 12 h, possible */
+    b.maxgap_us = 0;
     a.first = 0;
     a.last = 24 * HOUR;
+    a.maxgap_us = 24 * HOUR;
     b.first = b.last = 12 * HOUR;
     T_EQ_INT(km_tv_judge(&p, &a, &b, &j), 0);
     T_EQ_INT(j.gap_us, 12 * HOUR);
