@@ -596,8 +596,8 @@ void km_geo_apply_provider(const struct km_geo *g, struct km_str country, struct
 
 void km_geo_cache_stats(const struct km_geo *g, uint64_t *hits, uint64_t *misses)
 {
-    *hits = g ? g->hits : 0;
-    *misses = g ? g->misses : 0;
+    *hits = g ? __atomic_load_n(&g->hits, __ATOMIC_RELAXED) : 0;
+    *misses = g ? __atomic_load_n(&g->misses, __ATOMIC_RELAXED) : 0;
 }
 
 /* ---- description ------------------------------------------------------------------ */

@@ -119,7 +119,8 @@ static void rt_close(struct rt *t, struct iv **stack, size_t *sn, u128 x, int al
 
 static void flatten(struct ivs *in, struct rt *out)
 {
-    qsort(in->v, in->n, sizeof *in->v, iv_cmp);
+    if (in->n > 1)
+        qsort(in->v, in->n, sizeof *in->v, iv_cmp);
     struct iv **stack = km_xmalloc((in->n + 1) * sizeof *stack);
     size_t sn = 0;
     for (size_t i = 0; i < in->n; i++) {
@@ -133,6 +134,11 @@ static void flatten(struct ivs *in, struct rt *out)
 }
 
 /* ---- countries ------------------------------------------------------------- */
+
+struct city {
+    uint16_t ci;
+    float lat, lon;
+};
 
 struct country {
     char cc[3];
@@ -152,6 +158,8 @@ struct build {
     char **asn_name;
     size_t nasn, capasn;
     struct km_buf src;    /* sources text */
+    struct city *cities;  /* GeoNames cities: for the country radii */
+    size_t ncities, capcities;
 };
 
 static uint32_t cc_index(struct build *B, const char *s)
@@ -490,12 +498,6 @@ static int geonames_country(struct build *B, const char *path, char *l, size_t n
     return 0;
 }
 
-struct city {
-    uint16_t ci;
-    float lat, lon;
-};
-static struct city *cities;
-static size_t ncities, capcities;
 
 static int geonames_city(struct build *B, const char *path, char *l, size_t n, long ln)
 {
@@ -537,11 +539,11 @@ static int geonames_city(struct build *B, const char *path, char *l, size_t n, l
         c->lon = lon;
         c->has_point = 1;
     }
-    if (ncities == capcities) {
-        capcities = capcities ? capcities * 2 : 8192;
-        cities = km_xrealloc(cities, capcities * sizeof *cities);
+    if (B->ncities == B->capcities) {
+        B->capcities = B->capcities ? B->capcities * 2 : 8192;
+        B->cities = km_xrealloc(B->cities, B->capcities * sizeof *B->cities);
     }
-    cities[ncities++] = (struct city){(uint16_t)ci, (float)lat, (float)lon};
+    B->cities[B->ncities++] = (struct city){(uint16_t)ci, (float)lat, (float)lon};
     return 0;
 }
 
@@ -551,11 +553,11 @@ static void country_radii(struct build *B)
         struct country *c = &B->cc[i];
         c->radius = c->area > 0 ? sqrt(c->area / M_PI) : 0;
     }
-    for (size_t i = 0; i < ncities; i++) {
-        struct country *c = &B->cc[cities[i].ci];
+    for (size_t i = 0; i < B->ncities; i++) {
+        struct country *c = &B->cc[B->cities[i].ci];
         if (!c->has_point)
             continue;
-        double d = km_geo_distance_km(c->lat, c->lon, cities[i].lat, cities[i].lon);
+        double d = km_geo_distance_km(c->lat, c->lon, B->cities[i].lat, B->cities[i].lon);
         if (d > c->radius)
             c->radius = d;
     }
@@ -767,7 +769,8 @@ int km_kgeo_build(struct km_kgeo_build *b, struct km_kgeo_info *info, struct km_
         struct asn_pair *ap = km_xcalloc(B.nasn + 1, sizeof *ap);
         for (size_t i = 0; i < B.nasn; i++)
             ap[i] = (struct asn_pair){B.asn_num[i], B.asn_name[i]};
-        qsort(ap, B.nasn, sizeof *ap, asn_cmp);
+        if (B.nasn > 1)
+            qsort(ap, B.nasn, sizeof *ap, asn_cmp);
         uint32_t *at = km_xcalloc(B.nasn + 1, 8);
         size_t na = 0;
         for (size_t i = 0; i < B.nasn; i++) {
@@ -824,8 +827,6 @@ out:
     free(B.v4as.v);
     free(B.v6as.v);
     km_buf_free(&B.src);
-    free(cities);
-    cities = NULL;
-    ncities = capcities = 0;
+    free(B.cities);
     return rc;
 }

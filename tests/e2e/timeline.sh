@@ -6,6 +6,10 @@
 # independently with python over `kumo events --format jsonl`. Part 2 uses a
 # few hand-written CloudTrail records for exact bursts and terminal safety.
 . "$(dirname "$0")/lib.sh"
+# the independent counts below see only stored countries: no GeoIP lookup
+# (tests/e2e/geo.sh tests the enrichment)
+export KUMO_GEO_BUILTIN=none
+unset KUMO_GEOIP
 S="$T/store"
 k() { "$KUMO" --store "$S" "$@"; }
 PY=python3
