@@ -494,7 +494,7 @@ static void report_text(struct km_buf *b, const struct ent *e, const char *x, in
         for (uint32_t k = 0; k < pe->nidents; k++) {
             const struct km_ident *d = km_idgraph_ident(e->g, pe->idents[k]);
             l.n = 0;
-            km_buf_printf(&l, "%-16s %6s  %-10s %s%s%s%s", km_ident_kind_name(d->kind),
+            km_buf_printf(&l, "%-18s %6s  %-10s %s%s%s%s", km_ident_kind_name(d->kind),
                           km_out_num(e->ident_events[pe->idents[k]], num, sizeof num), d->rule,
                           d->name, d->account[0] ? " [" : "", d->account,
                           d->account[0] ? "]" : "");

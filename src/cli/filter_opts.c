@@ -86,7 +86,7 @@ static int graph_of(struct km_cli_filter *cf, const char *cmd, struct km_store *
         return -1;
     struct km_err err;
     km_err_clear(&err);
-    int rc = km_idgraph_build(s, conf, &cf->graph, &err);
+    int rc = km_idgraph_build_ex(s, conf, KM_IDGRAPH_NO_TIMES, &cf->graph, &err);
     km_conf_free(conf);
     if (rc != KM_OK) {
         char m[1200];

@@ -285,12 +285,19 @@ struct tup {
     int32_t next;            /* next tuple of the same identity */
 };
 
+/* Ceilings on what the graph holds: distinct actor tuples and their bytes.
+ * Past them, further tuples are not listed, and their events are resolved
+ * by the same rules when they are read (person_of_new). */
+#define KM_ID_MAX_TUPLES 2000000
+#define KM_ID_MAX_BYTES ((size_t)1 << 30)
+
 struct ttab {
     struct tup *v;
     size_t n, cap;
     int32_t *slot;
     size_t scap;
     struct km_arena *a;      /* strings of inserted tuples */
+    int capped;              /* a tuple was left out (ceilings above) */
 };
 
 static uint64_t tup_hash(const struct km_str *v)
@@ -352,6 +359,13 @@ static void ttab_add(struct ttab *t, const struct km_str *v, uint64_t h, uint64_
         if (!u->events || last > u->last)
             u->last = last;
         u->events += events;
+        return;
+    }
+    size_t bytes = 0;
+    for (int i = 0; i < NT; i++)
+        bytes += v[i].p ? (size_t)v[i].n + 1 : 0;
+    if (t->n >= KM_ID_MAX_TUPLES || t->a->total + bytes > KM_ID_MAX_BYTES) {
+        t->capped = 1;
         return;
     }
     if ((t->n + 1) * 2 > t->scap)
@@ -1382,6 +1396,7 @@ static void view_of_proto(const struct proto *p, struct iview *v)
 
 struct worker {
     struct km_store *s;
+    int no_times;
     const struct km_segment_row *rows;
     size_t nrows;
     int tid, n;
@@ -1405,9 +1420,9 @@ static void *scan_worker(void *arg)
         if ((W->rc = km_seg_open(p, &seg, &W->e)))
             break;
         W->segs[W->nsegs++] = seg;
-        const int64_t *ts;
+        const int64_t *ts = NULL;
         if ((W->rc = seg_combos(seg, &W->ct, NULL, &W->e)) ||
-            (W->rc = km_seg_times(seg, &ts, &W->e))) {
+            (!W->no_times && (W->rc = km_seg_times(seg, &ts, &W->e)))) {
             if (!W->e.file[0])
                 snprintf(W->e.file, sizeof W->e.file, "%s", p);
             break;
@@ -1417,14 +1432,15 @@ static void *scan_worker(void *arg)
             const struct combo *cb = &W->ct.v[k];
             if ((W->rc = combo_strs(seg, cb, v, &W->e)))
                 break;
-            ttab_add(&W->tt, v, tup_hash(v), cb->n, ts[cb->r0], ts[cb->r1]);
+            ttab_add(&W->tt, v, tup_hash(v), cb->n, ts ? ts[cb->r0] : 0, ts ? ts[cb->r1] : 0);
         }
         km_seg_drop_decoded(seg);
     }
     return NULL;
 }
 
-static int collect_tuples(struct km_idgraph *g, struct km_store *s, struct km_err *err)
+static int collect_tuples(struct km_idgraph *g, struct km_store *s, int no_times,
+                          struct km_err *err)
 {
     struct km_segment_row *rows = NULL;
     size_t nrows = 0;
@@ -1439,6 +1455,7 @@ static int collect_tuples(struct km_idgraph *g, struct km_store *s, struct km_er
     for (int t = 0; t < nw; t++) {
         memset(&W[t], 0, sizeof W[t]);
         W[t].s = s;
+        W[t].no_times = no_times;
         W[t].rows = rows;
         W[t].nrows = nrows;
         W[t].tid = t;
@@ -1466,6 +1483,7 @@ static int collect_tuples(struct km_idgraph *g, struct km_store *s, struct km_er
             const struct tup *u = &W[t].tt.v[k];
             ttab_add(&g->tt, u->v, u->h, u->events, u->first, u->last);
         }
+        g->tt.capped |= W[t].tt.capped;
         for (size_t k = 0; k < W[t].nsegs; k++)
             km_seg_close(W[t].segs[k]);
         free(W[t].segs);
@@ -1933,6 +1951,12 @@ static void finish(struct km_idgraph *g)
 int km_idgraph_build(struct km_store *s, const struct km_conf *conf, struct km_idgraph **out,
                      struct km_err *err)
 {
+    return km_idgraph_build_ex(s, conf, 0, out, err);
+}
+
+int km_idgraph_build_ex(struct km_store *s, const struct km_conf *conf, unsigned flags,
+                        struct km_idgraph **out, struct km_err *err)
+{
     *out = NULL;
     struct km_idgraph *g = km_xcalloc(1, sizeof *g);
     km_arena_init(&g->a, 1 << 16, (size_t)8 << 30);
@@ -1942,11 +1966,15 @@ int km_idgraph_build(struct km_store *s, const struct km_conf *conf, struct km_i
     g->local_on = km_conf_bool(conf, "identity.local_part");
     int rc = load_map(g, s, conf, err);
     if (!rc)
-        rc = collect_tuples(g, s, err);
+        rc = collect_tuples(g, s, (flags & KM_IDGRAPH_NO_TIMES) != 0, err);
     if (rc) {
         km_idgraph_free(g);
         return rc;
     }
+    if (g->tt.capped)
+        warn(g, afmt(&g->a, "more than %d distinct actors (or %zu MiB of their names): the "
+                            "rest are not listed; their events are resolved as they are read",
+                     KM_ID_MAX_TUPLES, KM_ID_MAX_BYTES >> 20));
     identities_from_tuples(g);
     /* persons: every e-mail of a person-capable identity */
     for (size_t i = 0; i < g->nid; i++)

@@ -2531,7 +2531,7 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         if (!R.graph) {
             struct km_err ge;
             km_err_clear(&ge);
-            if ((rc = km_idgraph_build(s, o->conf, &R.own_graph, &ge))) {
+            if ((rc = km_idgraph_build_ex(s, o->conf, KM_IDGRAPH_NO_TIMES, &R.own_graph, &ge))) {
                 char m[1200];
                 km_query_err_set(err, text, n, 0, rc, NULL, "the person field: %s",
                                  km_err_fmt(&ge, m, sizeof m));

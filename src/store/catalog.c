@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Prepared statements are cached per catalog (keyed by the SQL text's
  * address: every statement is a string literal) and reset after use. */
@@ -30,6 +31,7 @@ struct km_catalog {
     int have_head;                /* custody chain head cached? */
     uint64_t head_seq;
     char head_hash[65];
+    int readonly;                 /* opened immutable: the process may not write it */
     struct {
         const char *sql;
         sqlite3_stmt *st;
@@ -86,6 +88,36 @@ static int sqlerr(struct km_catalog *c, struct km_err *err, const char *what)
     return km_err_set(err, KM_ESQL, c->path, UINT64_MAX, "%s: %s", what, sqlite3_errmsg(c->db));
 }
 
+/*
+ * A catalog the process may not write (a store copied read-only, evidence on
+ * write-protected media): SQLite cannot even read a WAL database without
+ * creating its -shm file, so it is opened immutable. That is exact only when
+ * no write-ahead log holds unmerged pages (kumo's last writer merges and
+ * removes it on close); a non-empty -wal is refused with a message.
+ */
+static int open_immutable(struct km_catalog *c, const char *path, struct km_err *err)
+{
+    char wal[4200];
+    struct stat st;
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    if (stat(wal, &st) == 0 && st.st_size > 0)
+        return km_err_set(err, KM_ESQL, path, UINT64_MAX,
+                          "the catalog is read-only and its write-ahead log (%s) holds changes "
+                          "not merged yet: open the store once with write access", wal);
+    if (strpbrk(path, "?#%"))
+        return km_err_set(err, KM_ESQL, path, UINT64_MAX,
+                          "read-only catalog in a path with '?', '#' or '%%': cannot open it");
+    char uri[4200];
+    snprintf(uri, sizeof uri, "file:%s?immutable=1", path);
+    sqlite3_close(c->db);
+    c->db = NULL;
+    if (sqlite3_open_v2(uri, &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK)
+        return sqlerr(c, err, "cannot open the read-only catalog");
+    c->readonly = 1;
+    return KM_OK;
+}
+
 int km_cat_open(const char *path, int create, struct km_catalog **out, struct km_err *err)
 {
     *out = NULL;
@@ -107,6 +139,25 @@ int km_cat_open(const char *path, int create, struct km_catalog **out, struct km
         if (sqlite3_step(uv) == SQLITE_ROW)
             have = sqlite3_column_int(uv, 0) == KM_CAT_SCHEMA_VERSION;
         sqlite3_finalize(uv);
+    }
+    if (!have && sqlite3_db_readonly(c->db, "main") == 1) {
+        int rc = open_immutable(c, path, err);
+        if (rc == KM_OK && sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &uv, NULL) ==
+                               SQLITE_OK) {
+            if (sqlite3_step(uv) == SQLITE_ROW)
+                have = sqlite3_column_int(uv, 0) == KM_CAT_SCHEMA_VERSION;
+            sqlite3_finalize(uv);
+        }
+        if (rc == KM_OK && !have)
+            rc = km_err_set(err, KM_ESQL, path, UINT64_MAX,
+                            "read-only catalog without kumo's schema (version %d)",
+                            KM_CAT_SCHEMA_VERSION);
+        if (rc) {
+            km_cat_close(c);
+            return rc;
+        }
+        *out = c;
+        return KM_OK;
     }
     if (sqlite3_exec(c->db, "PRAGMA synchronous=FULL;", NULL, NULL, &msg) != SQLITE_OK ||
         (!have && (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL;", NULL, NULL, &msg) != SQLITE_OK ||

@@ -160,6 +160,17 @@ c=$("$KUMO" --store "$T/ro" timeline --actor "$A" --no-group --format jsonl 2>/d
 c2=$("$KUMO" --store "$T/ro" query 'stats count() by person' --format csv | grep -c .)
 [ "$c" = 10 ] && [ "$c2" = 4 ] && ok identities_read_only_timeline_query \
   || fail identities_read_only_timeline_query "timeline $c, query lines $c2"
+# as root, a-w does not stop writes: also read it as an unprivileged user
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 \
+   && setpriv --reuid=65534 --regid=65534 --clear-groups "$KUMO" help >/dev/null 2>&1; then
+  chmod a+rx "$T"
+  setpriv --reuid=65534 --regid=65534 --clear-groups "$KUMO" --store "$T/ro" identities --format json \
+    > "$T/ro2.json" 2>"$T/ro2.err"
+  c=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$KUMO" --store "$T/ro" \
+      query "filter person = \"$A\" | stats count()" --format csv 2>>"$T/ro2.err" | tail -n 1)
+  [ "$(jq -c .persons "$T/ro2.json" 2>/dev/null)" = "$(jq -c .persons "$T/id.json")" ] && [ "$c" = 10 ] \
+    && ok identities_read_only_unprivileged || fail identities_read_only_unprivileged "$(cat "$T/ro2.err")"
+fi
 after=$(cd "$T/ro" && find . -type f -exec sha256sum {} + | sort | sha256sum)
 [ "$before" = "$after" ] && [ -z "$(find "$T/ro" -newer "$T/ro.json" -type f)" ] \
   && ok identities_read_only_untouched || fail identities_read_only_untouched
