@@ -6,10 +6,13 @@
  * (see docs/generator.md and src/gen/gen.h).
  *
  *   kumo gen --out DIR [--events N] [--seed S] [--accounts N] [--start YYYY-MM-DD]
- *            [--days N] [--threads N] [--level N] [--providers LIST] [--force]
+ *            [--days N] [--threads N] [--level N] [--providers LIST]
+ *            [--scenarios all|none|NAME,...] [--force]
  *
- * Options take "--opt VALUE" or "--opt=VALUE". Prints one summary line to
- * stderr (unless -q). Exit status: 0 done, 1 generation failed, 2 bad usage.
+ * Options take "--opt VALUE" or "--opt=VALUE". Every run also writes
+ * DIR/kumo-ground-truth.json, what was planted (docs/generator.md). Prints
+ * one summary line to stderr (unless -q). Exit status: 0 done, 1 generation
+ * failed, 2 bad usage.
  */
 #include "cli/cli.h"
 #include "core/km.h"
@@ -53,6 +56,7 @@ int km_cmd_gen(int argc, char **argv)
     struct km_gen_stats st;
     km_gen_opts_default(&o);
     o.stats = &st;
+    o.truth = 1;
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -62,7 +66,8 @@ int km_cmd_gen(int argc, char **argv)
         }
         static const char *const with_value[] = {"--out",  "--events",  "--seed",
                                                  "--accounts", "--start", "--days",
-                                                 "--threads", "--level", "--providers"};
+                                                 "--threads", "--level", "--providers",
+                                                 "--scenarios"};
         const char *name = NULL, *val = NULL;
         for (size_t k = 0; k < KM_ARRAY_LEN(with_value); k++) {
             size_t n = strlen(with_value[k]);
@@ -106,6 +111,16 @@ int km_cmd_gen(int argc, char **argv)
                         "kumo gen: --providers: expected a list of aws, azure, gcp (or all), each "
                         "at most once with an optional :WEIGHT of 1..%d, got '%s'\n",
                         KM_GEN_MAX_WEIGHT, val);
+                return 2;
+            }
+        } else if (strcmp(name, "--scenarios") == 0) {
+            char why[160];
+            if (km_gen_parse_scenarios(val, &o.scenarios, why, sizeof why) != KM_OK) {
+                fprintf(stderr,
+                        "kumo gen: --scenarios: %s (expected all, none, or a list of story, spray, "
+                        "bruteforce, travel, lateral, leakedkey, persistence, privilege, tampering, "
+                        "exposure, incident)\n",
+                        why);
                 return 2;
             }
         } else if (strcmp(name, "--events") == 0) {

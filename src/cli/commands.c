@@ -38,7 +38,8 @@ const struct km_cmd km_commands[] = {
     {"gen", "generate realistic CloudTrail, Entra ID, Azure Activity and GCP audit logs in their "
             "export layouts (see docs/generator.md)",
      "gen --out DIR [--events N] [--seed S] [--accounts N] [--start YYYY-MM-DD] [--days N] "
-     "[--threads N] [--level 1-12] [--providers aws,azure,gcp] [--force]",
+     "[--threads N] [--level 1-12] [--providers aws,azure,gcp] [--scenarios all|none|NAME,...] "
+     "[--force]",
      km_cmd_gen},
     {"verify", "re-hash every vault object and check the custody chain", "verify [--json]",
      km_cmd_verify},

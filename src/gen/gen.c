@@ -29,8 +29,21 @@ static const struct km_gen_provider *const km_gen_providers[KM_GEN_NPROV] = {
 static const char *const km_gen_prov_names[KM_GEN_NPROV] = {"aws", "azure", "gcp"};
 static const uint32_t km_gen_default_share[KM_GEN_NPROV] = {KM_GEN_SHARE_AWS, KM_GEN_SHARE_AZURE,
                                                             KM_GEN_SHARE_GCP};
-static const uint64_t km_gen_story_n[KM_GEN_NPROV] = {KM_GEN_STORY_N_AWS, KM_GEN_STORY_N_AZURE,
-                                                      KM_GEN_STORY_N_GCP};
+
+/* Records the planted scenarios need in each provider (the story alone by
+ * default), for the providers chosen in m. */
+static void scen_need(const struct km_gen_opts *o, unsigned m, uint64_t need[KM_GEN_NPROV])
+{
+    unsigned sm = km_gen_scen_mask(o);
+    for (int p = 0; p < KM_GEN_NPROV; p++) {
+        need[p] = 0;
+        if (!(m & (1u << p)))
+            continue;
+        for (int s = 0; s < KM_GEN_NSCEN; s++)
+            if (sm & (1u << s))
+                need[p] += km_gen_scen_records(s, p, o->accounts);
+    }
+}
 
 void km_gen_apportion(const double *wt, uint64_t n, double total, uint64_t events,
                       uint32_t *count)
@@ -144,7 +157,8 @@ int km_gen_split(const struct km_gen_opts *o, uint64_t out[KM_GEN_NPROV])
     memset(out, 0, sizeof(uint64_t) * KM_GEN_NPROV);
     if (m & ~KM_GEN_P_ALL)
         return KM_EUSAGE;
-    uint64_t wsum = 0, w[KM_GEN_NPROV] = {0, 0, 0}, need = 0;
+    uint64_t wsum = 0, w[KM_GEN_NPROV] = {0, 0, 0}, need = 0, pn[KM_GEN_NPROV];
+    scen_need(o, m, pn);
     int first = -1;
     for (int p = 0; p < KM_GEN_NPROV; p++) {
         if (!(m & (1u << p)))
@@ -153,7 +167,7 @@ int km_gen_split(const struct km_gen_opts *o, uint64_t out[KM_GEN_NPROV])
             return KM_EUSAGE;
         w[p] = o->weight[p] ? o->weight[p] : km_gen_default_share[p];
         wsum += w[p];
-        need += km_gen_story_n[p];
+        need += pn[p];
         if (first < 0)
             first = p;
     }
@@ -165,18 +179,18 @@ int km_gen_split(const struct km_gen_opts *o, uint64_t out[KM_GEN_NPROV])
         given += out[p];
     }
     out[first] += o->events - given;
-    /* every provider gets at least its story: take the shortfall from the largest */
+    /* every provider gets at least its plants: take the shortfall from the largest */
     for (int p = 0; p < KM_GEN_NPROV; p++) {
-        while (w[p] && out[p] < km_gen_story_n[p]) {
+        while (w[p] && out[p] < pn[p]) {
             int big = -1;
             for (int q = 0; q < KM_GEN_NPROV; q++)
-                if (q != p && w[q] && out[q] > km_gen_story_n[q] && (big < 0 || out[q] > out[big]))
+                if (q != p && w[q] && out[q] > pn[q] && (big < 0 || out[q] > out[big]))
                     big = q;
             if (big < 0)
                 return KM_EUSAGE;
-            uint64_t take = km_gen_story_n[p] - out[p];
-            if (take > out[big] - km_gen_story_n[big])
-                take = out[big] - km_gen_story_n[big];
+            uint64_t take = pn[p] - out[p];
+            if (take > out[big] - pn[big])
+                take = out[big] - pn[big];
             out[big] -= take;
             out[p] += take;
         }
@@ -349,6 +363,30 @@ static int check_opts(const struct km_gen_opts *o, struct km_err *err)
                           KM_GEN_MAX_THREADS);
     if (o->level < 1 || o->level > 12)
         return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX, "--level must be between 1 and 12");
+    unsigned m = o->providers ? o->providers : KM_GEN_P_AWS;
+    if (o->scenarios & ~(KM_GEN_S_ALL | KM_GEN_S_NONE | KM_GEN_S_SKIP))
+        return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX, "--scenarios: unknown scenario bits");
+    unsigned sm = km_gen_scen_mask(o);
+    for (int s = 0; s < KM_GEN_NSCEN; s++) {
+        if (!(sm & (1u << s)))
+            continue;
+        uint32_t any = 0;
+        for (int p = 0; p < KM_GEN_NPROV; p++)
+            if (m & (1u << p))
+                any += km_gen_scen_records(s, p, o->accounts);
+        if (!any)
+            return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX,
+                              "--scenarios: %s plants nothing in the chosen --providers (it needs %s)",
+                              km_gen_scen_names[s], s == KM_GEN_SCEN_BRUTEFORCE ? "azure" : "aws");
+    }
+    uint64_t pn[KM_GEN_NPROV], need = 0;
+    scen_need(o, m & KM_GEN_P_ALL, pn);
+    for (int p = 0; p < KM_GEN_NPROV; p++)
+        need += pn[p];
+    if (o->events < need && !(m & ~KM_GEN_P_ALL))
+        return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX,
+                          "--events: %llu is too few for the planted scenarios (at least %llu)",
+                          (unsigned long long)o->events, (unsigned long long)need);
     uint64_t share[KM_GEN_NPROV];
     if (km_gen_split(o, share) != KM_OK)
         return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX,
@@ -402,9 +440,16 @@ int km_gen_run(const struct km_gen_opts *o, struct km_err *err)
     rc = km_gen_world_build(&w, o->seed, o->accounts, o->start, o->days, err);
     if (rc)
         return rc;
+    rc = km_gen_scen_build(&w, o, err);
+    if (rc) {
+        km_gen_scen_free(&w);
+        km_gen_world_free(&w);
+        return rc;
+    }
 
     struct km_gen_worker *wk = calloc(threads, sizeof *wk);
     if (!wk) {
+        km_gen_scen_free(&w);
         km_gen_world_free(&w);
         return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (threads)");
     }
@@ -477,11 +522,15 @@ int km_gen_run(const struct km_gen_opts *o, struct km_err *err)
         free(ts->scratch);
     }
     free(wk);
-    km_gen_world_free(&w);
-    s.seconds = now_s() - t0;
     if (!rc && s.events != o->events)
         rc = km_err_set(err, KM_EINTERNAL, NULL, UINT64_MAX, "wrote %llu records, expected %llu",
                         (unsigned long long)s.events, (unsigned long long)o->events);
+    /* the ground truth, after the logs */
+    if (!rc && o->truth)
+        rc = km_gen_scen_truth(&w, o, err);
+    km_gen_scen_free(&w);
+    km_gen_world_free(&w);
+    s.seconds = now_s() - t0;
     if (o->stats)
         *o->stats = s;
     return rc;

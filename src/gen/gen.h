@@ -53,6 +53,29 @@ enum { KM_GEN_PROV_AWS = 0, KM_GEN_PROV_AZURE, KM_GEN_PROV_GCP, KM_GEN_NPROV };
 #define KM_GEN_SHARE_GCP 15
 #define KM_GEN_MAX_WEIGHT 1000
 
+/* Planted scenarios (bits of km_gen_opts.scenarios; index = bit number; names in
+ * km_gen_scen_names[], docs/generator.md "Scenarios"). */
+enum {
+    KM_GEN_SCEN_STORY = 0, /* the mallory story, in every dataset by default */
+    KM_GEN_SCEN_SPRAY,
+    KM_GEN_SCEN_BRUTEFORCE,
+    KM_GEN_SCEN_TRAVEL,
+    KM_GEN_SCEN_LATERAL,
+    KM_GEN_SCEN_LEAKEDKEY,
+    KM_GEN_SCEN_PERSISTENCE,
+    KM_GEN_SCEN_PRIVILEGE,
+    KM_GEN_SCEN_TAMPERING,
+    KM_GEN_SCEN_EXPOSURE,
+    KM_GEN_SCEN_INCIDENT,
+    KM_GEN_NSCEN
+};
+#define KM_GEN_S_ALL ((1u << KM_GEN_NSCEN) - 1)
+#define KM_GEN_S_NONE (1u << 31) /* explicitly no scenario: pure background */
+#define KM_GEN_S_SKIP (1u << 30) /* ("all") leave out the scenarios the chosen providers
+                                    cannot hold instead of refusing them */
+extern const char *const km_gen_scen_names[KM_GEN_NSCEN];
+#define KM_GEN_TRUTH_FILE "kumo-ground-truth.json"
+
 /* What a run produced (filled when km_gen_opts.stats is non-NULL). */
 struct km_gen_stats {
     uint64_t events;     /* records written */
@@ -78,6 +101,9 @@ struct km_gen_opts {
     unsigned providers;         /* KM_GEN_P_* bits; 0 = KM_GEN_P_AWS */
     uint32_t weight[KM_GEN_NPROV]; /* relative shares of --events (0 = the default
                                       KM_GEN_SHARE_*), 0..KM_GEN_MAX_WEIGHT */
+    unsigned scenarios;         /* KM_GEN_SCEN_* bits; 0 = the story alone (the default);
+                                   KM_GEN_S_NONE = no scenario (pure background) */
+    int truth;                  /* write out_dir/kumo-ground-truth.json after the logs */
 };
 
 /* Fills *o with the defaults above (out_dir NULL, stats NULL). */
@@ -106,10 +132,31 @@ int km_gen_parse_date(const char *s, int64_t *out);
 int km_gen_parse_providers(const char *s, unsigned *mask, uint32_t weight[KM_GEN_NPROV]);
 
 /*
+ * Parses a --scenarios list: "all" (every scenario the chosen providers can
+ * hold: KM_GEN_S_ALL | KM_GEN_S_SKIP), "none" (KM_GEN_S_NONE), or
+ * comma-separated names of km_gen_scen_names[] (each at most once; a named
+ * scenario with nothing to plant is refused by km_gen_run). Returns KM_OK or
+ * KM_EUSAGE with a reason in why[0..n).
+ */
+int km_gen_parse_scenarios(const char *s, unsigned *mask, char *why, size_t n);
+
+/* The scenarios o plants (KM_GEN_SCEN_* bits): the story alone by default,
+ * none for KM_GEN_S_NONE, with KM_GEN_S_SKIP only those that have a part in
+ * the chosen providers. */
+unsigned km_gen_scen_mask(const struct km_gen_opts *o);
+
+/*
+ * Records scenario `scen` plants in provider `prov` (KM_GEN_PROV_*) for a
+ * world of `accounts` AWS accounts (a fixed number: --events stays exact).
+ * 0 when the scenario has no part in that provider.
+ */
+uint32_t km_gen_scen_records(int scen, int prov, uint32_t accounts);
+
+/*
  * How km_gen_run() splits o->events over the chosen providers: shares in
  * proportion to the weights (defaults KM_GEN_SHARE_*), the rounding rest to
  * the first chosen provider, and every chosen provider at least the records
- * of its part of the story. out[p] is 0 for providers not chosen. Returns
+ * of its part of the planted scenarios (o->scenarios; the story by default). out[p] is 0 for providers not chosen. Returns
  * KM_OK, or KM_EUSAGE when the options cannot be split (bad mask or weight,
  * too few events).
  */

@@ -40,6 +40,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/hash.h"
+
 #define AZ_MAX_SUBS 4
 #define AZ_MAX_PROJ 3
 #define AZ_ST_SIGNIN 0
@@ -61,7 +63,7 @@ struct az_app {
 };
 
 enum { APP_OFFICEHOME = 0, APP_PORTAL, APP_AWS, APP_GCP, APP_TEAMS, APP_OFFICE, APP_CLI, APP_BROKER,
-       APP_OUTLOOK, AZ_NAPPS };
+       APP_OUTLOOK, APP_AADPS, AZ_NAPPS };
 
 static const struct az_app az_apps[AZ_NAPPS] = {
     {"4765445b-32c6-49b0-83e6-1d93765276ca", "OfficeHome", NULL, NULL, 0},
@@ -79,6 +81,9 @@ static const struct az_app az_apps[AZ_NAPPS] = {
      "00000003-0000-0000-c000-000000000000", 1},
     {"27922004-5251-4030-b22d-91ecd9a37ea4", "Outlook Mobile", "Office 365 Exchange Online",
      "00000002-0000-0ff1-ce00-000000000000", 1},
+    /* planted scenarios only (a password spray's favourite client) */
+    {"1b730954-1685-4b74-9bfd-dac224a7b894", "Azure Active Directory PowerShell",
+     "Windows Azure Active Directory", "00000002-0000-0000-c000-000000000000", 1},
 };
 
 /* Sign-in results. */
@@ -232,9 +237,21 @@ struct az_plan {
     uint32_t act_first[AZ_MAX_SUBS], act_n[AZ_MAX_SUBS];
     uint32_t op_cum[AZ_NCLS][AZ_NOPS];
     /* the story */
+    int story;                         /* planted (the default) */
     int64_t story_t[KM_GEN_STORY_N_AZURE];
     uint16_t story_who[KM_GEN_STORY_N_AZURE];
     uint8_t story_kind[KM_GEN_STORY_N_AZURE], story_res[KM_GEN_STORY_N_AZURE];
+    /* planted scenarios: records rendered at plan time, by (unit, second) */
+    uint32_t nbg;                      /* streams with a background (sign-ins, Activity logs);
+                                          the last stream, Entra audit logs, has only plants */
+    char *ptext;
+    size_t pn, pcap;
+    struct az_pl {
+        uint64_t unit;
+        uint32_t off, len;
+        uint16_t t;
+    } *pl;
+    uint32_t npl;
 };
 
 /* One record to write. */
@@ -301,6 +318,8 @@ static void az_free(void *state)
     free(pl->count);
     free(pl->pp);
     free(pl->act);
+    free(pl->ptext);
+    free(pl->pl);
     free(pl);
 }
 
@@ -502,12 +521,11 @@ static void az_story(struct az_plan *pl)
             pl->story_t[k] = end;
 }
 
+static int az_plants(struct az_plan *pl, struct km_err *err);
+
 static int az_plan_make(const struct km_gen_world *w, uint64_t events, void **state,
                         uint64_t *nunits, struct km_err *err)
 {
-    if (events < KM_GEN_STORY_N_AZURE)
-        return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX, "azure needs at least %d events",
-                          KM_GEN_STORY_N_AZURE);
     struct az_plan *pl = calloc(1, sizeof *pl);
     if (!pl)
         return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (plan)");
@@ -517,9 +535,28 @@ static int az_plan_make(const struct km_gen_world *w, uint64_t events, void **st
         return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (tenant)");
     }
     az_story(pl);
+    pl->story = km_gen_scen_story(w);
+    if (pl->story) {
+        for (int k = 0; k < KM_GEN_STORY_N_AZURE; k++)
+            km_gen_scen_time(w, KM_GEN_SCEN_STORY, pl->story_t[k]);
+        km_gen_scen_ent(w, KM_GEN_SCEN_STORY, KM_GEN_E_ACCOUNTS, "%s", pl->tenant);
+        km_gen_scen_ent(w, KM_GEN_SCEN_STORY, KM_GEN_E_ACCOUNTS, "%s", pl->subs[0].id);
+    }
     pl->nhours = w->days * 24u;
-    pl->nstreams = AZ_ST_ACT + (uint32_t)pl->nsubs;
+    pl->nbg = AZ_ST_ACT + (uint32_t)pl->nsubs;
+    pl->nstreams = pl->nbg + 1; /* + Entra audit logs (planted records only) */
     pl->nunits = (uint64_t)pl->nstreams * pl->nhours;
+    int prc = az_plants(pl, err);
+    if (prc) {
+        az_free(pl);
+        return prc;
+    }
+    uint64_t planted = (pl->story ? KM_GEN_STORY_N_AZURE : 0) + pl->npl;
+    if (events < planted) {
+        az_free(pl);
+        return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX, "azure needs at least %llu events",
+                          (unsigned long long)planted);
+    }
     pl->count = calloc(pl->nunits, sizeof *pl->count);
     double *wt = calloc(pl->nunits, sizeof *wt);
     if (!pl->count || !wt) {
@@ -552,7 +589,7 @@ static int az_plan_make(const struct km_gen_world *w, uint64_t events, void **st
     }
     /* noise, then scale each stream to its share */
     double stotal[AZ_ST_ACT + AZ_MAX_SUBS], acttotal = 0;
-    for (uint32_t st = 0; st < pl->nstreams; st++) {
+    for (uint32_t st = 0; st < pl->nbg; st++) {
         double *row = wt + (uint64_t)st * pl->nhours;
         stotal[st] = 0;
         for (uint32_t h = 0; h < pl->nhours; h++) {
@@ -564,7 +601,7 @@ static int az_plan_make(const struct km_gen_world *w, uint64_t events, void **st
             acttotal += stotal[st];
     }
     double total = 0;
-    for (uint32_t st = 0; st < pl->nstreams; st++) {
+    for (uint32_t st = 0; st < pl->nbg; st++) {
         double share = st == AZ_ST_SIGNIN ? AZ_PM_SIGNIN / 1000.0
                        : st == AZ_ST_NONINT ? AZ_PM_NONINT / 1000.0
                        : (1000 - AZ_PM_SIGNIN - AZ_PM_NONINT) / 1000.0 *
@@ -575,7 +612,7 @@ static int az_plan_make(const struct km_gen_world *w, uint64_t events, void **st
             total += row[h];
         }
     }
-    km_gen_apportion(wt, pl->nunits, total, events - KM_GEN_STORY_N_AZURE, pl->count);
+    km_gen_apportion(wt, (uint64_t)pl->nbg * pl->nhours, total, events - planted, pl->count);
     free(wt);
     *state = pl;
     *nunits = pl->nunits;
@@ -764,6 +801,7 @@ static uint32_t plan_activity(const struct az_plan *pl, int s, uint32_t hour, ui
 struct az_ev {
     const struct az_plan *pl;
     const struct az_desc *d;
+    const struct km_gen_plant *pt;     /* a planted record, or NULL */
     int64_t t;                         /* absolute second */
     uint32_t day;
     struct km_rng r;
@@ -774,7 +812,10 @@ struct az_ev {
 static void ev_ip(struct az_ev *e, uint32_t person)
 {
     struct km_gb ib = {e->ip, 0, sizeof e->ip};
-    if (e->d->story) {
+    if (e->pt) {
+        km_gen_scen_ip(e->pl->w, e->pt, &ib);
+        e->place = km_gen_scen_place(e->pl->w, e->pt);
+    } else if (e->d->story) {
         km_gb_str(&ib, KM_GEN_STORY_IP);
         e->place = km_gen_place_of(NULL);
     } else {
@@ -798,6 +839,31 @@ static void hashed_uuid(struct km_gb *b, uint64_t seed, uint64_t x)
     km_gb_uuid(b, &r);
 }
 
+/* Entra's names of the operating system and browser of a user agent. */
+static const char *ua_os(const char *ua)
+{
+    if (strstr(ua, "Windows"))
+        return "Windows10";
+    if (strstr(ua, "Macintosh"))
+        return "MacOs";
+    if (strstr(ua, "Linux") || strstr(ua, "X11"))
+        return "Linux";
+    return "";
+}
+
+static void ua_browser(const char *ua, char *out, size_t n)
+{
+    const char *p;
+    if ((p = strstr(ua, "Edg/")) != NULL)
+        snprintf(out, n, "Edge %d.0.0", atoi(p + 4));
+    else if ((p = strstr(ua, "Firefox/")) != NULL)
+        snprintf(out, n, "Firefox %d.0", atoi(p + 8));
+    else if ((p = strstr(ua, "Chrome/")) != NULL)
+        snprintf(out, n, "Chrome %d.0.0", atoi(p + 7));
+    else
+        snprintf(out, n, "%s", "");
+}
+
 static void signin_record(struct az_ev *e, struct km_gb *b, int interactive)
 {
     const struct az_plan *pl = e->pl;
@@ -807,6 +873,9 @@ static void signin_record(struct az_ev *e, struct km_gb *b, int interactive)
     const struct az_person *ap = &pl->pp[p];
     const struct km_gen_person *pe = &w->persons[p];
     int spray = d->story && pl->story_kind[d->story - 1] == SK_SPRAY;
+    /* a planted sign-in from the attacker's address: their client, no device */
+    int att = e->pt && e->pt->ip != KM_GEN_OWN_IP;
+    const char *att_ua = att && e->pt->ua ? e->pt->ua : NULL;
     int app = spray ? APP_CLI : d->app;
     const struct az_app *aa = &az_apps[app];
     int res = d->res;
@@ -884,6 +953,8 @@ static void signin_record(struct az_ev *e, struct km_gb *b, int interactive)
     LIT("\",\"userAgent\":\"");
     if (spray)
         LIT("python-requests/2.31.0");
+    else if (e->pt && e->pt->ua)
+        STR(e->pt->ua);
     else if (d->story)
         LIT("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0");
     else if (!aa->desktop)
@@ -898,10 +969,10 @@ static void signin_record(struct az_ev *e, struct km_gb *b, int interactive)
         LIT("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 "
             "(KHTML, like Gecko)");
     LIT("\",\"deviceDetail\":{\"deviceId\":\"");
-    if (ap->trust && !d->story)
+    if (ap->trust && !d->story && !att)
         STR(ap->dev_id);
     LIT("\"");
-    if (ap->trust && !d->story) {
+    if (ap->trust && !d->story && !att) {
         LIT(",\"displayName\":\"");
         STR(ap->dev_name);
         LIT("\"");
@@ -909,6 +980,8 @@ static void signin_record(struct az_ev *e, struct km_gb *b, int interactive)
     LIT(",\"operatingSystem\":\"");
     if (d->story)
         LIT("Linux");
+    else if (att_ua)
+        STR(ua_os(att_ua));
     else if (app == APP_OUTLOOK)
         LIT("Ios 18.6");
     else
@@ -916,13 +989,18 @@ static void signin_record(struct az_ev *e, struct km_gb *b, int interactive)
     LIT("\"");
     if (!aa->desktop) {
         LIT(",\"browser\":\"");
-        if (d->story)
+        if (d->story) {
             LIT("Firefox 128.0");
-        else
+        } else if (att_ua) {
+            char br[32];
+            ua_browser(att_ua, br, sizeof br);
+            STR(br);
+        } else {
             STR(ap->browser);
+        }
         LIT("\"");
     }
-    if (ap->trust && !d->story) {
+    if (ap->trust && !d->story && !att) {
         LIT(",\"isCompliant\":");
         if (ap->compliant)
             LIT("true");
@@ -954,7 +1032,7 @@ static void signin_record(struct az_ev *e, struct km_gb *b, int interactive)
     LIT("},\"correlationId\":\"");
     km_gb_mem(b, b->p + corr_at, 36);
     LIT("\",\"conditionalAccessStatus\":\"");
-    if (ok && !d->story)
+    if (ok && !d->story && !att)
         LIT("success");
     else
         LIT("notApplied");
@@ -968,7 +1046,7 @@ static void signin_record(struct az_ev *e, struct km_gb *b, int interactive)
     LIT(",\"tokenIssuerName\":\"\",\"tokenIssuerType\":\"AzureAD\","
         "\"processingTimeInMilliseconds\":");
     km_gb_u64(b, 40 + km_rng_below(&e->r, 300));
-    int risky = d->story && ok && spray;
+    int risky = (d->story && ok && spray) || (att && ok);
     if (risky)
         LIT(",\"riskDetail\":\"none\",\"riskLevelAggregated\":\"medium\",\"riskLevelDuringSignIn\":"
             "\"medium\",\"riskState\":\"atRisk\",\"riskEventTypes\":[\"unfamiliarFeatures\"],"
@@ -1026,7 +1104,7 @@ static void signin_record(struct az_ev *e, struct km_gb *b, int interactive)
         }
     }
     LIT("],\"authenticationRequirement\":\"");
-    if (d->story || res == R_OK || p == w->story_person)
+    if (d->story || res == R_OK || p == w->story_person || (att && res != R_OK_CLAIM))
         LIT("singleFactorAuthentication");
     else
         LIT("multiFactorAuthentication");
@@ -1049,7 +1127,7 @@ static void signin_record(struct az_ev *e, struct km_gb *b, int interactive)
         LIT("none");
     LIT("\",\"sessionId\":\"");
     hashed_uuid(b, w->seed ^ 0x5e55,
-                ((uint64_t)p << 32) ^ (uint64_t)(e->day * 3 + (d->story ? 2 : 0)));
+                ((uint64_t)p << 32) ^ (uint64_t)(e->day * 3 + (d->story ? 2 : att ? 1 : 0)));
     LIT("\"}}\n");
 }
 
@@ -1403,6 +1481,393 @@ static void activity_record(struct az_ev *e, struct km_gb *b, struct km_gb *tmp)
     LIT("\"}}\n");
 }
 
+/* ---- planted records (gen_scen.c) ------------------------------------------------------ */
+
+/* The role assignment a scenario creates: its id, the same in the assignee's
+ * later evidence. */
+static void plant_ra_id(struct km_gb *b, const struct az_plan *pl, const struct km_gen_plant *p)
+{
+    hashed_uuid(b, pl->w->seed ^ 0x4a11, ((uint64_t)p->scen << 20) ^ p->acct);
+}
+
+/* An Activity log record of a planted operation by person p->who. */
+static void plant_activity(struct az_ev *e, struct km_gb *b, struct km_gb *tmp)
+{
+    const struct az_plan *pl = e->pl;
+    const struct km_gen_world *w = pl->w;
+    const struct km_gen_plant *p = e->pt;
+    const struct az_sub *sb = &pl->subs[p->acct % (uint32_t)pl->nsubs];
+    uint32_t who = p->who;
+    const struct az_person *ap = &pl->pp[who];
+    int start = p->res == 0;
+    const char *op, *status, *role;
+    tmp->n = 0;
+    switch (p->kind) {
+    case KM_GEN_PK_AZ_RA:
+        op = "Microsoft.Authorization/roleAssignments/write";
+        status = "Created";
+        role = "Owner";
+        KM_GB_LIT(tmp, "/subscriptions/");
+        km_gb_str(tmp, sb->id);
+        KM_GB_LIT(tmp, "/providers/Microsoft.Authorization/roleAssignments/");
+        plant_ra_id(tmp, pl, p);
+        break;
+    case KM_GEN_PK_AZ_LISTKEYS:
+        op = "Microsoft.Storage/storageAccounts/listKeys/action";
+        status = "OK";
+        role = "Contributor";
+        resource_path(tmp, pl, sb, 0, (int)(km_rng_hash2(w->seed, p->corr) & 255), p->t, p->corr);
+        break;
+    case KM_GEN_PK_AZ_RUNCMD:
+        op = "Microsoft.Compute/virtualMachines/runCommand/action";
+        status = "Accepted";
+        role = "Contributor";
+        resource_path(tmp, pl, sb, 1, (int)(km_rng_hash2(w->seed, p->corr) & 255), p->t, p->corr);
+        break;
+    default: /* KM_GEN_PK_AZ_DIAGDEL */
+        op = "Microsoft.Insights/diagnosticSettings/delete";
+        status = "OK";
+        role = "Owner";
+        KM_GB_LIT(tmp, "/subscriptions/");
+        km_gb_str(tmp, sb->id);
+        KM_GB_LIT(tmp, "/providers/Microsoft.Insights/diagnosticSettings/");
+        km_gb_str(tmp, p->str ? p->str : "send-to-sentinel");
+        break;
+    }
+    size_t rlen = tmp->n;
+    const char *res = tmp->p;
+    ev_ip(e, who);
+    LIT("{\"time\":\"");
+    km_gb_iso_frac(b, e->t, km_rng_next(&e->r) % 10000000, 7, "Z");
+    LIT("\",\"resourceId\":\"");
+    for (size_t i = 0; i < rlen; i++)
+        km_gb_ch(b, res[i] >= 'a' && res[i] <= 'z' ? (char)(res[i] - 32) : res[i]);
+    LIT("\",\"operationName\":\"");
+    for (const char *s = op; *s; s++)
+        km_gb_ch(b, *s >= 'a' && *s <= 'z' ? (char)(*s - 32) : *s);
+    LIT("\",\"category\":\"Administrative\",\"resultType\":\"");
+    if (start) {
+        LIT("Start\",\"resultSignature\":\"Started.\"");
+    } else {
+        LIT("Success\",\"resultSignature\":\"Succeeded.");
+        STR(status);
+        km_gb_ch(b, '"');
+    }
+    LIT(",\"durationMs\":");
+    km_gb_u64(b, start ? 0 : 400 + (p->seed >> 8) % 3000);
+    LIT(",\"callerIpAddress\":\"");
+    STR(e->ip);
+    LIT("\",\"correlationId\":\"");
+    hashed_uuid(b, w->seed ^ 0xc1a, ((uint64_t)p->scen << 32) ^ p->corr);
+    LIT("\",\"identity\":{\"authorization\":{\"scope\":\"");
+    km_gb_mem(b, res, rlen);
+    LIT("\",\"action\":\"");
+    STR(op);
+    LIT("\",\"evidence\":{\"role\":\"");
+    STR(role);
+    LIT("\",\"roleAssignmentScope\":\"/subscriptions/");
+    STR(sb->id);
+    LIT("\",\"roleAssignmentId\":\"");
+    if (p->kind == KM_GEN_PK_AZ_LISTKEYS || p->kind == KM_GEN_PK_AZ_RUNCMD) {
+        /* the assignment the scenario made a minute ago */
+        struct km_gen_plant ra = *p;
+        char id[40];
+        struct km_gb ib = {id, 0, sizeof id};
+        plant_ra_id(&ib, pl, &ra);
+        for (size_t i = 0; i < ib.n; i++)
+            if (id[i] != '-')
+                km_gb_ch(b, id[i]);
+    } else {
+        uint64_t ra = ((uint64_t)A_USER << 32) ^ ((uint64_t)who << 8) ^ (p->acct % (uint32_t)pl->nsubs);
+        km_gb_hex(b, km_rng_hash2(w->seed ^ 0x7a, ra), 16);
+        km_gb_hex(b, km_rng_hash2(w->seed ^ 0x7b, ra), 16);
+    }
+    LIT("\",\"roleDefinitionId\":\"");
+    STR(az_role_def[role[0] == 'O' ? ROLE_OWNER : ROLE_CONTRIB]);
+    LIT("\",\"principalId\":\"");
+    for (const char *s = ap->oid; *s; s++)
+        if (*s != '-')
+            km_gb_ch(b, *s);
+    LIT("\",\"principalType\":\"User\"}");
+    /* one token for the records of one operation */
+    int64_t iat = e->t / 900 * 900 - 300 - (int64_t)(km_rng_hash2(w->seed ^ 0x70f, p->corr) % 600);
+    struct km_rng tr;
+    km_rng_init(&tr, w->seed ^ 0x70e, ((uint64_t)who << 32) ^ (uint64_t)iat);
+    LIT("},\"claims\":{\"aud\":\"https://management.core.windows.net/\","
+        "\"iss\":\"https://sts.windows.net/");
+    STR(pl->tenant);
+    LIT("/\",\"iat\":\"");
+    km_gb_u64(b, (uint64_t)iat);
+    LIT("\",\"nbf\":\"");
+    km_gb_u64(b, (uint64_t)iat);
+    LIT("\",\"exp\":\"");
+    km_gb_u64(b, (uint64_t)iat + 4437);
+    LIT("\",\"http://schemas.microsoft.com/claims/authnclassreference\":\"1\",\"aio\":\"");
+    b64url(b, &tr, 56);
+    LIT("\",\"http://schemas.microsoft.com/claims/authnmethodsreferences\":\"pwd,mfa\",\"appid\":\"");
+    STR(pl->app_id[APP_CLI]);
+    LIT("\",\"appidacr\":\"0\","
+        "\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname\":\"");
+    km_gb_esc(b, ap->sur, strlen(ap->sur));
+    LIT("\",\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname\":\"");
+    km_gb_esc(b, ap->given, strlen(ap->given));
+    LIT("\",\"ipaddr\":\"");
+    STR(e->ip);
+    LIT("\",\"name\":\"");
+    km_gb_esc(b, ap->name, strlen(ap->name));
+    LIT("\",\"http://schemas.microsoft.com/identity/claims/objectidentifier\":\"");
+    STR(ap->oid);
+    LIT("\",\"puid\":\"");
+    STR(ap->puid);
+    LIT("\",\"rh\":\"1.A");
+    b64url(b, &tr, 54);
+    LIT(".\",\"http://schemas.microsoft.com/identity/claims/scope\":\"user_impersonation\","
+        "\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier\":\"");
+    STR(ap->nameid);
+    LIT("\",\"http://schemas.microsoft.com/identity/claims/tenantid\":\"");
+    STR(pl->tenant);
+    LIT("\",\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name\":\"");
+    STR(w->persons[who].email);
+    LIT("\",\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn\":\"");
+    STR(w->persons[who].email);
+    LIT("\",\"uti\":\"");
+    b64url(b, &tr, 22);
+    LIT("\",\"ver\":\"1.0\",\"xms_tcdt\":\"1601455200\"}},\"level\":\"Information\","
+        "\"location\":\"global\",\"properties\":{");
+    if (!start) {
+        LIT("\"statusCode\":\"");
+        STR(status);
+        LIT("\",\"serviceRequestId\":\"");
+        km_gb_uuid(b, &e->r);
+        LIT("\",");
+    }
+    if (p->kind == KM_GEN_PK_AZ_RA) {
+        /* the assignment itself: who gets which role where */
+        const struct az_person *to = &pl->pp[p->who2];
+        if (start)
+            LIT("\"requestbody\":\"");
+        else
+            LIT("\"responseBody\":\"");
+        LIT("{\\\"Id\\\":\\\"");
+        plant_ra_id(b, pl, p);
+        LIT("\\\",\\\"Properties\\\":{\\\"PrincipalId\\\":\\\"");
+        STR(to->oid);
+        LIT("\\\",\\\"PrincipalType\\\":\\\"User\\\",\\\"RoleDefinitionId\\\":\\\""
+            "/providers/Microsoft.Authorization/roleDefinitions/");
+        const char *def = az_role_def[p->app == KM_GEN_AZROLE_OWNER ? ROLE_OWNER : ROLE_CONTRIB];
+        /* the GUID with its dashes, as the API writes it */
+        for (int i = 0; def[i]; i++) {
+            if (i == 8 || i == 12 || i == 16 || i == 20)
+                km_gb_ch(b, '-');
+            km_gb_ch(b, def[i]);
+        }
+        LIT("\\\",\\\"Scope\\\":\\\"/subscriptions/");
+        STR(sb->id);
+        LIT("\\\"}}\",");
+    }
+    LIT("\"eventCategory\":\"Administrative\",\"entity\":\"");
+    km_gb_mem(b, res, rlen);
+    LIT("\",\"message\":\"");
+    STR(op);
+    LIT("\",\"hierarchy\":\"");
+    STR(pl->tenant);
+    km_gb_ch(b, '/');
+    STR(pl->mg);
+    km_gb_ch(b, '/');
+    STR(sb->id);
+    LIT("\"}}\n");
+    int scen = p->scen;
+    km_gen_scen_ent(w, scen, KM_GEN_E_ACCOUNTS, "%s", sb->id);
+    char rbuf[400];
+    snprintf(rbuf, sizeof rbuf, "%.*s", (int)rlen, res);
+    km_gen_scen_ent(w, scen, KM_GEN_E_RESOURCES, "%s", rbuf);
+    if (p->kind == KM_GEN_PK_AZ_RA)
+        km_gen_scen_ent(w, scen, KM_GEN_E_RESOURCES, "/subscriptions/%s", sb->id);
+}
+
+/* An Entra ID audit log record (category AuditLogs): a credential added to
+ * an app registration (app 0) or to its service principal (app 1). */
+static void plant_audit(struct az_ev *e, struct km_gb *b)
+{
+    const struct az_plan *pl = e->pl;
+    const struct km_gen_world *w = pl->w;
+    const struct km_gen_plant *p = e->pt;
+    const struct az_person *ap = &pl->pp[p->who];
+    /* the automation service principal of the subscription, and its app */
+    const struct az_sp *sp = &pl->sps[2 * (p->acct % (uint32_t)pl->nsubs) + 1];
+    int onsp = p->app == 1;
+    const char *act = onsp ? "Add service principal credentials"
+                           : "Update application \xe2\x80\x93 Certificates and secrets management ";
+    ev_ip(e, p->who);
+    char corr[40], obj[40], keyid[40];
+    struct km_gb cb = {corr, 0, sizeof corr}, ob = {obj, 0, sizeof obj},
+                 kb = {keyid, 0, sizeof keyid};
+    hashed_uuid(&cb, w->seed ^ 0xa0d, ((uint64_t)p->scen << 32) ^ p->corr ^ (uint64_t)p->app);
+    hashed_uuid(&ob, w->seed ^ 0xa0e, (uint64_t)p->acct);
+    hashed_uuid(&kb, w->seed ^ 0xa0f, ((uint64_t)p->scen << 8) ^ (uint64_t)p->app);
+    corr[cb.n] = obj[ob.n] = keyid[kb.n] = 0;
+    const char *target_id = onsp ? sp->oid : obj;
+    char id[96];
+    struct km_gb idb = {id, 0, sizeof id};
+    km_gb_str(&idb, "Directory_");
+    km_gb_str(&idb, corr);
+    km_gb_ch(&idb, '_');
+    km_gb_rand(&idb, &e->r, KM_GEN_UPPER, 5);
+    km_gb_ch(&idb, '_');
+    km_gb_u64(&idb, 10000000 + km_rng_below(&e->r, 89999999));
+    id[idb.n] = 0;
+    LIT("{\"time\":\"");
+    uint64_t frac = km_rng_next(&e->r) % 10000000;
+    km_gb_iso_frac(b, e->t, frac, 7, "Z");
+    LIT("\",\"resourceId\":\"/tenants/");
+    STR(pl->tenant);
+    LIT("/providers/Microsoft.aadiam\",\"operationName\":\"");
+    STR(act);
+    LIT("\",\"operationVersion\":\"1.0\",\"category\":\"AuditLogs\",\"tenantId\":\"");
+    STR(pl->tenant);
+    LIT("\",\"resultSignature\":\"None\",\"durationMs\":0,\"callerIpAddress\":\"");
+    STR(e->ip);
+    LIT("\",\"correlationId\":\"");
+    STR(corr);
+    LIT("\",\"Level\":4,\"properties\":{\"id\":\"");
+    STR(id);
+    LIT("\",\"category\":\"ApplicationManagement\",\"correlationId\":\"");
+    STR(corr);
+    LIT("\",\"result\":\"success\",\"resultReason\":\"\",\"activityDisplayName\":\"");
+    STR(act);
+    LIT("\",\"activityDateTime\":\"");
+    km_gb_iso_frac(b, e->t, frac, 7, "Z");
+    LIT("\",\"loggedByService\":\"Core Directory\",\"operationType\":\"Update\",\"userAgent\":\"");
+    STR(p->ua ? p->ua : w->persons[p->who].ua_browser);
+    LIT("\",\"initiatedBy\":{\"user\":{\"id\":\"");
+    STR(ap->oid);
+    LIT("\",\"displayName\":null,\"userPrincipalName\":\"");
+    STR(w->persons[p->who].email);
+    LIT("\",\"ipAddress\":\"");
+    STR(e->ip);
+    LIT("\",\"roles\":[]}},\"targetResources\":[{\"id\":\"");
+    STR(target_id);
+    LIT("\",\"displayName\":\"");
+    STR(sp->name);
+    LIT("\",\"type\":\"");
+    STR(onsp ? "ServicePrincipal" : "Application");
+    LIT("\",\"modifiedProperties\":[{\"displayName\":\"KeyDescription\",\"oldValue\":\"[]\","
+        "\"newValue\":\"[\\\"[KeyIdentifier=");
+    STR(keyid);
+    LIT(",KeyType=Password,KeyUsage=Verify,DisplayName=");
+    STR(onsp ? "sp-sync" : "backup-sync");
+    LIT("]\\\"]\"},{\"displayName\":\"Included Updated Properties\",\"oldValue\":null,"
+        "\"newValue\":\"\\\"KeyDescription\\\"\"}],\"administrativeUnits\":[]}],"
+        "\"additionalDetails\":[{\"key\":\"User-Agent\",\"value\":\"");
+    STR(p->ua ? p->ua : w->persons[p->who].ua_browser);
+    LIT("\"}]}}\n");
+    km_gen_scen_ent(w, p->scen, KM_GEN_E_EVENTS, "%s", id);
+    km_gen_scen_ent(w, p->scen, KM_GEN_E_ACCOUNTS, "%s", pl->tenant);
+    km_gen_scen_ent(w, p->scen, KM_GEN_E_RESOURCES, "%s", target_id);
+    km_gen_scen_ent(w, p->scen, KM_GEN_E_IDENTITIES, "%s", sp->name);
+}
+
+/* Maps a plant's result and app onto the sign-in tables. */
+static void plant_desc(const struct km_gen_plant *p, struct az_desc *d)
+{
+    static const uint8_t res[] = {[KM_GEN_AZR_BADPW] = R_BADPW, [KM_GEN_AZR_LOCKED] = R_LOCKED,
+                                  [KM_GEN_AZR_OK_SF] = R_OK, [KM_GEN_AZR_OK_CLAIM] = R_OK_CLAIM,
+                                  [KM_GEN_AZR_OK_MFA] = R_OK_MFA};
+    static const uint8_t app[] = {[KM_GEN_AZA_OFFICEHOME] = APP_OFFICEHOME,
+                                  [KM_GEN_AZA_PORTAL] = APP_PORTAL, [KM_GEN_AZA_OFFICE] = APP_OFFICE,
+                                  [KM_GEN_AZA_CLI] = APP_CLI, [KM_GEN_AZA_AADPS] = APP_AADPS};
+    memset(d, 0, sizeof *d);
+    d->t = 0;
+    d->res = res[p->res < sizeof res ? p->res : 0];
+    d->app = app[p->app < sizeof app ? p->app : 0];
+    d->who = p->who;
+    d->corr = (uint32_t)km_rng_hash2(p->seed, (uint64_t)p->scen << 16 ^ p->corr);
+    d->seed = p->seed;
+}
+
+/* Renders the provider's plants (single-threaded, at plan time) and sorts
+ * them by (unit, second). */
+static int az_plants(struct az_plan *pl, struct km_err *err)
+{
+    const struct km_gen_world *w = pl->w;
+    uint32_t first, n;
+    km_gen_scen_plants(w, KM_GEN_PROV_AZURE, &first, &n);
+    if (!n)
+        return KM_OK;
+    const struct km_gen_plant *plants = w->scen->pl + first;
+    pl->pl = calloc(n, sizeof *pl->pl);
+    struct km_gb b = {NULL, 0, 0}, tmp = {NULL, 0, 0};
+    if (!pl->pl || km_gb_reserve(&tmp, 4096)) {
+        km_gb_free(&tmp);
+        return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (plants)");
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        const struct km_gen_plant *p = &plants[i];
+        if (km_gb_reserve(&b, KM_GB_RECORD_MAX)) {
+            km_gb_free(&b);
+            km_gb_free(&tmp);
+            return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (plants)");
+        }
+        int64_t hour = (p->t - w->start) / 3600;
+        uint32_t st = p->kind == KM_GEN_PK_AZ_SIGNIN ? AZ_ST_SIGNIN
+                      : p->kind == KM_GEN_PK_AZ_AUDIT ? pl->nbg
+                      : AZ_ST_ACT + p->acct % (uint32_t)pl->nsubs;
+        struct az_desc d;
+        plant_desc(p, &d);
+        d.t = (uint16_t)((p->t - w->start) % 3600);
+        struct az_ev e;
+        memset(&e, 0, sizeof e);
+        e.pl = pl;
+        e.d = &d;
+        e.pt = p;
+        e.t = p->t;
+        e.day = (uint32_t)((p->t - w->start) / 86400);
+        e.r.s = p->seed;
+        size_t at = b.n;
+        if (p->kind == KM_GEN_PK_AZ_SIGNIN)
+            signin_record(&e, &b, 1);
+        else if (p->kind == KM_GEN_PK_AZ_AUDIT)
+            plant_audit(&e, &b);
+        else
+            plant_activity(&e, &b, &tmp);
+        struct az_pl *x = &pl->pl[pl->npl++];
+        x->unit = (uint64_t)st * pl->nhours + (uint64_t)hour;
+        x->t = d.t;
+        x->off = (uint32_t)at;
+        x->len = (uint32_t)(b.n - at);
+        /* ground truth: the event id as kumo derives it, the tenant or subscription */
+        const char *line = b.p + at;
+        if (p->kind == KM_GEN_PK_AZ_SIGNIN) {
+            const char *id = strstr(line, "\"properties\":{\"id\":\"");
+            if (id)
+                km_gen_scen_ent(w, p->scen, KM_GEN_E_EVENTS, "SignInLogs:%.36s", id + 20);
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_ACCOUNTS, "%s", pl->tenant);
+        } else if (p->kind != KM_GEN_PK_AZ_AUDIT) {
+            uint8_t h[32];
+            char hex[65];
+            km_sha256(line, x->len - 1, h); /* the record, without its newline */
+            km_hex(h, 32, hex);
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_EVENTS, "sha256:%s", hex);
+        }
+    }
+    km_gb_free(&tmp);
+    pl->ptext = b.p;
+    pl->pn = b.n;
+    pl->pcap = b.cap;
+    /* (unit, second) order, stable */
+    for (uint32_t i = 1; i < pl->npl; i++) {
+        struct az_pl x = pl->pl[i];
+        uint32_t j = i;
+        while (j > 0 && (pl->pl[j - 1].unit > x.unit ||
+                         (pl->pl[j - 1].unit == x.unit && pl->pl[j - 1].t > x.t))) {
+            pl->pl[j] = pl->pl[j - 1];
+            j--;
+        }
+        pl->pl[j] = x;
+    }
+    return KM_OK;
+}
+
 /* ---- units -------------------------------------------------------------------------- */
 
 static int az_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_err *err)
@@ -1412,11 +1877,23 @@ static int az_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
     uint32_t st = (uint32_t)(u / pl->nhours), hour = (uint32_t)(u % pl->nhours);
     int64_t hstart = w->start + (int64_t)hour * 3600;
     uint32_t n = pl->count[u], nstory = 0;
-    for (int k = 0; k < KM_GEN_STORY_N_AZURE; k++) {
+    for (int k = 0; k < KM_GEN_STORY_N_AZURE && pl->story; k++) {
         int kst = pl->story_kind[k] == SK_DENIED ? AZ_ST_ACT : AZ_ST_SIGNIN;
         nstory += kst == (int)st && pl->story_t[k] >= hstart && pl->story_t[k] < hstart + 3600;
     }
-    if (n + nstory == 0)
+    /* this unit's plants: pl->pl[pat .. pat + nplant) */
+    uint32_t lo = 0, hi = pl->npl, nplant = 0;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (pl->pl[mid].unit < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t pat = lo;
+    while (pat + nplant < pl->npl && pl->pl[pat + nplant].unit == u)
+        nplant++;
+    if (n + nstory + nplant == 0)
         return KM_OK;
 
     /* scratch: [weights: npersons + actors doubles][counts: 3601][desc: total][sorted: total] */
@@ -1443,10 +1920,12 @@ static int az_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
     uint32_t got;
     if (st < AZ_ST_ACT)
         got = plan_signins(pl, hour, st == AZ_ST_SIGNIN, n, cw, d, &r);
-    else
+    else if (st < pl->nbg)
         got = plan_activity(pl, (int)(st - AZ_ST_ACT), hour, n, cw, d, &r);
+    else
+        got = 0;
     n = got;
-    for (int k = 0; k < KM_GEN_STORY_N_AZURE; k++) {
+    for (int k = 0; k < KM_GEN_STORY_N_AZURE && pl->story; k++) {
         int kst = pl->story_kind[k] == SK_DENIED ? AZ_ST_ACT : AZ_ST_SIGNIN;
         if (kst != (int)st || pl->story_t[k] < hstart || pl->story_t[k] >= hstart + 3600)
             continue;
@@ -1483,12 +1962,13 @@ static int az_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
     struct km_gen_tm tm;
     km_gen_gmtime(hstart, &tm);
     char rel[256];
-    if (st < AZ_ST_ACT)
+    if (st < AZ_ST_ACT || st == pl->nbg)
         snprintf(rel, sizeof rel,
                  "insights-logs-%s/resourceId=/tenants/%s/providers/Microsoft.aadiam/"
                  "y=%04d/m=%02d/d=%02d/h=%02d/m=00/PT1H.json",
-                 st == AZ_ST_SIGNIN ? "signinlogs" : "noninteractiveusersigninlogs", pl->tenant,
-                 tm.year, tm.mon, tm.day, tm.hour);
+                 st == AZ_ST_SIGNIN ? "signinlogs"
+                 : st == AZ_ST_NONINT ? "noninteractiveusersigninlogs" : "auditlogs",
+                 pl->tenant, tm.year, tm.mon, tm.day, tm.hour);
     else
         snprintf(rel, sizeof rel,
                  "insights-activity-logs/resourceId=/SUBSCRIPTIONS/%s/y=%04d/m=%02d/d=%02d/h=%02d/"
@@ -1500,12 +1980,21 @@ static int az_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
     b->n = 0;
     int appended = 0;
     uint64_t pending = 0;
-    for (uint32_t j = 0; j < n; j++) {
+    uint32_t pk = 0; /* next plant to merge in (by second, after the records of that second) */
+    for (uint32_t j = 0; j < n || pk < nplant; j++) {
         if (km_gb_reserve(b, KM_GB_RECORD_MAX) || km_gb_reserve(tmp, 4096))
             return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (file buffer)");
+        if (pk < nplant && (j >= n || pl->pl[pat + pk].t < s[j].t)) {
+            const struct az_pl *x = &pl->pl[pat + pk++];
+            km_gb_mem(b, pl->ptext + x->off, x->len);
+            pending++;
+            j--; /* the record at j is still to write */
+            continue;
+        }
         size_t at = b->n;
         struct az_ev e;
         e.pl = pl;
+        e.pt = NULL;
         e.d = &s[j];
         e.t = hstart + s[j].t;
         e.day = (uint32_t)((e.t - w->start) / 86400);

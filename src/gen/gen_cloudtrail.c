@@ -342,6 +342,17 @@ struct ct_plan {
     char cmd[CT_NOPS][64];                      /* aws-cli "svc.command" */
     char action[CT_NOPS][64];                   /* IAM action "svc:Name" */
     int op_getcaller, op_getparam, op_consolelogin, op_assume;
+    int story;                                  /* the story is planted */
+    /* planted scenarios: records by unit, and the silenced streams */
+    const struct km_gen_plant *plants;          /* the provider's plants (scen->pl) */
+    uint32_t nplants;
+    uint64_t *plant_unit;                       /* unit of plants[i] (same order: by time) */
+    uint32_t *plant_order;                      /* plant indices sorted by (unit, time) */
+    struct ct_silence {
+        uint32_t acct;
+        int64_t from, until, data_from, data_until;
+    } sil[2];
+    int nsil;
 };
 
 struct ct_desc {
@@ -354,7 +365,7 @@ struct ct_desc {
     uint32_t burst;             /* burst-level random bits */
     uint8_t story;              /* 0, or 1 + story step */
     uint8_t fail;               /* ConsoleLogin failure */
-    uint8_t pad[2];
+    uint16_t plant;             /* 0, or 1 + index in ct_plan.plant (a planted record) */
     uint64_t seed;              /* per-record PRNG seed */
 };
 
@@ -395,8 +406,12 @@ static void ct_free(void *state)
         return;
     free(pl->count);
     free(pl->svc_cum);
+    free(pl->plant_unit);
+    free(pl->plant_order);
     free(pl);
 }
+
+static int ct_plants(struct ct_plan *pl, double *tmp, struct km_err *err);
 
 static int ct_plan_make(const struct km_gen_world *w, uint64_t events, void **state,
                         uint64_t *nunits, struct km_err *err)
@@ -471,10 +486,13 @@ static int ct_plan_make(const struct km_gen_world *w, uint64_t events, void **st
 
     /* the story */
     int64_t t0 = km_gen_story_t0(w); /* 03:13:07 in mallory's time zone */
+    pl->story = km_gen_scen_story(w);
     for (int k = 0; k < CT_STORY_N; k++) {
         pl->story_t[k] = t0 + ct_story[k].offset;
         pl->story_op[k] = (uint16_t)find_op(ct_story[k].op);
         pl->story_region[k] = ct_story[k].home_region ? w->accounts[0].home : 0;
+        if (pl->story)
+            km_gen_scen_time(w, KM_GEN_SCEN_STORY, pl->story_t[k]);
     }
 
     /* unit weights: summed activity × noise (actor-major, so day factors are cached) */
@@ -495,8 +513,24 @@ static int ct_plan_make(const struct km_gen_world *w, uint64_t events, void **st
             total += row[g];
         }
     }
-    km_gen_apportion(wt, pl->nunits, total, events - CT_STORY_N, pl->count);
+    uint64_t planted = (pl->story ? CT_STORY_N : 0);
+    uint32_t pfirst = 0;
+    km_gen_scen_plants(w, KM_GEN_PROV_AWS, &pfirst, &pl->nplants);
+    pl->plants = w->scen ? w->scen->pl + pfirst : NULL;
+    planted += pl->nplants;
+    if (events < planted) {
+        free(wt);
+        ct_free(pl);
+        return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX, "aws needs at least %llu events",
+                          (unsigned long long)planted);
+    }
+    km_gen_apportion(wt, pl->nunits, total, events - planted, pl->count);
+    int rc = ct_plants(pl, wt, err);
     free(wt);
+    if (rc) {
+        ct_free(pl);
+        return rc;
+    }
     *state = pl;
     *nunits = pl->nunits;
     return KM_OK;
@@ -3239,6 +3273,141 @@ static void plan_records(const struct ct_plan *pl, const struct km_gen_account *
     }
 }
 
+/* 1 when a record of account acct at time t (an S3 data event if data) is not
+ * delivered: its trail was stopped, or no longer selected data events. */
+static int ct_silenced(const struct ct_plan *pl, uint32_t acct, int64_t t, int data)
+{
+    for (int k = 0; k < pl->nsil; k++) {
+        const struct ct_silence *sl = &pl->sil[k];
+        if (sl->acct != acct)
+            continue;
+        if (t > sl->from && t < sl->until)
+            return 1;
+        if (data && t > sl->data_from && t < sl->data_until)
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 when unit (acct, window g) has records a silence drops. */
+static int ct_unit_silenced(const struct ct_plan *pl, uint32_t acct, uint32_t g)
+{
+    int64_t a = pl->w->start + (int64_t)g * 300, b = a + 300;
+    for (int k = 0; k < pl->nsil; k++) {
+        const struct ct_silence *sl = &pl->sil[k];
+        if (sl->acct == acct && b > sl->data_from && a < sl->data_until)
+            return 1;
+    }
+    return 0;
+}
+
+/* Drops the silenced records of d[0..n) (order kept); returns how many stay. */
+static uint32_t ct_filter(const struct ct_plan *pl, uint32_t acct, int64_t wstart,
+                          struct ct_desc *d, uint32_t n)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (!ct_silenced(pl, acct, wstart + d[i].t, (ct_ops[d[i].op].flags & F_DATA) != 0))
+            d[k++] = d[i];
+    return k;
+}
+
+/*
+ * The planted scenarios' part of the plan: which unit each CloudTrail plant
+ * goes to, and the silences. A unit inside a silence still draws its share
+ * of the background and then drops what falls into the silence; the plan
+ * draws those units once here to count what they drop, and gives that many
+ * records to the units outside every silence (in proportion to their
+ * shares), so --events stays exact. tmp has room for nunits doubles.
+ */
+static int ct_plants(struct ct_plan *pl, double *tmp, struct km_err *err)
+{
+    const struct km_gen_world *w = pl->w;
+    if (pl->nplants) {
+        pl->plant_unit = calloc(pl->nplants, sizeof *pl->plant_unit);
+        pl->plant_order = calloc(pl->nplants, sizeof *pl->plant_order);
+        if (!pl->plant_unit || !pl->plant_order)
+            return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (plants)");
+    }
+    for (uint32_t i = 0; i < pl->nplants; i++) {
+        const struct km_gen_plant *p = &pl->plants[i];
+        int64_t g = (p->t - w->start) / 300;
+        if (p->t < w->start || g >= pl->nwin || p->acct >= w->naccounts)
+            return km_err_set(err, KM_EINTERNAL, NULL, UINT64_MAX,
+                              "a planted record lies outside the dataset");
+        pl->plant_unit[i] = (uint64_t)p->acct * pl->nwin + (uint64_t)g;
+        uint32_t j = i;
+        while (j > 0 && pl->plant_unit[pl->plant_order[j - 1]] > pl->plant_unit[i]) {
+            pl->plant_order[j] = pl->plant_order[j - 1];
+            j--;
+        }
+        pl->plant_order[j] = i;
+    }
+    const struct km_gen_scen *S = w->scen;
+    for (int k = 0; S && k < S->nsil && pl->nsil < 2; k++) {
+        struct ct_silence *sl = &pl->sil[pl->nsil++];
+        sl->acct = S->sil[k].acct;
+        sl->from = S->sil[k].from;
+        sl->until = S->sil[k].until;
+        sl->data_from = S->sil[k].data_from;
+        /* after a tampering, data events come back with the selectors, a minute later */
+        sl->data_until = sl->until + (S->sil[k].scen == KM_GEN_SCEN_TAMPERING ? 62 : 0);
+    }
+    for (uint32_t i = 0; i < pl->nplants; i++) {
+        const struct km_gen_plant *p = &pl->plants[i];
+        if (ct_silenced(pl, p->acct, p->t, 0))
+            return km_err_set(err, KM_EINTERNAL, NULL, UINT64_MAX,
+                              "a planted record falls into a silenced trail");
+    }
+    if (pl->story)
+        for (int k = 0; k < CT_STORY_N; k++)
+            if (ct_silenced(pl, 0, pl->story_t[k], 0))
+                return km_err_set(err, KM_EINTERNAL, NULL, UINT64_MAX,
+                                  "the story falls into a silenced trail");
+    if (!pl->nsil)
+        return KM_OK;
+    /* count what the silenced units drop */
+    uint32_t most = 0;
+    for (uint64_t u = 0; u < pl->nunits; u++)
+        if (ct_unit_silenced(pl, (uint32_t)(u / pl->nwin), (uint32_t)(u % pl->nwin)) &&
+            pl->count[u] > most)
+            most = pl->count[u];
+    double *aw = malloc(sizeof(double) * w->nactors);
+    struct ct_desc *d = malloc(sizeof(struct ct_desc) * ((size_t)most + 1));
+    if (!aw || !d) {
+        free(aw);
+        free(d);
+        return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (silence)");
+    }
+    uint64_t lost = 0;
+    double total = 0;
+    for (uint64_t u = 0; u < pl->nunits; u++) {
+        uint32_t acc = (uint32_t)(u / pl->nwin), g = (uint32_t)(u % pl->nwin);
+        if (!ct_unit_silenced(pl, acc, g)) {
+            tmp[u] = pl->count[u];
+            total += tmp[u];
+            continue;
+        }
+        tmp[u] = 0;
+        struct km_rng r;
+        km_rng_init(&r, w->seed, 0xc7000000000000ull ^ u);
+        plan_records(pl, &w->accounts[acc], g, pl->count[u], aw, d, &r);
+        lost += pl->count[u] - ct_filter(pl, acc, w->start + (int64_t)g * 300, d, pl->count[u]);
+    }
+    free(aw);
+    free(d);
+    if (lost && total > 0) {
+        uint32_t *add = calloc(pl->nunits, sizeof *add);
+        if (!add)
+            return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (silence)");
+        km_gen_apportion(tmp, pl->nunits, total, lost, add);
+        for (uint64_t u = 0; u < pl->nunits; u++)
+            pl->count[u] += add[u];
+        free(add);
+    }
+    return KM_OK;
+}
+
 static int ct_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_err *err)
 {
     const struct ct_plan *pl = state;
@@ -3246,15 +3415,27 @@ static int ct_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
     uint32_t acc = (uint32_t)(u / pl->nwin), g = (uint32_t)(u % pl->nwin);
     const struct km_gen_account *ac = &w->accounts[acc];
     int64_t wstart = w->start + (int64_t)g * 300;
-    uint32_t n = pl->count[u], nstory = 0;
-    if (acc == 0)
+    uint32_t n = pl->count[u], nstory = 0, nplant = 0, pat = 0;
+    if (acc == 0 && pl->story)
         for (int k = 0; k < CT_STORY_N; k++)
             nstory += pl->story_t[k] >= wstart && pl->story_t[k] < wstart + 300;
-    if (n + nstory == 0)
+    /* this unit's plants: plant_order[pat .. pat + nplant) */
+    uint32_t lo = 0, hi = pl->nplants;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (pl->plant_unit[pl->plant_order[mid]] < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    pat = lo;
+    while (pat + nplant < pl->nplants && pl->plant_unit[pl->plant_order[pat + nplant]] == u)
+        nplant++;
+    if (n + nstory + nplant == 0)
         return KM_OK;
 
     /* scratch: [aw: nactors doubles][counts: CT_KEYS+2][pad][desc: total][sorted: total] */
-    size_t total = (size_t)n + nstory;
+    size_t total = (size_t)n + nstory + nplant;
     size_t need = sizeof(double) * w->nactors +
                   sizeof(uint32_t) * (CT_KEYS + 2) + 2 * sizeof(struct ct_desc) * total + 64;
     if (ts->scratch_cap < need) {
@@ -3275,7 +3456,9 @@ static int ct_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
     struct km_rng r;
     km_rng_init(&r, w->seed, 0xc7000000000000ull ^ u);
     plan_records(pl, ac, g, n, aw, d, &r);
-    for (int k = 0; k < CT_STORY_N && acc == 0; k++) {
+    if (pl->nsil && ct_unit_silenced(pl, acc, g))
+        n = ct_filter(pl, acc, wstart, d, n);
+    for (int k = 0; k < CT_STORY_N && acc == 0 && pl->story; k++) {
         if (!(pl->story_t[k] >= wstart && pl->story_t[k] < wstart + 300))
             continue;
         struct ct_desc *e = &d[n++];
@@ -3288,6 +3471,15 @@ static int ct_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
         e->story = (uint8_t)(k + 1);
         e->burst = (uint32_t)km_rng_hash2(w->seed, 0x570 + (uint64_t)k);
         e->seed = km_rng_hash2(w->seed, 0x571 + (uint64_t)k);
+    }
+    for (uint32_t k = 0; k < nplant; k++) {
+        uint32_t i = pl->plant_order[pat + k];
+        const struct km_gen_plant *p = &pl->plants[i];
+        struct ct_desc *e = &d[n++];
+        memset(e, 0, sizeof *e);
+        e->t = (uint16_t)(p->t - wstart);
+        e->region = p->region;
+        e->plant = (uint16_t)(i + 1);
     }
 
     /* stable counting sort by (region, second) */
@@ -3319,6 +3511,11 @@ static int ct_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
             if (j > i)
                 km_gb_ch(b, ',');
             size_t at = b->n;
+            if (s[j].plant) {
+                const struct km_gen_plant *p = &pl->plants[s[j].plant - 1];
+                km_gb_mem(b, w->scen->aws + p->text, p->len);
+                continue;
+            }
             struct ct_ev e;
             e.pl = pl;
             e.w = w;

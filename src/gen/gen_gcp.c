@@ -239,6 +239,15 @@ struct gc_plan {
     uint32_t op_cum[GC_NLOGS][GC_NCLS][GC_NOPS];
     int64_t story_t[KM_GEN_STORY_N_GCP];
     uint32_t story_actor;
+    int story;                         /* planted (the default) */
+    /* planted scenarios: entries rendered at plan time, by (unit, second) */
+    char *ptext;
+    struct gc_pl {
+        uint64_t unit;
+        uint32_t off, len;
+        uint16_t t;
+    } *pl;
+    uint32_t npl;
 };
 
 struct gc_desc {
@@ -261,6 +270,8 @@ static void gc_free(void *state)
         return;
     free(pl->count);
     free(pl->act);
+    free(pl->ptext);
+    free(pl->pl);
     free(pl);
 }
 
@@ -401,12 +412,11 @@ static double gc_weight(const struct gc_plan *pl, const struct gc_actor *a, int 
     }
 }
 
+static int gc_plants(struct gc_plan *pl, struct km_err *err);
+
 static int gc_plan_make(const struct km_gen_world *w, uint64_t events, void **state,
                         uint64_t *nunits, struct km_err *err)
 {
-    if (events < KM_GEN_STORY_N_GCP)
-        return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX, "gcp needs at least %d events",
-                          KM_GEN_STORY_N_GCP);
     struct gc_plan *pl = calloc(1, sizeof *pl);
     if (!pl)
         return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (plan)");
@@ -421,9 +431,26 @@ static int gc_plan_make(const struct km_gen_world *w, uint64_t events, void **st
     static const int off[KM_GEN_STORY_N_GCP] = {16 * 60 + 41, 17 * 60 + 29, 18 * 60 + 50};
     for (int k = 0; k < KM_GEN_STORY_N_GCP; k++)
         pl->story_t[k] = t0 + off[k] > end ? end : t0 + off[k];
+    pl->story = km_gen_scen_story(w);
+    if (pl->story) {
+        for (int k = 0; k < KM_GEN_STORY_N_GCP; k++)
+            km_gen_scen_time(w, KM_GEN_SCEN_STORY, pl->story_t[k]);
+        km_gen_scen_ent(w, KM_GEN_SCEN_STORY, KM_GEN_E_ACCOUNTS, "%s", pl->proj[0].id);
+    }
 
     pl->nhours = w->days * 24u;
     pl->nunits = (uint64_t)GC_NLOGS * pl->nhours;
+    rc = gc_plants(pl, err);
+    if (rc) {
+        gc_free(pl);
+        return rc;
+    }
+    uint64_t planted = (pl->story ? KM_GEN_STORY_N_GCP : 0) + pl->npl;
+    if (events < planted) {
+        gc_free(pl);
+        return km_err_set(err, KM_EUSAGE, NULL, UINT64_MAX, "gcp needs at least %llu events",
+                          (unsigned long long)planted);
+    }
     pl->count = calloc(pl->nunits, sizeof *pl->count);
     double *wt = calloc(pl->nunits, sizeof *wt);
     if (!pl->count || !wt) {
@@ -454,7 +481,7 @@ static int gc_plan_make(const struct km_gen_world *w, uint64_t events, void **st
             total += row[h];
         }
     }
-    km_gen_apportion(wt, pl->nunits, total, events - KM_GEN_STORY_N_GCP, pl->count);
+    km_gen_apportion(wt, pl->nunits, total, events - planted, pl->count);
     free(wt);
     *state = pl;
     *nunits = pl->nunits;
@@ -1175,6 +1202,416 @@ static void entry(struct gc_ev *e, struct km_gb *b, int lg)
     LIT("\"}\n");
 }
 
+/* ---- planted records (gen_scen.c) ------------------------------------------------------ */
+
+/* What a planted entry says; rendered in LogEntry key order by plant_entry(). */
+struct gc_pe {
+    int lg;
+    char parent[64];            /* "projects/<id>" or "organizations/<number>" */
+    const char *email, *subject, *deleg, *keyname;
+    const char *perm, *ptype;
+    char authz_res[200];
+    const char *method, *service;
+    char request[700];
+    char resname[200];
+    char response[500];
+    char servicedata[400];
+    char metadata[900];
+    char mres[400];
+    const char *severity;
+    int status_empty;
+    char ip[64];
+    const char *ua;
+    uint64_t frac;              /* nanoseconds of the timestamp */
+};
+
+static void plant_entry(struct gc_plan *pl, const struct gc_pe *x, int64_t t, struct km_rng *r,
+                        struct km_gb *b, int scen)
+{
+    const struct km_gen_world *w = pl->w;
+    uint64_t frac = x->frac;
+    char ins[24];
+    km_gen_rand_str(ins, r, "abcdefghijklmnopqrstuvwxyz0123456789", 12);
+    LIT("{\"insertId\":\"");
+    STR(ins);
+    LIT("\",\"logName\":\"");
+    STR(x->parent);
+    LIT("/logs/cloudaudit.googleapis.com%2F");
+    STR(gc_log_name[x->lg]);
+    LIT("\",\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\","
+        "\"authenticationInfo\":{\"principalEmail\":\"");
+    STR(x->email);
+    km_gb_ch(b, '"');
+    if (x->subject) {
+        LIT(",\"principalSubject\":\"");
+        STR(x->subject);
+        km_gb_ch(b, '"');
+    }
+    if (x->deleg) {
+        LIT(",\"serviceAccountDelegationInfo\":[{\"firstPartyPrincipal\":{\"principalEmail\":\"");
+        STR(x->deleg);
+        LIT("\"}}]");
+    }
+    if (x->keyname) {
+        LIT(",\"serviceAccountKeyName\":\"");
+        STR(x->keyname);
+        km_gb_ch(b, '"');
+    }
+    km_gb_ch(b, '}');
+    if (x->perm) {
+        LIT(",\"authorizationInfo\":[{\"granted\":true,\"permission\":\"");
+        STR(x->perm);
+        LIT("\",\"permissionType\":\"");
+        STR(x->ptype);
+        LIT("\",\"resource\":\"");
+        STR(x->authz_res);
+        LIT("\",\"resourceAttributes\":{}}]");
+    }
+    if (x->metadata[0]) {
+        LIT(",\"metadata\":");
+        STR(x->metadata);
+    }
+    LIT(",\"methodName\":\"");
+    STR(x->method);
+    km_gb_ch(b, '"');
+    if (x->request[0]) {
+        LIT(",\"request\":");
+        STR(x->request);
+    }
+    LIT(",\"requestMetadata\":{\"callerIp\":\"");
+    STR(x->ip);
+    km_gb_ch(b, '"');
+    if (x->ua) {
+        LIT(",\"callerSuppliedUserAgent\":\"");
+        STR(x->ua);
+        km_gb_ch(b, '"');
+    }
+    LIT(",\"destinationAttributes\":{},\"requestAttributes\":{");
+    if (x->ua) {
+        LIT("\"auth\":{},\"time\":\"");
+        km_gb_iso_frac(b, t, frac, 9, "Z");
+        km_gb_ch(b, '"');
+    }
+    LIT("}},\"resourceName\":\"");
+    STR(x->resname);
+    km_gb_ch(b, '"');
+    if (x->response[0]) {
+        LIT(",\"response\":");
+        STR(x->response);
+    }
+    if (x->servicedata[0]) {
+        LIT(",\"serviceData\":");
+        STR(x->servicedata);
+    }
+    LIT(",\"serviceName\":\"");
+    STR(x->service);
+    km_gb_ch(b, '"');
+    if (x->status_empty)
+        LIT(",\"status\":{}");
+    LIT("},\"receiveTimestamp\":\"");
+    uint64_t rfrac = frac + 80000000ull + km_rng_next(r) % 900000000ull;
+    km_gb_iso_frac(b, t + (int64_t)(rfrac / 1000000000ull), rfrac % 1000000000ull, 9, "Z");
+    LIT("\",\"resource\":");
+    STR(x->mres);
+    LIT(",\"severity\":\"");
+    STR(x->severity);
+    LIT("\",\"timestamp\":\"");
+    km_gb_iso_frac(b, t, frac, 9, "Z");
+    LIT("\"}\n");
+    /* kumo's event id: "<logName, LOG_ID decoded>#<insertId>@<timestamp, µs>" */
+    char ts[40];
+    struct km_gb tb = {ts, 0, sizeof ts};
+    km_gb_iso_frac(&tb, t, frac / 1000, 6, "Z");
+    ts[tb.n] = 0;
+    km_gen_scen_ent(w, scen, KM_GEN_E_EVENTS, "%s/logs/cloudaudit.googleapis.com/%s#%s@%s", x->parent,
+                    gc_log_name[x->lg], ins, ts);
+}
+
+/* The project's actor of kind k (service accounts), or NULL. */
+static const struct gc_actor *gc_sa(const struct gc_plan *pl, int proj, int kind)
+{
+    for (uint32_t k = 0; k < pl->nact; k++)
+        if (pl->act[k].kind == kind && pl->act[k].proj == proj)
+            return &pl->act[k];
+    return NULL;
+}
+
+/* The key a planted CreateServiceAccountKey makes (the same in its use). */
+static void plant_key(const struct gc_plan *pl, int scen, int proj, char out[41])
+{
+    struct km_rng r;
+    km_rng_init(&r, pl->w->seed ^ 0x6b3e, ((uint64_t)scen << 8) ^ (uint64_t)proj);
+    km_gen_rand_str(out, &r, "0123456789abcdef", 40);
+}
+
+/* Renders the provider's plants and sorts them by (unit, second). */
+static int gc_plants(struct gc_plan *pl, struct km_err *err)
+{
+    const struct km_gen_world *w = pl->w;
+    uint32_t first, n;
+    km_gen_scen_plants(w, KM_GEN_PROV_GCP, &first, &n);
+    if (!n)
+        return KM_OK;
+    const struct km_gen_plant *plants = w->scen->pl + first;
+    pl->pl = calloc(n, sizeof *pl->pl);
+    if (!pl->pl)
+        return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (plants)");
+    struct km_gb bb = {NULL, 0, 0}, *b = &bb;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct km_gen_plant *p = &plants[i];
+        if (km_gb_reserve(b, KM_GB_RECORD_MAX)) {
+            km_gb_free(b);
+            return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (plants)");
+        }
+        struct km_rng r;
+        r.s = p->seed;
+        struct gc_pe x;
+        memset(&x, 0, sizeof x);
+        x.frac = km_rng_next(&r) % 1000000000ull;
+        int proj = p->acct == 0xff ? 0 : p->acct % pl->nproj;
+        if (p->acct == 0xff && p->who != KM_GEN_NONE) { /* the person's own project */
+            const struct km_gen_person *pe = &w->persons[p->who];
+            proj = pe->job == KM_GEN_JOB_DATA && pl->nproj > 1 ? 1 : (int)(p->who % (uint32_t)pl->nproj);
+        }
+        const struct gc_proj *pj = &pl->proj[proj];
+        const char *email = p->who != KM_GEN_NONE ? w->persons[p->who].email : NULL;
+        char subj[140];
+        snprintf(subj, sizeof subj, "user:%s", email ? email : "");
+        struct km_gb ib = {x.ip, 0, sizeof x.ip};
+        km_gen_scen_ip(w, p, &ib);
+        x.ip[ib.n] = 0;
+        x.lg = LOG_ACTIVITY;
+        x.severity = "NOTICE";
+        x.email = email;
+        x.subject = subj;
+        x.ua = p->ua;
+        snprintf(x.parent, sizeof x.parent, "projects/%s", pj->id);
+        const struct gc_actor *sa = gc_sa(pl, proj, K_APP);
+        char sasubj[160], keyname[300], key[41];
+        snprintf(sasubj, sizeof sasubj, "serviceAccount:%s", sa ? sa->email : "");
+        char bucket[120]; /* one of the project's buckets, per kind of access */
+        snprintf(bucket, sizeof bucket, "%s-%s-%s-%s", w->org, pj->env, pj->word,
+                 p->kind == KM_GEN_PK_GC_PUBLIC ? "exports"
+                 : p->kind == KM_GEN_PK_GC_SAKEYUSE ? "backups" : "data");
+        plant_key(pl, p->scen, proj, key);
+        snprintf(keyname, sizeof keyname, "//iam.googleapis.com/projects/%s/serviceAccounts/%s/keys/%s",
+                 pj->id, sa ? sa->email : "", key);
+        switch (p->kind) {
+        case KM_GEN_PK_GC_LOGIN: {
+            x.lg = LOG_DATA;
+            snprintf(x.parent, sizeof x.parent, "organizations/%s", pl->org_num);
+            x.subject = NULL;
+            x.ua = NULL;
+            x.method = "google.login.LoginService.loginFailure";
+            x.service = "login.googleapis.com";
+            snprintf(x.resname, sizeof x.resname, "organizations/%s", pl->org_num);
+            char q[16];
+            km_gen_rand_str(q, &r, "0123456789", 12);
+            snprintf(x.metadata, sizeof x.metadata,
+                     "{\"@type\":\"type.googleapis.com/ccc_hosted_reporting.ActivityProto\","
+                     "\"activityId\":{\"timeUsec\":\"%lld%06u\",\"uniqQualifier\":\"%s\"},"
+                     "\"event\":[{\"eventName\":\"login_failure\",\"eventType\":\"login\","
+                     "\"parameter\":[{\"name\":\"login_type\",\"type\":\"TYPE_STRING\",\"value\":"
+                     "\"google_password\"},{\"multiStrValue\":[\"password\"],\"name\":"
+                     "\"login_challenge_method\",\"type\":\"TYPE_STRING\"},{\"name\":"
+                     "\"login_failure_type\",\"type\":\"TYPE_STRING\",\"value\":"
+                     "\"login_failure_invalid_password\"},{\"boolValue\":false,\"name\":"
+                     "\"is_suspicious\",\"type\":\"TYPE_BOOLEAN\"}]}]}",
+                     (long long)p->t, (unsigned)(x.frac / 1000), q);
+            snprintf(x.mres, sizeof x.mres,
+                     "{\"labels\":{\"method\":\"google.login.LoginService.loginFailure\",\"service\":"
+                     "\"login.googleapis.com\"},\"type\":\"audited_resource\"}");
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_ACCOUNTS, "organizations/%s", pl->org_num);
+            break;
+        }
+        case KM_GEN_PK_GC_BQ: {
+            x.lg = LOG_DATA;
+            x.severity = "INFO";
+            x.status_empty = 1;
+            if (!x.ua)
+                x.ua = "google-cloud-sdk bq/2.1.9 (gzip),gzip(gfe)";
+            x.method = p->app ? "google.cloud.bigquery.v2.JobService.GetQueryResults"
+                              : "google.cloud.bigquery.v2.JobService.InsertJob";
+            x.service = "bigquery.googleapis.com";
+            x.perm = p->app ? "bigquery.jobs.get" : "bigquery.jobs.create";
+            x.ptype = "DATA_READ";
+            snprintf(x.resname, sizeof x.resname, "projects/%s/jobs/bquxjob_%08llx_%011llx", pj->id,
+                     (unsigned long long)(km_rng_hash2(p->seed, 1) & 0xffffffffull),
+                     (unsigned long long)(km_rng_hash2(p->scen, p->t / 600) & 0xfffffffffffull));
+            snprintf(x.authz_res, sizeof x.authz_res, "%s", x.resname);
+            snprintf(x.mres, sizeof x.mres,
+                     "{\"labels\":{\"location\":\"%s\",\"project_id\":\"%s\"},\"type\":"
+                     "\"bigquery_project\"}",
+                     pj->region, pj->id);
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_ACCOUNTS, "%s", pj->id);
+            break;
+        }
+        case KM_GEN_PK_GC_GENTOKEN:
+            x.lg = LOG_DATA;
+            x.severity = "INFO";
+            x.method = "GenerateAccessToken";
+            x.service = "iamcredentials.googleapis.com";
+            x.perm = "iam.serviceAccounts.getAccessToken";
+            x.ptype = "DATA_READ";
+            snprintf(x.resname, sizeof x.resname, "projects/-/serviceAccounts/%s", sa ? sa->uid : "");
+            snprintf(x.authz_res, sizeof x.authz_res, "%s", x.resname);
+            snprintf(x.request, sizeof x.request,
+                     "{\"@type\":\"type.googleapis.com/google.iam.credentials.v1."
+                     "GenerateAccessTokenRequest\",\"name\":\"projects/-/serviceAccounts/%s\"}",
+                     sa ? sa->email : "");
+            snprintf(x.mres, sizeof x.mres,
+                     "{\"labels\":{\"email_id\":\"%s\",\"project_id\":\"%s\",\"unique_id\":\"%s\"},"
+                     "\"type\":\"service_account\"}",
+                     sa ? sa->email : "", pj->id, sa ? sa->uid : "");
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_IDENTITIES, "%s", sa ? sa->email : "");
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_ACCOUNTS, "%s", pj->id);
+            break;
+        case KM_GEN_PK_GC_ASSA:
+        case KM_GEN_PK_GC_SAKEYUSE:
+            x.lg = LOG_DATA;
+            x.severity = "INFO";
+            x.email = sa ? sa->email : "";
+            x.subject = sasubj;
+            if (p->kind == KM_GEN_PK_GC_ASSA)
+                x.deleg = email;
+            else
+                x.keyname = keyname;
+            x.method = p->app ? "storage.objects.get" : "storage.objects.list";
+            x.service = "storage.googleapis.com";
+            x.perm = x.method;
+            x.ptype = "DATA_READ";
+            if (p->app)
+                snprintf(x.resname, sizeof x.resname,
+                         "projects/_/buckets/%s/objects/%s/export/customers-full.csv.gz", bucket,
+                         pj->word);
+            else
+                snprintf(x.resname, sizeof x.resname, "projects/_/buckets/%s", bucket);
+            snprintf(x.authz_res, sizeof x.authz_res, "%s", x.resname);
+            snprintf(x.mres, sizeof x.mres,
+                     "{\"labels\":{\"bucket_name\":\"%s\",\"location\":\"%s\",\"project_id\":\"%s\"},"
+                     "\"type\":\"gcs_bucket\"}",
+                     bucket, pj->region, pj->id);
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_IDENTITIES, "%s", sa ? sa->email : "");
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_ACCOUNTS, "%s", pj->id);
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_RESOURCES, "projects/_/buckets/%s", bucket);
+            if (x.keyname)
+                km_gen_scen_ent(w, p->scen, KM_GEN_E_KEYS, "%s", keyname);
+            break;
+        case KM_GEN_PK_GC_SAKEY:
+            x.method = "google.iam.admin.v1.CreateServiceAccountKey";
+            x.service = "iam.googleapis.com";
+            x.perm = "iam.serviceAccountKeys.create";
+            x.ptype = "ADMIN_WRITE";
+            snprintf(x.resname, sizeof x.resname, "projects/-/serviceAccounts/%s", sa ? sa->uid : "");
+            snprintf(x.authz_res, sizeof x.authz_res, "%s", x.resname);
+            snprintf(x.request, sizeof x.request,
+                     "{\"@type\":\"type.googleapis.com/google.iam.admin.v1."
+                     "CreateServiceAccountKeyRequest\",\"name\":\"projects/-/serviceAccounts/%s\","
+                     "\"private_key_type\":2}",
+                     sa ? sa->uid : "");
+            snprintf(x.response, sizeof x.response,
+                     "{\"@type\":\"type.googleapis.com/google.iam.admin.v1.ServiceAccountKey\","
+                     "\"key_algorithm\":2,\"name\":\"projects/%s/serviceAccounts/%s/keys/%s\","
+                     "\"private_key_type\":2,\"valid_after_time\":{\"seconds\":%lld},"
+                     "\"valid_before_time\":{\"seconds\":253402300799}}",
+                     pj->id, sa ? sa->email : "", key, (long long)p->t);
+            snprintf(x.mres, sizeof x.mres,
+                     "{\"labels\":{\"email_id\":\"%s\",\"project_id\":\"%s\",\"unique_id\":\"%s\"},"
+                     "\"type\":\"service_account\"}",
+                     sa ? sa->email : "", pj->id, sa ? sa->uid : "");
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_IDENTITIES, "%s", sa ? sa->email : "");
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_KEYS, "%s", keyname);
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_ACCOUNTS, "%s", pj->id);
+            break;
+        case KM_GEN_PK_GC_OWNER: {
+            char etag[12];
+            km_gen_rand_str(etag, &r, KM_GEN_ALNUM, 9);
+            x.method = "SetIamPolicy";
+            x.service = "cloudresourcemanager.googleapis.com";
+            x.perm = "resourcemanager.projects.setIamPolicy";
+            x.ptype = "ADMIN_WRITE";
+            snprintf(x.resname, sizeof x.resname, "projects/%s", pj->id);
+            snprintf(x.authz_res, sizeof x.authz_res, "%s", x.resname);
+            snprintf(x.request, sizeof x.request,
+                     "{\"@type\":\"type.googleapis.com/google.iam.v1.SetIamPolicyRequest\",\"policy\":"
+                     "{\"bindings\":[{\"members\":[\"group:gcp-admins@example.org\"],\"role\":"
+                     "\"roles/owner\"},{\"members\":[\"%s\"],\"role\":\"roles/owner\"}],\"etag\":"
+                     "\"BwY%s=\"},\"resource\":\"%s\"}",
+                     p->str, etag, pj->id);
+            snprintf(x.servicedata, sizeof x.servicedata,
+                     "{\"@type\":\"type.googleapis.com/google.iam.v1.logging.AuditData\","
+                     "\"policyDelta\":{\"bindingDeltas\":[{\"action\":\"ADD\",\"member\":\"%s\","
+                     "\"role\":\"roles/owner\"}]}}",
+                     p->str);
+            snprintf(x.mres, sizeof x.mres,
+                     "{\"labels\":{\"project_id\":\"%s\"},\"type\":\"project\"}", pj->id);
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_ACCOUNTS, "%s", pj->id);
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_RESOURCES, "projects/%s", pj->id);
+            break;
+        }
+        case KM_GEN_PK_GC_PUBLIC:
+            x.method = "storage.setIamPermissions";
+            x.service = "storage.googleapis.com";
+            x.perm = "storage.buckets.setIamPolicy";
+            x.ptype = "ADMIN_WRITE";
+            snprintf(x.resname, sizeof x.resname, "projects/_/buckets/%s", bucket);
+            snprintf(x.authz_res, sizeof x.authz_res, "%s", x.resname);
+            snprintf(x.servicedata, sizeof x.servicedata,
+                     "{\"@type\":\"type.googleapis.com/google.iam.v1.logging.AuditData\","
+                     "\"policyDelta\":{\"bindingDeltas\":[{\"action\":\"ADD\",\"member\":"
+                     "\"allUsers\",\"role\":\"roles/storage.objectViewer\"}]}}");
+            snprintf(x.mres, sizeof x.mres,
+                     "{\"labels\":{\"bucket_name\":\"%s\",\"location\":\"%s\",\"project_id\":\"%s\"},"
+                     "\"type\":\"gcs_bucket\"}",
+                     bucket, pj->region, pj->id);
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_ACCOUNTS, "%s", pj->id);
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_RESOURCES, "projects/_/buckets/%s", bucket);
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_ROLES, "roles/storage.objectViewer");
+            break;
+        default: /* KM_GEN_PK_GC_DELSINK */
+            x.method = "google.logging.v2.ConfigServiceV2.DeleteSink";
+            x.service = "logging.googleapis.com";
+            x.perm = "logging.sinks.delete";
+            x.ptype = "ADMIN_WRITE";
+            snprintf(x.resname, sizeof x.resname, "projects/%s/sinks/%s", pj->id,
+                     p->str ? p->str : "siem-export");
+            snprintf(x.authz_res, sizeof x.authz_res, "%s", x.resname);
+            snprintf(x.request, sizeof x.request,
+                     "{\"@type\":\"type.googleapis.com/google.logging.v2.DeleteSinkRequest\","
+                     "\"sinkName\":\"%s\"}",
+                     x.resname);
+            snprintf(x.mres, sizeof x.mres,
+                     "{\"labels\":{\"destination\":\"pubsub.googleapis.com/projects/%s/topics/%s\","
+                     "\"name\":\"%s\",\"project_id\":\"%s\"},\"type\":\"logging_sink\"}",
+                     pj->id, p->str ? p->str : "siem-export", p->str ? p->str : "siem-export",
+                     pj->id);
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_ACCOUNTS, "%s", pj->id);
+            km_gen_scen_ent(w, p->scen, KM_GEN_E_RESOURCES, "%s", x.resname);
+            break;
+        }
+        size_t at = b->n;
+        plant_entry(pl, &x, p->t, &r, b, p->scen);
+        int64_t hour = (p->t - w->start) / 3600;
+        struct gc_pl *y = &pl->pl[pl->npl++];
+        y->unit = (uint64_t)x.lg * pl->nhours + (uint64_t)hour;
+        y->t = (uint16_t)((p->t - w->start) % 3600);
+        y->off = (uint32_t)at;
+        y->len = (uint32_t)(b->n - at);
+    }
+    pl->ptext = b->p;
+    for (uint32_t i = 1; i < pl->npl; i++) {
+        struct gc_pl y = pl->pl[i];
+        uint32_t j = i;
+        while (j > 0 && (pl->pl[j - 1].unit > y.unit ||
+                         (pl->pl[j - 1].unit == y.unit && pl->pl[j - 1].t > y.t))) {
+            pl->pl[j] = pl->pl[j - 1];
+            j--;
+        }
+        pl->pl[j] = y;
+    }
+    return KM_OK;
+}
+
 /* ---- units -------------------------------------------------------------------------- */
 
 static int gc_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_err *err)
@@ -1185,10 +1622,22 @@ static int gc_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
     uint32_t hour = (uint32_t)(u % pl->nhours);
     int64_t hstart = w->start + (int64_t)hour * 3600;
     uint32_t n = pl->count[u], nstory = 0;
-    if (lg == LOG_ACTIVITY)
+    if (lg == LOG_ACTIVITY && pl->story)
         for (int k = 0; k < KM_GEN_STORY_N_GCP; k++)
             nstory += pl->story_t[k] >= hstart && pl->story_t[k] < hstart + 3600;
-    if (n + nstory == 0)
+    /* this unit's plants: pl->pl[pat .. pat + nplant) */
+    uint32_t lo = 0, hi = pl->npl, nplant = 0;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (pl->pl[mid].unit < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t pat = lo;
+    while (pat + nplant < pl->npl && pl->pl[pat + nplant].unit == u)
+        nplant++;
+    if (n + nstory + nplant == 0)
         return KM_OK;
 
     size_t total = (size_t)n + nstory;
@@ -1212,7 +1661,7 @@ static int gc_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
     km_rng_init(&r, w->seed, 0x6c000000000000ull ^ u);
     n = plan_entries(pl, lg, hour, n, cw, d, &r);
     static const uint8_t story_op[KM_GEN_STORY_N_GCP] = {GC_OP_SETMETA, GC_OP_SETIAM, GC_OP_SAKEY};
-    for (int k = 0; k < KM_GEN_STORY_N_GCP && lg == LOG_ACTIVITY; k++) {
+    for (int k = 0; k < KM_GEN_STORY_N_GCP && lg == LOG_ACTIVITY && pl->story; k++) {
         if (pl->story_t[k] < hstart || pl->story_t[k] >= hstart + 3600)
             continue;
         struct gc_desc *e = &d[n++];
@@ -1238,13 +1687,23 @@ static int gc_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
     struct km_gen_tm tm;
     km_gen_gmtime(hstart, &tm);
     struct km_gb *b = &ts->json;
-    uint32_t i = 0;
-    for (int shard = 0; i < n; shard++) {
+    uint32_t i = 0, pk = 0;
+    for (int shard = 0; i < n || pk < nplant; shard++) {
         uint32_t end = n - i > GC_SHARD ? i + GC_SHARD : n;
         b->n = 0;
-        for (uint32_t j = i; j < end; j++) {
+        uint32_t written = 0;
+        for (uint32_t j = i; j < end || (end == n && pk < nplant); j++) {
             if (km_gb_reserve(b, KM_GB_RECORD_MAX))
                 return km_err_set(err, KM_ENOMEM, NULL, UINT64_MAX, "out of memory (file buffer)");
+            /* a plant goes before the first record of a later second */
+            if (pk < nplant && (j >= end || pl->pl[pat + pk].t < s[j].t)) {
+                const struct gc_pl *x = &pl->pl[pat + pk++];
+                km_gb_mem(b, pl->ptext + x->off, x->len);
+                written++;
+                j--;
+                continue;
+            }
+            written++;
             size_t at = b->n;
             struct gc_ev e;
             e.pl = pl;
@@ -1263,7 +1722,7 @@ static int gc_unit(void *state, uint64_t u, struct km_gen_thread *ts, struct km_
         snprintf(rel, sizeof rel,
                  "cloudaudit.googleapis.com/%s/%04d/%02d/%02d/%02d:00:00_%02d:59:59_S%d.json",
                  gc_log_name[lg], tm.year, tm.mon, tm.day, tm.hour, tm.hour, shard);
-        int rc = km_gen_emit_plain(ts, rel, end - i, 0, err);
+        int rc = km_gen_emit_plain(ts, rel, written, 0, err);
         if (rc)
             return rc;
         i = end;

@@ -336,6 +336,7 @@ struct km_gen_world {
     uint16_t story_person;      /* person behind the story user */
     uint32_t story_actor;       /* mallory.ops in account 0 */
     uint8_t start_wday;         /* weekday of the first day, 0 = Sunday */
+    struct km_gen_scen *scen;   /* the planted scenarios (gen_scen.c); set by the driver */
 };
 
 /* SSO permission sets (index = sso_set). */
@@ -429,6 +430,147 @@ const struct km_gen_place *km_gen_place_of(const char *city);
  * zone on the third day (the last if --days < 3). The Entra password spray
  * starts 50 minutes earlier, the Google Cloud steps 17 minutes later. */
 int64_t km_gen_story_t0(const struct km_gen_world *w);
+
+/* ---- planted scenarios (gen_scen.c, docs/generator.md "Scenarios") ----------- */
+
+/*
+ * The driver builds the scenarios from the world before any provider runs
+ * (km_gen_scen_build): who is attacked, from which addresses, when, and one
+ * km_gen_plant per planted record. CloudTrail records are rendered there
+ * (they need nothing but the world); Azure and Google Cloud records are
+ * rendered by their providers at plan time from the plant's fields, because
+ * they need the tenant's and the projects' ids. Each provider's plan then
+ * gives every unit its plants, takes their count off its background share,
+ * and adds what it rendered to the ground truth (entities, times, event
+ * ids). After the logs the driver writes the ground truth.
+ */
+
+/* Ground-truth entity kinds (the arrays of a finding's `entities`), and the
+ * providers' own event ids. */
+enum km_gen_ent { KM_GEN_E_IPS = 0, KM_GEN_E_PERSONS, KM_GEN_E_IDENTITIES, KM_GEN_E_KEYS,
+                  KM_GEN_E_ACCOUNTS, KM_GEN_E_ROLES, KM_GEN_E_RESOURCES, KM_GEN_E_COUNTRIES,
+                  KM_GEN_E_EVENTS, KM_GEN_NENT };
+
+/* What a plant is (the provider renders it). */
+enum km_gen_pk {
+    KM_GEN_PK_AWS = 0,          /* a CloudTrail record, rendered in scen->aws */
+    KM_GEN_PK_AZ_SIGNIN,        /* an Entra ID sign-in (res: KM_GEN_AZR_*, app: KM_GEN_AZA_*) */
+    KM_GEN_PK_AZ_RA,            /* Activity: roleAssignments/write (res: 0 Start, 1 Success;
+                                   app: KM_GEN_AZROLE_*; who2: the assignee; acct: scope) */
+    KM_GEN_PK_AZ_LISTKEYS,      /* Activity: storageAccounts/listKeys/action (res: phase) */
+    KM_GEN_PK_AZ_RUNCMD,        /* Activity: virtualMachines/runCommand/action (res: phase) */
+    KM_GEN_PK_AZ_DIAGDEL,       /* Activity: diagnosticSettings/delete (res: phase) */
+    KM_GEN_PK_AZ_AUDIT,         /* Entra audit log: app credential (app: 0 secret, 1 update) */
+    KM_GEN_PK_GC_LOGIN,         /* Workspace login audit: loginFailure (res 0) / loginSuccess */
+    KM_GEN_PK_GC_BQ,            /* BigQuery job (app: 0 InsertJob, 1 GetQueryResults) */
+    KM_GEN_PK_GC_GENTOKEN,      /* iamcredentials GenerateAccessToken for a workload SA */
+    KM_GEN_PK_GC_ASSA,          /* a call as that SA, delegated (app: 0 list objects, 1 get) */
+    KM_GEN_PK_GC_SAKEY,         /* CreateServiceAccountKey for a workload SA */
+    KM_GEN_PK_GC_SAKEYUSE,      /* a call with that key (app: 0 list buckets, 1 list objects) */
+    KM_GEN_PK_GC_OWNER,         /* SetIamPolicy: roles/owner to an outside user */
+    KM_GEN_PK_GC_PUBLIC,        /* storage.setIamPermissions: allUsers objectViewer */
+    KM_GEN_PK_GC_DELSINK,       /* DeleteSink of a project sink */
+};
+
+/* Entra ID sign-in results and apps a plant asks for. */
+enum { KM_GEN_AZR_BADPW = 0, KM_GEN_AZR_LOCKED, KM_GEN_AZR_OK_SF, KM_GEN_AZR_OK_CLAIM,
+       KM_GEN_AZR_OK_MFA };
+enum { KM_GEN_AZA_OFFICEHOME = 0, KM_GEN_AZA_PORTAL, KM_GEN_AZA_OFFICE, KM_GEN_AZA_CLI,
+       KM_GEN_AZA_AADPS };
+enum { KM_GEN_AZROLE_OWNER = 0, KM_GEN_AZROLE_CONTRIB };
+
+#define KM_GEN_OWN_IP 0xff      /* plant.ip: the person's own address of that day */
+
+struct km_gen_plant {
+    int64_t t;
+    uint8_t scen;               /* KM_GEN_SCEN_* */
+    uint8_t prov;               /* KM_GEN_PROV_* */
+    uint8_t kind;               /* enum km_gen_pk */
+    uint8_t acct;               /* AWS account, Azure subscription or GCP project index */
+    uint8_t region;             /* AWS region index */
+    uint8_t ip;                 /* index in the scenario's ip[], or KM_GEN_OWN_IP */
+    uint8_t res, app;           /* kind-specific (see enum km_gen_pk) */
+    uint16_t who, who2;         /* acting person, person acted on (KM_GEN_NONE) */
+    uint32_t corr;              /* shared by the records of one operation */
+    uint32_t text, len;         /* KM_GEN_PK_AWS: the record in scen->aws */
+    const char *ua;             /* user agent; NULL: the person's own */
+    const char *str;            /* kind-specific text (an outside member, a name) */
+    uint64_t seed;              /* the record's own randomness */
+};
+
+struct km_gen_strset {
+    char **v;
+    uint32_t n, cap;
+};
+
+#define KM_GEN_SC_MAXIP 4
+#define KM_GEN_SC_MAXV 6
+#define KM_GEN_SC_MAXTG 24
+
+/* One scenario as planned. */
+struct km_gen_sc {
+    uint8_t on;
+    int64_t t0;                 /* when it starts (first planted record of its plan) */
+    int64_t first, last;        /* planted records' times (set as records are placed) */
+    uint32_t ip[KM_GEN_SC_MAXIP];
+    const struct km_gen_place *place[KM_GEN_SC_MAXIP];
+    uint8_t nip;
+    uint16_t v[KM_GEN_SC_MAXV]; /* victims: persons whose identities are used or granted */
+    uint8_t nv;
+    uint16_t tg[KM_GEN_SC_MAXTG]; /* spray targets */
+    uint8_t ntg;
+    uint8_t acct[3];            /* AWS accounts it touches */
+    uint8_t sub[2], proj;       /* Azure subscriptions, GCP project (indices, clamped by the
+                                   providers to what exists) */
+    uint32_t n[KM_GEN_NPROV];   /* records planted per provider */
+    struct km_gen_strset ent[KM_GEN_NENT];
+    char notes[768];
+};
+
+/* A CloudTrail stream silenced by a planted StopLogging: every record of the
+ * account (all regions) after `from` and before `until` is not delivered, nor
+ * its S3 data events after `data_from` (PutEventSelectors). */
+struct km_gen_silence {
+    uint8_t acct, scen;
+    uint16_t responder;         /* the person who starts the trail again */
+    int64_t data_from, from, until;
+    char ids[2][37];            /* eventIDs of the responder's records */
+    int nids;
+};
+
+struct km_gen_scen {
+    unsigned mask;              /* KM_GEN_SCEN_* bits in effect */
+    unsigned providers;         /* KM_GEN_P_* */
+    struct km_gen_sc sc[KM_GEN_NSCEN];
+    struct km_gen_plant *pl;    /* every plant, in (provider, time) order */
+    uint32_t npl, cappl;
+    char *aws;                  /* rendered CloudTrail plants */
+    size_t aws_n, aws_cap;
+    struct km_gen_silence sil[2];
+    int nsil;
+    char last_eid[37];          /* eventID of the last CloudTrail plant rendered */
+};
+
+/* Builds the scenarios of o->scenarios for world w (w->scen is set). Returns
+ * KM_OK or KM_ENOMEM / KM_EUSAGE (a scenario that cannot be planted). */
+int km_gen_scen_build(struct km_gen_world *w, const struct km_gen_opts *o, struct km_err *err);
+void km_gen_scen_free(struct km_gen_world *w);
+/* Plants of provider prov: *first index and *n. */
+void km_gen_scen_plants(const struct km_gen_world *w, int prov, uint32_t *first, uint32_t *n);
+/* The story is planted (default). */
+int km_gen_scen_story(const struct km_gen_world *w);
+/* Ground truth: adds an entity (formatted, deduplicated) / a record's time. */
+void km_gen_scen_ent(const struct km_gen_world *w, int scen, int kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void km_gen_scen_time(const struct km_gen_world *w, int scen, int64_t t);
+/* The address text of plant p (a scenario address or the person's own). */
+void km_gen_scen_ip(const struct km_gen_world *w, const struct km_gen_plant *p, struct km_gb *b);
+/* Where plant p's address is (the person's office for their own address). */
+const struct km_gen_place *km_gen_scen_place(const struct km_gen_world *w,
+                                             const struct km_gen_plant *p);
+/* Writes out_dir/kumo-ground-truth.json. Returns KM_OK or KM_EIO. */
+int km_gen_scen_truth(const struct km_gen_world *w, const struct km_gen_opts *o,
+                      struct km_err *err);
 
 /* ---- driver ↔ provider ---------------------------------------------------- */
 

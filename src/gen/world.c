@@ -218,13 +218,13 @@ struct km_gen_office_def {
 /* UTC offsets as in October (before the European switch back). */
 static const struct km_gen_office_def km_gen_office_defs[] = {
     {"Berlin", 120, 8, {{91, 64}, {84, 161}, {2, 204}}, {0x2a02, 0x8109}},
-    {"London", 60, 6, {{81, 2}, {86, 12}, {109, 150}}, {0x2a00, 0x23c7}},
+    {"London", 60, 6, {{90, 192}, {86, 12}, {109, 150}}, {0x2a00, 0x23c7}},
     {"New York", -240, 0, {{96, 224}, {173, 56}, {72, 229}}, {0x2600, 0x4040}},
     {"San Francisco", -420, 3, {{67, 169}, {73, 93}, {98, 207}}, {0x2601, 0x0646}},
     {"Bangalore", 330, 10, {{49, 207}, {122, 171}, {106, 51}}, {0x2401, 0x4900}},
-    {"Sao Paulo", -180, 16, {{177, 68}, {189, 40}, {179, 191}}, {0x2804, 0x14c}},
+    {"Sao Paulo", -180, 16, {{177, 68}, {189, 40}, {187, 56}}, {0x2804, 0x14c}},
     {"Singapore", 480, 11, {{118, 200}, {42, 61}, {116, 86}}, {0x2406, 0x3003}},
-    {"Dublin", 60, 5, {{86, 40}, {89, 101}, {37, 228}}, {0x2a02, 0x8084}},
+    {"Dublin", 60, 5, {{86, 40}, {89, 101}, {78, 16}}, {0x2a02, 0x8084}},
 };
 
 static const char *const km_gen_first[] = {
@@ -846,7 +846,7 @@ int km_gen_world_build(struct km_gen_world *w, uint64_t seed, uint32_t accounts,
     }
     w->org_tz = w->offices[0].tz_min;
     w->sso_region = od[0]->home_region;
-    w->vpn[0] = ip_in(&r, 193, 29);
+    w->vpn[0] = ip_in(&r, 5, 9); /* a VPN concentrator in a Frankfurt data centre */
     w->vpn[1] = w->vpn[0] + 1;
     for (int k = 0; k < 4; k++)
         w->scanner_ip[k] = ip_in(&r, k < 2 ? 35 : 34, k < 2 ? 185 : 117);

@@ -28,6 +28,7 @@ extern const struct km_source km_source_aws_config;
 extern const struct km_source km_source_aws_securityhub;
 extern const struct km_source km_source_aws_guardduty;
 /* @externs-aws-findings */
+extern const struct km_source km_source_kumo_truth;
 
 const struct km_source *const km_sources[] = {
     &km_source_cloudtrail,
@@ -55,6 +56,7 @@ const struct km_source *const km_sources[] = {
     &km_source_aws_securityhub,
     &km_source_aws_guardduty,
     /* @rows-aws-findings */
+    &km_source_kumo_truth,
 };
 const int km_nsources = (int)(sizeof km_sources / sizeof km_sources[0]);
 
