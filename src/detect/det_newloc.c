@@ -135,14 +135,14 @@ static void emit(struct ctx *c, const struct km_tv_obs *o, const struct known *k
         snprintf(f.summary, sizeof f.summary,
                  "%s was seen from %s for the first time at %s (%s%s, %s), after %s of "
                  "history seen only from %s%s.",
-                 who, place, t, ip, net, km_tv_what(c->d, r), days, knowns[0] ? knowns : "nowhere",
+                 who, place, t, ip, net, km_tv_what(c->d, r, r->first), days, knowns[0] ? knowns : "nowhere",
                  raised);
     else
         snprintf(f.summary, sizeof f.summary,
                  "%s was seen from network AS%u%s%s for the first time at %s (%s in %s, %s), "
                  "after %s of history on %s%s.",
                  who, o->asn, g->as_org && *g->as_org ? " " : "", g->as_org ? g->as_org : "", t,
-                 ip, place, km_tv_what(c->d, r), days, knowns[0] ? knowns : "no known network",
+                 ip, place, km_tv_what(c->d, r, r->first), days, knowns[0] ? knowns : "no known network",
                  raised);
 
     struct km_buf b;

@@ -64,6 +64,8 @@ struct pend {
     int64_t ta[KEEP], tb[KEEP];
     uint32_t n;
     uint64_t count;                /* journeys in all */
+    double fastest;                /* km/h, of all */
+    int64_t closest;               /* the shortest gap of all, µs */
 };
 
 struct ctx {
@@ -104,11 +106,11 @@ static void side_text(struct ctx *c, const struct km_tv_run *r, const struct km_
         km_tv_time(r->last, t2);
         km_tv_dur(o->maxgap_us, g, sizeof g);
         snprintf(out, cap, "in %s (%s, %s) from %s to %s, seen at least every %s,", place, ip,
-                 km_tv_what(c->d, r), prev && !memcmp(prev, t1, 10) ? t1 + 11 : t1,
+                 km_tv_what(c->d, r, r->first), prev && !memcmp(prev, t1, 10) ? t1 + 11 : t1,
                  !memcmp(t1, t2, 10) ? t2 + 11 : t2, g);
     } else {
         km_tv_time(t, t1);
-        snprintf(out, cap, "in %s (%s, %s) at %s", place, ip, km_tv_what(c->d, r),
+        snprintf(out, cap, "in %s (%s, %s) at %s", place, ip, km_tv_what(c->d, r, t),
                  prev && !memcmp(prev, t1, 10) ? t1 + 11 : t1);
     }
 }
@@ -132,7 +134,13 @@ static void note(void *vctx, const struct km_tv_obs *a, const struct km_tv_obs *
         memset(p, 0, sizeof *p);
         snprintf(p->key, sizeof p->key, "%s", key);
     }
-    if (!p->count || j->sev > p->best.sev || (j->sev == p->best.sev && j->kmh > p->best.kmh)) {
+    /* the finding is named after its first journey of the highest severity:
+     * the onset, as an investigator reads it */
+    if (j->kmh > p->fastest)
+        p->fastest = j->kmh;
+    if (!p->count || j->gap_us < p->closest)
+        p->closest = j->gap_us;
+    if (!p->count || j->sev > p->best.sev) {
         p->best = *j;
         p->oa = *a;
         p->ob = *b;
@@ -212,9 +220,12 @@ static void emit(struct ctx *c, const struct pend *p)
                               "; an address many colleagues use, placed by the database only");
     if ((j->why & KM_TV_R_NOISE) && w < sizeof why)
         w += (size_t)snprintf(why + w, sizeof why - w, "; close enough to be GeoIP noise");
+    char close[32];
+    km_tv_dur(p->closest, close, sizeof close);
     if (p->count > 1 && w < sizeof why)
-        snprintf(why + w, sizeof why - w, "; %llu journeys between the two that day",
-                 (unsigned long long)p->count);
+        snprintf(why + w, sizeof why - w,
+                 "; %llu journeys between the two that day, the closest %s apart",
+                 (unsigned long long)p->count, close);
     /* each side: "in PLACE (IP, what) at T", or, for the run whose rows
      * bound the time (the runs interleave), "from T1 to T2, seen at least
      * every G" */
@@ -243,10 +254,11 @@ static void emit(struct ctx *c, const struct pend *p)
     km_tv_obs_json(c->h, c->d, rb, j->tb, &bd);
     km_buf_printf(&bd,
                   ",\"distance_km\":%.0f,\"min_distance_km\":%.0f,\"seconds\":%lld,"
-                  "\"seconds_at_most\":%s,\"speed_kmh\":%.0f,\"journeys\":%llu,"
+                  "\"seconds_at_most\":%s,\"speed_kmh\":%.0f,\"fastest_kmh\":%.0f,"
+                  "\"journeys\":%llu,"
                   "\"max_kmh\":%g,\"min_km\":%g,\"reasons\":[",
                   j->km, j->min_km, (long long)(j->gap_us / 1000000),
-                  j->within ? "true" : "false", j->kmh,
+                  j->within ? "true" : "false", j->kmh, p->fastest,
                   (unsigned long long)p->count, c->c->p.max_kmh, c->c->p.min_km);
     static const struct {
         unsigned bit;

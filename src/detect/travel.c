@@ -194,9 +194,18 @@ size_t km_tv_walk(const struct km_tv_params *p, struct km_tv_obs *v, size_t n,
         struct km_tv_judgement best, j;
         const struct km_tv_obs *ba = NULL;
         int back = 0;
+        /* a run entirely between a candidate and b makes the candidate stale:
+         * the journeys through it are judged on their own (and a journey
+         * past it is possible when both legs are); overlapping runs of other
+         * segments are not between, and VPN sightings place no one */
+        int64_t between = INT64_MIN;
         for (size_t i = k; i-- > 0 && back < p->maxback;) {
             const struct km_tv_obs *a = &v[i];
-            if (a->last < b->first - p->lookback_us)
+            int stale = between > a->last;
+            if (a->last < b->first && !(a->flags & KM_TV_VPN) && isfinite(a->lat) &&
+                a->first > between)
+                between = a->first;
+            if (stale || a->last < b->first - p->lookback_us)
                 continue;
             back++;
             if (!km_tv_judge(p, a, b, &j))
@@ -565,6 +574,8 @@ static int row_cb(void *vctx, const struct km_hrow *r)
                 u->maxgap_s = gap;
             u->last = r->time;
             u->ref_last = r->ref;
+            u->last_kind = kind;
+            u->last_source = cval(d, r, C_SOURCE);
             u->rows++;
             if (!u->place)
                 u->place = place;
@@ -588,8 +599,8 @@ static int row_cb(void *vctx, const struct km_hrow *r)
     u->person = r->person;
     u->acct = cval(d, r, C_ACCT);
     u->rows = 1;
-    u->source = cval(d, r, C_SOURCE);
-    u->kind = kind;
+    u->source = u->last_source = cval(d, r, C_SOURCE);
+    u->kind = u->last_kind = kind;
     ps->run = (uint32_t)d->nruns++;
     ps->seg = r->ref.seg;
     pair_get(&d->pairs, r->person, ip)->obs = 1;
@@ -909,10 +920,12 @@ const char *km_tv_located_by(const struct km_tv_data *d, const struct km_tv_run 
     return s && *s ? s : "";
 }
 
-const char *km_tv_what(const struct km_tv_data *d, const struct km_tv_run *r)
+const char *km_tv_what(const struct km_tv_data *d, const struct km_tv_run *r, int64_t t)
 {
-    const char *s = km_tv_source(d, r->source);
-    int login = r->kind == KM_TV_K_LOGIN, token = r->kind == KM_TV_K_TOKEN;
+    int first = t == r->first;
+    const char *s = km_tv_source(d, first ? r->source : r->last_source);
+    int kind = first ? r->kind : r->last_kind;
+    int login = kind == KM_TV_K_LOGIN, token = kind == KM_TV_K_TOKEN;
     if (!strncmp(s, "aws.", 4))
         return login ? "AWS console sign-in" : token ? "AWS federation" : "AWS API call";
     if (!strcmp(s, "azure.signin"))
@@ -1020,8 +1033,8 @@ void km_tv_obs_json(struct km_hunt *h, const struct km_tv_data *d, const struct 
     if (o.asn)
         km_buf_printf(b, ",\"asn\":%u", o.asn);
     jstr(b, "as_org", d->ipgeo[r->ip].as_org);
-    jstr(b, "source", km_tv_source(d, r->source));
-    jstr(b, "what", km_tv_what(d, r));
+    jstr(b, "source", km_tv_source(d, t == r->first ? r->source : r->last_source));
+    jstr(b, "what", km_tv_what(d, r, t));
     km_hunt_event_id(h, km_tv_ref_at(r, t), eid, sizeof eid);
     jstr(b, "event_id", eid);
     km_buf_printf(b, ",\"run\":{\"first\":");

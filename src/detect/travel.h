@@ -103,9 +103,11 @@ void km_tv_sort(struct km_tv_obs *v, size_t n);
  * Walks one person's observations (sorted) in time order: sets new_country,
  * new_asn and cloud_known of each (person_first: the person's first event,
  * for the history requirement), and for each observation b calls cb with
- * the earlier observation a (among the maxback before it within lookback)
- * whose journey to b alerts with the highest severity, then speed. Returns
- * the number of calls.
+ * the earlier observation a whose journey to b alerts with the highest
+ * severity, then speed. Candidates: the maxback before b within lookback
+ * that no other placed, non-VPN observation lies entirely between (so the
+ * immediate predecessor, and the runs of other segments overlapping it).
+ * Returns the number of calls.
  */
 size_t km_tv_walk(const struct km_tv_params *p, struct km_tv_obs *v, size_t n,
                   int64_t person_first,
@@ -131,8 +133,10 @@ struct km_tv_run {
     uint32_t acct;                 /* account id of the first row (0 none) */
     uint32_t rows;
     uint32_t source;               /* source id of the first row */
+    uint32_t last_source;          /* ... and of the last */
     uint32_t maxgap_s;             /* longest time between two of its rows, s */
     uint8_t kind;                  /* enum km_tv_kind of the first row */
+    uint8_t last_kind;             /* ... and of the last */
     uint8_t located;               /* 1 when it has a place (km_tv_obs_of) */
     uint8_t flags;                 /* KM_TV_* (km_tv_collect) */
     char cc[3];                    /* its country, "" unknown */
@@ -184,8 +188,9 @@ void km_tv_place_name(const struct km_tv_data *d, const struct km_tv_run *r, cha
 const char *km_tv_located_by(const struct km_tv_data *d, const struct km_tv_run *r);
 /* The city of a run ("" none). */
 const char *km_tv_city(const struct km_tv_data *d, const struct km_tv_run *r);
-/* What a run's first row was, for people: "Entra sign-in", "AWS API call". */
-const char *km_tv_what(const struct km_tv_data *d, const struct km_tv_run *r);
+/* What a run's row at time t (its first or last) was, for people: "Entra
+ * sign-in", "AWS API call". */
+const char *km_tv_what(const struct km_tv_data *d, const struct km_tv_run *r, int64_t t);
 /* Failed credential checks of a person from an address: count and the
  * first and last time (0 when none). */
 uint32_t km_tv_failures(const struct km_tv_data *d, int32_t person, uint32_t ip,
