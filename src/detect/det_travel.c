@@ -45,6 +45,9 @@ const struct km_conf_key km_det_conf_impossible_travel[] = {
     {"impossible_travel.shared_persons", KM_CONF_INT, "5",
      "an address used by at least this many persons is organisation egress; placed by the "
      "database only, its journeys stay low (0: off)"},
+    {"impossible_travel.provider_radius_km", KM_CONF_NUM, "100",
+     "uncertainty (km) of a provider's own coordinates (Entra geoCoordinates), which place "
+     "its sign-ins at city level"},
     {"impossible_travel.non_interactive", KM_CONF_BOOL, "true",
      "count non-interactive sign-ins (token refreshes) as sightings"},
     {NULL, 0, NULL, NULL},

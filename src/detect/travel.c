@@ -397,6 +397,9 @@ struct pstate {
 
 struct placeent {
     uint32_t cc, city;   /* ids in strs */
+    double lat, lon;     /* the provider's own coordinates for it (Entra
+                            geoCoordinates), NAN until read */
+    uint8_t tries;       /* original records read for them */
 };
 
 struct km_tv_data {
@@ -527,10 +530,61 @@ static uint32_t place_id(struct km_tv_data *d, uint32_t cc, uint32_t city)
     }
     if (!d->nplaces)
         d->nplaces = 1;
-    d->places[d->nplaces] = (struct placeent){cc, city};
+    d->places[d->nplaces] = (struct placeent){cc, city, NAN, NAN, 0};
     d->placekeys[s] = key;
     d->placeids[s] = d->nplaces;
     return d->nplaces++;
+}
+
+/* A coordinate pair object {"latitude": .., "longitude": ..} in range. */
+static int coords_of(const struct km_json *g, double *lat, double *lon)
+{
+    double la, lo;
+    if (!km_json_is_obj(g) || km_json_f64(km_json_get(g, "latitude"), &la) != KM_OK ||
+        km_json_f64(km_json_get(g, "longitude"), &lo) != KM_OK)
+        return 0;
+    if (!isfinite(la) || !isfinite(lo) || la < -90 || la > 90 || lo < -180 || lo > 180 ||
+        (la == 0 && lo == 0))
+        return 0;
+    *lat = la;
+    *lon = lo;
+    return 1;
+}
+
+/* The provider's own coordinates of a place, from the original record of a
+ * row that carries it (once per place; a few tries when records lack them):
+ * Entra's location.geoCoordinates (diagnostic `properties.location`, Graph
+ * `location`, Log Analytics `LocationDetails` as a JSON string). */
+static void place_coords(struct km_tv_data *d, const struct km_hrow *r, uint32_t place)
+{
+    struct placeent *pl = &d->places[place];
+    if (isfinite(pl->lat) || pl->tries >= 3)
+        return;
+    pl->tries++;
+    struct km_arena a;
+    km_arena_init(&a, 1 << 14, 4u << 20);
+    struct km_json *root;
+    struct km_err e;
+    km_err_clear(&e);
+    if (km_hrow_raw(r, &a, &root, &e) == KM_OK) {
+        const struct km_json *pr = km_json_get(root, "properties");
+        const struct km_json *loc = km_json_get(km_json_is_obj(pr) ? pr : root, "location");
+        double la, lo;
+        if (coords_of(km_json_get(loc, "geoCoordinates"), &la, &lo)) {
+            pl->lat = la;
+            pl->lon = lo;
+        } else {
+            const struct km_json *ld = km_json_get(root, "LocationDetails");
+            struct km_json *in;
+            char *copy = km_json_is_str(ld) ? km_arena_strndup(&a, ld->str, ld->len) : NULL;
+            if (copy && km_json_parse(copy, ld->len, NULL, &a, &in, &e) == KM_OK &&
+                coords_of(km_json_get(in, "geoCoordinates"), &la, &lo)) {
+                pl->lat = la;
+                pl->lon = lo;
+            }
+        }
+    }
+    km_arena_free(&a);
 }
 
 static int row_cb(void *vctx, const struct km_hrow *r)
@@ -601,6 +655,8 @@ static int row_cb(void *vctx, const struct km_hrow *r)
     u->rows = 1;
     u->source = u->last_source = cval(d, r, C_SOURCE);
     u->kind = u->last_kind = kind;
+    if (place)
+        place_coords(d, r, place);
     ps->run = (uint32_t)d->nruns++;
     ps->seg = r->ref.seg;
     pair_get(&d->pairs, r->person, ip)->obs = 1;
@@ -654,6 +710,9 @@ void km_tv_conf_read(struct km_hunt *h, struct km_tv_conf *c)
     c->p.lookback_us = km_conf_dur_us(cf, "impossible_travel.lookback");
     c->p.history_us = km_conf_dur_us(cf, "new_location.history");
     c->non_interactive = km_conf_bool(cf, "impossible_travel.non_interactive");
+    c->provider_radius_km = km_conf_num(cf, "impossible_travel.provider_radius_km");
+    if (!(c->provider_radius_km >= 0))
+        c->provider_radius_km = 0;
     int64_t sp = km_conf_int(cf, "impossible_travel.shared_persons");
     c->shared_persons = sp > 0 ? (uint32_t)(sp < UINT32_MAX ? sp : UINT32_MAX) : 0;
     c->nvpn_asns = km_conf_list(cf, "impossible_travel.vpn_asns", &c->vpn_asns);
@@ -669,6 +728,13 @@ static void run_geo(const struct km_tv_data *d, const struct km_tv_run *u, struc
         const struct placeent *pl = &d->places[u->place];
         const char *cc = st_get(&d->strs, pl->cc), *city = st_get(&d->strs, pl->city);
         km_geo_apply_provider(d->geo, km_str_c(cc), km_str_c(city), g);
+        if (isfinite(pl->lat) && (g->country[0] || !cc[0])) {
+            /* the provider's own coordinates: city-level, its uncertainty */
+            g->lat = pl->lat;
+            g->lon = pl->lon;
+            g->radius_km = d->conf->provider_radius_km;
+            g->loc_db = "provider";
+        }
     }
 }
 

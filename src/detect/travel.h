@@ -148,6 +148,7 @@ struct km_tv_data;
 struct km_tv_conf {
     struct km_tv_params p;
     int non_interactive;           /* non-interactive sign-ins are observations */
+    double provider_radius_km;     /* uncertainty of a provider's own coordinates */
     uint32_t shared_persons;       /* organisation egress threshold (0: off) */
     const char *const *vpn_asns, *const *cloud_asns;
     size_t nvpn_asns, ncloud_asns;

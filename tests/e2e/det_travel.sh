@@ -56,7 +56,7 @@ def ts(day, hh, mm, ss=0):
     return dt.datetime(2026, 10, day, hh, mm, ss, tzinfo=dt.timezone.utc)
 def iso(t): return t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 def oid(upn): return str(uuid.uuid5(uuid.NAMESPACE_DNS, upn))
-def signin(t, upn, ip, city, cc, lat, lon, code=0, interactive=True):
+def signin(t, upn, ip, city, cc, lat, lon, code=0, interactive=True, coords=True):
     disp = upn.split("@")[0].replace(".", " ").title()
     st = {"errorCode": code}
     if code:
@@ -72,8 +72,8 @@ def signin(t, upn, ip, city, cc, lat, lon, code=0, interactive=True):
             "appId": "4765445b-32c6-49b0-83e6-1d93765276ca", "appDisplayName": "OfficeHome",
             "ipAddress": ip, "status": st, "clientAppUsed": "Browser",
             "userAgent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/141.0.0.0",
-            "location": {"city": city, "state": "", "countryOrRegion": cc,
-                         "geoCoordinates": {"latitude": lat, "longitude": lon}},
+            "location": dict({"city": city, "state": "", "countryOrRegion": cc},
+                             **({"geoCoordinates": {"latitude": lat, "longitude": lon}} if coords else {})),
             "isInteractive": interactive, "userType": "Member",
             "resourceTenantId": TEN, "homeTenantId": TEN, "tenantId": TEN}})
 def call(t, user, ip, name="ListBuckets", src="s3.amazonaws.com"):
@@ -152,7 +152,7 @@ for d in (1, 8, 15):
     call(ts(d, 14, 0), "ivy.tan", "64.0.3.11")
 call(ts(21, 14, 0), "ivy.tan", "64.0.3.11")
 call(ts(21, 14, 5), "ivy.tan", "64.0.2.11")
-signin(ts(1, 13, 0), "ivy.tan@corp.test", "64.0.3.11", "New York", "US", 40.71, -74.0)
+signin(ts(1, 13, 0), "ivy.tan@corp.test", "64.0.3.11", "Manhattan", "US", 40.78, -73.97, coords=False)
 # 8 jack: Berlin, then an AWS address (Ashburn in the MMDB) on two days
 history("jack.ma@corp.test", "91.64.10.26", BERLIN)
 for d, ip in ((20, "3.5.1.1"), (21, "3.5.1.2")):
@@ -239,6 +239,7 @@ if a:
     t("det_travel_positive_summary", all(w in s for w in ("alice.ito@corp.test", "Berlin, DE",
       "91.64.10.20", "Entra sign-in", "177.68.20.30", "AWS API call", "Brazil (BR)", "38 min", "km/h")), s)
     t("det_travel_positive_details", d["from"]["located_by"] == "provider" and d["to"]["located_by"] == "builtin"
+      and d["from"]["radius_km"] == 100 and abs(d["from"]["lat"] - 52.52) < 0.01
       and d["from"]["ip"] == "91.64.10.20" and d["to"]["country"] == "BR"
       and d["seconds"] == 38 * 60 and d["min_distance_km"] >= 500 and d["speed_kmh"] > 900
       and d["min_distance_km"] < d["distance_km"] and len(a["event_ids"]) == 2, d)
