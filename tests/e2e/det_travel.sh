@@ -341,4 +341,45 @@ check det_travel_noise_low sh -c "jq -e '[.[] | select(.detection == \"impossibl
 printf '[allow]\nvpn_networks = 126.0.0.0/33\n' >"$T/bad.conf"
 "$KUMO" --store "$T/s3" hunt -q --no-save --only impossible_travel --config "$T/bad.conf" >"$T/bad.txt" 2>&1; rc=$?
 check det_travel_bad_vpn_network sh -c "[ $rc -ne 0 ] && grep -q 'allow.vpn_networks' \"$T/bad.txt\""
+# ---- the generator's planted travel scenario (kumo-ground-truth.json) ------------------------
+# seed 1: the victim's office is in Dublin; seed 3: in San Francisco (the
+# built-in database's United States spans 7,788 km: only the provider's own
+# coordinates place both sides). The rest of each dataset is background:
+# nothing of medium or above from these detections.
+for spec in "1 100000" "3 30000"; do
+  set -- $spec
+  G="$T/gen$1"
+  if ! "$KUMO" -q gen --out "$G/d" --events "$2" --seed "$1" --providers aws,azure,gcp --scenarios travel >"$G.log" 2>&1 ||
+     ! "$KUMO" --store "$G/s" ingest -q "$G/d" >>"$G.log" 2>&1 ||
+     ! "$KUMO" --store "$G/s" hunt -q --only impossible_travel,new_location >>"$G.log" 2>&1; then
+    fail "det_travel_gen_seed$1" "$(tail -c 400 "$G.log")"; continue
+  fi
+  "$KUMO" --store "$G/s" findings --format json >"$G/f.json"
+  python3 - "$G/f.json" "$G/d/kumo-ground-truth.json" "$1" <<'PY'
+import json, sys, datetime as dt
+f = json.load(open(sys.argv[1])); gt = json.load(open(sys.argv[2])); seed = sys.argv[3]
+def t(name, cond, info=""):
+    print(("ok - " if cond else "FAIL - ") + name + ("" if cond else "  " + str(info)[:700]))
+def ts(s): return dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+sc = [x for x in gt["scenarios"] if x["scenario"] == "travel"][0]
+hit = [x for x in f if x["detection"] == "impossible_travel" and x["entities"]["persons"] == sc["entities"]["persons"]]
+t("det_travel_gen_found_seed" + seed, len(hit) == 1 and hit[0]["severity"] in ("medium", "high", "critical"),
+  [(x["severity"], x["summary"]) for x in f])
+if hit:
+    h = hit[0]
+    t("det_travel_gen_ips_seed" + seed, sorted(h["entities"]["ips"]) == sorted(sc["entities"]["ips"]),
+      (h["entities"]["ips"], sc["entities"]["ips"]))
+    hour = dt.timedelta(hours=1)
+    t("det_travel_gen_window_seed" + seed, ts(h["first"]) <= ts(sc["last"]) and ts(h["last"]) >= ts(sc["first"])
+      and abs(ts(h["first"]) - ts(sc["first"])) <= hour and abs(ts(h["last"]) - ts(sc["last"])) <= hour,
+      (h["first"], h["last"], sc["first"], sc["last"]))
+    t("det_travel_gen_evidence_seed" + seed, len(set(h["event_ids"]) & set(sc["event_ids"])) >= 1,
+      (h["event_ids"], sc["event_ids"]))
+rest = [x for x in f if x not in hit and x["severity"] in ("medium", "high", "critical")
+        and not (x["detection"] == "new_location" and x["entities"]["persons"] == sc["entities"]["persons"])]
+t("det_travel_gen_background_quiet_seed" + seed, not rest, [(x["severity"], x["summary"]) for x in rest])
+PY
+done > "$T/gen.out" 2>&1
+cat "$T/gen.out"
+fails=$((fails + $(grep -c '^FAIL' "$T/gen.out")))
 finish
