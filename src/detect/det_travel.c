@@ -294,7 +294,14 @@ static int run(struct km_hunt *h, struct km_err *err)
     if (rc == KM_OK) {
         size_t n;
         struct km_tv_run *runs = km_tv_runs(d, &n);
-        struct km_tv_obs *obs = km_xmalloc((n + 1) * sizeof *obs);
+        size_t most = 0; /* the most runs of one person: the walk's array */
+        for (size_t i = 0, k; i < n; i = k) {
+            for (k = i; k < n && runs[k].person == runs[i].person; k++)
+                ;
+            if (k - i > most)
+                most = k - i;
+        }
+        struct km_tv_obs *obs = km_xmalloc((most + 1) * sizeof *obs);
         struct ctx c = {h, d, runs, &cf, NULL, 0, 0};
         for (size_t i = 0; i < n;) {
             size_t k = i, m = 0;

@@ -296,6 +296,19 @@ static void st_rehash(struct strtab *t)
     t->tcap = cap;
 }
 
+static uint32_t st_find(const struct strtab *t, const char *p, size_t n)
+{
+    if (!p || !t->tcap)
+        return 0;
+    uint32_t k = (uint32_t)hash_str(p, n) & (t->tcap - 1);
+    for (; t->tab[k]; k = (k + 1) & (t->tcap - 1)) {
+        uint32_t id = t->tab[k];
+        if (t->len[id] == n && memcmp(t->s[id], p, n) == 0)
+            return id;
+    }
+    return 0;
+}
+
 static uint32_t st_intern(struct strtab *t, const char *p, size_t n)
 {
     if (!p)
@@ -455,7 +468,14 @@ static uint32_t conv(struct km_tv_data *d, int c, struct km_str v)
     if (!v.p || !v.n)
         return 0;
     switch (c) {
-    case C_IP: return st_intern(&d->ips, v.p, v.n);
+    case C_IP:
+        if (d->ips.n >= KM_TV_MAX_ADDRS) {
+            uint32_t id = st_find(&d->ips, v.p, v.n);
+            if (!id)
+                d->overflow = 2;
+            return id;
+        }
+        return st_intern(&d->ips, v.p, v.n);
     case C_SOURCE:
     case C_CC:
     case C_CITY:
@@ -597,11 +617,14 @@ static int row_cb(void *vctx, const struct km_hrow *r)
         seg_switch(d, r->ref.seg);
     uint32_t ip = cval(d, r, C_IP);
     if (!ip)
-        return 0;
+        return d->overflow != 0; /* past KM_TV_MAX_ADDRS: stop */
     uint8_t kind = KM_TV_K_CALL;
     if (cval(d, r, C_CAT) == CAT_AUTH) {
         uint32_t out = cval(d, r, C_OUT);
         if (out == OUT_FAIL) {
+            if (d->pairs.n >= KM_TV_MAX_PAIRS &&
+                !pair_find(&d->pairs, r->person, ip))
+                return 0; /* counted for the pairs known so far only */
             struct pair *p = pair_get(&d->pairs, r->person, ip);
             if (!p->nfail++ || r->time < p->ffirst)
                 p->ffirst = r->time;
@@ -871,9 +894,12 @@ int km_tv_collect(struct km_hunt *h, const struct km_tv_conf *c, struct km_tv_da
         return rc;
     if (d->overflow)
         return km_err_set(err, KM_ELIMIT, NULL, UINT64_MAX,
-                          "more than %u changes of address of persons: narrow the hunt with "
-                          "--since/--until",
-                          KM_TV_MAX_RUNS);
+                          d->overflow == 2
+                              ? "persons used more than %u distinct addresses: narrow the hunt "
+                                "with --since/--until"
+                              : "more than %u sittings of persons at an address: narrow the "
+                                "hunt with --since/--until",
+                          d->overflow == 2 ? KM_TV_MAX_ADDRS : KM_TV_MAX_RUNS);
     for (int i = 0; i < C__N; i++) {
         free(d->cmap[i]);
         d->cmap[i] = NULL;

@@ -157,12 +157,16 @@ void km_tv_conf_read(struct km_hunt *h, struct km_tv_conf *c);
 
 /*
  * Scans the hunt's events of persons with a source address into located
- * runs, sorted by (person, first). Memory: one run per change of address of
- * a person (plus small per-address and per-person-address tables), at most
- * KM_TV_MAX_RUNS runs (past that the scan stops with KM_ELIMIT). Returns
- * KM_OK or the scan's error.
+ * runs, sorted by (person, first). Memory: one run (72 bytes) per sitting
+ * of a person at one address, one entry per distinct address and per
+ * (person, address); at most KM_TV_MAX_RUNS runs and KM_TV_MAX_ADDRS
+ * addresses (past either the scan stops with KM_ELIMIT: narrow the hunt
+ * with --since/--until); failed sign-ins are counted for at most
+ * KM_TV_MAX_PAIRS (person, address) pairs. Returns KM_OK or an error.
  */
-#define KM_TV_MAX_RUNS (8u << 20)
+#define KM_TV_MAX_RUNS (4u << 20)
+#define KM_TV_MAX_ADDRS (2u << 20)
+#define KM_TV_MAX_PAIRS (4u << 20)
 int km_tv_collect(struct km_hunt *h, const struct km_tv_conf *c, struct km_tv_data **out,
                   struct km_err *err);
 void km_tv_free(struct km_tv_data *d);
