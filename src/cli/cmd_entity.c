@@ -646,6 +646,7 @@ int km_cmd_entity(int argc, char **argv)
     if (!rc && !e.events && !e.g && guessed && (kind == KM_TL_ACTOR || kind == KM_TL_EMAIL)) {
         /* no identity has that value: a resource may (a bucket ARN, a name) */
         kind = KM_TL_RESOURCE;
+        km_cli_filter_free(&cf); /* the graph found no person: not needed */
         kind_filter(kind, x, &times.f, &cf, canon);
         e.resource = x;
         rc = km_store_scan(s, &cf.f, on_event, &e, &err);

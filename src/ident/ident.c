@@ -1806,7 +1806,8 @@ static void finish(struct km_idgraph *g)
     for (size_t p = 0; p < np; p++)
         if (pcount[p])
             pord[nkeep++] = (int32_t)p;
-    qsort_r(pord, nkeep, sizeof *pord, pn_cmp_sort, g);
+    if (nkeep > 1)
+        qsort_r(pord, nkeep, sizeof *pord, pn_cmp_sort, g);
     int32_t *pmap = km_xmalloc((np + 1) * sizeof *pmap);
     for (size_t p = 0; p < np; p++)
         pmap[p] = -1;
@@ -1817,10 +1818,12 @@ static void finish(struct km_idgraph *g)
     size_t nlive = 0;
     for (size_t i = 0; i < g->nid; i++)
         if (g->id[i].alive) {
-            qsort(g->id[i].acc, g->id[i].nacc, sizeof *g->id[i].acc, acct_cmp);
+            if (g->id[i].nacc > 1)
+                qsort(g->id[i].acc, g->id[i].nacc, sizeof *g->id[i].acc, acct_cmp);
             iord[nlive++] = (int32_t)i;
         }
-    qsort_r(iord, nlive, sizeof *iord, ident_cmp_ctx_sort, g);
+    if (nlive > 1)
+        qsort_r(iord, nlive, sizeof *iord, ident_cmp_ctx_sort, g);
     int32_t *imap = km_xmalloc((g->nid + 1) * sizeof *imap);
     for (size_t i = 0; i < g->nid; i++)
         imap[i] = -1;
@@ -1837,7 +1840,8 @@ static void finish(struct km_idgraph *g)
             if (pmap[d->users[u]] >= 0)
                 d->users[w++] = pmap[d->users[u]];
         d->nusers = w;
-        qsort(d->users, d->nusers, sizeof *d->users, cmp_i32);
+        if (d->nusers > 1)
+            qsort(d->users, d->nusers, sizeof *d->users, cmp_i32);
     }
     for (size_t i = 0; i < g->nid; i++)
         if (!g->id[i].alive) {
