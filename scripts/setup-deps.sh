@@ -27,6 +27,7 @@ have_pc yaml-0.1   || need="$need libyaml-dev"
 command -v jq >/dev/null 2>&1 || need="$need jq"
 command -v clang >/dev/null 2>&1 || need="$need clang"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
+[ -f /usr/share/tor/geoip ] || need="$need tor-geoipdb"   # country ranges (tests/e2e/gen_scenarios.sh)
 [ -n "$need" ] || exit 0
 echo "setup-deps: installing:$need" >&2
 SUDO=""

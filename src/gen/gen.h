@@ -156,9 +156,10 @@ uint32_t km_gen_scen_records(int scen, int prov, uint32_t accounts);
  * How km_gen_run() splits o->events over the chosen providers: shares in
  * proportion to the weights (defaults KM_GEN_SHARE_*), the rounding rest to
  * the first chosen provider, and every chosen provider at least the records
- * of its part of the planted scenarios (o->scenarios; the story by default). out[p] is 0 for providers not chosen. Returns
- * KM_OK, or KM_EUSAGE when the options cannot be split (bad mask or weight,
- * too few events).
+ * of its part of the planted scenarios (o->scenarios; the story by
+ * default). out[p] is 0 for providers not chosen. Returns KM_OK, or
+ * KM_EUSAGE when the options cannot be split (bad mask or weight, too few
+ * events).
  */
 int km_gen_split(const struct km_gen_opts *o, uint64_t out[KM_GEN_NPROV]);
 

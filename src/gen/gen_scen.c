@@ -814,6 +814,7 @@ struct sc_build {
     struct km_gen_scen *S;
     unsigned prov;
     uint8_t used[KM_GEN_MAX_PERSONS];
+    uint8_t victim[KM_GEN_MAX_PERSONS]; /* persons whose identities a scenario uses */
     uint8_t acct_used[KM_GEN_MAX_ACCOUNTS];
     uint16_t responder;         /* who restores logging after a planted StopLogging */
     uint8_t next_sub, next_proj; /* subscriptions and projects in turn: apart where they can be */
@@ -865,6 +866,19 @@ static uint8_t sso_acct(const struct km_gen_world *w, uint32_t p, uint32_t want)
     return 0;
 }
 
+/* An account where person p's IAM Identity Center role is AdministratorAccess,
+ * preferring `want`; else any account where they have a role. */
+static uint8_t admin_acct(const struct km_gen_world *w, uint32_t p, uint32_t want)
+{
+    const struct km_gen_actor *x = want < w->naccounts ? sso_actor(w, want, p) : NULL;
+    if (x && x->sso_set == 0)
+        return (uint8_t)want;
+    for (uint32_t a = 0; a < w->naccounts; a++)
+        if ((x = sso_actor(w, a, p)) && x->sso_set == 0)
+            return (uint8_t)a;
+    return sso_acct(w, p, want);
+}
+
 static void cast(struct sc_build *B, struct km_rng *r)
 {
     struct km_gen_world *w = B->w;
@@ -874,27 +888,12 @@ static void cast(struct sc_build *B, struct km_rng *r)
     B->next_sub = (uint8_t)km_rng_below(r, 4);
     B->next_proj = (uint8_t)km_rng_below(r, 4);
 #define ON(s) (S->sc[s].on)
-    /* the silenced accounts first, so that they are nobody else's */
-    if (ON(KM_GEN_SCEN_TAMPERING)) {
-        struct km_gen_sc *c = &S->sc[KM_GEN_SCEN_TAMPERING];
-        c->acct[0] = pick_acct(B, r, -1);
-        c->v[c->nv++] = pick_person(w, r, u, P_ADMINOPS, P_ANY);
-        c->acct[0] = sso_acct(w, c->v[0], c->acct[0]);
-        c->sub[0] = B->next_sub++;
-        c->proj = B->next_proj++;
-        cast_ip(B, KM_GEN_SCEN_TAMPERING, 0, NET_KZ, r);
-    }
-    if (ON(KM_GEN_SCEN_INCIDENT)) {
-        struct km_gen_sc *c = &S->sc[KM_GEN_SCEN_INCIDENT];
-        c->acct[0] = pick_acct(B, r, ON(KM_GEN_SCEN_TAMPERING) ? S->sc[KM_GEN_SCEN_TAMPERING].acct[0] : -1);
-        c->v[c->nv++] = pick_person(w, r, u, P_ADMIN, P_ADMINOPS);
-        c->acct[0] = sso_acct(w, c->v[0], c->acct[0]);
-        c->sub[0] = B->next_sub++;
-        c->proj = B->next_proj++;
-        cast_ip(B, KM_GEN_SCEN_INCIDENT, 0, NET_CN, r);
-    }
-    /* someone to restore logging: an administrator who is nobody's victim */
-    B->responder = pick_person(w, r, u, P_ADMIN, P_ADMINOPS);
+    /* the accounts to silence first, so that they are nobody else's */
+    if (ON(KM_GEN_SCEN_TAMPERING))
+        S->sc[KM_GEN_SCEN_TAMPERING].acct[0] = pick_acct(B, r, -1);
+    if (ON(KM_GEN_SCEN_INCIDENT))
+        S->sc[KM_GEN_SCEN_INCIDENT].acct[0] =
+            pick_acct(B, r, ON(KM_GEN_SCEN_TAMPERING) ? S->sc[KM_GEN_SCEN_TAMPERING].acct[0] : -1);
     if (ON(KM_GEN_SCEN_LEAKEDKEY)) {
         struct km_gen_sc *c = &S->sc[KM_GEN_SCEN_LEAKEDKEY];
         /* a legacy IAM user of a person (not mallory.ops), else svc-backup */
@@ -922,7 +921,7 @@ static void cast(struct sc_build *B, struct km_rng *r)
         struct km_gen_sc *c = &S->sc[KM_GEN_SCEN_LATERAL];
         c->v[c->nv++] = pick_person(w, r, u, P_ADMIN, P_ADMINOPS);
         c->v[c->nv++] = pick_person(w, r, u, P_AZUSER, P_ANY);
-        c->acct[0] = sso_acct(w, c->v[0], pick_acct(B, r, -1));
+        c->acct[0] = admin_acct(w, c->v[0], pick_acct(B, r, -1));
         c->acct[1] = w->naccounts > 1 ? pick_acct(B, r, c->acct[0]) : c->acct[0];
         c->acct[2] = c->acct[0];
         for (uint32_t k = 0, at = km_rng_below(r, w->naccounts); k < w->naccounts; k++) {
@@ -939,8 +938,8 @@ static void cast(struct sc_build *B, struct km_rng *r)
     }
     if (ON(KM_GEN_SCEN_PERSISTENCE)) {
         struct km_gen_sc *c = &S->sc[KM_GEN_SCEN_PERSISTENCE];
-        c->v[c->nv++] = pick_person(w, r, u, P_ADMIN, P_ADMINOPS);
-        c->acct[0] = sso_acct(w, c->v[0], pick_acct(B, r, -1));
+        c->v[c->nv++] = pick_person(w, r, u, P_ADMINOPS, P_ANY);
+        c->acct[0] = admin_acct(w, c->v[0], pick_acct(B, r, -1));
         c->sub[0] = B->next_sub++;
         c->proj = B->next_proj++;
         cast_ip(B, KM_GEN_SCEN_PERSISTENCE, 0, NET_TR, r);
@@ -949,7 +948,7 @@ static void cast(struct sc_build *B, struct km_rng *r)
         struct km_gen_sc *c = &S->sc[KM_GEN_SCEN_PRIVILEGE];
         c->v[c->nv++] = pick_person(w, r, u, P_ADMIN, P_ADMINOPS);
         c->v[c->nv++] = pick_person(w, r, u, P_AZUSER, P_ANY);
-        c->acct[0] = sso_acct(w, c->v[0], pick_acct(B, r, -1));
+        c->acct[0] = admin_acct(w, c->v[0], pick_acct(B, r, -1));
         /* the IAM user made administrator: a service user of that account */
         static const char *const mach[] = {"grafana-cloudwatch", "jenkins-legacy", "svc-backup"};
         B->grantee = NULL;
@@ -963,6 +962,24 @@ static void cast(struct sc_build *B, struct km_rng *r)
         c->proj = B->next_proj++;
         cast_ip(B, KM_GEN_SCEN_PRIVILEGE, 0, NET_EG, r);
     }
+    /* the silences' victims, then someone to restore logging: nobody's victim */
+    if (ON(KM_GEN_SCEN_INCIDENT)) {
+        struct km_gen_sc *c = &S->sc[KM_GEN_SCEN_INCIDENT];
+        c->v[c->nv++] = pick_person(w, r, u, P_ADMINOPS, P_ANY);
+        c->acct[0] = admin_acct(w, c->v[0], c->acct[0]);
+        c->sub[0] = B->next_sub++;
+        c->proj = B->next_proj++;
+        cast_ip(B, KM_GEN_SCEN_INCIDENT, 0, NET_CN, r);
+    }
+    if (ON(KM_GEN_SCEN_TAMPERING)) {
+        struct km_gen_sc *c = &S->sc[KM_GEN_SCEN_TAMPERING];
+        c->v[c->nv++] = pick_person(w, r, u, P_ADMINOPS, P_ANY);
+        c->acct[0] = admin_acct(w, c->v[0], c->acct[0]);
+        c->sub[0] = B->next_sub++;
+        c->proj = B->next_proj++;
+        cast_ip(B, KM_GEN_SCEN_TAMPERING, 0, NET_KZ, r);
+    }
+    B->responder = pick_person(w, r, u, P_ADMINOPS, P_ANY);
     if (ON(KM_GEN_SCEN_TRAVEL)) {
         struct km_gen_sc *c = &S->sc[KM_GEN_SCEN_TRAVEL];
         c->v[c->nv++] = pick_person(w, r, u, HAS(B, KM_GEN_PROV_GCP) ? P_GCP : P_ANY, P_ANY);
@@ -1183,6 +1200,12 @@ static int plan_spray(struct sc_build *B, int64_t t0, struct km_rng *r)
         const struct km_gen_account *ac = &w->accounts[c->acct[0]];
         for (int k = 0; k < 12; k++) {
             const char *name = k < ac->nusers ? ac->users[k] : NULL;
+            /* a person's IAM user whose person another scenario uses: a guessed
+             * name instead, so that scenarios share no identity */
+            const struct km_gen_actor *x =
+                name ? named_actor(w, c->acct[0], KM_GEN_K_IAMHUMAN, name) : NULL;
+            if (x && strcmp(x->name, name) == 0 && B->victim[x->person])
+                name = NULL;
             int rc = spray_login(B, t, c->acct[0], name);
             if (rc)
                 return rc;
@@ -2139,6 +2162,22 @@ static int plan_restore(struct sc_build *B, int scen, int64_t stop, int64_t data
         until = last;
     if (until < stop + 120)
         until = stop + 120; /* cannot happen with the scheduling margins; stays inside */
+    /* whoever restarts it needs AdministratorAccess in that account */
+    const struct km_gen_actor *ra = sso_actor(w, a, resp);
+    for (uint32_t p = 0; (!ra || ra->sso_set != 0) && p < w->npersons; p++) {
+        const struct km_gen_actor *x = sso_actor(w, a, p);
+        int job = w->persons[p].job;
+        if (x && x->sso_set == 0 && p != w->story_person && !B->victim[p] &&
+            (job == KM_GEN_JOB_ADMIN || job == KM_GEN_JOB_OPS)) {
+            resp = (uint16_t)p;
+            ra = x;
+        }
+    }
+    /* failing that, anyone (not a victim, if possible) with a role there */
+    for (int pass = 0; !ra && pass < 2; pass++)
+        for (uint32_t p = 0; !ra && p < w->npersons; p++)
+            if (p != w->story_person && (pass || !B->victim[p]) && (ra = sso_actor(w, a, p)))
+                resp = (uint16_t)p;
     struct sc_sess s;
     if (sess_sso(w, &s, a, resp, until - 90, r) != 0)
         return KM_EINTERNAL;
@@ -2367,10 +2406,13 @@ int km_gen_scen_build(struct km_gen_world *w, const struct km_gen_opts *o, struc
     struct km_rng r;
     km_rng_init(&r, w->seed, 0x5ce4a210ull); /* "scenarios" */
     cast(&B, &r);
+    for (int s = 0; s < KM_GEN_NSCEN; s++)
+        for (int k = 0; k < S->sc[s].nv; k++)
+            B.victim[S->sc[s].v[k]] = 1;
     schedule(&B, &r);
     if (S->sc[KM_GEN_SCEN_STORY].on)
         story_truth(&B);
-    int rc = KM_OK;
+    int rc = KM_OK, failed = -1;
     static const int first[] = {KM_GEN_SCEN_SPRAY,     KM_GEN_SCEN_BRUTEFORCE, KM_GEN_SCEN_TRAVEL,
                                 KM_GEN_SCEN_LATERAL,   KM_GEN_SCEN_LEAKEDKEY,
                                 KM_GEN_SCEN_PERSISTENCE, KM_GEN_SCEN_PRIVILEGE,
@@ -2392,25 +2434,28 @@ int km_gen_scen_build(struct km_gen_world *w, const struct km_gen_opts *o, struc
         case KM_GEN_SCEN_PRIVILEGE: rc = plan_priv(&B, t0, &sr); break;
         default: rc = plan_expose(&B, t0, &sr); break;
         }
+        if (rc)
+            failed = s;
     }
     /* the silences last: they must not swallow anything planted in their account */
     int64_t stop[2] = {0, 0};
     struct km_rng sr[2];
     km_rng_init(&sr[0], w->seed, 0x5ce40000ull + KM_GEN_SCEN_TAMPERING);
     km_rng_init(&sr[1], w->seed, 0x5ce40000ull + KM_GEN_SCEN_INCIDENT);
-    if (!rc && S->sc[KM_GEN_SCEN_TAMPERING].on)
+    if (!rc && S->sc[KM_GEN_SCEN_TAMPERING].on && (failed = KM_GEN_SCEN_TAMPERING))
         rc = plan_tamper(&B, S->sc[KM_GEN_SCEN_TAMPERING].t0, &sr[0], &stop[0]);
-    if (!rc && S->sc[KM_GEN_SCEN_INCIDENT].on)
+    if (!rc && S->sc[KM_GEN_SCEN_INCIDENT].on && (failed = KM_GEN_SCEN_INCIDENT))
         rc = plan_incident(&B, S->sc[KM_GEN_SCEN_INCIDENT].t0, &sr[1], &stop[1]);
-    if (!rc && stop[0])
+    if (!rc && stop[0] && (failed = KM_GEN_SCEN_TAMPERING))
         rc = plan_restore(&B, KM_GEN_SCEN_TAMPERING, stop[0], S->sc[KM_GEN_SCEN_TAMPERING].t0,
                           &sr[0]);
-    if (!rc && stop[1])
+    if (!rc && stop[1] && (failed = KM_GEN_SCEN_INCIDENT))
         rc = plan_restore(&B, KM_GEN_SCEN_INCIDENT, stop[1], stop[1], &sr[1]);
     if (rc == KM_ENOMEM)
         return km_err_set(err, rc, NULL, UINT64_MAX, "out of memory (scenarios)");
     if (rc)
-        return km_err_set(err, rc, NULL, UINT64_MAX, "cannot plan the scenarios");
+        return km_err_set(err, rc, NULL, UINT64_MAX, "cannot plan scenario %s",
+                          failed >= 0 ? km_gen_scen_names[failed] : "?");
     /* every scenario planted exactly what --events was split for */
     for (int s = 1; s < KM_GEN_NSCEN; s++)
         for (int p = 0; p < KM_GEN_NPROV && S->sc[s].on; p++) {

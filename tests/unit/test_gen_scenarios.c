@@ -350,6 +350,8 @@ static void test_truth(void)
     const char *lo = "2026-10-01T00:00:00Z", *hi = "2026-10-03T00:00:00Z";
     char ips[KM_GEN_NSCEN * 4][20];
     int nips = 0, dup_ips = 0, si = 0;
+    static char persons[400][64];
+    int npersons = 0, dup_persons = 0;
     size_t tn;
     char *text = dump_tree(dir_a, &tn);
     T_CHECK(text != NULL);
@@ -375,6 +377,16 @@ static void test_truth(void)
             T_EQ_INT(v, km_gen_scen_records(si, p, N_ACCOUNTS));
         }
         const struct km_json *ent = km_json_get(s, "entities");
+        /* no person in two scenarios (a world of 30 people has room for all) */
+        const struct km_json *pe = km_json_get(ent, "persons");
+        for (const struct km_json *x = pe ? pe->child : NULL; x && si != KM_GEN_SCEN_STORY;
+             x = x->next) {
+            for (int k = 0; k < npersons; k++)
+                if (strcmp(persons[k], x->str) == 0 && dup_persons++ < 3)
+                    fprintf(stderr, "  %s is in two scenarios (%s)\n", x->str, name->str);
+            if (npersons < 400)
+                snprintf(persons[npersons++], sizeof persons[0], "%s", x->str);
+        }
         const struct km_json *ip = km_json_get(ent, "ips"), *cc = km_json_get(ent, "countries");
         T_CHECK(km_json_is_arr(ip) && ip->len >= 1 && km_json_is_arr(cc) && cc->len >= 1);
         T_CHECK(km_json_is_arr(km_json_get(ent, "persons")));
@@ -409,6 +421,7 @@ static void test_truth(void)
             T_EQ_INT(sil ? sil->len : 0, 1);
     }
     T_EQ_INT(dup_ips, 0);
+    T_EQ_INT(dup_persons, 0);
     free(text);
     km_arena_free(&a);
     free(buf);
