@@ -36,9 +36,13 @@ struct km_hunt {
     const struct km_hunt_opts *o;
     struct km_segment_row *segs;
     size_t nseg;
-    /* event-id lookups: segments opened on demand, under a lock */
+    /* event-id lookups: segments opened on demand, under a lock; at most
+     * KM_HUNT_OPEN_MAX stay open (least recently used closed first: an open
+     * segment keeps every column it decoded) */
     pthread_mutex_t seg_mu;
     struct km_seg **open;
+    uint64_t *used, tick;
+    size_t nopen;
     /* findings of the run, merged by id */
     pthread_mutex_t fmu;
     struct km_finding *f;
@@ -314,6 +318,33 @@ int km_hrow_raw(const struct km_hrow *r, struct km_arena *a, struct km_json **ro
 
 /* ---- evidence ------------------------------------------------------------------ */
 
+#define KM_HUNT_OPEN_MAX 3
+
+/* The open segment of ref.seg (caller holds seg_mu). */
+static int seg_get(struct km_hunt *h, uint32_t seg, struct km_err *err)
+{
+    h->used[seg] = ++h->tick;
+    if (h->open[seg])
+        return KM_OK;
+    if (h->nopen >= KM_HUNT_OPEN_MAX) {
+        size_t lru = SIZE_MAX;
+        for (size_t i = 0; i < h->nseg; i++)
+            if (h->open[i] && (lru == SIZE_MAX || h->used[i] < h->used[lru]))
+                lru = i;
+        if (lru != SIZE_MAX) {
+            km_seg_close(h->open[lru]);
+            h->open[lru] = NULL;
+            h->nopen--;
+        }
+    }
+    char p[4096];
+    seg_path(h, seg, p, sizeof p);
+    int rc = km_seg_open(p, &h->open[seg], err);
+    if (rc == KM_OK)
+        h->nopen++;
+    return rc;
+}
+
 /* Materialises a referenced event under the segment lock; fn runs with it. */
 static int with_event(struct km_hunt *h, struct km_evref ref,
                       void (*fn)(void *ctx, const struct km_event *ev), void *ctx)
@@ -324,11 +355,7 @@ static int with_event(struct km_hunt *h, struct km_evref ref,
     int rc = KM_OK;
     struct km_err e;
     km_err_clear(&e);
-    if (!h->open[ref.seg]) {
-        char p[4096];
-        seg_path(h, ref.seg, p, sizeof p);
-        rc = km_seg_open(p, &h->open[ref.seg], &e);
-    }
+    rc = seg_get(h, ref.seg, &e);
     if (rc == KM_OK) {
         struct km_event ev;
         km_event_init(&ev);
@@ -362,12 +389,7 @@ int km_hunt_raw(struct km_hunt *h, struct km_evref ref, struct km_arena *a,
         return KM_ENOTFOUND;
     /* the shared segment objects decode columns lazily: one user at a time */
     pthread_mutex_lock(&h->seg_mu);
-    int rc = KM_OK;
-    if (!h->open[ref.seg]) {
-        char p[4096];
-        seg_path(h, ref.seg, p, sizeof p);
-        rc = km_seg_open(p, &h->open[ref.seg], err);
-    }
+    int rc = seg_get(h, ref.seg, err);
     if (rc == KM_OK)
         rc = raw_of(h, h->open[ref.seg], ref.row, a, root, err);
     pthread_mutex_unlock(&h->seg_mu);
@@ -640,6 +662,7 @@ int km_hunt_run(struct km_store *s, const struct km_hunt_opts *o, struct km_hunt
     if (rc != KM_OK)
         return rc;
     h.open = km_xcalloc(h.nseg + 1, sizeof *h.open);
+    h.used = km_xcalloc(h.nseg + 1, sizeof *h.used);
     const char *const *nets;
     size_t nn = km_conf_list(o->conf, "allow.networks", &nets);
     h.nets = km_xcalloc(nn + 1, sizeof *h.nets);
@@ -699,6 +722,7 @@ out:
         if (h.open[i])
             km_seg_close(h.open[i]);
     free(h.open);
+    free(h.used);
     free(h.segs);
     free(h.nets);
     if (h.f)
