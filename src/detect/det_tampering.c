@@ -20,8 +20,10 @@
 #include "detect/detect.h"
 
 #include "core/conf.h"
+#include "json/json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -120,11 +122,135 @@ static int pred(void *ctx, const char *v, size_t n)
     return match_op(v, n) != NULL;
 }
 
+/* PutEventSelectors: how much a selector set records. Management events
+ * (read and write) count most, then each data resource value; excluded
+ * management sources and advanced selectors' narrowing are counted down.
+ * Comparing a trail's new set with its previous one tells a narrowing (the
+ * evidence an intruder removes) from a widening or a restore. */
+struct sel {
+    char trail[256];
+    int64_t t;
+    long score;
+};
+
+static long selector_score(const struct km_json *rp)
+{
+    long score = 0;
+    const struct km_json *es = km_json_get(rp, "eventSelectors");
+    if (es && es->type == KM_JSON_ARRAY)
+        for (const struct km_json *x = es->child; x; x = x->next) {
+            const struct km_json *rw = km_json_get(x, "readWriteType");
+            const struct km_json *im = km_json_get(x, "includeManagementEvents");
+            int all = !rw || (rw->type == KM_JSON_STRING && !strcmp(rw->str, "All"));
+            if (!im || im->type == KM_JSON_TRUE)
+                score += all ? 100000 : 50000;
+            const struct km_json *dr = km_json_get(x, "dataResources");
+            if (dr && dr->type == KM_JSON_ARRAY)
+                for (const struct km_json *d = dr->child; d; d = d->next) {
+                    const struct km_json *v = km_json_get(d, "values");
+                    score += v && v->type == KM_JSON_ARRAY ? (long)v->len * (all ? 10 : 5) : 0;
+                }
+            const struct km_json *ex = km_json_get(x, "excludeManagementEventSources");
+            if (ex && ex->type == KM_JSON_ARRAY)
+                score -= (long)ex->len * 1000;
+        }
+    const struct km_json *ad = km_json_get(rp, "advancedEventSelectors");
+    if (ad && ad->type == KM_JSON_ARRAY)
+        for (const struct km_json *x = ad->child; x; x = x->next) {
+            struct km_buf b;
+            km_buf_init(&b, 1 << 20);
+            km_json_write_value(&b, x);
+            int mgmt = b.p && memmem(b.p, b.n, "\"Management\"", 12) != NULL;
+            int narrowed = b.p && (memmem(b.p, b.n, "NotEquals", 9) || memmem(b.p, b.n, "readOnly", 8));
+            score += mgmt ? (narrowed ? 50000 : 100000) : (narrowed ? 5 : 10);
+            km_buf_free(&b);
+        }
+    return score;
+}
+
+static int sel_cmp(const void *a, const void *b)
+{
+    const struct sel *x = a, *y = b;
+    int c = strcmp(x->trail, y->trail);
+    return c ? c : (x->t < y->t ? -1 : x->t > y->t);
+}
+
 struct st {
     struct km_hunt *h;
     int64_t group;
     int failed_too;
+    struct sel *sel;      /* every successful PutEventSelectors, by trail and time */
+    size_t nsel, capsel;
 };
+
+/* The trail and score of a PutEventSelectors row: 1, or 0 when unreadable. */
+static int sel_of(const struct km_hrow *r, char trail[256], long *score)
+{
+    struct km_arena a;
+    km_arena_init(&a, 0, 64u << 20);
+    struct km_json *root;
+    struct km_err e;
+    km_err_clear(&e);
+    int ok = 0;
+    if (km_hrow_raw(r, &a, &root, &e) == KM_OK) {
+        const struct km_json *rp = km_json_get(root, "requestParameters");
+        const struct km_json *tn = rp ? km_json_get(rp, "trailName") : NULL;
+        if (tn && tn->type == KM_JSON_STRING) {
+            const char *slash = strrchr(tn->str, '/');
+            snprintf(trail, 256, "%s", slash ? slash + 1 : tn->str);
+            *score = selector_score(rp);
+            ok = 1;
+        }
+    }
+    km_arena_free(&a);
+    return ok;
+}
+
+static int collect_sel(void *vctx, const struct km_hrow *r)
+{
+    struct st *c = vctx;
+    struct km_str o = km_hrow_str(r, KM_F_OUTCOME);
+    if (km_str_eqc(o, "failure"))
+        return 0;
+    struct sel x;
+    x.t = r->time;
+    if (!sel_of(r, x.trail, &x.score))
+        return 0;
+    if (c->nsel == c->capsel) {
+        c->capsel = c->capsel ? 2 * c->capsel : 16;
+        c->sel = km_xrealloc(c->sel, c->capsel * sizeof *c->sel);
+    }
+    c->sel[c->nsel++] = x;
+    return c->nsel >= 100000; /* bounded: a trail is not reconfigured that often */
+}
+
+/* The severity of a PutEventSelectors: medium when it records less than the
+ * trail's previous selectors (or, with none known, leaves management events
+ * out, or the next set restores more), low when it widens or restores. */
+static int sel_severity(struct st *c, const struct km_hrow *r, const char **what)
+{
+    char trail[256];
+    long score;
+    if (!sel_of(r, trail, &score))
+        return KM_SEV_MEDIUM;
+    const struct sel *prev = NULL, *next = NULL;
+    for (size_t i = 0; i < c->nsel; i++) {
+        if (strcmp(c->sel[i].trail, trail) != 0)
+            continue;
+        if (c->sel[i].t < r->time)
+            prev = &c->sel[i];
+        else if (c->sel[i].t > r->time && !next)
+            next = &c->sel[i];
+    }
+    /* with no earlier set known, a later one that records more (someone
+     * restoring what was taken out) shows this one narrowed the trail */
+    if (prev ? score < prev->score : (score < 100000 || (next && next->score > score))) {
+        *what = "narrowed what a trail records";
+        return KM_SEV_MEDIUM;
+    }
+    *what = prev ? "widened or restored what a trail records" : "set what a trail records";
+    return KM_SEV_LOW;
+}
 
 static void sstr(char *dst, size_t cap, struct km_str s)
 {
@@ -153,6 +279,9 @@ static int row(void *vctx, const struct km_hrow *r)
     f.detection = "logging_tampering";
     f.technique = "T1562.008";
     f.severity = failed ? KM_SEV_LOW : o->sev;
+    const char *what = o->what;
+    if (!failed && !strcmp(o->action, "PutEventSelectors"))
+        f.severity = sel_severity(c, r, &what);
     char who[200], act[200], acct[140], target[300] = "", ip[64];
     sstr(who, sizeof who,
          ev.f[KM_F_ACTOR_EMAIL].p  ? ev.f[KM_F_ACTOR_EMAIL]
@@ -170,7 +299,7 @@ static int row(void *vctx, const struct km_hrow *r)
              target, (long long)bucket);
     snprintf(f.summary, sizeof f.summary, "%s%s %s%s in %s %s%s%s (%s).",
              who[0] ? who : "an unknown caller", failed ? " tried but was denied: it" : "",
-             o->what, target, o->provider, acct[0] ? acct : "?", ip[0] ? " from " : "", ip, act);
+             what, target, o->provider, acct[0] ? acct : "?", ip[0] ? " from " : "", ip, act);
     km_hunt_emit(c->h, &f);
     return 0;
 }
@@ -178,7 +307,24 @@ static int row(void *vctx, const struct km_hrow *r)
 static int run(struct km_hunt *h, struct km_err *err)
 {
     struct st c = {h, km_conf_dur_us(km_hunt_conf(h), "logging_tampering.group"),
-                   km_conf_bool(km_hunt_conf(h), "logging_tampering.include_failed")};
+                   km_conf_bool(km_hunt_conf(h), "logging_tampering.include_failed"), NULL, 0, 0};
+    /* first every trail's selector history, then the operations */
+    static const char *const pes[] = {"PutEventSelectors"};
+    struct km_hscan ps;
+    memset(&ps, 0, sizeof ps);
+    ps.cond[0].field = KM_F_ACTION;
+    ps.cond[0].vals = pes;
+    ps.cond[0].nvals = 1;
+    ps.ncond = 1;
+    ps.row = collect_sel;
+    ps.ctx = &c;
+    int rc = km_hunt_scan(h, &ps, err);
+    if (rc != KM_OK) {
+        free(c.sel);
+        return rc;
+    }
+    if (c.nsel > 1)
+        qsort(c.sel, c.nsel, sizeof *c.sel, sel_cmp);
     struct km_hscan sc;
     memset(&sc, 0, sizeof sc);
     sc.cond[0].field = KM_F_ACTION;
@@ -186,7 +332,9 @@ static int run(struct km_hunt *h, struct km_err *err)
     sc.ncond = 1;
     sc.row = row;
     sc.ctx = &c;
-    return km_hunt_scan(h, &sc, err);
+    rc = km_hunt_scan(h, &sc, err);
+    free(c.sel);
+    return rc;
 }
 
 const struct km_detection km_det_logging_tampering = {

@@ -10,7 +10,8 @@ a role the truth names). Prints one line per (scenario, detection):
     ok   spray password_spray F-... high
     MISS travel impossible_travel
 and then every finding of medium severity or above that no scenario explains
-(`EXTRA ...`). Exit 0 when nothing is missed and (without --allow-extra) there
+(`EXTRA ...`); a finding of any detection that shares an address, person,
+identity or key with a scenario inside its window is that scenario's. Exit 0 when nothing is missed and (without --allow-extra) there
 is no extra finding of medium or above.
 """
 import json, sys
@@ -59,6 +60,20 @@ for sc in truth["scenarios"]:
         else:
             missed += 1
             print(f"MISS {sc['scenario']:12} {det}")
+# any finding about a planted attack (its window, one of its addresses,
+# persons, identities or keys) is explained, whichever detection made it:
+# a stolen session used from abroad is also impossible travel
+for sc in truth["scenarios"]:
+    first, last = ts(sc["first"]) - slack, ts(sc["last"]) + slack
+    ents = sc.get("entities", {})
+    strong = {(k, v.lower()) for k in ("ips", "persons", "identities", "access_keys")
+              for v in ents.get(k, [])}
+    for f in findings:
+        if ts(f["last"]) < first or ts(f["first"]) > last:
+            continue
+        fe = {(k, v.lower()) for k in kinds for v in f["entities"].get(k, [])}
+        if fe & strong:
+            explained.add(f["id"])
 extra = [f for f in findings if f["id"] not in explained
          and f["severity"] in ("medium", "high", "critical")]
 for f in extra:
