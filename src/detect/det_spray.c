@@ -1,0 +1,620 @@
+/*
+ * det_spray.c — password_spray: one source failing credential checks against
+ * many identities, a few tries each (docs/detections/password_spray.md).
+ *
+ * Per source (the caller address, or its ASN with group_by = asn), failed
+ * credential checks (det_auth.h: AWS ConsoleLogin, Entra credential-failure
+ * codes, Workspace loginFailure; never MFA or other interrupts, never token
+ * errors) are cut into episodes at pauses longer than `gap`. An episode is a
+ * spray when
+ *
+ *   targets  >= min_identities        distinct identities that failed
+ *   median tries per target <= max_median_tries
+ *   targets  >  identities that signed in from the same source between
+ *               first - gap and last + follow (failures dominate: an office
+ *               NAT where a few people mistype stays quiet, because far more
+ *               people sign in from it)
+ *
+ * Severity: medium; high when an identity then signs in from the source (or
+ * gets its password accepted and is stopped by MFA or Conditional Access)
+ * within `follow` of the last failure — the compromised identity, named in
+ * the summary; critical when that identity then acts (anything not a sign-in)
+ * from the same source within `activity_window`.
+ *
+ * Distributed variant (tenant_min_identities > 0): per tenant/account, the
+ * *unresolved* failures — those not followed by a sign-in of the same
+ * identity from the same address within `resolve` — of many identities from
+ * many addresses within `tenant_window`: a spray spread over rotating
+ * proxies, each address trying one or two users. People who mistype a
+ * password sign in right after; the targets of a spray do not.
+ *
+ * Cost: one pruned scan of failed sign-ins, one of successful sign-ins from
+ * the few candidate sources (pruned on the src.ip dictionary), one of the
+ * compromised sources' other events. Memory: 32 bytes per failed sign-in.
+ */
+#include "detect/det_auth.h"
+
+#include "core/conf.h"
+#include "ident/ident.h"
+#include "json/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const struct km_conf_key km_det_conf_password_spray[] = {
+    {"password_spray.min_identities", KM_CONF_INT, "10",
+     "distinct identities failing from one source in one episode"},
+    {"password_spray.max_median_tries", KM_CONF_NUM, "3",
+     "median failed tries per identity at most this (a spray tries each user a few times)"},
+    {"password_spray.gap", KM_CONF_DUR, "30m",
+     "a pause longer than this between failures from a source ends an episode"},
+    {"password_spray.follow", KM_CONF_DUR, "1h",
+     "a sign-in from the source up to this long after the last failure is a compromise"},
+    {"password_spray.activity_window", KM_CONF_DUR, "24h",
+     "the compromised identity acting from the source within this after signing in: critical"},
+    {"password_spray.group_by", KM_CONF_STR, "ip",
+     "ip, or asn (group addresses by AS number where the geo database knows it)"},
+    {"password_spray.tenant_min_identities", KM_CONF_INT, "15",
+     "distributed spray: identities with unresolved failures in one tenant (0: off)"},
+    {"password_spray.tenant_min_sources", KM_CONF_INT, "5",
+     "distributed spray: from at least this many addresses"},
+    {"password_spray.tenant_window", KM_CONF_DUR, "1h", "distributed spray: within this"},
+    {"password_spray.resolve", KM_CONF_DUR, "30m",
+     "a failure followed by a sign-in of the same identity from the same address within "
+     "this is a mistyped password, not a spray"},
+    KM_AUTH_CONF_KEYS("password_spray"),
+    {NULL, 0, NULL, NULL},
+};
+
+struct cfg {
+    int64_t min_ids;
+    double max_median;
+    int64_t gap, follow, activity;
+    int by_asn, escalate;
+    int64_t t_min_ids, t_min_srcs, t_window, resolve;
+};
+
+struct sel;
+
+/* One episode of failures from one source: fail[lo, hi). */
+struct ep {
+    uint32_t src;
+    size_t lo, hi;
+    int64_t first, last;
+    uint32_t targets, tries, lockouts, hidden;
+    double median;
+    unsigned provs;            /* bit per provider */
+    /* after scan 2 */
+    uint32_t signed_in;        /* identities that signed in from the source */
+    uint32_t ncomp;
+    uint32_t comp[8];          /* compromised identities (first 8) */
+    int64_t comp_t[8];
+    uint8_t comp_kind[8];
+    uint32_t ncomp_all;
+    size_t ok_lo, ok_hi;       /* ok[] of this source in the window */
+    /* after scan 3 */
+    uint32_t acted;            /* events of a compromised identity from the source */
+    int64_t act_t;             /* the earliest of them */
+    struct km_evref act_first;
+    char act_what[96];
+};
+
+struct st {
+    struct km_hunt *h;
+    struct cfg c;
+    struct km_auth a;
+    struct ep *ep;
+    size_t nep, alloc_ep;
+    uint32_t *stamp, *cnt;     /* per identity */
+    uint32_t nstamp;
+    uint32_t epno;
+    /* scan 3 */
+    struct sel *sel;
+    uint32_t nsel;
+    struct km_err *err;
+};
+
+static const char *prov_label(int p)
+{
+    static const char *const l[] = {"AWS console", "Entra ID", "Google Workspace", "Microsoft 365"};
+    return p >= 0 && p < 4 ? l[p] : "?";
+}
+
+static int cmp_u32(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* Makes per-identity scratch arrays cover n identities (zeroed when grown). */
+static void scratch(struct st *s, uint32_t n)
+{
+    if (n <= s->nstamp)
+        return;
+    s->stamp = km_xrealloc(s->stamp, n * sizeof *s->stamp);
+    s->cnt = km_xrealloc(s->cnt, n * sizeof *s->cnt);
+    memset(s->stamp + s->nstamp, 0, (n - s->nstamp) * sizeof *s->stamp);
+    memset(s->cnt + s->nstamp, 0, (n - s->nstamp) * sizeof *s->cnt);
+    s->nstamp = n;
+}
+
+/* Statistics of fail[lo, hi): targets, tries, lockouts, median tries. */
+static void ep_stats(struct st *s, struct ep *e, uint32_t **tries_buf, size_t *tries_cap)
+{
+    struct km_auth *a = &s->a;
+    size_t n = e->hi - e->lo;
+    if (*tries_cap < n) {
+        *tries_cap = n;
+        *tries_buf = km_xrealloc(*tries_buf, n * sizeof **tries_buf);
+    }
+    uint32_t *tv = *tries_buf;
+    uint32_t ntv = 0;
+    ++s->epno;
+    for (size_t i = e->lo; i < e->hi; i++) {
+        const struct km_auth_ev *v = &a->fail[i];
+        if (v->ident < a->nidents)
+            e->provs |= 1u << a->idents[v->ident].provider;
+        else
+            e->provs |= 1u;   /* hidden: AWS */
+        if (v->kind == KM_AUTH_LOCKOUT) {
+            e->lockouts++;
+            continue;
+        }
+        e->tries++;
+        if (v->ident == KM_AUTH_HIDDEN) {
+            e->hidden++;
+            e->targets++;
+            tv[ntv++] = 1;
+            continue;
+        }
+        if (s->stamp[v->ident] != s->epno) {
+            s->stamp[v->ident] = s->epno;
+            s->cnt[v->ident] = 0;
+            e->targets++;
+        }
+        s->cnt[v->ident]++;
+    }
+    /* the tries of each target, once each */
+    ++s->epno;
+    for (size_t i = e->lo; i < e->hi; i++) {
+        const struct km_auth_ev *v = &a->fail[i];
+        if (v->kind != KM_AUTH_FAIL || v->ident == KM_AUTH_HIDDEN || s->stamp[v->ident] == s->epno)
+            continue;
+        s->stamp[v->ident] = s->epno;
+        tv[ntv++] = s->cnt[v->ident];
+    }
+    if (ntv) {
+        qsort(tv, ntv, sizeof *tv, cmp_u32);
+        e->median = (tv[(ntv - 1) / 2] + tv[ntv / 2]) / 2.0;
+    }
+}
+
+static void push_ep(struct st *s, const struct ep *e)
+{
+    if (s->nep == s->alloc_ep) {
+        s->alloc_ep = s->alloc_ep ? 2 * s->alloc_ep : 16;
+        s->ep = km_xrealloc(s->ep, s->alloc_ep * sizeof *s->ep);
+    }
+    s->ep[s->nep++] = *e;
+}
+
+/* Cuts the failures of each source into episodes and keeps the sprays. */
+static void episodes(struct st *s)
+{
+    struct km_auth *a = &s->a;
+    uint32_t *tv = NULL;
+    size_t tcap = 0;
+    size_t i = 0;
+    while (i < a->nfail) {
+        uint32_t src = a->fail[i].src;
+        size_t j = i;
+        while (j < a->nfail && a->fail[j].src == src)
+            j++;
+        if (src != KM_AUTH_NOSRC) {
+            size_t lo = i;
+            for (size_t k = i + 1; k <= j; k++) {
+                if (k < j && a->fail[k].t - a->fail[k - 1].t <= s->c.gap)
+                    continue;
+                if ((int64_t)(k - lo) >= s->c.min_ids) {
+                    struct ep e;
+                    memset(&e, 0, sizeof e);
+                    e.src = src;
+                    e.lo = lo;
+                    e.hi = k;
+                    e.first = a->fail[lo].t;
+                    e.last = a->fail[k - 1].t;
+                    ep_stats(s, &e, &tv, &tcap);
+                    if ((int64_t)e.targets >= s->c.min_ids && e.median <= s->c.max_median)
+                        push_ep(s, &e);
+                }
+                lo = k;
+            }
+        }
+        i = j;
+    }
+    free(tv);
+}
+
+/* The first ok[] index of source src at or after time t (ok sorted by src, t). */
+static size_t ok_lower(const struct km_auth *a, uint32_t src, int64_t t)
+{
+    size_t lo = 0, hi = a->nok;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        const struct km_auth_ev *v = &a->ok[m];
+        if (v->src < src || (v->src == src && v->t < t))
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return lo;
+}
+
+/* Sign-ins from the episode's source around it: the guard and the compromise. */
+static void judge(struct st *s, struct ep *e)
+{
+    struct km_auth *a = &s->a;
+    scratch(s, a->nidents);
+    e->ok_lo = ok_lower(a, e->src, e->first - s->c.gap);
+    e->ok_hi = ok_lower(a, e->src, e->last + s->c.follow + 1);
+    ++s->epno;
+    for (size_t i = e->ok_lo; i < e->ok_hi; i++) {
+        const struct km_auth_ev *v = &a->ok[i];
+        if (s->stamp[v->ident] == s->epno)
+            continue;
+        s->stamp[v->ident] = s->epno;
+        e->signed_in++;
+    }
+    ++s->epno;
+    for (size_t i = e->ok_lo; i < e->ok_hi; i++) {
+        const struct km_auth_ev *v = &a->ok[i];
+        if (v->t < e->first || s->stamp[v->ident] == s->epno)
+            continue;
+        s->stamp[v->ident] = s->epno;
+        if (e->ncomp < 8) {
+            e->comp[e->ncomp] = v->ident;
+            e->comp_t[e->ncomp] = v->t;
+            e->comp_kind[e->ncomp] = v->kind;
+            e->ncomp++;
+        }
+        e->ncomp_all++;
+    }
+}
+
+/* ---- scan 3: what the compromised identities did next -------------------------- */
+
+static int not_auth(void *ctx, const char *v, size_t n)
+{
+    (void)ctx;
+    return !(n == 14 && memcmp(v, "authentication", 14) == 0);
+}
+
+static int src_pred(void *ctx, const char *v, size_t n)
+{
+    struct st *s = ctx;
+    /* the same lookup km_auth_successes uses */
+    for (size_t i = 0; i < s->nep; i++) {
+        const struct ep *e = &s->ep[i];
+        if (!e->ncomp)
+            continue;
+        const char *name = km_auth_src_name(&s->a, e->src);
+        if (strlen(name) == n && memcmp(name, v, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* What identifies a compromised identity in other logs: its own name, and
+ * the identity graph's selectors of its person (her IAM user's ARN, ...). */
+struct sel {
+    uint32_t ep, k;
+    int field;
+    char value[192];
+};
+#define MAX_SEL 256
+
+static void add_sel(struct st *s, uint32_t ep, uint32_t k, int field, const char *v)
+{
+    if (s->nsel >= MAX_SEL || strlen(v) >= sizeof s->sel[0].value)
+        return;
+    struct sel *x = &s->sel[s->nsel++];
+    x->ep = ep;
+    x->k = k;
+    x->field = field;
+    snprintf(x->value, sizeof x->value, "%s", v);
+}
+
+struct selctx {
+    struct st *s;
+    uint32_t ep, k;
+};
+
+static void sel_cb(void *ctx, int field, const char *value)
+{
+    struct selctx *c = ctx;
+    if (field >= 0 && field < KM_F__COUNT)
+        add_sel(c->s, c->ep, c->k, field, value);
+}
+
+static void selectors(struct st *s)
+{
+    const struct km_idgraph *g = km_hunt_graph(s->h);
+    for (size_t i = 0; i < s->nep; i++)
+        for (uint32_t k = 0; k < s->ep[i].ncomp; k++) {
+            uint32_t id = s->ep[i].comp[k];
+            const char *name = km_auth_ident_name(&s->a, id);
+            add_sel(s, (uint32_t)i, k, KM_F_ACTOR_EMAIL, name);
+            add_sel(s, (uint32_t)i, k, KM_F_ACTOR_NAME, name);
+            int p = km_auth_ident_person_index(&s->a, id);
+            if (p >= 0 && g) {
+                struct selctx c = {s, (uint32_t)i, k};
+                km_idgraph_person_selectors(g, p, sel_cb, &c);
+            }
+        }
+}
+
+static int act_row(void *ctx, const struct km_hrow *r)
+{
+    struct st *s = ctx;
+    struct km_str ip = km_hrow_str(r, KM_F_SRC_IP);
+    struct km_str fv[KM_F__COUNT];
+    uint8_t have[KM_F__COUNT] = {0};
+    for (uint32_t i = 0; i < s->nsel; i++) {
+        const struct sel *x = &s->sel[i];
+        struct ep *e = &s->ep[x->ep];
+        if (r->time <= e->comp_t[x->k] || r->time > e->comp_t[x->k] + s->c.activity)
+            continue;
+        const char *src = km_auth_src_name(&s->a, e->src);
+        if (!ip.p || strlen(src) != ip.n || memcmp(src, ip.p, ip.n) != 0)
+            continue;
+        if (!have[x->field]) {
+            fv[x->field] = km_hrow_str(r, x->field);
+            have[x->field] = 1;
+        }
+        struct km_str v = fv[x->field];
+        size_t vl = strlen(x->value);
+        if (!v.p || v.n != vl || strncasecmp(v.p, x->value, vl) != 0)
+            continue;
+        if (!e->acted || r->time < e->act_t) {
+            e->act_t = r->time;
+            e->act_first = r->ref;
+            struct km_str act = km_hrow_str(r, KM_F_ACTION);
+            size_t n = act.p ? (act.n < sizeof e->act_what - 1 ? act.n : sizeof e->act_what - 1) : 0;
+            if (n)
+                memcpy(e->act_what, act.p, n);
+            e->act_what[n] = 0;
+        }
+        e->acted++;
+        break;
+    }
+    return 0;
+}
+
+static int activity(struct st *s, struct km_err *err)
+{
+    int any = 0;
+    for (size_t i = 0; i < s->nep && !any; i++)
+        any = s->ep[i].ncomp > 0 && !s->c.by_asn;
+    if (!any)
+        return KM_OK;
+    s->sel = km_xcalloc(MAX_SEL, sizeof *s->sel);
+    selectors(s);
+    struct km_hscan sc;
+    memset(&sc, 0, sizeof sc);
+    sc.cond[0] = (struct km_hscan_cond){.field = KM_F_SRC_IP, .pred = src_pred, .pctx = s};
+    sc.cond[1] = (struct km_hscan_cond){.field = KM_F_CATEGORY, .pred = not_auth};
+    sc.ncond = 2;
+    sc.row = act_row;
+    sc.ctx = s;
+    return km_hunt_scan(s->h, &sc, err);
+}
+
+/* ---- findings ------------------------------------------------------------------- */
+
+/* Adds an event as evidence with what it says (identities, person, account,
+ * address, country); one whose user name AWS hid adds only itself. */
+static void add_ev(struct st *s, struct km_finding *f, struct km_evref ref, int hidden,
+                   uint32_t *budget)
+{
+    if (!*budget)
+        return;
+    if (hidden)
+        km_hunt_add_evidence(s->h, f, ref);
+    else
+        km_hunt_add_event_ref(s->h, f, ref);
+    (*budget)--;
+}
+
+static void provs_text(unsigned provs, char *out, size_t cap)
+{
+    out[0] = 0;
+    for (int p = 0; p < 4; p++)
+        if (provs & (1u << p)) {
+            size_t n = strlen(out);
+            snprintf(out + n, cap - n, "%s%s", n ? " and " : "", prov_label(p));
+        }
+}
+
+static void emit(struct st *s, struct ep *e)
+{
+    struct km_auth *a = &s->a;
+    struct km_finding f;
+    km_finding_init(&f);
+    f.detection = "password_spray";
+    f.technique = "T1110.003";
+    f.severity = e->ncomp ? (e->acted ? KM_SEV_CRITICAL : KM_SEV_HIGH) : KM_SEV_MEDIUM;
+    f.first = e->first;
+    f.last = e->last;
+    const char *src = km_auth_src_name(a, e->src);
+    char t0[32], t1[32];
+    km_auth_time(e->first, t0);
+    km_auth_time(e->last, t1);
+    snprintf(f.key, sizeof f.key, "%s|%s", src, t0);
+
+    /* evidence: the compromise first, then what it did, lockouts, one failure
+       per target, then the other failures */
+    uint32_t budget = KM_FINDING_MAX_EV;
+    for (uint32_t k = 0; k < e->ncomp; k++) {
+        for (size_t i = e->ok_lo; i < e->ok_hi; i++)
+            if (a->ok[i].ident == e->comp[k] && a->ok[i].t >= e->first)
+                add_ev(s, &f, a->ok[i].ref, 0, &budget);
+        km_auth_add_ident(a, &f, e->comp[k]);
+    }
+    if (e->acted)
+        add_ev(s, &f, e->act_first, 0, &budget);
+    for (size_t i = e->lo; i < e->hi; i++)
+        if (a->fail[i].kind == KM_AUTH_LOCKOUT && budget > 100)
+            add_ev(s, &f, a->fail[i].ref, a->fail[i].ident == KM_AUTH_HIDDEN, &budget);
+    scratch(s, a->nidents);
+    ++s->epno;
+    for (size_t i = e->lo; i < e->hi; i++) {
+        const struct km_auth_ev *v = &a->fail[i];
+        if (v->kind != KM_AUTH_FAIL)
+            continue;
+        if (v->ident != KM_AUTH_HIDDEN) {
+            if (s->stamp[v->ident] == s->epno)
+                continue;
+            s->stamp[v->ident] = s->epno;
+            km_auth_add_ident(a, &f, v->ident);
+        }
+        add_ev(s, &f, v->ref, v->ident == KM_AUTH_HIDDEN, &budget);
+    }
+    for (size_t i = e->lo; i < e->hi && budget; i++)
+        if (a->fail[i].kind == KM_AUTH_FAIL)
+            add_ev(s, &f, a->fail[i].ref, a->fail[i].ident == KM_AUTH_HIDDEN, &budget);
+    km_auth_add_src(a, &f, e->src);
+    for (uint32_t i = 0; i < f.nev; i++)
+        if (f.ev[i].ip[0])
+            km_strset_addc(&f.ent[KM_ENT_IPS], f.ev[i].ip);
+
+    /* summary */
+    char where[80], lock[48] = "", comp[320] = "";
+    provs_text(e->provs, where, sizeof where);
+    const char *cc = e->src < a->nsrcs ? a->srcs[e->src].country : "";
+    if (e->lockouts)
+        snprintf(lock, sizeof lock, " (%u lockout%s)", e->lockouts, e->lockouts > 1 ? "s" : "");
+    if (e->ncomp) {
+        char tc[32];
+        km_auth_time(e->comp_t[0], tc);
+        const char *who = km_auth_ident_name(a, e->comp[0]);
+        char more[32] = "";
+        if (e->ncomp_all > 1)
+            snprintf(more, sizeof more, " and %u more", e->ncomp_all - 1);
+        snprintf(comp, sizeof comp, "; then %s as %s%s at %s%s%s%s",
+                 e->comp_kind[0] == KM_AUTH_SUCCESS ? "signed in" : "had the password accepted",
+                 who, more, tc, e->acted ? ", and that identity acted from the same address (" : "",
+                 e->acted ? e->act_what : "", e->acted ? ")" : "");
+    }
+    char hid[64] = "";
+    if (e->hidden)
+        snprintf(hid, sizeof hid, ", %u with a user name AWS hid", e->hidden);
+    snprintf(f.summary, sizeof f.summary,
+             "Password spray from %s%s%s%s: %u failed sign-ins against %u %s identities%s "
+             "between %s and %s%s%s.",
+             src, cc[0] ? " (" : "", cc, cc[0] ? ")" : "", e->tries, e->targets, where, hid, t0,
+             t1, lock, e->ncomp ? comp : "; no sign-in from it succeeded afterwards");
+
+    /* details */
+    struct km_buf b;
+    km_buf_init(&b, 1u << 20);
+    km_buf_adds(&b, "{\"variant\":\"source\",\"source\":");
+    km_json_write_str(&b, src, strlen(src));
+    km_buf_printf(&b, ",\"grouped_by\":\"%s\",\"targets\":%u,\"tries\":%u,\"median_tries\":%g,"
+                      "\"lockouts\":%u,\"hidden_user_names\":%u,\"signed_in_from_source\":%u,"
+                      "\"compromised\":[",
+                  s->c.by_asn ? "asn" : "ip", e->targets, e->tries, e->median, e->lockouts,
+                  e->hidden, e->signed_in);
+    for (uint32_t k = 0; k < e->ncomp; k++) {
+        char tc[32];
+        km_auth_time(e->comp_t[k], tc);
+        const char *who = km_auth_ident_name(a, e->comp[k]);
+        km_buf_adds(&b, k ? ",{\"identity\":" : "{\"identity\":");
+        km_json_write_str(&b, who, strlen(who));
+        km_buf_printf(&b, ",\"time\":\"%s\",\"how\":\"%s\"}", tc,
+                      e->comp_kind[k] == KM_AUTH_SUCCESS ? "signed_in" : "password_accepted");
+    }
+    km_buf_printf(&b, "],\"acted_after\":%u,\"thresholds\":{\"min_identities\":%lld,"
+                      "\"max_median_tries\":%g,\"gap_s\":%lld,\"follow_s\":%lld}}",
+                  e->acted, (long long)s->c.min_ids, s->c.max_median,
+                  (long long)(s->c.gap / 1000000), (long long)(s->c.follow / 1000000));
+    if (!b.oom) {
+        f.details = km_xmalloc(b.n + 1);
+        memcpy(f.details, b.p, b.n);
+        f.details[b.n] = 0;
+    }
+    km_buf_free(&b);
+    km_hunt_emit(s->h, &f);
+}
+
+static int run(struct km_hunt *h, struct km_err *err)
+{
+    const struct km_conf *c = km_hunt_conf(h);
+    struct st s;
+    memset(&s, 0, sizeof s);
+    s.h = h;
+    s.err = err;
+    s.c.min_ids = km_conf_int(c, "password_spray.min_identities");
+    if (s.c.min_ids < 2)
+        s.c.min_ids = 2;
+    s.c.max_median = km_conf_num(c, "password_spray.max_median_tries");
+    s.c.gap = km_conf_dur_us(c, "password_spray.gap");
+    s.c.follow = km_conf_dur_us(c, "password_spray.follow");
+    s.c.activity = km_conf_dur_us(c, "password_spray.activity_window");
+    const char *g = km_conf_str(c, "password_spray.group_by");
+    if (strcasecmp(g, "asn") == 0)
+        s.c.by_asn = 1;
+    else if (strcasecmp(g, "ip") != 0)
+        return km_err_set(err, KM_EUSAGE, km_conf_path(c), UINT64_MAX,
+                          "password_spray.group_by: '%s' is neither ip nor asn", g);
+    s.c.t_min_ids = km_conf_int(c, "password_spray.tenant_min_identities");
+    s.c.t_min_srcs = km_conf_int(c, "password_spray.tenant_min_sources");
+    s.c.t_window = km_conf_dur_us(c, "password_spray.tenant_window");
+    s.c.resolve = km_conf_dur_us(c, "password_spray.resolve");
+
+    km_auth_init(&s.a, h, "password_spray", s.c.by_asn);
+    int rc = km_auth_failures(&s.a, err);
+    if (rc == KM_OK) {
+        km_auth_sort_by_src(s.a.fail, s.a.nfail);
+        scratch(&s, s.a.nidents);
+        episodes(&s);
+        uint8_t *want = km_xcalloc(s.a.nsrcs + 1, 1);
+        for (size_t i = 0; i < s.nep; i++)
+            want[s.ep[i].src] = 1;
+        rc = km_auth_successes(&s.a, want, err);
+        free(want);
+    }
+    if (rc == KM_OK) {
+        km_auth_sort_by_src(s.a.ok, s.a.nok);
+        size_t keep = 0;
+        for (size_t i = 0; i < s.nep; i++) {
+            judge(&s, &s.ep[i]);
+            if (s.ep[i].targets > s.ep[i].signed_in)
+                s.ep[keep++] = s.ep[i];
+        }
+        s.nep = keep;
+        rc = activity(&s, err);
+    }
+    if (rc == KM_OK)
+        for (size_t i = 0; i < s.nep; i++)
+            emit(&s, &s.ep[i]);
+    free(s.ep);
+    free(s.sel);
+    free(s.stamp);
+    free(s.cnt);
+    km_auth_free(&s.a);
+    return rc;
+}
+
+const struct km_detection km_det_password_spray = {
+    .id = "password_spray",
+    .title = "Password spray",
+    .technique = "T1110.003",
+    .summary = "one source failing sign-ins against many identities, a few tries each (AWS "
+               "console, Entra ID, Workspace); a sign-in from it afterwards names the "
+               "compromised identity",
+    .providers = "aws,azure,workspace",
+    .conf = km_det_conf_password_spray,
+    .run = run,
+};
