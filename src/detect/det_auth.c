@@ -171,6 +171,7 @@ void km_auth_free(struct km_auth *a)
     free(a->pool);
     tab_free(&a->src_tab);
     tab_free(&a->id_tab);
+    tab_free(&a->ten_tab);
     free(a->srcs);
     free(a->idents);
     free(a->fail);
@@ -418,6 +419,10 @@ static uint32_t ident_id(struct km_auth *a, const struct km_hrow *r, int prov, s
         a->idents[id].account = off + 1;
         a->idents[id].name = off + 2 + (uint32_t)an;
         a->idents[id].provider = (uint8_t)prov;
+        int f2;
+        uint32_t ten = tab_intern(a, &a->ten_tab, key, 1 + an, &f2);   /* "<p><account>" */
+        a->idents[id].tenant = ten == UINT32_MAX ? 0 : ten;
+        a->ntenants = a->ten_tab.n;
         a->idents[id].person = -2;   /* not looked up yet */
         a->nidents = id + 1;
     }

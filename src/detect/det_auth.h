@@ -90,6 +90,7 @@ struct km_auth_ident {
     uint32_t name;           /* offset in pool: as the provider names it */
     uint32_t account;        /* offset in pool ("" none) */
     uint8_t provider;        /* index into km_auth_provider_names */
+    uint32_t tenant;         /* (provider, account) id: 0 .. ntenants-1 */
     int32_t person;          /* identity-graph person, -1 none, -2 not looked up */
 };
 extern const char *const km_auth_provider_names[];   /* "aws", "azure", "workspace", "m365" */
@@ -113,7 +114,8 @@ struct km_auth {
     /* interned strings */
     char *pool;
     size_t npool, cappool;
-    struct km_auth_tab src_tab, id_tab;
+    struct km_auth_tab src_tab, id_tab, ten_tab;
+    uint32_t ntenants;
     struct km_auth_src *srcs;     /* srcs[0] is "no source" */
     uint32_t nsrcs, alloc_srcs;
     struct km_auth_ident *idents;

@@ -56,8 +56,8 @@ const struct km_conf_key km_det_conf_password_spray[] = {
      "the compromised identity acting from the source within this after signing in: critical"},
     {"password_spray.group_by", KM_CONF_STR, "ip",
      "ip, or asn (group addresses by AS number where the geo database knows it)"},
-    {"password_spray.tenant_min_identities", KM_CONF_INT, "15",
-     "distributed spray: identities with unresolved failures in one tenant (0: off)"},
+    {"password_spray.tenant_min_identities", KM_CONF_INT, "0",
+     "distributed spray: identities with unresolved failures in one tenant (0: off; e.g. 15)"},
     {"password_spray.tenant_min_sources", KM_CONF_INT, "5",
      "distributed spray: from at least this many addresses"},
     {"password_spray.tenant_window", KM_CONF_DUR, "1h", "distributed spray: within this"},
@@ -101,6 +101,20 @@ struct ep {
     char act_what[96];
 };
 
+/* A distributed episode: unresolved failures u[lo, hi) of one tenant. */
+struct tep {
+    uint32_t tenant;
+    size_t lo, hi;
+    int64_t first, last;
+    uint32_t targets, nsrcs, tries;
+    double median;
+    int comp;                  /* a target then signed in from one of the sources */
+    uint32_t comp_ident, comp_src;
+    int64_t comp_t;
+    uint8_t comp_kind;
+    struct km_evref comp_ref;
+};
+
 struct st {
     struct km_hunt *h;
     struct cfg c;
@@ -110,6 +124,13 @@ struct st {
     uint32_t *stamp, *cnt;     /* per identity */
     uint32_t nstamp;
     uint32_t epno;
+    /* the distributed variant */
+    struct km_auth_ev *u;      /* failures by tenant, time */
+    size_t nu;
+    struct km_auth_ev *res;    /* sign-ins by identity, source, time */
+    struct tep *tep;
+    size_t ntep, alloc_tep;
+    uint32_t *icnt, *scnt;     /* per identity, per source */
     /* scan 3 */
     struct sel *sel;
     uint32_t nsel;
@@ -548,6 +569,294 @@ static void emit(struct st *s, struct ep *e)
     km_hunt_emit(s->h, &f);
 }
 
+/* ---- the distributed variant ---------------------------------------------- */
+
+static const struct km_auth *g_a;   /* for the qsort comparator below (one thread) */
+
+static int cmp_tenant(const void *x, const void *y)
+{
+    const struct km_auth_ev *a = x, *b = y;
+    uint32_t ta = g_a->idents[a->ident].tenant, tb = g_a->idents[b->ident].tenant;
+    if (ta != tb)
+        return ta < tb ? -1 : 1;
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    return (a->ident > b->ident) - (a->ident < b->ident);
+}
+
+static int cmp_res(const void *x, const void *y)
+{
+    const struct km_auth_ev *a = x, *b = y;
+    if (a->ident != b->ident)
+        return a->ident < b->ident ? -1 : 1;
+    if (a->src != b->src)
+        return a->src < b->src ? -1 : 1;
+    return (a->t > b->t) - (a->t < b->t);
+}
+
+static void push_tep(struct st *s, const struct tep *e)
+{
+    if (s->ntep == s->alloc_tep) {
+        s->alloc_tep = s->alloc_tep ? 2 * s->alloc_tep : 8;
+        s->tep = km_xrealloc(s->tep, s->alloc_tep * sizeof *s->tep);
+    }
+    s->tep[s->ntep++] = *e;
+}
+
+/*
+ * Windows of `tenant_window` over v[0, n) (sorted by tenant, time) with at
+ * least tenant_min_identities identities from tenant_min_sources addresses.
+ * want != NULL: marks the addresses of their failures; else records the
+ * windows (overlapping ones merged) as episodes.
+ */
+static void tenant_windows(struct st *s, const struct km_auth_ev *v, size_t n, uint8_t *want)
+{
+    const struct km_auth *a = &s->a;
+    size_t i = 0;
+    while (i < n) {
+        uint32_t ten = a->idents[v[i].ident].tenant;
+        size_t end = i;
+        while (end < n && a->idents[v[end].ident].tenant == ten)
+            end++;
+        uint32_t nid = 0, nsrc = 0;
+        size_t j = i;
+        struct tep cur;
+        int open = 0;
+        size_t marked = i;
+        for (size_t k = i; k < end; k++) {
+            if (s->icnt[v[k].ident]++ == 0)
+                nid++;
+            if (s->scnt[v[k].src]++ == 0)
+                nsrc++;
+            while (v[k].t - v[j].t > s->c.t_window) {
+                if (--s->icnt[v[j].ident] == 0)
+                    nid--;
+                if (--s->scnt[v[j].src] == 0)
+                    nsrc--;
+                j++;
+            }
+            if ((int64_t)nid < s->c.t_min_ids || (int64_t)nsrc < s->c.t_min_srcs)
+                continue;
+            if (want) {
+                for (size_t m = j > marked ? j : marked; m <= k; m++)
+                    want[v[m].src] = 1;
+                marked = k + 1;
+            } else if (open && j < cur.hi) {
+                cur.hi = k + 1;
+            } else {
+                if (open)
+                    push_tep(s, &cur);
+                memset(&cur, 0, sizeof cur);
+                cur.tenant = ten, cur.lo = j, cur.hi = k + 1;
+                open = 1;
+            }
+        }
+        for (size_t k = j; k < end; k++)
+            s->icnt[v[k].ident] = s->scnt[v[k].src] = 0;
+        if (open)
+            push_tep(s, &cur);
+        i = end;
+    }
+}
+
+/* The failures the distributed variant reads, and the addresses of those in
+ * candidate windows (before knowing which failures were mistypes). */
+static void tenant_candidates(struct st *s, uint8_t *want)
+{
+    struct km_auth *a = &s->a;
+    s->u = km_xmalloc((a->nfail + 1) * sizeof *s->u);
+    for (size_t i = 0; i < a->nfail; i++)
+        if (a->fail[i].kind == KM_AUTH_FAIL && a->fail[i].ident != KM_AUTH_HIDDEN &&
+            a->fail[i].src != KM_AUTH_NOSRC)
+            s->u[s->nu++] = a->fail[i];
+    g_a = a;
+    if (s->nu > 1)
+        qsort(s->u, s->nu, sizeof *s->u, cmp_tenant);
+    s->icnt = km_xcalloc(a->nidents + 1, sizeof *s->icnt);
+    s->scnt = km_xcalloc(a->nsrcs + 1, sizeof *s->scnt);
+    tenant_windows(s, s->u, s->nu, want);
+}
+
+/* res[] index of the first sign-in of (ident, src) at or after t. */
+static size_t res_lower(const struct st *s, uint32_t ident, uint32_t src, int64_t t)
+{
+    size_t lo = 0, hi = s->a.nok;
+    while (lo < hi) {
+        size_t m = lo + (hi - lo) / 2;
+        const struct km_auth_ev *v = &s->res[m];
+        if (v->ident < ident || (v->ident == ident && (v->src < src || (v->src == src && v->t < t))))
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    return lo;
+}
+
+/* Drops the failures a sign-in of the same identity from the same address
+ * followed within `resolve` (mistyped passwords), finds the windows of what
+ * is left, and judges them. */
+static void tenant_episodes(struct st *s)
+{
+    struct km_auth *a = &s->a;
+    s->res = km_xmalloc((a->nok + 1) * sizeof *s->res);
+    if (a->nok)
+        memcpy(s->res, a->ok, a->nok * sizeof *s->res);
+    if (a->nok > 1)
+        qsort(s->res, a->nok, sizeof *s->res, cmp_res);
+    size_t n = 0;
+    for (size_t i = 0; i < s->nu; i++) {
+        const struct km_auth_ev *v = &s->u[i];
+        size_t r = res_lower(s, v->ident, v->src, v->t);
+        int resolved = r < a->nok && s->res[r].ident == v->ident && s->res[r].src == v->src &&
+                       s->res[r].t <= v->t + s->c.resolve;
+        if (!resolved)
+            s->u[n++] = *v;
+    }
+    s->nu = n;
+    s->icnt = km_xrealloc(s->icnt, (a->nidents + 1) * sizeof *s->icnt);
+    memset(s->icnt, 0, (a->nidents + 1) * sizeof *s->icnt);
+    tenant_windows(s, s->u, s->nu, NULL);
+
+    scratch(s, a->nidents);
+    uint32_t *tv = km_xmalloc((s->nu + 1) * sizeof *tv);
+    size_t keep = 0;
+    for (size_t k = 0; k < s->ntep; k++) {
+        struct tep *e = &s->tep[k];
+        e->first = s->u[e->lo].t;
+        e->last = s->u[e->hi - 1].t;
+        e->tries = (uint32_t)(e->hi - e->lo);
+        ++s->epno;
+        for (size_t i = e->lo; i < e->hi; i++) {
+            uint32_t id = s->u[i].ident;
+            if (s->stamp[id] != s->epno) {
+                s->stamp[id] = s->epno;
+                s->cnt[id] = 0;
+                e->targets++;
+            }
+            s->cnt[id]++;
+            if (s->scnt[s->u[i].src]++ == 0)
+                e->nsrcs++;
+        }
+        uint32_t ntv = 0;
+        ++s->epno;
+        for (size_t i = e->lo; i < e->hi; i++) {
+            uint32_t id = s->u[i].ident;
+            if (s->stamp[id] != s->epno) {
+                s->stamp[id] = s->epno;
+                tv[ntv++] = s->cnt[id];
+            }
+        }
+        qsort(tv, ntv, sizeof *tv, cmp_u32);
+        e->median = ntv ? (tv[(ntv - 1) / 2] + tv[ntv / 2]) / 2.0 : 0;
+        /* a target signing in afterwards from one of the addresses */
+        int64_t best = INT64_MAX;
+        for (size_t i = e->lo; i < e->hi; i++) {
+            uint32_t id = s->u[i].ident;
+            if (s->stamp[id] != s->epno)
+                continue;
+            s->stamp[id] = 0;   /* each target once */
+            size_t r = res_lower(s, id, 0, INT64_MIN);
+            for (; r < a->nok && s->res[r].ident == id; r++) {
+                const struct km_auth_ev *o = &s->res[r];
+                if (!s->scnt[o->src] || o->t < e->first || o->t > e->last + s->c.follow ||
+                    o->t >= best)
+                    continue;
+                best = o->t;
+                e->comp = 1;
+                e->comp_ident = id;
+                e->comp_src = o->src;
+                e->comp_t = o->t;
+                e->comp_kind = o->kind;
+                e->comp_ref = o->ref;
+            }
+        }
+        for (size_t i = e->lo; i < e->hi; i++)
+            s->scnt[s->u[i].src] = 0;
+        if (e->median <= s->c.max_median)
+            s->tep[keep++] = *e;
+    }
+    s->ntep = keep;
+    free(tv);
+}
+
+static void emit_tenant(struct st *s, const struct tep *e)
+{
+    struct km_auth *a = &s->a;
+    struct km_finding f;
+    km_finding_init(&f);
+    f.detection = "password_spray";
+    f.technique = "T1110.003";
+    f.severity = e->comp ? KM_SEV_HIGH : KM_SEV_MEDIUM;
+    f.first = e->first;
+    f.last = e->last;
+    const struct km_auth_ident *d0 = &a->idents[s->u[e->lo].ident];
+    const char *acct = km_auth_str(a, d0->account);
+    const char *prov = km_auth_provider_names[d0->provider];
+    char t0[32], t1[32];
+    km_auth_time(e->first, t0);
+    km_auth_time(e->last, t1);
+    snprintf(f.key, sizeof f.key, "tenant|%s|%s|%s", prov, acct, t0);
+    uint32_t budget = KM_FINDING_MAX_EV;
+    if (e->comp) {
+        km_hunt_add_event_ref(s->h, &f, e->comp_ref);
+        budget--;
+    }
+    ++s->epno;
+    for (size_t i = e->lo; i < e->hi; i++) {
+        const struct km_auth_ev *v = &s->u[i];
+        km_auth_add_src(a, &f, v->src);
+        if (s->stamp[v->ident] == s->epno)
+            continue;
+        s->stamp[v->ident] = s->epno;
+        km_auth_add_ident(a, &f, v->ident);
+        add_ev(s, &f, v->ref, 0, &budget);
+    }
+    char comp[300] = "";
+    if (e->comp) {
+        char tc[32];
+        km_auth_time(e->comp_t, tc);
+        snprintf(comp, sizeof comp, "; then %s as %s from %s at %s",
+                 e->comp_kind == KM_AUTH_SUCCESS ? "signed in" : "had the password accepted",
+                 km_auth_ident_name(a, e->comp_ident), km_auth_src_name(a, e->comp_src), tc);
+    }
+    snprintf(f.summary, sizeof f.summary,
+             "Distributed password spray against %s %s: %u failed sign-ins of %u identities from "
+             "%u addresses between %s and %s, none followed by that identity signing in from the "
+             "same address%s.",
+             prov_label(d0->provider), acct[0] ? acct : "(no tenant)", e->tries, e->targets,
+             e->nsrcs, t0, t1, comp);
+    struct km_buf b;
+    km_buf_init(&b, 1u << 20);
+    km_buf_adds(&b, "{\"variant\":\"distributed\",\"tenant\":");
+    km_json_write_str(&b, acct, strlen(acct));
+    km_buf_printf(&b, ",\"provider\":\"%s\",\"targets\":%u,\"sources\":%u,\"tries\":%u,"
+                      "\"median_tries\":%g",
+                  prov, e->targets, e->nsrcs, e->tries, e->median);
+    if (e->comp) {
+        char tc[32];
+        km_auth_time(e->comp_t, tc);
+        const char *who = km_auth_ident_name(a, e->comp_ident);
+        const char *cs = km_auth_src_name(a, e->comp_src);
+        km_buf_adds(&b, ",\"compromised\":[{\"identity\":");
+        km_json_write_str(&b, who, strlen(who));
+        km_buf_adds(&b, ",\"source\":");
+        km_json_write_str(&b, cs, strlen(cs));
+        km_buf_printf(&b, ",\"time\":\"%s\",\"how\":\"%s\"}]", tc,
+                      e->comp_kind == KM_AUTH_SUCCESS ? "signed_in" : "password_accepted");
+    }
+    km_buf_printf(&b, ",\"thresholds\":{\"tenant_min_identities\":%lld,\"tenant_min_sources\":%lld,"
+                      "\"tenant_window_s\":%lld,\"resolve_s\":%lld}}",
+                  (long long)s->c.t_min_ids, (long long)s->c.t_min_srcs,
+                  (long long)(s->c.t_window / 1000000), (long long)(s->c.resolve / 1000000));
+    if (!b.oom) {
+        f.details = km_xmalloc(b.n + 1);
+        memcpy(f.details, b.p, b.n);
+        f.details[b.n] = 0;
+    }
+    km_buf_free(&b);
+    km_hunt_emit(s->h, &f);
+}
+
 static int run(struct km_hunt *h, struct km_err *err)
 {
     const struct km_conf *c = km_hunt_conf(h);
@@ -582,9 +891,13 @@ static int run(struct km_hunt *h, struct km_err *err)
         uint8_t *want = km_xcalloc(s.a.nsrcs + 1, 1);
         for (size_t i = 0; i < s.nep; i++)
             want[s.ep[i].src] = 1;
+        if (s.c.t_min_ids > 0)
+            tenant_candidates(&s, want);
         rc = km_auth_successes(&s.a, want, err);
         free(want);
     }
+    if (rc == KM_OK && s.c.t_min_ids > 0)
+        tenant_episodes(&s);
     if (rc == KM_OK) {
         km_auth_sort_by_src(s.a.ok, s.a.nok);
         size_t keep = 0;
@@ -596,10 +909,18 @@ static int run(struct km_hunt *h, struct km_err *err)
         s.nep = keep;
         rc = activity(&s, err);
     }
-    if (rc == KM_OK)
+    if (rc == KM_OK) {
         for (size_t i = 0; i < s.nep; i++)
             emit(&s, &s.ep[i]);
+        for (size_t i = 0; i < s.ntep; i++)
+            emit_tenant(&s, &s.tep[i]);
+    }
     free(s.ep);
+    free(s.tep);
+    free(s.u);
+    free(s.res);
+    free(s.icnt);
+    free(s.scnt);
     free(s.sel);
     free(s.stamp);
     free(s.cnt);
