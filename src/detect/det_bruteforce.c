@@ -280,7 +280,8 @@ static void judge(struct st *s, struct ep *e, const struct km_auth_ev *lock, siz
             e->nsrcs++;
         }
     for (size_t i = 0; i < nlock; i++)
-        if (lock[i].ident == e->ident && lock[i].t >= e->first && lock[i].t <= e->last)
+        if (lock[i].ident == e->ident && lock[i].t >= e->first &&
+            lock[i].t <= e->last + s->c.window)
             e->lockouts++;
     e->comp_src = e->owner_src = KM_AUTH_NOSRC;
     size_t lo = 0, hi = a->nok;
@@ -429,8 +430,8 @@ static int run(struct km_hunt *h, struct km_err *err)
     memset(&s, 0, sizeof s);
     s.h = h;
     s.c.min_fail = km_conf_int(c, "brute_force.min_failures");
-    if (s.c.min_fail < 2)
-        s.c.min_fail = 2;
+    if (s.c.min_fail < 1)
+        s.c.min_fail = 1;
     s.c.window = km_conf_dur_us(c, "brute_force.window");
     s.c.slow_min = km_conf_int(c, "brute_force.slow_min_failures");
     s.c.slow_window = km_conf_dur_us(c, "brute_force.slow_window");
