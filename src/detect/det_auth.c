@@ -159,6 +159,17 @@ void km_auth_init(struct km_auth *a, struct km_hunt *h, const char *id, int by_a
                                          "m365_lockout_codes"};
     for (int k = 0; k < 5; k++)
         a->ncodes[k] = list(c, id, names[k], &a->codes[k]);
+    const char *const *v;
+    size_t na = km_conf_list(c, "allow.asns", &v);
+    a->allow_asns = km_xcalloc(na + 1, sizeof *a->allow_asns);
+    for (size_t i = 0; i < na; i++) {
+        const char *x = v[i];
+        if ((x[0] == 'A' || x[0] == 'a') && (x[1] == 'S' || x[1] == 's'))
+            x += 2;
+        unsigned long n = strtoul(x, NULL, 10);
+        if (n && n <= UINT32_MAX)
+            a->allow_asns[a->nallow_asns++] = (uint32_t)n;
+    }
     /* srcs[0]: no address */
     a->alloc_srcs = 256;
     a->srcs = km_xcalloc(a->alloc_srcs, sizeof *a->srcs);
@@ -173,6 +184,7 @@ void km_auth_free(struct km_auth *a)
     tab_free(&a->id_tab);
     tab_free(&a->ten_tab);
     free(a->srcs);
+    free(a->allow_asns);
     free(a->idents);
     free(a->fail);
     free(a->ok);
@@ -329,17 +341,9 @@ static struct km_str group_of(const struct km_auth *a, struct km_str ip, char bu
 
 static int asn_allowed(const struct km_auth *a, uint32_t asn)
 {
-    if (!asn)
-        return 0;
-    const char *const *v;
-    size_t n = km_conf_list(km_hunt_conf(a->h), "allow.asns", &v);
-    for (size_t i = 0; i < n; i++) {
-        const char *s = v[i];
-        if ((s[0] == 'A' || s[0] == 'a') && (s[1] == 'S' || s[1] == 's'))
-            s += 2;
-        if (strtoul(s, NULL, 10) == asn)
+    for (size_t i = 0; asn && i < a->nallow_asns; i++)
+        if (a->allow_asns[i] == asn)
             return 1;
-    }
     return 0;
 }
 
@@ -497,14 +501,20 @@ int km_auth_failures(struct km_auth *a, struct km_err *err)
     return rc == KM_OK && a->full ? KM_ELIMIT : rc;
 }
 
+uint32_t km_auth_src_lookup(const struct km_auth *a, const char *ip, size_t n)
+{
+    char buf[24];
+    uint32_t asn, slot;
+    struct km_str key = group_of(a, (struct km_str){ip, (uint32_t)n}, buf, &asn);
+    uint32_t id = tab_find(a, &a->src_tab, key.p, key.n, fnv(key.p, key.n), &slot);
+    return id == UINT32_MAX ? UINT32_MAX : id + 1;
+}
+
 static int want_pred(void *ctx, const char *v, size_t n)
 {
     struct km_auth *a = ctx;
-    char buf[24];
-    uint32_t asn, slot;
-    struct km_str key = group_of(a, (struct km_str){v, (uint32_t)n}, buf, &asn);
-    uint32_t id = tab_find(a, &a->src_tab, key.p, key.n, fnv(key.p, key.n), &slot);
-    return id != UINT32_MAX && a->want[id + 1];
+    uint32_t id = km_auth_src_lookup(a, v, n);
+    return id != UINT32_MAX && a->want[id];
 }
 
 static int ok_row(void *ctx, const struct km_hrow *r)

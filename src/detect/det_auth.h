@@ -111,6 +111,8 @@ struct km_auth {
     const char *const *codes[5];
     size_t ncodes[5];
     int by_asn;
+    uint32_t *allow_asns;         /* allow.asns as numbers */
+    size_t nallow_asns;
     /* interned strings */
     char *pool;
     size_t npool, cappool;
@@ -144,6 +146,10 @@ int km_auth_failures(struct km_auth *a, struct km_err *err);
 /* Scan 2: every SUCCESS and ACCEPTED event whose source id s has want[s]
  * set into a->ok (unsorted). want has a->nsrcs entries. */
 int km_auth_successes(struct km_auth *a, const uint8_t *want, struct km_err *err);
+
+/* The source id of an address (grouped as the collection groups it), or
+ * UINT32_MAX when no collected event came from it. */
+uint32_t km_auth_src_lookup(const struct km_auth *a, const char *ip, size_t n);
 
 /* The texts behind ids. */
 const char *km_auth_str(const struct km_auth *a, uint32_t off);

@@ -132,6 +132,7 @@ struct st {
     size_t ntep, alloc_tep;
     uint32_t *icnt, *scnt;     /* per identity, per source */
     /* scan 3 */
+    uint8_t *comp_src;         /* per source: a compromise came from it */
     struct sel *sel;
     uint32_t nsel;
     struct km_err *err;
@@ -315,16 +316,8 @@ static int not_auth(void *ctx, const char *v, size_t n)
 static int src_pred(void *ctx, const char *v, size_t n)
 {
     struct st *s = ctx;
-    /* the same lookup km_auth_successes uses */
-    for (size_t i = 0; i < s->nep; i++) {
-        const struct ep *e = &s->ep[i];
-        if (!e->ncomp)
-            continue;
-        const char *name = km_auth_src_name(&s->a, e->src);
-        if (strlen(name) == n && memcmp(name, v, n) == 0)
-            return 1;
-    }
-    return 0;
+    uint32_t id = km_auth_src_lookup(&s->a, v, n);
+    return id != UINT32_MAX && s->comp_src[id];
 }
 
 /* What identifies a compromised identity in other logs: its own name, and
@@ -380,6 +373,7 @@ static int act_row(void *ctx, const struct km_hrow *r)
 {
     struct st *s = ctx;
     struct km_str ip = km_hrow_str(r, KM_F_SRC_IP);
+    uint32_t src = ip.p ? km_auth_src_lookup(&s->a, ip.p, ip.n) : UINT32_MAX;
     struct km_str fv[KM_F__COUNT];
     uint8_t have[KM_F__COUNT] = {0};
     for (uint32_t i = 0; i < s->nsel; i++) {
@@ -387,8 +381,7 @@ static int act_row(void *ctx, const struct km_hrow *r)
         struct ep *e = &s->ep[x->ep];
         if (r->time <= e->comp_t[x->k] || r->time > e->comp_t[x->k] + s->c.activity)
             continue;
-        const char *src = km_auth_src_name(&s->a, e->src);
-        if (!ip.p || strlen(src) != ip.n || memcmp(src, ip.p, ip.n) != 0)
+        if (src != e->src)
             continue;
         if (!have[x->field]) {
             fv[x->field] = km_hrow_str(r, x->field);
@@ -421,6 +414,10 @@ static int activity(struct st *s, struct km_err *err)
     if (!any)
         return KM_OK;
     s->sel = km_xcalloc(MAX_SEL, sizeof *s->sel);
+    s->comp_src = km_xcalloc(s->a.nsrcs + 1, 1);
+    for (size_t i = 0; i < s->nep; i++)
+        if (s->ep[i].ncomp)
+            s->comp_src[s->ep[i].src] = 1;
     selectors(s);
     struct km_hscan sc;
     memset(&sc, 0, sizeof sc);
@@ -571,12 +568,11 @@ static void emit(struct st *s, struct ep *e)
 
 /* ---- the distributed variant ---------------------------------------------- */
 
-static const struct km_auth *g_a;   /* for the qsort comparator below (one thread) */
-
-static int cmp_tenant(const void *x, const void *y)
+static int cmp_tenant(const void *x, const void *y, void *ctx)
 {
+    const struct km_auth *au = ctx;
     const struct km_auth_ev *a = x, *b = y;
-    uint32_t ta = g_a->idents[a->ident].tenant, tb = g_a->idents[b->ident].tenant;
+    uint32_t ta = au->idents[a->ident].tenant, tb = au->idents[b->ident].tenant;
     if (ta != tb)
         return ta < tb ? -1 : 1;
     if (a->t != b->t)
@@ -669,9 +665,8 @@ static void tenant_candidates(struct st *s, uint8_t *want)
         if (a->fail[i].kind == KM_AUTH_FAIL && a->fail[i].ident != KM_AUTH_HIDDEN &&
             a->fail[i].src != KM_AUTH_NOSRC)
             s->u[s->nu++] = a->fail[i];
-    g_a = a;
     if (s->nu > 1)
-        qsort(s->u, s->nu, sizeof *s->u, cmp_tenant);
+        qsort_r(s->u, s->nu, sizeof *s->u, cmp_tenant, a);
     s->icnt = km_xcalloc(a->nidents + 1, sizeof *s->icnt);
     s->scnt = km_xcalloc(a->nsrcs + 1, sizeof *s->scnt);
     tenant_windows(s, s->u, s->nu, want);
@@ -922,6 +917,7 @@ static int run(struct km_hunt *h, struct km_err *err)
     free(s.icnt);
     free(s.scnt);
     free(s.sel);
+    free(s.comp_src);
     free(s.stamp);
     free(s.cnt);
     km_auth_free(&s.a);
