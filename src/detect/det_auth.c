@@ -9,6 +9,7 @@
 #include "core/timeparse.h"
 #include "geo/geo.h"
 #include "ident/ident.h"
+#include "store/segment.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -446,6 +447,86 @@ static int push(struct km_auth *a, struct km_auth_ev **v, size_t *n, size_t *all
     return KM_OK;
 }
 
+/* ---- a per-segment cache ----------------------------------------------------------
+ *
+ * Successive rows of a segment mostly repeat a few (provider, source, action,
+ * outcome, error code) combinations and a few thousand (account, actor)
+ * tuples. Within one segment equal dictionary codes are equal values, so the
+ * scan of sign-ins classifies each combination and resolves each tuple once,
+ * from the codes, instead of comparing strings on every row. Direct-mapped:
+ * a collision just recomputes. Fields a segment stores as plain text (no
+ * codes) bypass the cache.
+ */
+#define CLS_SLOTS 512
+#define IDC_SLOTS 4096
+static const int cls_fields[5] = {KM_F_PROVIDER, KM_F_SOURCE, KM_F_ACTION, KM_F_OUTCOME,
+                                  KM_F_ERROR_CODE};
+static const int idc_fields[4] = {KM_F_ACCOUNT, KM_F_ACTOR_EMAIL, KM_F_ACTOR_NAME,
+                                  KM_F_ACTOR_ID};
+
+struct km_auth_cache {
+    const struct km_seg *seg;      /* the segment the entries are for */
+    int cls_ok, idc_ok;            /* all their fields are dictionary-coded there */
+    struct {
+        uint32_t k[5];
+        int8_t kind, prov;
+        uint8_t used;
+    } cls[CLS_SLOTS];
+    struct {
+        uint32_t k[4];
+        uint32_t ident;            /* UINT32_MAX: none (not wanted, absent) */
+        uint8_t prov, used;
+    } idc[IDC_SLOTS];
+};
+
+static uint32_t mix(const uint32_t *k, int n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < n; i++)
+        h = (h ^ k[i]) * 0xff51afd7ed558ccdull;
+    return (uint32_t)(h >> 32);
+}
+
+static void cache_seg(struct km_auth *a, const struct km_hrow *r)
+{
+    struct km_auth_cache *c = a->cache;
+    if (c->seg == r->seg)
+        return;
+    c->seg = r->seg;
+    c->cls_ok = c->idc_ok = 1;
+    for (int i = 0; i < 5; i++)
+        c->cls_ok &= km_seg_field_kind(r->seg, cls_fields[i]) != KM_SEG_PLAIN;
+    for (int i = 0; i < 4; i++)
+        c->idc_ok &= km_seg_field_kind(r->seg, idc_fields[i]) != KM_SEG_PLAIN;
+    for (int i = 0; i < CLS_SLOTS; i++)
+        c->cls[i].used = 0;
+    for (int i = 0; i < IDC_SLOTS; i++)
+        c->idc[i].used = 0;
+}
+
+static int classify(const struct km_auth *a, const struct km_hrow *r, int *prov);
+
+static int classify_cached(struct km_auth *a, const struct km_hrow *r, int *prov)
+{
+    struct km_auth_cache *c = a->cache;
+    if (!c->cls_ok)
+        return classify(a, r, prov);
+    uint32_t k[5];
+    for (int i = 0; i < 5; i++)
+        k[i] = km_hrow_code(r, cls_fields[i]);
+    uint32_t slot = mix(k, 5) & (CLS_SLOTS - 1);
+    if (c->cls[slot].used && memcmp(c->cls[slot].k, k, sizeof k) == 0) {
+        *prov = c->cls[slot].prov;
+        return c->cls[slot].kind;
+    }
+    int kind = classify(a, r, prov);
+    memcpy(c->cls[slot].k, k, sizeof k);
+    c->cls[slot].kind = (int8_t)kind;
+    c->cls[slot].prov = (int8_t)*prov;
+    c->cls[slot].used = 1;
+    return kind;
+}
+
 /* ---- scans ---------------------------------------------------------------------- */
 
 static int fail_row(void *ctx, const struct km_hrow *r)
@@ -517,16 +598,42 @@ static int want_pred(void *ctx, const char *v, size_t n)
     return id != UINT32_MAX && a->want[id];
 }
 
-static int ok_row(void *ctx, const struct km_hrow *r)
+/* The identity of a sign-in in scan 2: interned, or with a filter only
+ * looked up (UINT32_MAX when not collected or not wanted). */
+static uint32_t ok_ident(struct km_auth *a, const struct km_hrow *r, int prov, int *stop)
 {
-    struct km_auth *a = ctx;
-    int prov;
-    int kind = classify(a, r, &prov);
-    if (kind != KM_AUTH_SUCCESS && kind != KM_AUTH_ACCEPTED)
-        return 0;
     int hidden;
     struct km_str name = ident_of(r, prov, &hidden);
     if (hidden || !name.p || !name.n)
+        return UINT32_MAX;
+    if (!a->want_ident) {
+        uint32_t id = ident_id(a, r, prov, name);
+        if (id == UINT32_MAX)
+            *stop = 1;
+        return id;
+    }
+    struct km_str acct = km_hrow_str(r, KM_F_ACCOUNT);
+    char key[1024];
+    size_t an = acct.p ? (acct.n < 400 ? acct.n : 400) : 0;
+    size_t nn = name.n < 600 ? name.n : 600;
+    key[0] = (char)('0' + prov);
+    if (an)
+        memcpy(key + 1, acct.p, an);
+    key[1 + an] = 0;
+    memcpy(key + 2 + an, name.p, nn);
+    uint32_t slot;
+    uint32_t id = tab_find(a, &a->id_tab, key, 2 + an + nn, fnv(key, 2 + an + nn), &slot);
+    return id != UINT32_MAX && id < a->nwant_ident && a->want_ident[id] ? id : UINT32_MAX;
+}
+
+static int ok_row(void *ctx, const struct km_hrow *r)
+{
+    struct km_auth *a = ctx;
+    struct km_auth_cache *c = a->cache;
+    cache_seg(a, r);
+    int prov;
+    int kind = classify_cached(a, r, &prov);
+    if (kind != KM_AUTH_SUCCESS && kind != KM_AUTH_ACCEPTED)
         return 0;
     struct km_auth_ev e;
     memset(&e, 0, sizeof e);
@@ -536,13 +643,33 @@ static int ok_row(void *ctx, const struct km_hrow *r)
     e.src = src_id(a, r, km_hrow_str(r, KM_F_SRC_IP), 0);
     if (e.src == UINT32_MAX || e.src == KM_AUTH_NOSRC || !a->want[e.src])
         return 0;
-    e.ident = ident_id(a, r, prov, name);
-    if (e.ident == UINT32_MAX)
+    int stop = 0;
+    if (c->idc_ok) {
+        uint32_t k[4];
+        for (int i = 0; i < 4; i++)
+            k[i] = km_hrow_code(r, idc_fields[i]);
+        uint32_t slot = (mix(k, 4) ^ (uint32_t)prov) & (IDC_SLOTS - 1);
+        if (c->idc[slot].used && c->idc[slot].prov == prov && memcmp(c->idc[slot].k, k, sizeof k) == 0) {
+            e.ident = c->idc[slot].ident;
+        } else {
+            e.ident = ok_ident(a, r, prov, &stop);
+            memcpy(c->idc[slot].k, k, sizeof k);
+            c->idc[slot].ident = e.ident;
+            c->idc[slot].prov = (uint8_t)prov;
+            c->idc[slot].used = !stop;
+        }
+    } else {
+        e.ident = ok_ident(a, r, prov, &stop);
+    }
+    if (stop)
         return full(a, "distinct identities"), 1;
+    if (e.ident == UINT32_MAX)
+        return 0;
     return push(a, &a->ok, &a->nok, &a->allocok, &e) != KM_OK;
 }
 
-int km_auth_successes(struct km_auth *a, const uint8_t *want, struct km_err *err)
+int km_auth_successes(struct km_auth *a, const uint8_t *want, const uint8_t *want_ident,
+                      struct km_err *err)
 {
     static const char *const cat[] = {"authentication"};
     static const char *const outc[] = {"success", "failure", "interrupted"};
@@ -560,8 +687,13 @@ int km_auth_successes(struct km_auth *a, const uint8_t *want, struct km_err *err
     sc.row = ok_row;
     sc.ctx = a;
     a->want = want;
+    a->want_ident = want_ident;
+    a->nwant_ident = a->nidents;
     a->err = err;
+    a->cache = km_xcalloc(1, sizeof *a->cache);
     int rc = km_hunt_scan(a->h, &sc, err);
+    free(a->cache);
+    a->cache = NULL;
     return rc == KM_OK && a->full ? KM_ELIMIT : rc;
 }
 

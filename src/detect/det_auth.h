@@ -95,6 +95,8 @@ struct km_auth_ident {
 };
 extern const char *const km_auth_provider_names[];   /* "aws", "azure", "workspace", "m365" */
 
+struct km_auth_cache;
+
 /* A string-interning table (open addressing over a pool). */
 struct km_auth_tab {
     uint32_t *slot;          /* id + 1; 0 empty */
@@ -129,6 +131,9 @@ struct km_auth {
     int full;                     /* a ceiling was reached (err says which) */
     /* scan 2 */
     const uint8_t *want;          /* per source id */
+    const uint8_t *want_ident;    /* per identity id, or NULL */
+    uint32_t nwant_ident;
+    struct km_auth_cache *cache;  /* per segment: classification by dictionary codes */
     struct km_err *err;
 };
 
@@ -144,8 +149,11 @@ void km_auth_free(struct km_auth *a);
 int km_auth_failures(struct km_auth *a, struct km_err *err);
 
 /* Scan 2: every SUCCESS and ACCEPTED event whose source id s has want[s]
- * set into a->ok (unsorted). want has a->nsrcs entries. */
-int km_auth_successes(struct km_auth *a, const uint8_t *want, struct km_err *err);
+ * set into a->ok (unsorted). want has a->nsrcs entries. want_ident (NULL:
+ * every identity) keeps only identities i already collected with
+ * want_ident[i] set (it has a->nidents entries). */
+int km_auth_successes(struct km_auth *a, const uint8_t *want, const uint8_t *want_ident,
+                      struct km_err *err);
 
 /* The source id of an address (grouped as the collection groups it), or
  * UINT32_MAX when no collected event came from it. */

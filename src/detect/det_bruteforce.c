@@ -462,12 +462,16 @@ static int run(struct km_hunt *h, struct km_err *err)
            addresses, which reset the counts */
         episodes(&s);
         uint8_t *want = km_xcalloc(s.a.nsrcs + 1, 1);
-        for (size_t i = 0; i < s.nep; i++)
+        uint8_t *want_id = km_xcalloc(s.a.nidents + 1, 1);
+        for (size_t i = 0; i < s.nep; i++) {
+            want_id[s.ep[i].ident] = 1;
             for (size_t k = s.ep[i].lo; k < s.ep[i].hi; k++)
                 want[s.v[k].src] = 1;
+        }
         want[KM_AUTH_NOSRC] = 0;
-        rc = s.nep ? km_auth_successes(&s.a, want, err) : KM_OK;
+        rc = s.nep ? km_auth_successes(&s.a, want, want_id, err) : KM_OK;
         free(want);
+        free(want_id);
     }
     if (rc == KM_OK && s.nep) {
         if (s.a.nok > 1)

@@ -888,7 +888,7 @@ static int run(struct km_hunt *h, struct km_err *err)
             want[s.ep[i].src] = 1;
         if (s.c.t_min_ids > 0)
             tenant_candidates(&s, want);
-        rc = km_auth_successes(&s.a, want, err);
+        rc = km_auth_successes(&s.a, want, NULL, err);
         free(want);
     }
     if (rc == KM_OK && s.c.t_min_ids > 0)
