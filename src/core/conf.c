@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,13 +348,17 @@ const char *km_conf_str(const struct km_conf *c, const char *key)
     return v ? v : "";
 }
 
-/* Defaults' lists are split once into this cache (a default has no entry). */
+/* Defaults' lists are split once into this cache (a default has no entry).
+ * Detections run on several threads: the cache and the lazy split are under
+ * a lock (the items handed out never move). */
 static struct ent *dflt_ents;
 static size_t ndflt;
+static pthread_mutex_t list_mu = PTHREAD_MUTEX_INITIALIZER;
 
 size_t km_conf_list(const struct km_conf *c, const char *key, const char *const **items)
 {
     const struct km_conf_key *k = decl(key);
+    pthread_mutex_lock(&list_mu);
     struct ent *e = find(c, key);
     if (!e) {
         for (size_t i = 0; i < ndflt; i++)
@@ -392,5 +397,7 @@ size_t km_conf_list(const struct km_conf *c, const char *key, const char *const 
         e->split = 1;
     }
     *items = e->items;
-    return e->nitems;
+    size_t n = e->nitems;
+    pthread_mutex_unlock(&list_mu);
+    return n;
 }

@@ -739,13 +739,13 @@ void km_auth_sort_by_ident(struct km_auth_ev *v, size_t n)
         qsort(v, n, sizeof *v, cmp_ident);
 }
 
-void km_auth_add_ident(struct km_auth *a, struct km_finding *f, uint32_t ident)
+void km_auth_add_ident(struct km_auth *a, struct km_finding *f, uint32_t ident, int person)
 {
     if (ident >= a->nidents)
         return;
     const struct km_auth_ident *d = &a->idents[ident];
     km_strset_addc(&f->ent[KM_ENT_IDENTITIES], a->pool + d->name);
-    const char *p = km_auth_ident_person(a, ident);
+    const char *p = person ? km_auth_ident_person(a, ident) : NULL;
     if (p)
         km_strset_addc(&f->ent[KM_ENT_PERSONS], p);
     if (a->pool[d->account])

@@ -173,9 +173,12 @@ const char *km_auth_ident_person(struct km_auth *a, uint32_t ident);
 void km_auth_sort_by_src(struct km_auth_ev *v, size_t n);
 void km_auth_sort_by_ident(struct km_auth_ev *v, size_t n);
 
-/* Adds an identity to f: its name to identities, its person to persons, its
- * account to accounts. A hidden identity adds nothing. */
-void km_auth_add_ident(struct km_auth *a, struct km_finding *f, uint32_t ident);
+/* Adds an identity to f: its name to identities, its account to accounts,
+ * and with `person` its person (looked up in the identity graph by name) to
+ * persons. Callers that add one of its events with km_hunt_add_event_ref
+ * pass person = 0: the event gives the person, under the hunt's lock. A
+ * hidden identity adds nothing. */
+void km_auth_add_ident(struct km_auth *a, struct km_finding *f, uint32_t ident, int person);
 /* Adds a source to f: the address to ips (an ASN group adds nothing there),
  * its country to countries. */
 void km_auth_add_src(const struct km_auth *a, struct km_finding *f, uint32_t src);

@@ -341,7 +341,7 @@ static void emit(struct st *s, struct ep *e)
         km_hunt_add_event_ref(s->h, &f, e->comp_ref);
         budget--;
     }
-    km_auth_add_ident(a, &f, e->ident);
+    km_auth_add_ident(a, &f, e->ident, 0);   /* its failures give the person */
     ++s->epno;
     for (size_t i = e->lo; i < e->hi; i++) {
         uint32_t src = s->v[i].src;

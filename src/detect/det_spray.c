@@ -478,7 +478,7 @@ static void emit(struct st *s, struct ep *e)
         for (size_t i = e->ok_lo; i < e->ok_hi; i++)
             if (a->ok[i].ident == e->comp[k] && a->ok[i].t >= e->first)
                 add_ev(s, &f, a->ok[i].ref, 0, &budget);
-        km_auth_add_ident(a, &f, e->comp[k]);
+        km_auth_add_ident(a, &f, e->comp[k], 0);
     }
     if (e->acted)
         add_ev(s, &f, e->act_first, 0, &budget);
@@ -495,7 +495,7 @@ static void emit(struct st *s, struct ep *e)
             if (s->stamp[v->ident] == s->epno)
                 continue;
             s->stamp[v->ident] = s->epno;
-            km_auth_add_ident(a, &f, v->ident);
+            km_auth_add_ident(a, &f, v->ident, budget == 0);
         }
         add_ev(s, &f, v->ref, v->ident == KM_AUTH_HIDDEN, &budget);
     }
@@ -803,7 +803,7 @@ static void emit_tenant(struct st *s, const struct tep *e)
         if (s->stamp[v->ident] == s->epno)
             continue;
         s->stamp[v->ident] = s->epno;
-        km_auth_add_ident(a, &f, v->ident);
+        km_auth_add_ident(a, &f, v->ident, budget == 0);
         add_ev(s, &f, v->ref, 0, &budget);
     }
     char comp[300] = "";
