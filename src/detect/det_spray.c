@@ -445,14 +445,32 @@ static void add_ev(struct st *s, struct km_finding *f, struct km_evref ref, int 
     (*budget)--;
 }
 
-static void provs_text(unsigned provs, char *out, size_t cap)
+/* "Entra ID identities", "identities (AWS console, Entra ID; 4 of them user
+ * names AWS hid)" */
+static void provs_text(unsigned provs, uint32_t hidden, char *out, size_t cap)
 {
-    out[0] = 0;
+    int n = 0;
+    for (int p = 0; p < 4; p++)
+        n += (provs >> p) & 1;
+    char hid[64] = "";
+    if (hidden)
+        snprintf(hid, sizeof hid, "%u of them user names AWS hid", hidden);
+    if (n == 1) {
+        for (int p = 0; p < 4; p++)
+            if (provs & (1u << p))
+                snprintf(out, cap, "%s identities%s%s%s", prov_label(p), hid[0] ? " (" : "", hid,
+                         hid[0] ? ")" : "");
+        return;
+    }
+    snprintf(out, cap, "identities (");
+    int k = 0;
     for (int p = 0; p < 4; p++)
         if (provs & (1u << p)) {
-            size_t n = strlen(out);
-            snprintf(out + n, cap - n, "%s%s", n ? " and " : "", prov_label(p));
+            size_t l = strlen(out);
+            snprintf(out + l, cap - l, "%s%s", k++ ? ", " : "", prov_label(p));
         }
+    size_t l = strlen(out);
+    snprintf(out + l, cap - l, "%s%s)", hid[0] ? "; " : "", hid);
 }
 
 static void emit(struct st *s, struct ep *e)
@@ -508,8 +526,8 @@ static void emit(struct st *s, struct ep *e)
             km_strset_addc(&f.ent[KM_ENT_IPS], f.ev[i].ip);
 
     /* summary */
-    char where[80], lock[48] = "", comp[320] = "";
-    provs_text(e->provs, where, sizeof where);
+    char where[160], lock[48] = "", comp[320] = "";
+    provs_text(e->provs, e->hidden, where, sizeof where);
     const char *cc = e->src < a->nsrcs ? a->srcs[e->src].country : "";
     if (e->lockouts)
         snprintf(lock, sizeof lock, " (%u lockout%s)", e->lockouts, e->lockouts > 1 ? "s" : "");
@@ -525,14 +543,11 @@ static void emit(struct st *s, struct ep *e)
                  who, more, tc, e->acted ? ", and that identity acted from the same address (" : "",
                  e->acted ? e->act_what : "", e->acted ? ")" : "");
     }
-    char hid[64] = "";
-    if (e->hidden)
-        snprintf(hid, sizeof hid, ", %u with a user name AWS hid", e->hidden);
     snprintf(f.summary, sizeof f.summary,
-             "Password spray from %s%s%s%s: %u failed sign-ins against %u %s identities%s "
+             "Password spray from %s%s%s%s: %u failed sign-ins against %u %s "
              "between %s and %s%s%s.",
-             src, cc[0] ? " (" : "", cc, cc[0] ? ")" : "", e->tries, e->targets, where, hid, t0,
-             t1, lock, e->ncomp ? comp : "; no sign-in from it succeeded afterwards");
+             src, cc[0] ? " (" : "", cc, cc[0] ? ")" : "", e->tries, e->targets, where, t0, t1,
+             lock, e->ncomp ? comp : "; no sign-in from it succeeded afterwards");
 
     /* details */
     struct km_buf b;

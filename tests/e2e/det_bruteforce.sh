@@ -10,8 +10,8 @@
 # user names AWS hid. Then a re-run that adds nothing, the thresholds from
 # the configuration, real corpus events (Panther's labelled tests, Stratus
 # Red Team): quiet with the defaults, the right identities with a threshold
-# of one, and a generated three-cloud background with nothing of medium or
-# above.
+# of one, a generated three-cloud background with nothing of medium or
+# above, and the generator's planted brute force against its ground truth.
 . "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 S="$T/store"
@@ -179,10 +179,31 @@ else
   ok "bf_corpus_skipped (no Panther tests under $CORPUS)"
 fi
 
-# a generated three-cloud background (no story part is a brute force)
+# a generated three-cloud background with the story (no part of it is a
+# brute force): nothing
 G="$T/gen"; GS="$T/gstore"
 "$KUMO" -q gen --out "$G" --events 60000 --seed 5 --providers aws,azure,gcp >/dev/null 2>&1
 "$KUMO" --store "$GS" ingest -q "$G" >/dev/null 2>&1
 "$KUMO" --store "$GS" hunt --only brute_force --no-save -q > "$T/g.txt" 2>&1
 grep -q "1 detection in .*: 0 findings" "$T/g.txt" && ok bf_background_quiet || fail bf_background_quiet "$(head -c 800 "$T/g.txt")"
+
+# the generator's planted brute force: the ground truth's entities and window
+P="$T/plant"; PS="$T/pstore"
+"$KUMO" -q gen --out "$P" --events 60000 --seed 4 --providers aws,azure,gcp --scenarios bruteforce >/dev/null 2>&1
+"$KUMO" --store "$PS" ingest -q "$P" >/dev/null 2>&1
+"$KUMO" --store "$PS" hunt --only brute_force -q >/dev/null 2>&1
+"$KUMO" --store "$PS" findings --format json > "$T/p.json"
+python3 - "$T/p.json" "$P/kumo-ground-truth.json" > "$T/pyp.out" 2>&1 <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))
+gt = [s for s in json.load(open(sys.argv[2]))["scenarios"] if s["scenario"] == "bruteforce"][0]
+assert len(f) == 1, [x["summary"] for x in f]
+x = f[0]
+for k in ("ips", "persons", "identities", "accounts"):
+    assert sorted(x["entities"][k]) == sorted(gt["entities"][k]), (k, x["entities"][k], gt["entities"][k])
+assert gt["first"][:19] <= x["first"][:19] and x["last"][:19] <= gt["last"][:19], (x["first"], x["last"], gt)
+assert x["severity"] == "high" and x["details"]["compromise"]["source"] in gt["entities"]["ips"], x
+print(x["details"]["failures"], "failures")
+PY
+if [ $? -eq 0 ]; then ok "bf_planted_scenario ($(cat "$T/pyp.out"))"; else fail bf_planted_scenario "$(head -c 1500 "$T/pyp.out")"; fi
 finish

@@ -8,9 +8,10 @@
 # where people mistype and then sign in, too few identities, interrupts and
 # token errors only (never credential failures), many tries per user,
 # allow-listed networks and user agents. Then the distributed variant, a
-# re-run that adds nothing, and the story of a generated three-cloud dataset
+# re-run that adds nothing, the story of a generated three-cloud dataset
 # (found, high or critical, mallory named) over a background that yields
-# nothing of medium or above.
+# nothing of medium or above, the generator's planted spray scenario against
+# its ground truth, and the pure background (`--scenarios none`): nothing.
 . "$(dirname "$0")/lib.sh"
 HERE=$(cd "$(dirname "$0")" && pwd)
 S="$T/store"
@@ -219,4 +220,33 @@ assert not rest, rest
 print(s["severity"])
 PY
 if [ $? -eq 0 ]; then ok "spray_story_found_background_quiet ($(cat "$T/pyg.out"))"; else fail spray_story_found_background_quiet "$(head -c 1200 "$T/pyg.out")"; fi
+
+# the planted spray scenario (Entra, AWS console with hidden names, Workspace):
+# found with exactly the ground truth's entities and inside its window; the
+# same background without plants yields nothing of medium or above
+P="$T/plant"; PS="$T/pstore"
+"$KUMO" -q gen --out "$P" --events 60000 --seed 3 --providers aws,azure,gcp --scenarios spray >/dev/null 2>&1
+"$KUMO" --store "$PS" ingest -q "$P" >/dev/null 2>&1
+"$KUMO" --store "$PS" hunt --only password_spray -q >/dev/null 2>&1
+"$KUMO" --store "$PS" findings --format json > "$T/p.json"
+python3 - "$T/p.json" "$P/kumo-ground-truth.json" > "$T/pyp.out" 2>&1 <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))
+gt = [s for s in json.load(open(sys.argv[2]))["scenarios"] if s["scenario"] == "spray"][0]
+assert len(f) == 1, [x["summary"] for x in f]
+x = f[0]
+for k in ("ips", "persons", "identities", "accounts"):
+    assert sorted(x["entities"][k]) == sorted(gt["entities"][k]), (k, x["entities"][k], gt["entities"][k])
+assert gt["first"][:19] <= x["first"][:19] and x["last"][:19] <= gt["last"][:19], (x["first"], x["last"], gt)
+assert x["severity"] in ("high", "critical") and x["details"]["hidden_user_names"] > 0, x["details"]
+who = x["details"]["compromised"][0]["identity"]
+assert who in gt["entities"]["persons"] and who in x["summary"], x["summary"]
+print(x["details"]["targets"], "targets")
+PY
+if [ $? -eq 0 ]; then ok "spray_planted_scenario ($(cat "$T/pyp.out"))"; else fail spray_planted_scenario "$(head -c 1500 "$T/pyp.out")"; fi
+N="$T/none"; NS="$T/nstore"
+"$KUMO" -q gen --out "$N" --events 60000 --seed 3 --providers aws,azure,gcp --scenarios none >/dev/null 2>&1
+"$KUMO" --store "$NS" ingest -q "$N" >/dev/null 2>&1
+"$KUMO" --store "$NS" hunt --only password_spray --no-save -q > "$T/n.txt" 2>&1
+grep -q "1 detection in .*: 0 findings" "$T/n.txt" && ok spray_pure_background_quiet || fail spray_pure_background_quiet "$(head -c 600 "$T/n.txt")"
 finish
