@@ -348,11 +348,11 @@ const char *km_conf_str(const struct km_conf *c, const char *key)
     return v ? v : "";
 }
 
-/* Defaults' lists are split once into this cache (a default has no entry). */
+/* Defaults' lists are split once into this cache (a default has no entry).
+ * Detections run on several threads: the cache and the lazy split are under
+ * a lock (the items handed out never move). */
 static struct ent *dflt_ents;
 static size_t ndflt;
-/* lists are split on first use, and defaults kept in dflt_ents: detections
- * running on several threads read settings at the same time */
 static pthread_mutex_t list_mu = PTHREAD_MUTEX_INITIALIZER;
 
 size_t km_conf_list(const struct km_conf *c, const char *key, const char *const **items)

@@ -524,6 +524,23 @@ void km_hunt_add_event(struct km_hunt *h, struct km_finding *f, const struct km_
     add_ev(&(struct evctx){f}, ev);
 }
 
+struct refctx {
+    struct km_hunt *h;
+    struct km_finding *f;
+};
+
+static void add_whole(void *vctx, const struct km_event *ev)
+{
+    struct refctx *c = vctx;
+    km_hunt_add_event(c->h, c->f, ev);
+}
+
+void km_hunt_add_event_ref(struct km_hunt *h, struct km_finding *f, struct km_evref ref)
+{
+    struct refctx c = {h, f};
+    with_event(h, ref, add_whole, &c);
+}
+
 /* ---- emit ------------------------------------------------------------------------ */
 
 void km_hunt_emit(struct km_hunt *h, struct km_finding *f)
