@@ -3,3 +3,5 @@
  * them. Included by registry.c with KM_DET defined.
  */
 KM_DET(logging_tampering)
+KM_DET(leaked_key)
+KM_DET(recon_burst)
