@@ -94,7 +94,7 @@ struct term {
 
 struct key {
     int64_t first;
-    uint8_t gcp;
+    uint8_t init, gcp;
     uint32_t *terms;
     uint32_t nterms, capterms;
     uint64_t dropped;
@@ -310,7 +310,8 @@ static uint32_t row_key(struct st *c, const struct km_hrow *r)
         c->capk = nc;
     }
     struct key *k = &c->k[id];
-    if (!k->terms && !k->first) {
+    if (!k->init) {
+        k->init = 1;
         k->first = INT64_MAX;
         const char *s = km_ku_str(&c->keys, id);
         k->gcp = memcmp(s, "AKIA", 4) != 0;
@@ -538,15 +539,15 @@ static void candidates(struct st *c)
                 const struct dent *e = &t->d[i];
                 if (e->allowed_ua)
                     continue;
+                if (e->ip && km_hunt_allowed_ip(c->h, km_str_c(km_ku_str(&c->ipstr,
+                                                                        c->ips[e->ip].str))))
+                    continue;
                 if (t->kind == T_NET) {
                     if (known_before(t, kt, e->day, e->t, wd))
                         continue;
                     if (k->first >= e->t)
                         continue;   /* the key's first use: nothing to compare with */
                     if (start == INT64_MAX || e->t - start < c->min_history)
-                        continue;
-                    struct km_str ips = km_str_c(km_ku_str(&c->ipstr, c->ips[e->ip].str));
-                    if (km_hunt_allowed_ip(c->h, ips))
                         continue;
                 }
                 if (nv == capv) {

@@ -428,7 +428,8 @@ static void candidates(struct st *c)
 /* ---- pass 2: exact windows ----------------------------------------------------------- */
 
 /* Rows by (principal, time, place in the store): a sort of small keys,
- * then one permutation (cheaper than sorting the rows themselves). */
+ * then the permutation applied in place (cheaper than sorting the rows
+ * themselves, and no second copy of them). */
 struct rkey {
     uint32_t p, idx;
     int64_t t;
@@ -450,13 +451,24 @@ static void sort_rows(struct st *c)
     for (uint32_t i = 0; i < c->nrows; i++)
         k[i] = (struct rkey){c->rows[i].p, i, c->rows[i].t};
     qsort(k, c->nrows, sizeof *k, cmp_rkey);
-    struct crow *out = km_xmalloc((size_t)c->nrows * sizeof *out);
-    for (uint32_t i = 0; i < c->nrows; i++)
-        out[i] = c->rows[k[i].idx];
+    /* row i takes rows[k[i].idx]: follow the cycles, in place */
+    for (uint32_t i = 0; i < c->nrows; i++) {
+        if (k[i].idx == i)
+            continue;
+        struct crow tmp = c->rows[i];
+        uint32_t j = i;
+        for (;;) {
+            uint32_t from = k[j].idx;
+            k[j].idx = j;
+            if (from == i) {
+                c->rows[j] = tmp;
+                break;
+            }
+            c->rows[j] = c->rows[from];
+            j = from;
+        }
+    }
     free(k);
-    free(c->rows);
-    c->rows = out;
-    c->caprows = c->nrows;
 }
 
 struct win {
@@ -638,28 +650,38 @@ static void aggregate(struct st *c, const struct burst *u, struct agg *g)
     }
 }
 
-/* One finding: the bursts u[0..n) of one identity from one network on one
- * UTC day (in time order). */
-static void emit(struct st *c, const struct burst *const *u, uint32_t n)
-{
+/* One finding in the making: the bursts u[0..n) of one identity from one
+ * network on one UTC day (in time order). */
+struct out {
+    const struct burst *const *u;
+    uint32_t n;
     struct agg g;
-    memset(&g, 0, sizeof g);
-    g.allowed_ua = 1;
+    int sev, new_net, routine, longterm;
+    struct km_finding f;
+};
+
+/* Sums the bursts and judges them; 0 when allow-listed. */
+static int prepare(struct st *c, const struct burst *const *u, uint32_t n, struct out *o)
+{
+    memset(o, 0, sizeof *o);
+    o->u = u;
+    o->n = n;
+    struct agg *gp = &o->g;
+    gp->allowed_ua = 1;
     int new_net = 0, routine = 1, longterm = 0, probe_ok = 0;
     for (uint32_t i = 0; i < n; i++) {
-        aggregate(c, u[i], &g);
+        aggregate(c, u[i], gp);
         new_net |= u[i]->new_net;
         routine &= u[i]->routine;
         longterm |= u[i]->longterm;
         probe_ok |= u[i]->org_days < (uint32_t)c->known_days;
     }
     const struct crow *r0 = &c->rows[u[0]->lo];
-    const struct crow *rl = &c->rows[u[n - 1]->hi];
-    if (g.allowed_ua && g.nua)
-        return;
+    if (gp->allowed_ua && gp->nua)
+        return 0;
     const char *ip = km_ku_str(&c->ipstr, r0->ip);
     if (km_hunt_allowed_ip(c->h, km_str_c(ip)))
-        return;
+        return 0;
     int sev;
     if (routine && !new_net) {
         sev = KM_SEV_INFO;
@@ -668,17 +690,32 @@ static void emit(struct st *c, const struct burst *const *u, uint32_t n)
     } else {
         /* medium: an attack tool's agent, or a long-term key probing its
          * permissions from a network the organisation does not use */
-        sev = g.tool[0] || (probe_ok && g.ndn >= c->probe_actions) ? KM_SEV_MEDIUM : KM_SEV_LOW;
+        sev = gp->tool[0] || (probe_ok && gp->ndn >= c->probe_actions) ? KM_SEV_MEDIUM
+                                                                       : KM_SEV_LOW;
     }
-    struct km_finding f;
-    km_finding_init(&f);
-    f.detection = "recon_burst";
-    f.technique = "T1087.004, T1580";
-    f.severity = sev;
-    int nev = 0;
-    for (uint32_t i = 0; i < n; i++)
-        for (uint32_t k = u[i]->lo; k <= u[i]->hi && nev < MAX_BURST_EV; k++, nev++)
-            km_hunt_add_event_ref(c->h, &f, c->rows[k].ref);
+    o->sev = sev;
+    o->new_net = new_net;
+    o->routine = routine;
+    o->longterm = longterm;
+    km_finding_init(&o->f);
+    o->f.detection = "recon_burst";
+    o->f.technique = "T1087.004, T1580";
+    o->f.severity = sev;
+    return 1;
+}
+
+/* Completes a finding whose evidence was added, and reports it. */
+static void finish(struct st *c, struct out *o)
+{
+    const struct burst *const *u = o->u;
+    uint32_t n = o->n;
+    struct agg g = o->g;
+    int new_net = o->new_net, routine = o->routine, longterm = o->longterm;
+    struct km_finding f = o->f;
+    km_finding_init(&o->f);
+    const struct crow *r0 = &c->rows[u[0]->lo];
+    const struct crow *rl = &c->rows[u[n - 1]->hi];
+    const char *ip = km_ku_str(&c->ipstr, r0->ip);
     if (f.ent[KM_ENT_IDENTITIES].n &&
         km_hunt_allowed_identity(c->h, km_str_c(f.ent[KM_ENT_IDENTITIES].v[0]))) {
         km_finding_free(&f);
@@ -772,8 +809,49 @@ static int cmp_group(const void *a, const void *b)
     return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
+/* Evidence: the findings' calls, read in one scan so that one segment at a
+ * time is decoded (materialising events through stored references would
+ * keep every touched segment decoded until the hunt ends). */
+struct evx {
+    struct km_evref ref;
+    uint32_t out;
+};
+
+static int cmp_evx(const void *a, const void *b)
+{
+    const struct evx *x = a, *y = b;
+    if (x->ref.seg != y->ref.seg)
+        return x->ref.seg < y->ref.seg ? -1 : 1;
+    return x->ref.row < y->ref.row ? -1 : x->ref.row > y->ref.row;
+}
+
+struct evscan {
+    struct st *c;
+    struct out *o;
+    const struct evx *v;
+    size_t n, i;
+};
+
+static int ev_row(void *vctx, const struct km_hrow *r)
+{
+    struct evscan *e = vctx;
+    while (e->i < e->n && cmp_evx(&e->v[e->i], &(struct evx){r->ref, 0}) < 0)
+        e->i++;
+    if (e->i >= e->n)
+        return 1;
+    if (e->v[e->i].ref.seg != r->ref.seg || e->v[e->i].ref.row != r->ref.row)
+        return 0;
+    struct km_event ev;
+    km_event_init(&ev);
+    if (km_hrow_event(r, &ev) == KM_OK)
+        for (; e->i < e->n && e->v[e->i].ref.seg == r->ref.seg && e->v[e->i].ref.row == r->ref.row;
+             e->i++)
+            km_hunt_add_event(e->c->h, &e->o[e->v[e->i].out].f, &ev);
+    return 0;
+}
+
 /* Bursts worth reporting, grouped by (identity, network, UTC day). */
-static void emit_all(struct st *c, struct burst *bs, uint32_t nb)
+static int emit_all(struct st *c, struct burst *bs, uint32_t nb, struct km_err *err)
 {
     const struct burst **v = km_xcalloc(nb + 1, sizeof *v);
     uint32_t n = 0;
@@ -781,6 +859,8 @@ static void emit_all(struct st *c, struct burst *bs, uint32_t nb)
         if (!bs[i].routine || bs[i].new_net || c->report_routine)
             v[n++] = &bs[i];
     qsort(v, n, sizeof *v, cmp_group);
+    struct out *o = km_xcalloc(n + 1, sizeof *o);
+    uint32_t no = 0;
     uint32_t i = 0;
     while (i < n) {
         uint32_t j = i + 1;
@@ -794,10 +874,46 @@ static void emit_all(struct st *c, struct burst *bs, uint32_t nb)
                 v[k] = v[k - 1];
                 v[k - 1] = t;
             }
-        emit(c, v + i, j - i);
+        if (prepare(c, v + i, j - i, &o[no]))
+            no++;
         i = j;
     }
+    /* the calls that prove them, at most MAX_BURST_EV per finding */
+    size_t nx = 0, capx = 0;
+    struct evx *x = NULL;
+    for (uint32_t k = 0; k < no; k++) {
+        int nev = 0;
+        for (uint32_t b = 0; b < o[k].n; b++)
+            for (uint32_t r = o[k].u[b]->lo; r <= o[k].u[b]->hi && nev < MAX_BURST_EV; r++, nev++) {
+                if (nx == capx) {
+                    capx = capx ? 2 * capx : 256;
+                    x = km_xrealloc(x, capx * sizeof *x);
+                }
+                x[nx++] = (struct evx){c->rows[r].ref, k};
+            }
+    }
+    int rc = KM_OK;
+    if (nx) {
+        qsort(x, nx, sizeof *x, cmp_evx);
+        struct evscan es = {c, o, x, nx, 0};
+        struct km_hscan sc;
+        memset(&sc, 0, sizeof sc);
+        sc.cond[0].field = KM_F_SOURCE;
+        sc.cond[0].pred = pred_source;
+        sc.ncond = 1;
+        sc.row = ev_row;
+        sc.ctx = &es;
+        rc = km_hunt_scan(c->h, &sc, err);
+    }
+    for (uint32_t k = 0; k < no; k++) {
+        if (rc == KM_OK)
+            finish(c, &o[k]);
+        km_finding_free(&o[k].f);
+    }
+    free(x);
+    free(o);
     free(v);
+    return rc;
 }
 
 static int run(struct km_hunt *h, struct km_err *err)
@@ -905,7 +1021,7 @@ static int run(struct km_hunt *h, struct km_err *err)
         free(qi);
         mark_routine(&c, bs, nb);
         if (rc == KM_OK)
-            emit_all(&c, bs, nb);
+            rc = emit_all(&c, bs, nb, err);
     }
     free(bs);
     free(c.bk);

@@ -163,9 +163,6 @@ void km_hunt_add_evidence(struct km_hunt *h, struct km_finding *f, struct km_evr
  * graph's person), access_keys, accounts, ips (src.ip), countries (stored
  * provider geolocation, else the geo database), and the event as evidence. */
 void km_hunt_add_event(struct km_hunt *h, struct km_finding *f, const struct km_event *ev);
-/* The same for a stored reference (detections that keep references and
- * decide later which of them prove a finding). */
-void km_hunt_add_event_ref(struct km_hunt *h, struct km_finding *f, struct km_evref ref);
 /* Adds the ids (else names) of a `resources` JSON array to f's resources. */
 void km_hunt_add_resources(struct km_finding *f, struct km_str resources_json);
 /* The person (lower-case e-mail key) of an event's actor, or NULL. */

@@ -485,23 +485,6 @@ void km_hunt_add_event(struct km_hunt *h, struct km_finding *f, const struct km_
     add_ev(&(struct evctx){f}, ev);
 }
 
-struct addctx {
-    struct km_hunt *h;
-    struct km_finding *f;
-};
-
-static void add_event_cb(void *vctx, const struct km_event *ev)
-{
-    struct addctx *c = vctx;
-    km_hunt_add_event(c->h, c->f, ev);
-}
-
-void km_hunt_add_event_ref(struct km_hunt *h, struct km_finding *f, struct km_evref ref)
-{
-    struct addctx c = {h, f};
-    with_event(h, ref, add_event_cb, &c);
-}
-
 /* ---- emit ------------------------------------------------------------------------ */
 
 void km_hunt_emit(struct km_hunt *h, struct km_finding *f)
