@@ -836,8 +836,9 @@ static int run(struct km_hunt *h, struct km_err *err)
             struct km_ku_orgq *q = km_xcalloc((size_t)c.ng * MAX_GROUP_NETS + 1, sizeof *q);
             for (uint32_t i = 0; i < c.ng; i++)
                 for (int j = 0; j < c.g[i].nnets; j++)
-                    q[nq++] = (struct km_ku_orgq){c.g[i].nets[j], c.g[i].day,
-                                                  km_ku_str(&c.keys, c.g[i].kid), 0};
+                    q[nq++] = (struct km_ku_orgq){
+                        c.g[i].nets[j], km_ku_str(&c.ipstr, c.ips[c.g[i].netip[j]].str),
+                        c.g[i].day, km_ku_str(&c.keys, c.g[i].kid), 0};
             rc = km_ku_org_days(h, q, nq, c.v4, c.v6, err);
             nq = 0;
             for (uint32_t i = 0; i < c.ng; i++)

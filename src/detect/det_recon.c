@@ -71,6 +71,7 @@ enum { A_READ = 1, A_WHOAMI = 2 };
 struct bkt {
     uint32_t p;
     int32_t b;
+    uint32_t nrows;          /* calls kept (reads, whoami, denials) */
     uint16_t nrec, nden;
     uint8_t whoami, nact;    /* nact 5 = more than four */
     uint32_t act[4];
@@ -115,10 +116,15 @@ struct st {
     uint32_t *btab;
     uint32_t btcap;
     uint64_t dropped;
-    /* pass 2 */
+    uint32_t *lastb;         /* principal -> its last bucket + 1 (a cache) */
+    uint32_t caplast;
+    /* pass 2: each principal's calls in its own slice of rows[] */
     uint8_t *need;           /* by bucket index */
     struct crow *rows;
-    uint32_t nrows, caprows;
+    uint32_t nrows;
+    uint32_t *pstart, *pfill; /* by principal */
+    uint32_t np;             /* principals when the slices were made */
+    uint32_t *pbase;         /* principal -> its identity + 1 */
 };
 
 /* ---- classes of actions and errors ------------------------------------------------------ */
@@ -325,10 +331,26 @@ static int row(void *vctx, const struct km_hrow *r)
     if (!p)
         return 0;
     int32_t b = (int32_t)bucket_of(c, r->time);
+    /* a principal's calls mostly fall in the bucket of its previous call */
+    struct bkt *k = NULL;
+    if (p < c->caplast && c->lastb[p] && c->bk[c->lastb[p] - 1].b == b)
+        k = &c->bk[c->lastb[p] - 1];
     if (c->pass == 1) {
-        struct bkt *k = bget(c, p, b, 1);
-        if (!k)
-            return 0;
+        if (!k) {
+            k = bget(c, p, b, 1);
+            if (!k)
+                return 0;
+            if (p >= c->caplast) {
+                uint32_t nc = c->caplast ? c->caplast : 1024;
+                while (nc <= p)
+                    nc *= 2;
+                c->lastb = km_xrealloc(c->lastb, nc * sizeof *c->lastb);
+                memset(c->lastb + c->caplast, 0, (nc - c->caplast) * sizeof *c->lastb);
+                c->caplast = nc;
+            }
+            c->lastb[p] = (uint32_t)(k - c->bk) + 1;
+        }
+        k->nrows++;
         if (den && k->nden < UINT16_MAX)
             k->nden++;
         if (cls == A_WHOAMI) {
@@ -346,19 +368,19 @@ static int row(void *vctx, const struct km_hrow *r)
         }
         return 0;
     }
-    /* pass 2: the rows of candidate buckets */
-    struct bkt *k = bget(c, p, b, 0);
-    if (!k || !c->need[k - c->bk])
-        return 0;
-    if (c->nrows >= MAX_ROWS) {
-        c->dropped++;
-        return 0;
+    /* pass 2: the rows of candidate buckets, into their principal's slice */
+    if (p >= c->np || c->pstart[p + 1] == c->pstart[p])
+        return 0;   /* none of this principal's buckets is a candidate */
+    if (!k) {
+        k = bget(c, p, b, 0);
+        if (!k)
+            return 0;
+        if (p < c->caplast)
+            c->lastb[p] = (uint32_t)(k - c->bk) + 1;
     }
-    if (c->nrows == c->caprows) {
-        c->caprows = c->caprows ? 2 * c->caprows : 4096;
-        c->rows = km_xrealloc(c->rows, c->caprows * sizeof *c->rows);
-    }
-    struct crow *x = &c->rows[c->nrows++];
+    if (!c->need[k - c->bk] || p >= c->np || c->pfill[p] >= c->pstart[p + 1] - c->pstart[p])
+        return 0;
+    struct crow *x = &c->rows[c->pstart[p] + c->pfill[p]++];
     x->t = r->time;
     x->ref = r->ref;
     x->p = p;
@@ -370,7 +392,10 @@ static int row(void *vctx, const struct km_hrow *r)
     if (!x->ip)
         x->ip = km_ku_field_id(&c->cm_raw, &c->ipstr, r, KM_F_SRC_RAW);
     x->ua = km_ku_field_id(&c->cm_ua, &c->uas, r, KM_F_USER_AGENT);
-    x->base = base_of(c, r);
+    /* a principal has one identity behind it: looked up once */
+    if (!c->pbase[p])
+        c->pbase[p] = base_of(c, r) + 1;
+    x->base = c->pbase[p] - 1;
     return 0;
 }
 
@@ -423,52 +448,65 @@ static void candidates(struct st *c)
                 c->need[n - c->bk] = 1;
         }
     }
+    /* each principal's slice of rows[]: its candidate buckets' calls, counted
+     * in pass 1 (no sort of all rows needed afterwards); beyond MAX_ROWS the
+     * remaining buckets are dropped (and counted) */
+    uint32_t np = c->np = c->ids.n + 2;
+    c->pstart = km_xcalloc(np + 1, sizeof *c->pstart);
+    c->pfill = km_xcalloc(np, sizeof *c->pfill);
+    c->pbase = km_xcalloc(np, sizeof *c->pbase);
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < c->nbk; i++) {
+        if (!c->need[i])
+            continue;
+        if (total + c->bk[i].nrows > MAX_ROWS) {
+            c->need[i] = 0;
+            c->dropped++;
+            continue;
+        }
+        total += c->bk[i].nrows;
+        c->pstart[c->bk[i].p + 1] += c->bk[i].nrows;
+    }
+    for (uint32_t p = 1; p <= np; p++)
+        c->pstart[p] += c->pstart[p - 1];
+    c->nrows = (uint32_t)total;
+    c->rows = km_xcalloc(total + 1, sizeof *c->rows);
 }
 
 /* ---- pass 2: exact windows ----------------------------------------------------------- */
 
-/* Rows by (principal, time, place in the store): a sort of small keys,
- * then the permutation applied in place (cheaper than sorting the rows
- * themselves, and no second copy of them). */
-struct rkey {
-    uint32_t p, idx;
-    int64_t t;
-};
-
-static int cmp_rkey(const void *a, const void *b)
+/* Each principal's calls arrive in scan order (segment, row): in time order
+ * unless segments overlap in time; those slices are sorted. */
+static int cmp_row(const void *a, const void *b)
 {
-    const struct rkey *x = a, *y = b;
-    if (x->p != y->p)
-        return x->p < y->p ? -1 : 1;
+    const struct crow *x = a, *y = b;
     if (x->t != y->t)
         return x->t < y->t ? -1 : 1;
-    return x->idx < y->idx ? -1 : x->idx > y->idx;   /* scan order: segment, row */
+    if (x->ref.seg != y->ref.seg)
+        return x->ref.seg < y->ref.seg ? -1 : 1;
+    return x->ref.row < y->ref.row ? -1 : x->ref.row > y->ref.row;
 }
 
 static void sort_rows(struct st *c)
 {
-    struct rkey *k = km_xmalloc((size_t)c->nrows * sizeof *k);
-    for (uint32_t i = 0; i < c->nrows; i++)
-        k[i] = (struct rkey){c->rows[i].p, i, c->rows[i].t};
-    qsort(k, c->nrows, sizeof *k, cmp_rkey);
-    /* row i takes rows[k[i].idx]: follow the cycles, in place */
-    for (uint32_t i = 0; i < c->nrows; i++) {
-        if (k[i].idx == i)
-            continue;
-        struct crow tmp = c->rows[i];
-        uint32_t j = i;
-        for (;;) {
-            uint32_t from = k[j].idx;
-            k[j].idx = j;
-            if (from == i) {
-                c->rows[j] = tmp;
-                break;
-            }
-            c->rows[j] = c->rows[from];
-            j = from;
-        }
+    uint32_t np = c->np;
+    for (uint32_t p = 0; p < np; p++) {
+        uint32_t lo = c->pstart[p], n = c->pfill[p];
+        int sorted = 1;
+        for (uint32_t i = lo + 1; i < lo + n && sorted; i++)
+            sorted = c->rows[i - 1].t <= c->rows[i].t;
+        if (!sorted)
+            qsort(c->rows + lo, n, sizeof *c->rows, cmp_row);
     }
-    free(k);
+    /* close the gaps left by calls counted but not kept (none, normally) */
+    uint32_t w = 0;
+    for (uint32_t p = 0; p < np; p++) {
+        uint32_t lo = c->pstart[p], n = c->pfill[p];
+        if (w != lo)
+            memmove(c->rows + w, c->rows + lo, (size_t)n * sizeof *c->rows);
+        w += n;
+    }
+    c->nrows = w;
 }
 
 struct win {
@@ -1003,7 +1041,8 @@ static int run(struct km_hunt *h, struct km_err *err)
                 if (c.rows[r].denied)
                     add_id(dn, &ndn, 8, c.rows[r].act);
             if (fresh || ndn >= c.probe_actions) {
-                oq[no] = (struct km_ku_orgq){u->net, u->day, kq[k].key, 0};
+                oq[no] = (struct km_ku_orgq){u->net, km_ku_str(&c.ipstr, u->ip), u->day,
+                                             kq[k].key, 0};
                 qi[no] = qi[k];
                 kq[no].net_known = !fresh;   /* kept for the verdict below */
                 no++;
@@ -1028,6 +1067,10 @@ static int run(struct km_hunt *h, struct km_err *err)
     free(c.btab);
     free(c.need);
     free(c.rows);
+    free(c.lastb);
+    free(c.pstart);
+    free(c.pfill);
+    free(c.pbase);
     free(c.actcls);
     km_ku_intern_free(&c.ids);
     km_ku_intern_free(&c.acts);

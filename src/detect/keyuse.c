@@ -385,11 +385,23 @@ struct orgctx {
     struct km_ku_cmap cm_ip, cm_key, cm_out;
     int v4, v6;
     int32_t max_day;
+    char prefix[32][20];     /* IPv4 networks' text prefixes, when /8, /16, /24 */
+    size_t plen[32];
+    int nprefix;
 };
 
 static int org_pred(void *vctx, const char *v, size_t n)
 {
     struct orgctx *c = vctx;
+    /* fast path for dotted quads: the networks' text prefixes ("203.0.113.")
+     * decide without parsing (canonical IPv4 text has no leading zeros) */
+    if (c->nprefix && !memchr(v, ':', n)) {
+        int hit = 0;
+        for (int i = 0; i < c->nprefix && !hit; i++)
+            hit = n > c->plen[i] && memcmp(v, c->prefix[i], c->plen[i]) == 0;
+        if (!hit)
+            return 0;
+    }
     uint64_t id;
     if (!km_ku_net((struct km_str){v, (uint32_t)n}, c->v4, c->v6, &id, NULL))
         return 0;
@@ -481,6 +493,40 @@ int km_ku_org_days(struct km_hunt *h, struct km_ku_orgq *q, size_t n, int v4bits
         c.ns.net[s] = q[i].net;
         c.next[i] = c.ns.first[s];
         c.ns.first[s] = (uint32_t)i + 1;
+    }
+    /* text prefixes of the IPv4 networks (the queries carry ids only: the
+     * caller's addresses are not known here, so they come from q[].ip) */
+    if (c.v4 % 8 == 0 && c.v4 >= 8 && c.v4 <= 24) {
+        for (size_t i = 0; i < n && c.nprefix >= 0; i++) {
+            if (!q[i].ip || !*q[i].ip || strchr(q[i].ip, ':')) {
+                if (q[i].ip && strchr(q[i].ip, ':'))
+                    continue;   /* IPv6 values are parsed anyway */
+                c.nprefix = -1;
+                break;
+            }
+            char pre[20];
+            const char *p = q[i].ip;
+            int dots = 0;
+            size_t k = 0;
+            while (p[k] && k < sizeof pre - 1 && dots < c.v4 / 8) {
+                pre[k] = p[k];
+                if (p[k++] == '.')
+                    dots++;
+            }
+            if (dots < c.v4 / 8 || c.nprefix == 32) {
+                c.nprefix = -1;
+                break;
+            }
+            int dup = 0;
+            for (int j = 0; j < c.nprefix && !dup; j++)
+                dup = c.plen[j] == k && memcmp(c.prefix[j], pre, k) == 0;
+            if (!dup) {
+                memcpy(c.prefix[c.nprefix], pre, k);
+                c.plen[c.nprefix++] = k;
+            }
+        }
+        if (c.nprefix < 0)
+            c.nprefix = 0;
     }
     struct km_hscan sc;
     memset(&sc, 0, sizeof sc);

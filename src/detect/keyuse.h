@@ -100,6 +100,8 @@ int64_t km_ku_store_start(struct km_hunt *h, const char *provider);
  * Counting stops at 64 days. */
 struct km_ku_orgq {
     uint64_t net;            /* km_ku_net id */
+    const char *ip;          /* an address in it (canonical text; lets the scan
+                                skip other addresses without parsing them) */
     int32_t day;             /* UTC day number of the use being judged */
     const char *key;         /* the credential being judged ("" none) */
     uint32_t days;           /* out */
