@@ -104,6 +104,7 @@ struct st {
     const char *const *tools;
     size_t ntools;
     int pass;
+    int denied_scan;         /* the scan under way is the denials' */
     /* strings */
     struct km_ku_intern ids, acts, svcs, ipstr, uas, plats;
     struct km_ku_cmap cm_key, cm_arn, cm_mail, cm_name, cm_id, cm_iss, cm_act, cm_err, cm_svc,
@@ -324,9 +325,9 @@ static int row(void *vctx, const struct km_hrow *r)
     struct st *c = vctx;
     uint32_t act = action(c, r);
     int cls = act ? c->actcls[act] : 0;
-    int den = denied(c, r);
-    if (!cls && !den)
-        return 0;
+    if (c->denied_scan && cls)
+        return 0;   /* a denied read: counted by the reads' scan */
+    int den = c->denied_scan || denied(c, r);
     uint32_t p = principal(c, r);
     if (!p)
         return 0;
@@ -399,19 +400,39 @@ static int row(void *vctx, const struct km_hrow *r)
     return 0;
 }
 
-/* One scan per pass over every call but sign-ins: a row matters when its
- * action is a read (or whoami) or its error a denial. (Two scans with
- * dictionary pruning — reads, then denials — cost more: each decodes the
- * segments' time column again.) */
+static int pred_read(void *ctx, const char *v, size_t n)
+{
+    (void)ctx;
+    return act_class(v, n) != 0;
+}
+
+static int pred_denied(void *ctx, const char *v, size_t n)
+{
+    (void)ctx;
+    return err_denied(v, n);
+}
+
+/* Two scans per pass, each reading only the segments and rows that hold a
+ * read (or whoami) action, then a denial; a denied read is counted by the
+ * first. Sign-ins are left out (password_spray's and brute_force's). */
 static int scan_calls(struct st *c, struct km_err *err)
 {
     struct km_hscan sc;
     memset(&sc, 0, sizeof sc);
-    sc.cond[0].field = KM_F_SOURCE;
-    sc.cond[0].pred = pred_source;
-    sc.ncond = 1;
+    sc.cond[0].field = KM_F_ACTION;
+    sc.cond[0].pred = pred_read;
+    sc.cond[1].field = KM_F_SOURCE;
+    sc.cond[1].pred = pred_source;
+    sc.ncond = 2;
     sc.row = row;
     sc.ctx = c;
+    c->denied_scan = 0;
+    int rc = km_hunt_scan(c->h, &sc, err);
+    if (rc != KM_OK)
+        return rc;
+    sc.cond[0].field = KM_F_ERROR_CODE;
+    sc.cond[0].pred = pred_denied;
+    c->denied_scan = 1;
     return km_hunt_scan(c->h, &sc, err);
 }
 
