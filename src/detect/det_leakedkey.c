@@ -871,6 +871,11 @@ static int run(struct km_hunt *h, struct km_err *err)
             }
         }
     }
+    if (c.terms_dropped || c.groups_dropped || c.keys.overflow || c.ipstr.overflow)
+        km_log(1, "kumo hunt: leaked_key reached a memory cap (%llu terms, %llu findings, %llu "
+                  "names not kept): some new uses may be missing\n",
+               (unsigned long long)c.terms_dropped, (unsigned long long)c.groups_dropped,
+               (unsigned long long)(c.keys.overflow + c.ipstr.overflow));
     for (uint32_t i = 0; i < c.nt; i++)
         free(c.t[i].d);
     for (uint32_t i = 0; i < c.capk; i++)

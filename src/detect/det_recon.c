@@ -1083,6 +1083,12 @@ static int run(struct km_hunt *h, struct km_err *err)
         if (rc == KM_OK)
             rc = emit_all(&c, bs, nb, err);
     }
+    if (c.dropped || c.ids.overflow || c.acts.overflow || c.ipstr.overflow || c.uas.overflow)
+        km_log(1, "kumo hunt: recon_burst reached a memory cap (%llu buckets or calls, %llu "
+                  "names not kept): some bursts may be missing\n",
+               (unsigned long long)c.dropped,
+               (unsigned long long)(c.ids.overflow + c.acts.overflow + c.ipstr.overflow +
+                                    c.uas.overflow));
     free(bs);
     free(c.bk);
     free(c.btab);
