@@ -5,7 +5,7 @@
  * calls (docs/detections/recon_burst.md).
  *
  * The principal of a call is its access key, else its ARN, e-mail, name or
- * id; a window is `window` long (10 min). Three shapes qualify a window:
+ * id. Three shapes qualify a window of `window` (10 min):
  *
  *   whoami   GetCallerIdentity + ≥ min_actions distinct read calls on
  *            ≥ min_services services
@@ -13,21 +13,23 @@
  *   denied   ≥ min_denied denied calls (AccessDenied, UnauthorizedOperation,
  *            Google code 7, Azure AuthorizationFailed / Forbidden)
  *
- * Memory stays bounded without holding every read call: pass 1 counts per
- * (principal, window-long bucket) — calls, denied calls, whoami, the first
- * four distinct actions — which over-approximates every window (a window
- * lies within two adjacent buckets). Pass 2 keeps the calls of the buckets
- * that may qualify and slides the exact window over them; overlapping
- * qualifying windows are one burst.
+ * Windows are judged on a grid of half-windows (5 min): one pass keeps, per
+ * (principal, slice), a compact summary — counts, whoami, the distinct read
+ * actions (up to 32), services (8), denied actions (4), the first call's
+ * address and client, the time span — and a window is three consecutive
+ * slices, so every 10-minute stretch is seen whole (calls at most 15 minutes
+ * apart may count together). Memory grows with active (principal, slice)
+ * pairs, not with calls:
  *
- *   rows ─► (principal, bucket) counters ─► candidate buckets ─► their rows
- *        ─► exact sliding windows ─► bursts ─► routine? new network? ─► findings
+ *   calls ─► (principal, 5-min slice) summaries ─► qualifying triples ─► bursts
+ *         ─► routine? new network for a long-term key? ─► findings
+ *         ─► one more scan for the reported bursts' calls (evidence)
  *
- * A burst of an identity from a network where that identity had bursts on
- * `routine_days` distinct days (a posture scanner's hourly sweep, CI's
- * Terraform plan) is routine and not reported. A burst made with a
- * long-term key from a network new for that key (leaked_key's history
- * rules) is high and never routine.
+ * A burst of an identity from a network, or with a client platform, where
+ * that identity had bursts on `routine_days` distinct days (a posture
+ * scanner's hourly sweep, CI's Terraform plan) is routine and not reported.
+ * A burst made with a long-term key from a network new for that key
+ * (leaked_key's history rules) is high and never routine.
  */
 #include "detect/detect.h"
 #include "detect/finding.h"
@@ -44,50 +46,53 @@
 #include <strings.h>
 
 const struct km_conf_key km_det_conf_recon_burst[] = {
-    {"recon_burst.window", KM_CONF_DUR, "10m", "the calls of one principal within this are one window"},
+    {"recon_burst.window", KM_CONF_DUR, "10m",
+     "the calls of one principal within this are one window (judged on a half-window grid)"},
     {"recon_burst.min_actions", KM_CONF_INT, "3",
      "whoami: distinct List/Describe/Get calls besides GetCallerIdentity"},
     {"recon_burst.min_services", KM_CONF_INT, "3", "whoami: on at least this many services"},
     {"recon_burst.sweep_actions", KM_CONF_INT, "20",
-     "sweep (no whoami needed): distinct read calls in a window"},
-    {"recon_burst.sweep_services", KM_CONF_INT, "5", "sweep: on at least this many services"},
+     "sweep (no whoami needed): distinct read calls in a window (at most 32)"},
+    {"recon_burst.sweep_services", KM_CONF_INT, "5", "sweep: on at least this many services (at most 8)"},
     {"recon_burst.min_denied", KM_CONF_INT, "10", "denied: denied calls in a window"},
     {"recon_burst.probe_actions", KM_CONF_INT, "3",
-     "denied calls on this many distinct actions are permission probing (medium)"},
+     "denied calls on this many distinct actions are permission probing (at most 4)"},
     {"recon_burst.routine_days", KM_CONF_INT, "2",
-     "an identity's bursts from one network on this many days are routine (not reported)"},
+     "an identity's bursts from one network or client platform on this many days are routine "
+     "(not reported)"},
     {"recon_burst.report_routine", KM_CONF_BOOL, "false", "report routine bursts (as info)"},
     {NULL, 0, NULL, NULL},
 };
 
-#define MAX_BUCKETS (4u << 20)
-#define MAX_ROWS (2u << 20)
+#define MAX_SLICES (2u << 20)
 #define MAX_BURST_EV 200
+#define ACT_CAP 32
+#define SVC_CAP 8
+#define DN_CAP 4
 
 /* action classes */
 enum { A_READ = 1, A_WHOAMI = 2 };
 
-/* Pass 1: counters of one (principal, bucket). */
-struct bkt {
+/* One principal's calls in one slice (half a window). */
+struct slice {
     uint32_t p;
     int32_t b;
-    uint32_t nrows;          /* calls kept (reads, whoami, denials) */
-    uint16_t nrec, nden;
-    uint8_t whoami, nact;    /* nact 5 = more than four */
-    uint32_t act[4];
-};
-
-/* Pass 2: one call of a candidate bucket. */
-struct crow {
-    int64_t t;
-    struct km_evref ref;
-    uint32_t p, act, svc, ip, base, ua;
-    uint8_t cls, denied;
+    uint32_t ip, base;       /* of the earliest call */
+    uint32_t dt0, dt1;       /* first and last call, µs after the slice's start */
+    uint32_t pool;           /* its read actions: pool[pool .. pool + nact) */
+    uint16_t nread, nden;    /* saturating */
+    uint16_t plat;           /* the earliest call's client platform */
+    uint16_t svc[SVC_CAP];
+    uint16_t dn[DN_CAP];
+    uint8_t nact, capact, nsvc, ndn;
+    uint8_t who, tool, allowed_all;
 };
 
 struct burst {
     uint32_t p, base;
-    uint32_t lo, hi;         /* rows[lo..hi] */
+    uint32_t k0, k1;         /* its slices: ord[k0..k1] */
+    uint32_t pk0, pk1;       /* all its principal's slices: ord[pk0..pk1) */
+    int64_t t0, t1;
     int32_t day;
     uint64_t net;
     uint32_t ip, plat;
@@ -97,35 +102,42 @@ struct burst {
 
 struct st {
     struct km_hunt *h;
-    int64_t window;
+    int64_t window, half;
     int min_actions, min_services, sweep_actions, sweep_services, min_denied, probe_actions;
     int routine_days, report_routine;
     int v4, v6, known_days;
     const char *const *tools;
     size_t ntools;
-    int pass;
     int denied_scan;         /* the scan under way is the denials' */
     /* strings */
-    struct km_ku_intern ids, acts, svcs, ipstr, uas, plats;
+    struct km_ku_intern ids, acts, svcs, ipstr, plats, toolnames, uas;
+    uint32_t *uav;           /* agent id -> client value + 1 */
+    uint32_t capuav;
     struct km_ku_cmap cm_key, cm_arn, cm_mail, cm_name, cm_id, cm_iss, cm_act, cm_err, cm_svc,
         cm_ip, cm_raw, cm_ua;
     uint8_t *actcls;         /* by action id */
     uint32_t capcls;
-    /* pass 1 */
-    struct bkt *bk;
-    uint32_t nbk, capbk;
-    uint32_t *btab;
-    uint32_t btcap;
+    /* the slices */
+    struct slice *sl;
+    uint32_t nsl, capsl;
+    uint32_t *tab;           /* (principal, slice) -> index + 1 */
+    uint32_t tcap;
+    uint16_t *pool;
+    uint32_t npool, cappool;
     uint64_t dropped;
-    uint32_t *lastb;         /* principal -> its last bucket + 1 (a cache) */
-    uint32_t caplast;
-    /* pass 2: each principal's calls in its own slice of rows[] */
-    uint8_t *need;           /* by bucket index */
-    struct crow *rows;
-    uint32_t nrows;
-    uint32_t *pstart, *pfill; /* by principal */
-    uint32_t np;             /* principals when the slices were made */
+    uint32_t *lastsl;        /* principal -> its last slice + 1 (a cache) */
     uint32_t *pbase;         /* principal -> its identity + 1 */
+    uint8_t *pfield;         /* principal -> the field that names it */
+    uint32_t capp;
+    int ev_field;            /* the evidence scan under way: principals named by */
+    uint32_t *ord;           /* slices by (principal, slice) */
+    /* evidence: the reported bursts' spans by principal */
+    struct out *out;
+    uint32_t *pspan;         /* principal -> first span + 1 */
+    struct span {
+        int64_t t0, t1;
+        uint32_t out, next, p;
+    } *spans;
 };
 
 /* ---- classes of actions and errors ------------------------------------------------------ */
@@ -200,6 +212,18 @@ static int err_denied(const char *v, size_t n)
     return 0;
 }
 
+static int pred_read(void *ctx, const char *v, size_t n)
+{
+    (void)ctx;
+    return act_class(v, n) != 0;
+}
+
+static int pred_denied(void *ctx, const char *v, size_t n)
+{
+    (void)ctx;
+    return err_denied(v, n);
+}
+
 /* sign-in logs are password_spray's and brute_force's */
 static int pred_source(void *ctx, const char *v, size_t n)
 {
@@ -209,17 +233,19 @@ static int pred_source(void *ctx, const char *v, size_t n)
 
 /* ---- per-row values ---------------------------------------------------------------------- */
 
-static uint32_t principal(struct st *c, const struct km_hrow *r)
+/* The principal of a call, and in *field the field that named it. */
+static uint32_t principal(struct st *c, const struct km_hrow *r, int *field)
 {
     uint32_t id = km_ku_field_id(&c->cm_key, &c->ids, r, KM_F_ACTOR_ACCESS_KEY);
-    if (!id)
-        id = km_ku_field_id(&c->cm_arn, &c->ids, r, KM_F_ACTOR_ARN);
-    if (!id)
-        id = km_ku_field_id(&c->cm_mail, &c->ids, r, KM_F_ACTOR_EMAIL);
-    if (!id)
-        id = km_ku_field_id(&c->cm_name, &c->ids, r, KM_F_ACTOR_NAME);
-    if (!id)
-        id = km_ku_field_id(&c->cm_id, &c->ids, r, KM_F_ACTOR_ID);
+    *field = KM_F_ACTOR_ACCESS_KEY;
+    if (!id && (id = km_ku_field_id(&c->cm_arn, &c->ids, r, KM_F_ACTOR_ARN)))
+        *field = KM_F_ACTOR_ARN;
+    if (!id && (id = km_ku_field_id(&c->cm_mail, &c->ids, r, KM_F_ACTOR_EMAIL)))
+        *field = KM_F_ACTOR_EMAIL;
+    if (!id && (id = km_ku_field_id(&c->cm_name, &c->ids, r, KM_F_ACTOR_NAME)))
+        *field = KM_F_ACTOR_NAME;
+    if (!id && (id = km_ku_field_id(&c->cm_id, &c->ids, r, KM_F_ACTOR_ID)))
+        *field = KM_F_ACTOR_ID;
     return id;
 }
 
@@ -271,53 +297,134 @@ static int denied(struct st *c, const struct km_hrow *r)
     return d;
 }
 
-static int64_t bucket_of(const struct st *c, int64_t t)
+/* The client of a call: platform id | tool id << 16 | allowed << 31. */
+static uint32_t client(struct st *c, const struct km_hrow *r)
 {
-    return t >= 0 ? t / c->window : (t + 1) / c->window - 1;
+    uint32_t code = km_hrow_code(r, KM_F_USER_AGENT);
+    uint32_t v = code ? km_ku_cmap_get(&c->cm_ua, r, code) : 0;
+    if (v)
+        return v - 1;
+    struct km_str ua = km_hrow_str(r, KM_F_USER_AGENT);
+    /* the same agent in every segment: classified once */
+    uint32_t uid = ua.p ? km_ku_intern(&c->uas, ua.p, ua.n) : 0;
+    if (uid && uid < c->capuav && c->uav[uid]) {
+        if (code)
+            km_ku_cmap_put(&c->cm_ua, code, c->uav[uid] - 1);
+        return c->uav[uid] - 1;
+    }
+    char plat[32], tool[32];
+    km_ku_platform(ua, plat);
+    uint32_t pid = plat[0] ? km_ku_intern(&c->plats, plat, strlen(plat)) : 0;
+    uint32_t tid = km_ku_tool(ua, c->tools, c->ntools, tool)
+                       ? km_ku_intern(&c->toolnames, tool, strlen(tool))
+                       : 0;
+    uint32_t out = (pid & 0xffff) | (tid & 0x7fff) << 16 |
+                   (uint32_t)(ua.p && km_hunt_allowed_agent(c->h, ua)) << 31;
+    if (code)
+        km_ku_cmap_put(&c->cm_ua, code, out);
+    if (uid) {
+        if (uid >= c->capuav) {
+            uint32_t nc = c->capuav ? c->capuav : 1024;
+            while (nc <= uid)
+                nc *= 2;
+            c->uav = km_xrealloc(c->uav, nc * sizeof *c->uav);
+            memset(c->uav + c->capuav, 0, (nc - c->capuav) * sizeof *c->uav);
+            c->capuav = nc;
+        }
+        c->uav[uid] = out + 1;
+    }
+    return out;
 }
 
-/* ---- pass 1: bucket counters ------------------------------------------------------------ */
+static int64_t slice_of(const struct st *c, int64_t t)
+{
+    return t >= 0 ? t / c->half : (t + 1) / c->half - 1;
+}
 
-static uint32_t bslot(const struct st *c, uint32_t p, int32_t b)
+/* ---- pass 1: slice summaries -------------------------------------------------------------- */
+
+static uint32_t sslot(const struct st *c, uint32_t p, int32_t b)
 {
     uint64_t x = ((uint64_t)p << 32 | (uint32_t)b) * 0x9e3779b97f4a7c15ULL;
-    uint32_t mask = c->btcap - 1;
+    uint32_t mask = c->tcap - 1;
     for (uint32_t i = (uint32_t)(x >> 32) & mask;; i = (i + 1) & mask) {
-        uint32_t e = c->btab[i];
-        if (!e || (c->bk[e - 1].p == p && c->bk[e - 1].b == b))
+        uint32_t e = c->tab[i];
+        if (!e || (c->sl[e - 1].p == p && c->sl[e - 1].b == b))
             return i;
     }
 }
 
-static struct bkt *bget(struct st *c, uint32_t p, int32_t b, int create)
+static struct slice *sget(struct st *c, uint32_t p, int32_t b, int create)
 {
-    if (!c->btcap || (create && c->btcap < 2 * (c->nbk + 1) + 16)) {
-        uint32_t nc = c->btcap ? 2 * c->btcap : 4096;
-        free(c->btab);
-        c->btab = km_xcalloc(nc, sizeof *c->btab);
-        c->btcap = nc;
-        for (uint32_t i = 0; i < c->nbk; i++)
-            c->btab[bslot(c, c->bk[i].p, c->bk[i].b)] = i + 1;
+    if (!c->tcap || (create && c->tcap < 2 * (c->nsl + 1) + 16)) {
+        uint32_t nc = c->tcap ? 2 * c->tcap : 4096;
+        free(c->tab);
+        c->tab = km_xcalloc(nc, sizeof *c->tab);
+        c->tcap = nc;
+        for (uint32_t i = 0; i < c->nsl; i++)
+            c->tab[sslot(c, c->sl[i].p, c->sl[i].b)] = i + 1;
     }
-    uint32_t s = bslot(c, p, b);
-    if (c->btab[s])
-        return &c->bk[c->btab[s] - 1];
+    uint32_t s = sslot(c, p, b);
+    if (c->tab[s])
+        return &c->sl[c->tab[s] - 1];
     if (!create)
         return NULL;
-    if (c->nbk >= MAX_BUCKETS) {
+    if (c->nsl >= MAX_SLICES) {
         c->dropped++;
         return NULL;
     }
-    if (c->nbk == c->capbk) {
-        c->capbk = c->capbk ? 2 * c->capbk : 4096;
-        c->bk = km_xrealloc(c->bk, c->capbk * sizeof *c->bk);
+    if (c->nsl == c->capsl) {
+        c->capsl = c->capsl ? 2 * c->capsl : 4096;
+        c->sl = km_xrealloc(c->sl, c->capsl * sizeof *c->sl);
     }
-    struct bkt *k = &c->bk[c->nbk];
+    struct slice *k = &c->sl[c->nsl];
     memset(k, 0, sizeof *k);
     k->p = p;
     k->b = b;
-    c->btab[s] = ++c->nbk;
+    k->dt0 = UINT32_MAX;
+    k->allowed_all = 1;
+    c->tab[s] = ++c->nsl;
     return k;
+}
+
+static void add_act(struct st *c, struct slice *k, uint16_t a)
+{
+    for (int i = 0; i < k->nact; i++)
+        if (c->pool[k->pool + (uint32_t)i] == a)
+            return;
+    if (k->nact == ACT_CAP)
+        return;
+    if (k->nact == k->capact) {   /* move to a bigger place at the pool's end */
+        uint32_t nc = k->capact ? 2u * k->capact : 4;
+        if (c->npool + nc > c->cappool) {
+            c->cappool = c->cappool ? 2 * c->cappool : 65536;
+            while (c->npool + nc > c->cappool)
+                c->cappool *= 2;
+            c->pool = km_xrealloc(c->pool, c->cappool * sizeof *c->pool);
+        }
+        if (k->nact)
+            memcpy(c->pool + c->npool, c->pool + k->pool, k->nact * sizeof *c->pool);
+        k->pool = c->npool;
+        k->capact = (uint8_t)nc;
+        c->npool += nc;
+    }
+    c->pool[k->pool + k->nact++] = a;
+}
+
+static void grow_p(struct st *c, uint32_t p)
+{
+    if (p < c->capp)
+        return;
+    uint32_t nc = c->capp ? c->capp : 1024;
+    while (nc <= p)
+        nc *= 2;
+    c->lastsl = km_xrealloc(c->lastsl, nc * sizeof *c->lastsl);
+    c->pbase = km_xrealloc(c->pbase, nc * sizeof *c->pbase);
+    c->pfield = km_xrealloc(c->pfield, nc);
+    memset(c->lastsl + c->capp, 0, (nc - c->capp) * sizeof *c->lastsl);
+    memset(c->pbase + c->capp, 0, (nc - c->capp) * sizeof *c->pbase);
+    memset(c->pfield + c->capp, 0, nc - c->capp);
+    c->capp = nc;
 }
 
 static int row(void *vctx, const struct km_hrow *r)
@@ -328,94 +435,79 @@ static int row(void *vctx, const struct km_hrow *r)
     if (c->denied_scan && cls)
         return 0;   /* a denied read: counted by the reads' scan */
     int den = c->denied_scan || denied(c, r);
-    uint32_t p = principal(c, r);
+    if (!cls && !den)
+        return 0;
+    int pf;
+    uint32_t p = principal(c, r, &pf);
     if (!p)
         return 0;
-    int32_t b = (int32_t)bucket_of(c, r->time);
-    /* a principal's calls mostly fall in the bucket of its previous call */
-    struct bkt *k = NULL;
-    if (p < c->caplast && c->lastb[p] && c->bk[c->lastb[p] - 1].b == b)
-        k = &c->bk[c->lastb[p] - 1];
-    if (c->pass == 1) {
-        if (!k) {
-            k = bget(c, p, b, 1);
-            if (!k)
-                return 0;
-            if (p >= c->caplast) {
-                uint32_t nc = c->caplast ? c->caplast : 1024;
-                while (nc <= p)
-                    nc *= 2;
-                c->lastb = km_xrealloc(c->lastb, nc * sizeof *c->lastb);
-                memset(c->lastb + c->caplast, 0, (nc - c->caplast) * sizeof *c->lastb);
-                c->caplast = nc;
-            }
-            c->lastb[p] = (uint32_t)(k - c->bk) + 1;
-        }
-        k->nrows++;
-        if (den && k->nden < UINT16_MAX)
-            k->nden++;
-        if (cls == A_WHOAMI) {
-            k->whoami = 1;
-        } else if (cls == A_READ) {
-            if (k->nrec < UINT16_MAX)
-                k->nrec++;
-            int have = 0;
-            for (int i = 0; i < k->nact && i < 4 && !have; i++)
-                have = k->act[i] == act;
-            if (!have && k->nact < 4)
-                k->act[k->nact++] = act;
-            else if (!have)
-                k->nact = 5;
-        }
-        return 0;
-    }
-    /* pass 2: the rows of candidate buckets, into their principal's slice */
-    if (p >= c->np || c->pstart[p + 1] == c->pstart[p])
-        return 0;   /* none of this principal's buckets is a candidate */
+    grow_p(c, p);
+    c->pfield[p] = (uint8_t)pf;
+    int32_t b = (int32_t)slice_of(c, r->time);
+    /* a principal's calls mostly fall in the slice of its previous call */
+    struct slice *k = NULL;
+    if (c->lastsl[p] && c->sl[c->lastsl[p] - 1].b == b)
+        k = &c->sl[c->lastsl[p] - 1];
     if (!k) {
-        k = bget(c, p, b, 0);
+        k = sget(c, p, b, 1);
         if (!k)
             return 0;
-        if (p < c->caplast)
-            c->lastb[p] = (uint32_t)(k - c->bk) + 1;
+        c->lastsl[p] = (uint32_t)(k - c->sl) + 1;
     }
-    if (!c->need[k - c->bk] || p >= c->np || c->pfill[p] >= c->pstart[p + 1] - c->pstart[p])
-        return 0;
-    struct crow *x = &c->rows[c->pstart[p] + c->pfill[p]++];
-    x->t = r->time;
-    x->ref = r->ref;
-    x->p = p;
-    x->act = act;
-    x->cls = (uint8_t)cls;
-    x->denied = (uint8_t)den;
-    x->svc = km_ku_field_id(&c->cm_svc, &c->svcs, r, KM_F_SERVICE);
-    x->ip = km_ku_field_id(&c->cm_ip, &c->ipstr, r, KM_F_SRC_IP);
-    if (!x->ip)
-        x->ip = km_ku_field_id(&c->cm_raw, &c->ipstr, r, KM_F_SRC_RAW);
-    x->ua = km_ku_field_id(&c->cm_ua, &c->uas, r, KM_F_USER_AGENT);
-    /* a principal has one identity behind it: looked up once */
     if (!c->pbase[p])
         c->pbase[p] = base_of(c, r) + 1;
-    x->base = c->pbase[p] - 1;
+    uint32_t cl = client(c, r);
+    uint32_t dt = (uint32_t)(r->time - (int64_t)b * c->half);
+    if (dt < k->dt0) {   /* the earliest call names the address and client */
+        k->dt0 = dt;
+        k->ip = km_ku_field_id(&c->cm_ip, &c->ipstr, r, KM_F_SRC_IP);
+        if (!k->ip)
+            k->ip = km_ku_field_id(&c->cm_raw, &c->ipstr, r, KM_F_SRC_RAW);
+        k->plat = (uint16_t)(cl & 0xffff);
+        k->base = c->pbase[p] - 1;
+    }
+    if (dt > k->dt1)
+        k->dt1 = dt;
+    uint32_t tid = (cl >> 16) & 0x7fff;
+    if (tid && !k->tool)
+        k->tool = (uint8_t)tid;
+    if (!(cl >> 31))
+        k->allowed_all = 0;
+    if (den) {
+        if (k->nden < UINT16_MAX)
+            k->nden++;
+        if (k->ndn < DN_CAP && act <= UINT16_MAX) {
+            int have = 0;
+            for (int i = 0; i < k->ndn && !have; i++)
+                have = k->dn[i] == act;
+            if (!have)
+                k->dn[k->ndn++] = (uint16_t)act;
+        }
+    }
+    if (cls == A_WHOAMI) {
+        k->who = 1;
+    } else if (cls == A_READ) {
+        if (k->nread < UINT16_MAX)
+            k->nread++;
+        if (act <= UINT16_MAX)
+            add_act(c, k, (uint16_t)act);
+        uint32_t sv = km_ku_field_id(&c->cm_svc, &c->svcs, r, KM_F_SERVICE);
+        if (sv && sv <= UINT16_MAX && k->nsvc < SVC_CAP) {
+            int have = 0;
+            for (int i = 0; i < k->nsvc && !have; i++)
+                have = k->svc[i] == sv;
+            if (!have)
+                k->svc[k->nsvc++] = (uint16_t)sv;
+        }
+    }
     return 0;
 }
 
-static int pred_read(void *ctx, const char *v, size_t n)
-{
-    (void)ctx;
-    return act_class(v, n) != 0;
-}
-
-static int pred_denied(void *ctx, const char *v, size_t n)
-{
-    (void)ctx;
-    return err_denied(v, n);
-}
-
-/* Two scans per pass, each reading only the segments and rows that hold a
- * read (or whoami) action, then a denial; a denied read is counted by the
- * first. Sign-ins are left out (password_spray's and brute_force's). */
-static int scan_calls(struct st *c, struct km_err *err)
+/* Two scans, each reading only the segments and rows that hold a read (or
+ * whoami) action, then a denial; a denied read is counted by the first.
+ * Sign-ins are left out (password_spray's and brute_force's). */
+static int scan_calls(struct st *c, int (*fn)(void *, const struct km_hrow *), void *ctx,
+                      struct km_err *err)
 {
     struct km_hscan sc;
     memset(&sc, 0, sizeof sc);
@@ -424,8 +516,8 @@ static int scan_calls(struct st *c, struct km_err *err)
     sc.cond[1].field = KM_F_SOURCE;
     sc.cond[1].pred = pred_source;
     sc.ncond = 2;
-    sc.row = row;
-    sc.ctx = c;
+    sc.row = fn;
+    sc.ctx = ctx;
     c->denied_scan = 0;
     int rc = km_hunt_scan(c->h, &sc, err);
     if (rc != KM_OK)
@@ -436,154 +528,110 @@ static int scan_calls(struct st *c, struct km_err *err)
     return km_hunt_scan(c->h, &sc, err);
 }
 
-/* Marks the buckets whose pair with the next may hold a qualifying window. */
-static void candidates(struct st *c)
-{
-    c->need = km_xcalloc(c->nbk + 1, 1);
-    int wa = c->min_actions < 4 ? c->min_actions : 4;
-    int sa = c->sweep_actions < 4 ? c->sweep_actions : 4;
-    for (uint32_t i = 0; i < c->nbk; i++) {
-        const struct bkt *a = &c->bk[i];
-        const struct bkt *n = bget(c, a->p, a->b + 1, 0);
-        uint32_t ids[8];
-        int nid = 0, more = a->nact > 4;
-        for (int j = 0; j < a->nact && j < 4; j++)
-            ids[nid++] = a->act[j];
-        if (n) {
-            more |= n->nact > 4;
-            for (int j = 0; j < n->nact && j < 4; j++) {
-                int have = 0;
-                for (int q = 0; q < nid && !have; q++)
-                    have = ids[q] == n->act[j];
-                if (!have)
-                    ids[nid++] = n->act[j];
-            }
-        }
-        int distinct = nid + more;
-        int nrec = a->nrec + (n ? n->nrec : 0), nden = a->nden + (n ? n->nden : 0);
-        int who = a->whoami || (n && n->whoami);
-        if ((who && distinct >= wa) || (nrec >= c->sweep_actions && distinct >= sa) ||
-            nden >= c->min_denied) {
-            c->need[i] = 1;
-            if (n)
-                c->need[n - c->bk] = 1;
-        }
-    }
-    /* each principal's slice of rows[]: its candidate buckets' calls, counted
-     * in pass 1 (no sort of all rows needed afterwards); beyond MAX_ROWS the
-     * remaining buckets are dropped (and counted) */
-    uint32_t np = c->np = c->ids.n + 2;
-    c->pstart = km_xcalloc(np + 1, sizeof *c->pstart);
-    c->pfill = km_xcalloc(np, sizeof *c->pfill);
-    c->pbase = km_xcalloc(np, sizeof *c->pbase);
-    uint64_t total = 0;
-    for (uint32_t i = 0; i < c->nbk; i++) {
-        if (!c->need[i])
-            continue;
-        if (total + c->bk[i].nrows > MAX_ROWS) {
-            c->need[i] = 0;
-            c->dropped++;
-            continue;
-        }
-        total += c->bk[i].nrows;
-        c->pstart[c->bk[i].p + 1] += c->bk[i].nrows;
-    }
-    for (uint32_t p = 1; p <= np; p++)
-        c->pstart[p] += c->pstart[p - 1];
-    c->nrows = (uint32_t)total;
-    c->rows = km_xcalloc(total + 1, sizeof *c->rows);
-}
+/* ---- windows and bursts ------------------------------------------------------------------ */
 
-/* ---- pass 2: exact windows ----------------------------------------------------------- */
-
-/* Each principal's calls arrive in scan order (segment, row): in time order
- * unless segments overlap in time; those slices are sorted. */
-static int cmp_row(const void *a, const void *b)
-{
-    const struct crow *x = a, *y = b;
-    if (x->t != y->t)
-        return x->t < y->t ? -1 : 1;
-    if (x->ref.seg != y->ref.seg)
-        return x->ref.seg < y->ref.seg ? -1 : 1;
-    return x->ref.row < y->ref.row ? -1 : x->ref.row > y->ref.row;
-}
-
-static void sort_rows(struct st *c)
-{
-    uint32_t np = c->np;
-    for (uint32_t p = 0; p < np; p++) {
-        uint32_t lo = c->pstart[p], n = c->pfill[p];
-        int sorted = 1;
-        for (uint32_t i = lo + 1; i < lo + n && sorted; i++)
-            sorted = c->rows[i - 1].t <= c->rows[i].t;
-        if (!sorted)
-            qsort(c->rows + lo, n, sizeof *c->rows, cmp_row);
-    }
-    /* close the gaps left by calls counted but not kept (none, normally) */
-    uint32_t w = 0;
-    for (uint32_t p = 0; p < np; p++) {
-        uint32_t lo = c->pstart[p], n = c->pfill[p];
-        if (w != lo)
-            memmove(c->rows + w, c->rows + lo, (size_t)n * sizeof *c->rows);
-        w += n;
-    }
-    c->nrows = w;
-}
-
-struct win {
-    uint32_t *act, *svc;     /* counts by id (read calls only) */
-    int dact, dsvc, who, den;
+struct okey {
+    uint32_t p;
+    int32_t b;
+    uint32_t i;
 };
 
-static void win_add(struct win *w, const struct crow *x, int d)
+static int cmp_okey(const void *a, const void *b)
 {
-    if (x->cls == A_READ) {
-        if (x->act) {
-            if (d > 0 ? w->act[x->act]++ == 0 : --w->act[x->act] == 0)
-                w->dact += d;
-        }
-        if (x->svc) {
-            if (d > 0 ? w->svc[x->svc]++ == 0 : --w->svc[x->svc] == 0)
-                w->dsvc += d;
-        }
-    }
-    if (x->cls == A_WHOAMI)
-        w->who += d;
-    if (x->denied)
-        w->den += d;
+    const struct okey *x = a, *y = b;
+    if (x->p != y->p)
+        return x->p < y->p ? -1 : 1;
+    return x->b < y->b ? -1 : x->b > y->b;
 }
 
-static int qualifies(const struct st *c, const struct win *w)
+/* What some slices did together. */
+struct agg {
+    uint32_t rd[64], dn[32], sv[32];
+    int nrd, ndn, nsv, who, nden, nread;
+    uint32_t tool;
+    int allowed_all;
+};
+
+static int add_id(uint32_t *v, int *n, int cap, uint32_t id)
 {
-    return (w->who > 0 && w->dact >= c->min_actions && w->dsvc >= c->min_services) ||
-           (w->dact >= c->sweep_actions && w->dsvc >= c->sweep_services) ||
-           w->den >= c->min_denied;
+    for (int q = 0; q < *n; q++)
+        if (v[q] == id)
+            return 0;
+    if (*n < cap)
+        v[(*n)++] = id;
+    return 1;
+}
+
+static void agg_slice(const struct st *c, const struct slice *k, struct agg *g)
+{
+    g->who |= k->who;
+    g->nden += k->nden;
+    g->nread += k->nread;
+    for (int i = 0; i < k->nact; i++)
+        add_id(g->rd, &g->nrd, 64, c->pool[k->pool + (uint32_t)i]);
+    for (int i = 0; i < k->nsvc; i++)
+        add_id(g->sv, &g->nsv, 32, k->svc[i]);
+    for (int i = 0; i < k->ndn; i++)
+        add_id(g->dn, &g->ndn, 32, k->dn[i]);
+    if (!g->tool)
+        g->tool = k->tool;
+    g->allowed_all &= k->allowed_all;
+}
+
+static int qualifies(const struct st *c, const struct agg *g)
+{
+    return (g->who && g->nrd >= c->min_actions && g->nsv >= c->min_services) ||
+           (g->nrd >= c->sweep_actions && g->nsv >= c->sweep_services) ||
+           g->nden >= c->min_denied;
 }
 
 static uint32_t find_bursts(struct st *c, struct burst **out)
 {
-    struct win w;
-    memset(&w, 0, sizeof w);
-    w.act = km_xcalloc(c->acts.n + 2, sizeof *w.act);
-    w.svc = km_xcalloc(c->svcs.n + 2, sizeof *w.svc);
+    struct okey *ok = km_xmalloc((size_t)(c->nsl + 1) * sizeof *ok);
+    for (uint32_t i = 0; i < c->nsl; i++)
+        ok[i] = (struct okey){c->sl[i].p, c->sl[i].b, i};
+    qsort(ok, c->nsl, sizeof *ok, cmp_okey);
+    c->ord = km_xmalloc((size_t)(c->nsl + 1) * sizeof *c->ord);
+    for (uint32_t i = 0; i < c->nsl; i++)
+        c->ord[i] = ok[i].i;
+    free(ok);
     struct burst *bs = NULL;
     uint32_t nb = 0, capb = 0;
     uint32_t i = 0;
-    while (i < c->nrows) {
-        uint32_t j = i;
-        while (j < c->nrows && c->rows[j].p == c->rows[i].p)
+    while (i < c->nsl) {
+        uint32_t p = c->sl[c->ord[i]].p, j = i;
+        while (j < c->nsl && c->sl[c->ord[j]].p == p)
             j++;
-        /* rows[i..j) are one principal's, in time order */
-        uint32_t lo = i;
+        /* slices ord[i..j) are one principal's, in time order; a window is
+         * the slices within three consecutive slice numbers */
         int open = 0;
         for (uint32_t k = i; k < j; k++) {
-            win_add(&w, &c->rows[k], 1);
-            while (c->rows[lo].t <= c->rows[k].t - c->window)
-                win_add(&w, &c->rows[lo++], -1);
-            if (!qualifies(c, &w))
+            int32_t bk = c->sl[c->ord[k]].b;
+            uint32_t lo = k;
+            while (lo > i && c->sl[c->ord[lo - 1]].b >= bk - 2)
+                lo--;
+            /* upper bounds first: most windows cannot qualify */
+            int who = 0, nact = 0, nsvc = 0, nden = 0;
+            for (uint32_t q = lo; q <= k; q++) {
+                const struct slice *sq = &c->sl[c->ord[q]];
+                who |= sq->who;
+                nact += sq->nact;
+                nsvc += sq->nsvc;
+                nden += sq->nden;
+            }
+            if (!((who && nact >= c->min_actions && nsvc >= c->min_services) ||
+                  (nact >= c->sweep_actions && nsvc >= c->sweep_services) ||
+                  nden >= c->min_denied))
                 continue;
-            if (open && lo <= bs[nb - 1].hi) {
-                bs[nb - 1].hi = k;
+            struct agg g;
+            memset(&g, 0, sizeof g);
+            g.allowed_all = 1;
+            for (uint32_t q = lo; q <= k; q++)
+                agg_slice(c, &c->sl[c->ord[q]], &g);
+            if (!qualifies(c, &g))
+                continue;
+            if (open && lo <= bs[nb - 1].k1) {
+                bs[nb - 1].k1 = k;
                 continue;
             }
             if (nb == capb) {
@@ -591,23 +639,42 @@ static uint32_t find_bursts(struct st *c, struct burst **out)
                 bs = km_xrealloc(bs, capb * sizeof *bs);
             }
             memset(&bs[nb], 0, sizeof bs[nb]);
-            bs[nb].p = c->rows[i].p;
-            bs[nb].lo = lo;
-            bs[nb].hi = k;
+            bs[nb].p = p;
+            bs[nb].k0 = lo;
+            bs[nb].k1 = k;
+            bs[nb].pk0 = i;
+            bs[nb].pk1 = j;
             nb++;
             open = 1;
         }
-        while (lo < j)
-            win_add(&w, &c->rows[lo++], -1);
         i = j;
     }
-    free(w.act);
-    free(w.svc);
+    /* each burst's first call and span */
+    for (uint32_t u = 0; u < nb; u++) {
+        struct burst *x = &bs[u];
+        const struct slice *f = &c->sl[c->ord[x->k0]];
+        x->t0 = INT64_MAX;
+        x->t1 = INT64_MIN;
+        for (uint32_t k = x->k0; k <= x->k1; k++) {
+            const struct slice *s = &c->sl[c->ord[k]];
+            int64_t a = (int64_t)s->b * c->half + s->dt0, z = (int64_t)s->b * c->half + s->dt1;
+            if (a < x->t0) {
+                x->t0 = a;
+                f = s;
+            }
+            if (z > x->t1)
+                x->t1 = z;
+        }
+        x->base = f->base;
+        x->ip = f->ip;
+        x->plat = f->plat;
+        x->day = (int32_t)(x->t0 >= 0 ? x->t0 / KM_KU_DAY_US : (x->t0 + 1) / KM_KU_DAY_US - 1);
+    }
     *out = bs;
     return nb;
 }
 
-/* ---- judging and reporting ---------------------------------------------------------------- */
+/* ---- routine ------------------------------------------------------------------------------ */
 
 struct rk {
     uint32_t base;
@@ -655,6 +722,8 @@ static void mark_routine(struct st *c, struct burst *bs, uint32_t nb)
     free(v);
 }
 
+/* ---- findings ------------------------------------------------------------------------------ */
+
 static void names(struct km_buf *b, const struct km_ku_intern *t, const uint32_t *ids, int n)
 {
     for (int i = 0; i < n; i++) {
@@ -665,50 +734,6 @@ static void names(struct km_buf *b, const struct km_ku_intern *t, const uint32_t
     }
 }
 
-/* What a finding's bursts did, summed. */
-struct agg {
-    uint32_t rd[64], dn[32], sv[32], uav[16];
-    int nrd, ndn, nsv, nua, who, nden, nread;
-    char tool[32];
-    int allowed_ua;
-};
-
-static int add_id(uint32_t *v, int *n, int cap, uint32_t id)
-{
-    for (int q = 0; q < *n; q++)
-        if (v[q] == id)
-            return 0;
-    if (*n < cap)
-        v[(*n)++] = id;
-    return 1;
-}
-
-static void aggregate(struct st *c, const struct burst *u, struct agg *g)
-{
-    for (uint32_t k = u->lo; k <= u->hi; k++) {
-        const struct crow *x = &c->rows[k];
-        if (x->cls == A_WHOAMI)
-            g->who++;
-        if (x->cls == A_READ) {
-            g->nread++;
-            add_id(g->rd, &g->nrd, 64, x->act);
-            if (x->svc)
-                add_id(g->sv, &g->nsv, 32, x->svc);
-        }
-        if (x->denied) {
-            g->nden++;
-            add_id(g->dn, &g->ndn, 32, x->act);
-        }
-        if (x->ua && g->nua < 16 && add_id(g->uav, &g->nua, 16, x->ua)) {
-            struct km_str ua = km_str_c(km_ku_str(&c->uas, x->ua));
-            if (!g->tool[0])
-                km_ku_tool(ua, c->tools, c->ntools, g->tool);
-            if (!km_hunt_allowed_agent(c->h, ua))
-                g->allowed_ua = 0;
-        }
-    }
-}
-
 /* One finding in the making: the bursts u[0..n) of one identity from one
  * network on one UTC day (in time order). */
 struct out {
@@ -716,6 +741,7 @@ struct out {
     uint32_t n;
     struct agg g;
     int sev, new_net, routine, longterm;
+    int nev;
     struct km_finding f;
 };
 
@@ -725,21 +751,20 @@ static int prepare(struct st *c, const struct burst *const *u, uint32_t n, struc
     memset(o, 0, sizeof *o);
     o->u = u;
     o->n = n;
-    struct agg *gp = &o->g;
-    gp->allowed_ua = 1;
+    struct agg *g = &o->g;
+    g->allowed_all = 1;
     int new_net = 0, routine = 1, longterm = 0, probe_ok = 0;
     for (uint32_t i = 0; i < n; i++) {
-        aggregate(c, u[i], gp);
+        for (uint32_t k = u[i]->k0; k <= u[i]->k1; k++)
+            agg_slice(c, &c->sl[c->ord[k]], g);
         new_net |= u[i]->new_net;
         routine &= u[i]->routine;
         longterm |= u[i]->longterm;
         probe_ok |= u[i]->org_days < (uint32_t)c->known_days;
     }
-    const struct crow *r0 = &c->rows[u[0]->lo];
-    if (gp->allowed_ua && gp->nua)
+    if (g->allowed_all)
         return 0;
-    const char *ip = km_ku_str(&c->ipstr, r0->ip);
-    if (km_hunt_allowed_ip(c->h, km_str_c(ip)))
+    if (km_hunt_allowed_ip(c->h, km_str_c(km_ku_str(&c->ipstr, u[0]->ip))))
         return 0;
     int sev;
     if (routine && !new_net) {
@@ -749,8 +774,7 @@ static int prepare(struct st *c, const struct burst *const *u, uint32_t n, struc
     } else {
         /* medium: an attack tool's agent, or a long-term key probing its
          * permissions from a network the organisation does not use */
-        sev = gp->tool[0] || (probe_ok && gp->ndn >= c->probe_actions) ? KM_SEV_MEDIUM
-                                                                       : KM_SEV_LOW;
+        sev = g->tool || (probe_ok && g->ndn >= c->probe_actions) ? KM_SEV_MEDIUM : KM_SEV_LOW;
     }
     o->sev = sev;
     o->new_net = new_net;
@@ -768,29 +792,27 @@ static void finish(struct st *c, struct out *o)
 {
     const struct burst *const *u = o->u;
     uint32_t n = o->n;
-    struct agg g = o->g;
-    int new_net = o->new_net, routine = o->routine, longterm = o->longterm;
+    const struct agg *g = &o->g;
     struct km_finding f = o->f;
     km_finding_init(&o->f);
-    const struct crow *r0 = &c->rows[u[0]->lo];
-    const struct crow *rl = &c->rows[u[n - 1]->hi];
-    const char *ip = km_ku_str(&c->ipstr, r0->ip);
-    if (f.ent[KM_ENT_IDENTITIES].n &&
-        km_hunt_allowed_identity(c->h, km_str_c(f.ent[KM_ENT_IDENTITIES].v[0]))) {
+    if (!f.nev || (f.ent[KM_ENT_IDENTITIES].n &&
+                   km_hunt_allowed_identity(c->h, km_str_c(f.ent[KM_ENT_IDENTITIES].v[0])))) {
         km_finding_free(&f);
         return;
     }
-    km_finding_window(&f, r0->t);
-    km_finding_window(&f, rl->t);
-    char t0[32];
-    km_time_fmt(r0->t, t0);
+    int64_t t0 = u[0]->t0, t1 = u[n - 1]->t1;
+    km_finding_window(&f, t0);
+    km_finding_window(&f, t1);
+    char ts0[32];
+    km_time_fmt(t0, ts0);
+    const char *ip = km_ku_str(&c->ipstr, u[0]->ip);
     const char *base = km_ku_str(&c->ids, u[0]->base);
     char net[64] = "";
     uint64_t nid;
     if (!km_ku_net(km_str_c(ip), c->v4, c->v6, &nid, net))
         snprintf(net, sizeof net, "%s", ip);
     snprintf(f.key, sizeof f.key, "%s|%s|%.10s", base[0] ? base : km_ku_str(&c->ids, u[0]->p),
-             net, t0);
+             net, ts0);
 
     const char *who_s =
         f.ent[KM_ENT_IDENTITIES].n ? f.ent[KM_ENT_IDENTITIES].v[0] : km_ku_str(&c->ids, u[0]->p);
@@ -798,57 +820,58 @@ static void finish(struct st *c, struct out *o)
     if (f.ent[KM_ENT_ACCESS_KEYS].n == 1 && strcmp(f.ent[KM_ENT_ACCESS_KEYS].v[0], who_s) != 0)
         snprintf(keyinfo, sizeof keyinfo, "key %s, ", f.ent[KM_ENT_ACCESS_KEYS].v[0]);
     const char *acct = f.ent[KM_ENT_ACCOUNTS].n ? f.ent[KM_ENT_ACCOUNTS].v[0] : "?";
-    double mins = (double)(c->rows[u[0]->hi].t - r0->t) / 60e6;
+    double mins = (double)(u[0]->t1 - t0) / 60e6;
     char what[400] = "";
     size_t w = 0;
 #define ADD(...) (w += (size_t)snprintf(what + w, w < sizeof what ? sizeof what - w : 0, __VA_ARGS__))
-    if (g.nrd) {
-        ADD("%s%d read call%s (%d distinct) on %d service%s", g.who ? "GetCallerIdentity and " : "",
-            g.nread, g.nread == 1 ? "" : "s", g.nrd, g.nsv, g.nsv == 1 ? "" : "s");
-        for (int q = 0; q < g.nrd && q < 5; q++)
-            ADD("%s%s", q ? ", " : ": ", km_ku_str(&c->acts, g.rd[q]));
-        if (g.nrd > 5)
+    if (g->nrd) {
+        ADD("%s%d read call%s (%d distinct) on %d service%s", g->who ? "GetCallerIdentity and " : "",
+            g->nread, g->nread == 1 ? "" : "s", g->nrd, g->nsv, g->nsv == 1 ? "" : "s");
+        for (int q = 0; q < g->nrd && q < 5; q++)
+            ADD("%s%s", q ? ", " : ": ", km_ku_str(&c->acts, g->rd[q]));
+        if (g->nrd > 5)
             ADD(", …");
-    } else if (g.who) {
+    } else if (g->who) {
         ADD("GetCallerIdentity");
     }
-    if (g.nden) {
-        ADD("%s%d denied", w ? "; " : "", g.nden);
-        for (int q = 0; q < g.ndn && q < 4; q++)
-            ADD("%s%s", q ? ", " : " (", km_ku_str(&c->acts, g.dn[q]));
-        if (g.ndn)
-            ADD("%s)", g.ndn > 4 ? ", …" : "");
+    if (g->nden) {
+        ADD("%s%d denied", w ? "; " : "", g->nden);
+        for (int q = 0; q < g->ndn && q < 4; q++)
+            ADD("%s%s", q ? ", " : " (", km_ku_str(&c->acts, g->dn[q]));
+        if (g->ndn)
+            ADD("%s)", g->ndn > 4 ? ", …" : "");
     }
 #undef ADD
+    const char *tool = km_ku_str(&c->toolnames, g->tool);
     char more[80] = "";
     if (n > 1) {
         char tl[32];
-        km_time_fmt(rl->t, tl);
+        km_time_fmt(t1, tl);
         snprintf(more, sizeof more, "; %u bursts that day, the last ending %s", n, tl);
     }
     snprintf(f.summary, sizeof f.summary, "%s (%s%s) %s from %s at %s for %.0f min: %s%s%s%s%s%s.",
-             who_s, keyinfo, acct, g.nrd || g.who ? "surveyed the account" : "was denied repeatedly",
-             ip[0] ? ip : "?", t0, mins < 1 ? 1 : mins, what,
-             g.tool[0] ? "; attack tool's user agent (" : "", g.tool, g.tool[0] ? ")" : "",
-             new_net   ? "; from a network new for this long-term key"
-             : routine ? "; routine for this identity"
-                       : "",
+             who_s, keyinfo, acct, g->nrd || g->who ? "surveyed the account" : "was denied repeatedly",
+             ip[0] ? ip : "?", ts0, mins < 1 ? 1 : mins, what,
+             tool[0] ? "; attack tool's user agent (" : "", tool, tool[0] ? ")" : "",
+             o->new_net   ? "; from a network new for this long-term key"
+             : o->routine ? "; routine for this identity"
+                          : "",
              more);
 
     struct km_buf b;
     km_buf_init(&b, 1u << 16);
     km_buf_printf(&b, "{\"bursts\":%u,\"whoami\":%d,\"read_calls\":%d,\"read_actions\":[", n,
-                  g.who, g.nread);
-    names(&b, &c->acts, g.rd, g.nrd);
+                  g->who, g->nread);
+    names(&b, &c->acts, g->rd, g->nrd);
     km_buf_adds(&b, "],\"services\":[");
-    names(&b, &c->svcs, g.sv, g.nsv);
-    km_buf_printf(&b, "],\"denied\":%d,\"denied_actions\":[", g.nden);
-    names(&b, &c->acts, g.dn, g.ndn);
+    names(&b, &c->svcs, g->sv, g->nsv);
+    km_buf_printf(&b, "],\"denied\":%d,\"denied_actions\":[", g->nden);
+    names(&b, &c->acts, g->dn, g->ndn);
     km_buf_printf(&b, "],\"tool\":");
-    km_json_write_str(&b, g.tool, strlen(g.tool));
+    km_json_write_str(&b, tool, strlen(tool));
     km_buf_printf(&b, ",\"long_term_key\":%s,\"new_network\":%s,\"routine\":%s}",
-                  longterm ? "true" : "false", new_net ? "true" : "false",
-                  routine ? "true" : "false");
+                  o->longterm ? "true" : "false", o->new_net ? "true" : "false",
+                  o->routine ? "true" : "false");
     if (!b.oom)
         f.details = b.p;
     else
@@ -865,47 +888,44 @@ static int cmp_group(const void *a, const void *b)
         return x->net < y->net ? -1 : 1;
     if (x->day != y->day)
         return x->day < y->day ? -1 : 1;
-    return x->lo < y->lo ? -1 : x->lo > y->lo;
+    if (x->new_net != y->new_net)
+        return x->new_net < y->new_net ? -1 : 1;
+    return x->t0 < y->t0 ? -1 : x->t0 > y->t0;
 }
 
-/* Evidence: the findings' calls, read in one scan so that one segment at a
- * time is decoded (materialising events through stored references would
- * keep every touched segment decoded until the hunt ends). */
-struct evx {
-    struct km_evref ref;
-    uint32_t out;
-};
-
-static int cmp_evx(const void *a, const void *b)
-{
-    const struct evx *x = a, *y = b;
-    if (x->ref.seg != y->ref.seg)
-        return x->ref.seg < y->ref.seg ? -1 : 1;
-    return x->ref.row < y->ref.row ? -1 : x->ref.row > y->ref.row;
-}
-
-struct evscan {
-    struct st *c;
-    struct out *o;
-    const struct evx *v;
-    size_t n, i;
-};
-
+/* Evidence: the reported bursts' calls, read in one more pass over the calls
+ * so that one segment at a time is decoded (materialising events through
+ * stored references would keep every touched segment decoded until the
+ * hunt ends). */
 static int ev_row(void *vctx, const struct km_hrow *r)
 {
-    struct evscan *e = vctx;
-    while (e->i < e->n && cmp_evx(&e->v[e->i], &(struct evx){r->ref, 0}) < 0)
-        e->i++;
-    if (e->i >= e->n)
-        return 1;
-    if (e->v[e->i].ref.seg != r->ref.seg || e->v[e->i].ref.row != r->ref.row)
+    struct st *c = vctx;
+    uint32_t act = action(c, r);
+    int cls = act ? c->actcls[act] : 0;
+    if (c->denied_scan && cls)
+        return 0;
+    if (!cls && !c->denied_scan && !denied(c, r))
+        return 0;
+    int pf;
+    uint32_t p = principal(c, r, &pf);
+    if (!p || p >= c->capp || !c->pspan[p] || pf != c->ev_field)
         return 0;
     struct km_event ev;
-    km_event_init(&ev);
-    if (km_hrow_event(r, &ev) == KM_OK)
-        for (; e->i < e->n && e->v[e->i].ref.seg == r->ref.seg && e->v[e->i].ref.row == r->ref.row;
-             e->i++)
-            km_hunt_add_event(e->c->h, &e->o[e->v[e->i].out].f, &ev);
+    int have = 0;
+    for (uint32_t s = c->pspan[p]; s; s = c->spans[s - 1].next) {
+        const struct span *x = &c->spans[s - 1];
+        struct out *o = &c->out[x->out];
+        if (r->time < x->t0 || r->time > x->t1 || o->nev >= MAX_BURST_EV)
+            continue;
+        if (!have) {
+            km_event_init(&ev);
+            if (km_hrow_event(r, &ev) != KM_OK)
+                return 0;
+            have = 1;
+        }
+        km_hunt_add_event(c->h, &o->f, &ev);
+        o->nev++;
+    }
     return 0;
 }
 
@@ -918,60 +938,144 @@ static int emit_all(struct st *c, struct burst *bs, uint32_t nb, struct km_err *
         if (!bs[i].routine || bs[i].new_net || c->report_routine)
             v[n++] = &bs[i];
     qsort(v, n, sizeof *v, cmp_group);
-    struct out *o = km_xcalloc(n + 1, sizeof *o);
-    uint32_t no = 0;
-    uint32_t i = 0;
+    c->out = km_xcalloc(n + 1, sizeof *c->out);
+    uint32_t no = 0, i = 0;
     while (i < n) {
         uint32_t j = i + 1;
-        while (j < n && v[j]->base == v[i]->base && v[j]->net == v[i]->net && v[j]->day == v[i]->day &&
-               v[j]->new_net == v[i]->new_net)
+        while (j < n && v[j]->base == v[i]->base && v[j]->net == v[i]->net &&
+               v[j]->day == v[i]->day && v[j]->new_net == v[i]->new_net)
             j++;
-        /* time order within the group */
-        for (uint32_t a = i + 1; a < j; a++)
-            for (uint32_t k = a; k > i && c->rows[v[k]->lo].t < c->rows[v[k - 1]->lo].t; k--) {
-                const struct burst *t = v[k];
-                v[k] = v[k - 1];
-                v[k - 1] = t;
-            }
-        if (prepare(c, v + i, j - i, &o[no]))
+        if (prepare(c, v + i, j - i, &c->out[no]))
             no++;
         i = j;
     }
-    /* the calls that prove them, at most MAX_BURST_EV per finding */
-    size_t nx = 0, capx = 0;
-    struct evx *x = NULL;
-    for (uint32_t k = 0; k < no; k++) {
-        int nev = 0;
-        for (uint32_t b = 0; b < o[k].n; b++)
-            for (uint32_t r = o[k].u[b]->lo; r <= o[k].u[b]->hi && nev < MAX_BURST_EV; r++, nev++) {
-                if (nx == capx) {
-                    capx = capx ? 2 * capx : 256;
-                    x = km_xrealloc(x, capx * sizeof *x);
-                }
-                x[nx++] = (struct evx){c->rows[r].ref, k};
-            }
-    }
+    /* the spans whose calls prove the findings, by principal */
+    c->pspan = km_xcalloc(c->capp + 1, sizeof *c->pspan);
+    c->spans = km_xcalloc(n + 1, sizeof *c->spans);
+    uint32_t ns = 0;
+    for (uint32_t k = 0; k < no; k++)
+        for (uint32_t b = 0; b < c->out[k].n; b++) {
+            const struct burst *x = c->out[k].u[b];
+            c->spans[ns] = (struct span){x->t0, x->t1, k, c->pspan[x->p], x->p};
+            c->pspan[x->p] = ++ns;
+        }
+    /* one scan per field that names reported principals, reading only their
+     * calls (segments without them are skipped unread) */
+    static const int fields[] = {KM_F_ACTOR_ACCESS_KEY, KM_F_ACTOR_ARN, KM_F_ACTOR_EMAIL,
+                                 KM_F_ACTOR_NAME, KM_F_ACTOR_ID};
+    const char **vals = km_xcalloc(ns + 1, sizeof *vals);
     int rc = KM_OK;
-    if (nx) {
-        qsort(x, nx, sizeof *x, cmp_evx);
-        struct evscan es = {c, o, x, nx, 0};
+    for (size_t fi = 0; fi < KM_ARRAY_LEN(fields) && rc == KM_OK; fi++) {
+        int nv = 0;
+        for (uint32_t sp = 0; sp < ns; sp++) {
+            uint32_t sp_p = c->spans[sp].p;
+            if (c->pfield[sp_p] != fields[fi])
+                continue;
+            const char *ps = km_ku_str(&c->ids, sp_p);
+            int dup = 0;
+            for (int q = 0; q < nv && !dup; q++)
+                dup = strcmp(vals[q], ps) == 0;
+            if (!dup)
+                vals[nv++] = ps;
+        }
+        if (!nv)
+            continue;
         struct km_hscan sc;
         memset(&sc, 0, sizeof sc);
-        sc.cond[0].field = KM_F_SOURCE;
-        sc.cond[0].pred = pred_source;
-        sc.ncond = 1;
+        sc.cond[0].field = fields[fi];
+        sc.cond[0].vals = vals;
+        sc.cond[0].nvals = nv;
+        sc.cond[1].field = KM_F_SOURCE;
+        sc.cond[1].pred = pred_source;
+        sc.ncond = 2;
         sc.row = ev_row;
-        sc.ctx = &es;
+        sc.ctx = c;
+        c->denied_scan = 0;
+        c->ev_field = fields[fi];
         rc = km_hunt_scan(c->h, &sc, err);
     }
+    free(vals);
     for (uint32_t k = 0; k < no; k++) {
         if (rc == KM_OK)
-            finish(c, &o[k]);
-        km_finding_free(&o[k].f);
+            finish(c, &c->out[k]);
+        km_finding_free(&c->out[k].f);
     }
-    free(x);
-    free(o);
+    free(c->out);
+    free(c->pspan);
+    free(c->spans);
+    c->out = NULL;
+    c->pspan = NULL;
+    c->spans = NULL;
     free(v);
+    return rc;
+}
+
+/* ---- run ---------------------------------------------------------------------------------- */
+
+/* Whether the key used the burst's network before, and whether the
+ * organisation uses it: asked for long-term keys only, and of the
+ * organisation only where the answer matters. */
+static int history(struct st *c, struct burst *bs, uint32_t nb, struct km_err *err)
+{
+    const struct km_conf *cf = km_hunt_conf(c->h);
+    int64_t hist = km_conf_dur_us(cf, "leaked_key.history");
+    int64_t min_history = km_conf_dur_us(cf, "leaked_key.min_history");
+    int64_t start[2] = {km_ku_store_start(c->h, "aws"), km_ku_store_start(c->h, "gcp")};
+    struct km_ku_keyq *kq = km_xcalloc(nb + 1, sizeof *kq);
+    struct km_ku_orgq *oq = km_xcalloc(nb + 1, sizeof *oq);
+    uint32_t *qi = km_xcalloc(nb + 1, sizeof *qi);
+    size_t nk = 0, no = 0;
+    for (uint32_t i = 0; i < nb; i++) {
+        struct burst *u = &bs[i];
+        u->org_days = UINT32_MAX;
+        const char *ip = km_ku_str(&c->ipstr, u->ip);
+        if (!km_ku_net(km_str_c(ip), c->v4, c->v6, &u->net, NULL) && u->ip)
+            u->net = km_ku_hash(ip, strlen(ip), 0x726177);
+        const char *p = km_ku_str(&c->ids, u->p);
+        u->longterm = km_ku_longterm(p, strlen(p));
+        int64_t s0 = start[memcmp(p, "AKIA", 4) != 0];
+        /* the key's own earlier bursts' and reads' addresses answer most
+         * questions without a scan */
+        int seen = 0;
+        for (uint32_t k = u->pk0; k < u->pk1 && u->longterm && !seen; k++) {
+            const struct slice *sl = &c->sl[c->ord[k]];
+            int64_t t = (int64_t)sl->b * c->half + sl->dt0;
+            uint64_t nt;
+            if (t < u->t0 && t >= u->t0 - hist && sl->ip &&
+                km_ku_net(km_str_c(km_ku_str(&c->ipstr, sl->ip)), c->v4, c->v6, &nt, NULL) &&
+                nt == u->net)
+                seen = 1;
+        }
+        if (u->longterm && !seen && u->net && !km_ku_internal(km_str_c(ip)) && s0 != INT64_MAX &&
+            u->t0 - s0 >= min_history) {
+            kq[nk] = (struct km_ku_keyq){p, u->net, u->t0, 0, 0, INT64_MAX};
+            qi[nk++] = i;
+        }
+    }
+    int rc = nk ? km_ku_key_nets(c->h, kq, nk, hist, c->v4, c->v6, err) : KM_OK;
+    for (size_t k = 0; k < nk && rc == KM_OK; k++) {
+        struct burst *u = &bs[qi[k]];
+        int fresh = kq[k].seen_before && !kq[k].net_known;
+        int ndn = 0;
+        for (uint32_t s = u->k0; s <= u->k1; s++)
+            ndn += c->sl[c->ord[s]].ndn;
+        if (fresh || ndn >= c->probe_actions) {
+            oq[no] = (struct km_ku_orgq){u->net, km_ku_str(&c->ipstr, u->ip), u->day, kq[k].key, 0};
+            qi[no] = qi[k];
+            kq[no].net_known = !fresh;   /* kept for the verdict below */
+            no++;
+        }
+    }
+    if (no && rc == KM_OK)
+        rc = km_ku_org_days(c->h, oq, no, c->v4, c->v6, err);
+    for (size_t k = 0; k < no && rc == KM_OK; k++) {
+        struct burst *u = &bs[qi[k]];
+        u->org_days = oq[k].days;
+        u->new_net = !kq[k].net_known && oq[k].days < (uint32_t)c->known_days;
+    }
+    free(kq);
+    free(oq);
+    free(qi);
     return rc;
 }
 
@@ -982,8 +1086,9 @@ static int run(struct km_hunt *h, struct km_err *err)
     memset(&c, 0, sizeof c);
     c.h = h;
     c.window = km_conf_dur_us(cf, "recon_burst.window");
-    if (c.window < 1000000)
-        c.window = 1000000;
+    if (c.window < 2000000)
+        c.window = 2000000;
+    c.half = c.window / 2;
     c.min_actions = (int)km_conf_int(cf, "recon_burst.min_actions");
     c.min_services = (int)km_conf_int(cf, "recon_burst.min_services");
     c.sweep_actions = (int)km_conf_int(cf, "recon_burst.sweep_actions");
@@ -992,119 +1097,60 @@ static int run(struct km_hunt *h, struct km_err *err)
     c.probe_actions = (int)km_conf_int(cf, "recon_burst.probe_actions");
     c.routine_days = (int)km_conf_int(cf, "recon_burst.routine_days");
     c.report_routine = km_conf_bool(cf, "recon_burst.report_routine");
+    /* the summaries hold what the thresholds need, no more */
+    if (c.sweep_actions > ACT_CAP)
+        c.sweep_actions = ACT_CAP;
+    if (c.sweep_services > SVC_CAP)
+        c.sweep_services = SVC_CAP;
+    if (c.probe_actions > DN_CAP)
+        c.probe_actions = DN_CAP;
     if (c.min_denied < 1)
         c.min_denied = 1;
+    c.v4 = (int)km_conf_int(cf, "leaked_key.v4_prefix");
+    c.v6 = (int)km_conf_int(cf, "leaked_key.v6_prefix");
+    c.known_days = (int)km_conf_int(cf, "leaked_key.known_days");
     c.ntools = km_conf_list(cf, "leaked_key.tool_agents", &c.tools);
     km_ku_intern_init(&c.ids, 1u << 22, 256u << 20);
-    km_ku_intern_init(&c.acts, 1u << 20, 32u << 20);
-    km_ku_intern_init(&c.svcs, 1u << 16, 8u << 20);
+    km_ku_intern_init(&c.acts, UINT16_MAX, 16u << 20);
+    km_ku_intern_init(&c.svcs, UINT16_MAX, 8u << 20);
     km_ku_intern_init(&c.ipstr, 1u << 22, 128u << 20);
+    km_ku_intern_init(&c.plats, UINT16_MAX, 1u << 20);
+    km_ku_intern_init(&c.toolnames, 250, 1u << 16);
     km_ku_intern_init(&c.uas, 1u << 20, 128u << 20);
-    km_ku_intern_init(&c.plats, 1u << 16, 1u << 20);
 
-    c.pass = 1;
-    int rc = scan_calls(&c, err);
+    int rc = scan_calls(&c, row, &c, err);
     struct burst *bs = NULL;
     uint32_t nb = 0;
-    if (rc == KM_OK && c.nbk) {
-        candidates(&c);
-        c.pass = 2;
-        rc = scan_calls(&c, err);
-    }
-    if (rc == KM_OK && c.nrows) {
-        sort_rows(&c);
+    if (rc == KM_OK && c.nsl)
         nb = find_bursts(&c, &bs);
-    }
+    if (rc == KM_OK && nb)
+        rc = history(&c, bs, nb, err);
     if (rc == KM_OK && nb) {
-        int v4 = c.v4 = (int)km_conf_int(cf, "leaked_key.v4_prefix");
-        int v6 = c.v6 = (int)km_conf_int(cf, "leaked_key.v6_prefix");
-        int64_t history = km_conf_dur_us(cf, "leaked_key.history");
-        int64_t min_history = km_conf_dur_us(cf, "leaked_key.min_history");
-        int known_days = c.known_days = (int)km_conf_int(cf, "leaked_key.known_days");
-        int64_t start[2] = {km_ku_store_start(h, "aws"), km_ku_store_start(h, "gcp")};
-        struct km_ku_keyq *kq = km_xcalloc(nb, sizeof *kq);
-        struct km_ku_orgq *oq = km_xcalloc(nb, sizeof *oq);
-        uint32_t *qi = km_xcalloc(nb, sizeof *qi);
-        size_t nk = 0, no = 0;
-        for (uint32_t i = 0; i < nb; i++) {
-            struct burst *u = &bs[i];
-            const struct crow *x = &c.rows[u->lo];
-            u->base = x->base;
-            u->ip = x->ip;
-            u->org_days = UINT32_MAX;
-            char plat[32];
-            km_ku_platform(km_str_c(km_ku_str(&c.uas, x->ua)), plat);
-            u->plat = plat[0] ? km_ku_intern(&c.plats, plat, strlen(plat)) : 0;
-            u->day = (int32_t)(x->t >= 0 ? x->t / KM_KU_DAY_US : (x->t + 1) / KM_KU_DAY_US - 1);
-            const char *ip = km_ku_str(&c.ipstr, x->ip);
-            if (!km_ku_net(km_str_c(ip), v4, v6, &u->net, NULL) && x->ip)
-                u->net = km_ku_hash(ip, strlen(ip), 0x726177);
-            const char *p = km_ku_str(&c.ids, u->p);
-            u->longterm = km_ku_longterm(p, strlen(p));
-            int64_t s0 = start[memcmp(p, "AKIA", 4) != 0];
-            if (u->longterm && u->net && !km_ku_internal(km_str_c(ip)) && s0 != INT64_MAX &&
-                x->t - s0 >= min_history) {
-                kq[nk] = (struct km_ku_keyq){p, u->net, x->t, 0, 0, INT64_MAX};
-                qi[nk++] = i;
-            }
-        }
-        /* did the key use the network before? */
-        if (nk)
-            rc = km_ku_key_nets(h, kq, nk, history, v4, v6, err);
-        /* does the organisation use it? (asked only where the answer matters:
-         * a network new for the key, or a key probing its permissions) */
-        for (size_t k = 0; k < nk && rc == KM_OK; k++) {
-            struct burst *u = &bs[qi[k]];
-            int fresh = kq[k].seen_before && !kq[k].net_known;
-            uint32_t dn[8];
-            int ndn = 0;
-            for (uint32_t r = u->lo; r <= u->hi && ndn < c.probe_actions && ndn < 8; r++)
-                if (c.rows[r].denied)
-                    add_id(dn, &ndn, 8, c.rows[r].act);
-            if (fresh || ndn >= c.probe_actions) {
-                oq[no] = (struct km_ku_orgq){u->net, km_ku_str(&c.ipstr, u->ip), u->day,
-                                             kq[k].key, 0};
-                qi[no] = qi[k];
-                kq[no].net_known = !fresh;   /* kept for the verdict below */
-                no++;
-            }
-        }
-        if (no && rc == KM_OK)
-            rc = km_ku_org_days(h, oq, no, v4, v6, err);
-        for (size_t k = 0; k < no && rc == KM_OK; k++) {
-            struct burst *u = &bs[qi[k]];
-            u->org_days = oq[k].days;
-            u->new_net = !kq[k].net_known && oq[k].days < (uint32_t)known_days;
-        }
-        free(kq);
-        free(oq);
-        free(qi);
         mark_routine(&c, bs, nb);
-        if (rc == KM_OK)
-            rc = emit_all(&c, bs, nb, err);
+        rc = emit_all(&c, bs, nb, err);
     }
-    if (c.dropped || c.ids.overflow || c.acts.overflow || c.ipstr.overflow || c.uas.overflow)
-        km_log(1, "kumo hunt: recon_burst reached a memory cap (%llu buckets or calls, %llu "
-                  "names not kept): some bursts may be missing\n",
+    if (c.dropped || c.ids.overflow || c.acts.overflow || c.ipstr.overflow)
+        km_log(1, "kumo hunt: recon_burst reached a memory cap (%llu slices, %llu names not "
+                  "kept): some bursts may be missing\n",
                (unsigned long long)c.dropped,
-               (unsigned long long)(c.ids.overflow + c.acts.overflow + c.ipstr.overflow +
-                                    c.uas.overflow));
+               (unsigned long long)(c.ids.overflow + c.acts.overflow + c.ipstr.overflow));
     free(bs);
-    free(c.bk);
-    free(c.btab);
-    free(c.need);
-    free(c.rows);
-    free(c.lastb);
-    free(c.pstart);
-    free(c.pfill);
+    free(c.sl);
+    free(c.tab);
+    free(c.pool);
+    free(c.ord);
+    free(c.lastsl);
     free(c.pbase);
+    free(c.pfield);
     free(c.actcls);
     km_ku_intern_free(&c.ids);
     km_ku_intern_free(&c.acts);
     km_ku_intern_free(&c.svcs);
     km_ku_intern_free(&c.ipstr);
-    km_ku_intern_free(&c.uas);
     km_ku_intern_free(&c.plats);
+    km_ku_intern_free(&c.toolnames);
+    km_ku_intern_free(&c.uas);
+    free(c.uav);
     struct km_ku_cmap *cms[] = {&c.cm_key, &c.cm_arn, &c.cm_mail, &c.cm_name, &c.cm_id, &c.cm_iss,
                                 &c.cm_act, &c.cm_err, &c.cm_svc, &c.cm_ip, &c.cm_raw, &c.cm_ua};
     for (size_t i = 0; i < KM_ARRAY_LEN(cms); i++)
