@@ -47,7 +47,7 @@
 
 const struct km_conf_key km_det_conf_recon_burst[] = {
     {"recon_burst.window", KM_CONF_DUR, "10m",
-     "the calls of one principal within this are one window (judged on a half-window grid)"},
+     "the calls of one principal within this are one window (judged on a half-window grid; at most 2h)"},
     {"recon_burst.min_actions", KM_CONF_INT, "3",
      "whoami: distinct List/Describe/Get calls besides GetCallerIdentity"},
     {"recon_burst.min_services", KM_CONF_INT, "3", "whoami: on at least this many services"},
@@ -112,6 +112,8 @@ struct st {
     /* strings */
     struct km_ku_intern ids, acts, svcs, ipstr, plats, toolnames, uas;
     uint32_t *uav;           /* agent id -> client value + 1 */
+    uint64_t *ipnet;         /* address id -> network (UINT64_MAX: not computed) */
+    uint32_t capnet;
     uint32_t capuav;
     struct km_ku_cmap cm_key, cm_arn, cm_mail, cm_name, cm_id, cm_iss, cm_act, cm_err, cm_svc,
         cm_ip, cm_raw, cm_ua;
@@ -1012,6 +1014,25 @@ static int emit_all(struct st *c, struct burst *bs, uint32_t nb, struct km_err *
 
 /* ---- run ---------------------------------------------------------------------------------- */
 
+/* The network of an interned address (cached; 0 for none). */
+static uint64_t net_of(struct st *c, uint32_t ip)
+{
+    if (ip >= c->capnet) {
+        uint32_t nc = c->capnet ? c->capnet : 1024;
+        while (nc <= ip)
+            nc *= 2;
+        c->ipnet = km_xrealloc(c->ipnet, nc * sizeof *c->ipnet);
+        memset(c->ipnet + c->capnet, 0xff, (nc - c->capnet) * sizeof *c->ipnet);
+        c->capnet = nc;
+    }
+    if (c->ipnet[ip] == UINT64_MAX) {
+        uint64_t n = 0;
+        km_ku_net(km_str_c(km_ku_str(&c->ipstr, ip)), c->v4, c->v6, &n, NULL);
+        c->ipnet[ip] = n;
+    }
+    return c->ipnet[ip];
+}
+
 /* Whether the key used the burst's network before, and whether the
  * organisation uses it: asked for long-term keys only, and of the
  * organisation only where the answer matters. */
@@ -1040,10 +1061,9 @@ static int history(struct st *c, struct burst *bs, uint32_t nb, struct km_err *e
         for (uint32_t k = u->pk0; k < u->pk1 && u->longterm && !seen; k++) {
             const struct slice *sl = &c->sl[c->ord[k]];
             int64_t t = (int64_t)sl->b * c->half + sl->dt0;
-            uint64_t nt;
-            if (t < u->t0 && t >= u->t0 - hist && sl->ip &&
-                km_ku_net(km_str_c(km_ku_str(&c->ipstr, sl->ip)), c->v4, c->v6, &nt, NULL) &&
-                nt == u->net)
+            if (t >= u->t0)
+                break;   /* slices are in time order */
+            if (t >= u->t0 - hist && sl->ip && net_of(c, sl->ip) == u->net)
                 seen = 1;
         }
         if (u->longterm && !seen && u->net && !km_ku_internal(km_str_c(ip)) && s0 != INT64_MAX &&
@@ -1086,8 +1106,11 @@ static int run(struct km_hunt *h, struct km_err *err)
     memset(&c, 0, sizeof c);
     c.h = h;
     c.window = km_conf_dur_us(cf, "recon_burst.window");
+    /* slices keep times as 32-bit µs offsets: half a window is at most an hour */
     if (c.window < 2000000)
         c.window = 2000000;
+    if (c.window > 2 * 3600 * 1000000LL)
+        c.window = 2 * 3600 * 1000000LL;
     c.half = c.window / 2;
     c.min_actions = (int)km_conf_int(cf, "recon_burst.min_actions");
     c.min_services = (int)km_conf_int(cf, "recon_burst.min_services");
@@ -1151,6 +1174,7 @@ static int run(struct km_hunt *h, struct km_err *err)
     km_ku_intern_free(&c.toolnames);
     km_ku_intern_free(&c.uas);
     free(c.uav);
+    free(c.ipnet);
     struct km_ku_cmap *cms[] = {&c.cm_key, &c.cm_arn, &c.cm_mail, &c.cm_name, &c.cm_id, &c.cm_iss,
                                 &c.cm_act, &c.cm_err, &c.cm_svc, &c.cm_ip, &c.cm_raw, &c.cm_ua};
     for (size_t i = 0; i < KM_ARRAY_LEN(cms); i++)
