@@ -31,6 +31,7 @@
 #include "core/conf.h"
 #include "core/timeparse.h"
 #include "geo/geo.h"
+#include "ident/ident.h"
 #include "json/json.h"
 
 #include <stdio.h>
@@ -123,6 +124,9 @@ struct group {
     int thin;
     double hist_days;
     uint32_t org_days;       /* min over nets */
+    uint32_t cc_org_days;    /* days the organisation used the new country */
+    int32_t person;          /* the key's person (identity graph), -1 none */
+    int person_known;        /* the person used every new network on earlier days */
     struct km_strset followed;
     struct km_finding f;
     int nev;
@@ -447,6 +451,7 @@ static struct group *group_new(struct st *c, uint32_t kid)
     g->t = INT64_MAX;
     g->all_asn_known = 1;
     g->org_days = UINT32_MAX;
+    g->person = -1;
     g->followed.cap = 32;
     km_finding_init(&g->f);
     g->next = c->kgroup[kid];
@@ -625,6 +630,8 @@ static int row2(void *vctx, const struct km_hrow *r)
         km_event_init(&ev);
         if (km_hrow_event(r, &ev) != KM_OK)
             continue;
+        if (g->person < 0 && km_hunt_graph(c->h))
+            g->person = km_idgraph_person_of(km_hunt_graph(c->h), &ev);
         if (escalation(c, ev.f[KM_F_ACTION]) && km_str_eqc(ev.f[KM_F_OUTCOME], "success"))
             km_strset_add(&g->followed, ev.f[KM_F_ACTION].p, ev.f[KM_F_ACTION].n);
         if (g->nev < MAX_GROUP_EV || (r->ref.seg == g->ref.seg && r->ref.row == g->ref.row)) {
@@ -657,7 +664,8 @@ static void emit(struct st *c, struct group *g)
         km_finding_free(f);
         return;
     }
-    int org = g->has_net && g->org_days != UINT32_MAX && g->org_days >= (uint32_t)c->known_days;
+    int org = g->has_net && ((g->org_days != UINT32_MAX && g->org_days >= (uint32_t)c->known_days) ||
+                             g->person_known);
     int asn_known = g->has_net && g->all_asn_known;
     int score;
     if (g->has_net) {
@@ -711,7 +719,9 @@ static void emit(struct st *c, struct group *g)
         ADD("%s (%s, %s %s) was used from %s%s, a network new for this key", key, who,
             k->gcp ? "gcp" : "aws", acct, ip0[0] ? ip0 : "?",
             g->nnets > 1 ? " and other new networks" : "");
-        if (org)
+        if (g->person_known)
+            ADD(" but one that its owner's other accounts used on earlier days");
+        else if (org)
             ADD(" but used by the organisation on %u earlier days", g->org_days);
         else if (asn_known)
             ADD(" but in an ASN the key used before");
@@ -783,7 +793,8 @@ static void emit(struct st *c, struct group *g)
             km_buf_addc(&b, ',');
         km_json_write_str(&b, g->followed.v[i], strlen(g->followed.v[i]));
     }
-    km_buf_printf(&b, "],\"org_known_days\":%u,\"history_days\":%.2f,"
+    km_buf_printf(&b, "],\"person_known\":%s", g->person_known ? "true" : "false");
+    km_buf_printf(&b, ",\"org_known_days\":%u,\"history_days\":%.2f,"
                       "\"history_window_days\":%.0f,\"thin_history\":%s}",
                   g->org_days == UINT32_MAX ? 0 : g->org_days, g->hist_days,
                   (double)c->history / KM_KU_DAY_US, g->thin ? "true" : "false");
@@ -831,22 +842,7 @@ static int run(struct km_hunt *h, struct km_err *err)
     if (rc == KM_OK && c.nt) {
         candidates(&c);
         if (c.ng) {
-            /* the organisation's use of the new networks */
-            size_t nq = 0;
-            struct km_ku_orgq *q = km_xcalloc((size_t)c.ng * MAX_GROUP_NETS + 1, sizeof *q);
-            for (uint32_t i = 0; i < c.ng; i++)
-                for (int j = 0; j < c.g[i].nnets; j++)
-                    q[nq++] = (struct km_ku_orgq){
-                        c.g[i].nets[j], km_ku_str(&c.ipstr, c.ips[c.g[i].netip[j]].str),
-                        c.g[i].day, km_ku_str(&c.keys, c.g[i].kid), 0};
-            rc = km_ku_org_days(h, q, nq, c.v4, c.v6, err);
-            nq = 0;
-            for (uint32_t i = 0; i < c.ng; i++)
-                for (int j = 0; j < c.g[i].nnets; j++, nq++)
-                    if (q[nq].days < c.g[i].org_days)
-                        c.g[i].org_days = q[nq].days;
-            free(q);
-            /* evidence: the keys' calls in the windows */
+            /* evidence: the keys' calls in the windows (and the key's person) */
             const char **vals = km_xcalloc(c.ng + 1, sizeof *vals);
             int nv = 0;
             for (uint32_t kid = 1; kid < c.capk && kid <= c.keys.n; kid++)
@@ -859,9 +855,47 @@ static int run(struct km_hunt *h, struct km_err *err)
             sc.ncond = 1;
             sc.row = row2;
             sc.ctx = &c;
-            if (rc == KM_OK)
-                rc = km_hunt_scan(h, &sc, err);
+            rc = km_hunt_scan(h, &sc, err);
             free(vals);
+            /* the organisation's and the person's use of the new networks, and
+             * of the new countries */
+            size_t nq = 0;
+            struct km_ku_orgq *q =
+                km_xcalloc((size_t)c.ng * (MAX_GROUP_NETS + 1) + 1, sizeof *q);
+            for (uint32_t i = 0; i < c.ng; i++) {
+                struct group *g = &c.g[i];
+                const char *key = km_ku_str(&c.keys, g->kid);
+                for (int j = 0; j < g->nnets; j++)
+                    q[nq++] = (struct km_ku_orgq){g->nets[j],
+                                                  km_ku_str(&c.ipstr, c.ips[g->netip[j]].str),
+                                                  g->day, key, 0, "", g->person, 0};
+                if (g->new_cc) {
+                    q[nq] = (struct km_ku_orgq){0, NULL, g->day, key, 0, "", g->person, 0};
+                    ccstr(g->cc, q[nq].cc);
+                    nq++;
+                }
+            }
+            if (rc == KM_OK)
+                rc = km_ku_org_days(h, q, nq, c.v4, c.v6, err);
+            nq = 0;
+            for (uint32_t i = 0; i < c.ng; i++) {
+                struct group *g = &c.g[i];
+                int person_knows = g->nnets > 0;
+                for (int j = 0; j < g->nnets; j++, nq++) {
+                    if (q[nq].days < g->org_days)
+                        g->org_days = q[nq].days;
+                    person_knows &= q[nq].pdays > 0;
+                }
+                g->person_known = person_knows;
+                if (g->new_cc) {
+                    /* a country the organisation or the person works from is no news */
+                    g->cc_org_days = q[nq].days;
+                    if (q[nq].days >= (uint32_t)c.known_days || q[nq].pdays > 0)
+                        g->new_cc = 0;
+                    nq++;
+                }
+            }
+            free(q);
             for (uint32_t i = 0; i < c.ng; i++) {
                 if (rc == KM_OK && c.g[i].nev)
                     emit(&c, &c.g[i]);

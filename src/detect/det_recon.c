@@ -1080,7 +1080,8 @@ static int history(struct st *c, struct burst *bs, uint32_t nb, struct km_err *e
         for (uint32_t s = u->k0; s <= u->k1; s++)
             ndn += c->sl[c->ord[s]].ndn;
         if (fresh || ndn >= c->probe_actions) {
-            oq[no] = (struct km_ku_orgq){u->net, km_ku_str(&c->ipstr, u->ip), u->day, kq[k].key, 0};
+            oq[no] = (struct km_ku_orgq){u->net, km_ku_str(&c->ipstr, u->ip), u->day, kq[k].key, 0,
+                                         "", -1, 0};
             qi[no] = qi[k];
             kq[no].net_known = !fresh;   /* kept for the verdict below */
             no++;

@@ -6,6 +6,7 @@
 #include "detect/keyuse.h"
 
 #include "core/ip.h"
+#include "geo/geo.h"
 #include "store/segment.h"
 
 #include <ctype.h>
@@ -377,12 +378,19 @@ static void netset_free(struct netset *s)
 struct orgctx {
     struct km_ku_orgq *q;
     size_t n;
-    uint32_t *next;          /* next query with the same net + 1 */
+    uint32_t *next;          /* next query with the same net (or country) + 1 */
     uint32_t *keyid;         /* query's key id in keys */
     int32_t (*days)[ORG_MAX_DAYS];
+    int32_t (*pdays)[ORG_MAX_DAYS];
     struct netset ns;
+    uint16_t cc[64];         /* queried countries and their first query + 1 */
+    uint32_t ccfirst[64];
+    int ncc;
+    struct km_geo *geo;
     struct km_ku_intern keys;
     struct km_ku_cmap cm_ip, cm_key, cm_out;
+    uint32_t (*heads)[2];    /* cm_ip values index this: {net's first query, country's} */
+    uint32_t nheads, capheads;
     int v4, v6;
     int32_t max_day;
     char prefix[32][20];     /* IPv4 networks' text prefixes, when /8, /16, /24 */
@@ -390,9 +398,30 @@ struct orgctx {
     int nprefix;
 };
 
+static uint16_t cc_of(struct km_geo *g, struct km_str ip)
+{
+    if (!g || !ip.p)
+        return 0;
+    struct km_geo_rec r;
+    km_geo_lookup(g, ip.p, ip.n, &r);
+    return r.country[0] && r.country[1] ? (uint16_t)((uint8_t)r.country[0] << 8 | (uint8_t)r.country[1])
+                                        : 0;
+}
+
+static uint32_t cc_first(const struct orgctx *c, uint16_t cc)
+{
+    for (int i = 0; i < c->ncc; i++)
+        if (c->cc[i] == cc)
+            return c->ccfirst[i];
+    return 0;
+}
+
 static int org_pred(void *vctx, const char *v, size_t n)
 {
     struct orgctx *c = vctx;
+    struct km_str ip = {v, (uint32_t)n};
+    if (c->ncc && cc_first(c, cc_of(c->geo, ip)))
+        return 1;
     /* fast path for dotted quads: the networks' text prefixes ("203.0.113.")
      * decide without parsing (canonical IPv4 text has no leading zeros) */
     if (c->nprefix && !memchr(v, ':', n)) {
@@ -403,9 +432,18 @@ static int org_pred(void *vctx, const char *v, size_t n)
             return 0;
     }
     uint64_t id;
-    if (!km_ku_net((struct km_str){v, (uint32_t)n}, c->v4, c->v6, &id, NULL))
+    if (!km_ku_net(ip, c->v4, c->v6, &id, NULL))
         return 0;
     return c->ns.net[netset_slot(&c->ns, id)] != 0;
+}
+
+static void count_day(int32_t *d, uint32_t *n, int32_t day)
+{
+    uint32_t k = 0;
+    while (k < *n && d[k] != day)
+        k++;
+    if (k == *n && *n < ORG_MAX_DAYS)
+        d[(*n)++] = day;
 }
 
 static int org_row(void *vctx, const struct km_hrow *r)
@@ -426,19 +464,30 @@ static int org_row(void *vctx, const struct km_hrow *r)
     }
     if (!ok)
         return 0;
-    /* the net's first query */
-    uint32_t ic = km_hrow_code(r, KM_F_SRC_IP), qi = 0;
+    /* the queries of the address's network and country */
+    uint32_t ic = km_hrow_code(r, KM_F_SRC_IP), hi = 0;
     cached = ic ? km_ku_cmap_get(&c->cm_ip, r, ic) : 0;
     if (cached) {
-        qi = cached - 1;
+        hi = cached - 1;
     } else {
+        struct km_str ip = km_hrow_str(r, KM_F_SRC_IP);
         uint64_t id;
-        if (km_ku_net(km_hrow_str(r, KM_F_SRC_IP), c->v4, c->v6, &id, NULL))
-            qi = c->ns.first[netset_slot(&c->ns, id)];
+        uint32_t qn = 0, qc = 0;
+        if (km_ku_net(ip, c->v4, c->v6, &id, NULL))
+            qn = c->ns.first[netset_slot(&c->ns, id)];
+        if (c->ncc)
+            qc = cc_first(c, cc_of(c->geo, ip));
+        if (c->nheads == c->capheads) {
+            c->capheads = c->capheads ? 2 * c->capheads : 256;
+            c->heads = km_xrealloc(c->heads, c->capheads * sizeof *c->heads);
+        }
+        c->heads[c->nheads][0] = qn;
+        c->heads[c->nheads][1] = qc;
+        hi = c->nheads++;
         if (ic)
-            km_ku_cmap_put(&c->cm_ip, ic, qi);
+            km_ku_cmap_put(&c->cm_ip, ic, hi);
     }
-    if (!qi)
+    if (hi >= c->nheads || (!c->heads[hi][0] && !c->heads[hi][1]))
         return 0;
     /* which queried key made the call (0: none of them) */
     uint32_t kc = km_hrow_code(r, KM_F_ACTOR_ACCESS_KEY), kid = 0;
@@ -451,17 +500,16 @@ static int org_row(void *vctx, const struct km_hrow *r)
         if (kc)
             km_ku_cmap_put(&c->cm_key, kc, kid);
     }
-    for (uint32_t i = qi; i; i = c->next[i - 1]) {
-        struct km_ku_orgq *q = &c->q[i - 1];
-        if (day >= q->day || (kid && kid == c->keyid[i - 1]) || q->days >= ORG_MAX_DAYS)
-            continue;
-        int32_t *d = c->days[i - 1];
-        uint32_t k = 0;
-        while (k < q->days && d[k] != day)
-            k++;
-        if (k == q->days)
-            d[q->days++] = day;
-    }
+    for (int w = 0; w < 2; w++)
+        for (uint32_t i = c->heads[hi][w]; i; i = c->next[i - 1]) {
+            struct km_ku_orgq *q = &c->q[i - 1];
+            if (day >= q->day)
+                continue;
+            if (q->person >= 0 && r->person == q->person)
+                count_day(c->pdays[i - 1], &q->pdays, day);
+            if (!(kid && kid == c->keyid[i - 1]))
+                count_day(c->days[i - 1], &q->days, day);
+        }
     return 0;
 }
 
@@ -476,17 +524,36 @@ int km_ku_org_days(struct km_hunt *h, struct km_ku_orgq *q, size_t n, int v4bits
     c.n = n;
     c.v4 = v4bits;
     c.v6 = v6bits;
+    c.geo = km_hunt_geo(h);
     c.next = km_xcalloc(n, sizeof *c.next);
     c.keyid = km_xcalloc(n, sizeof *c.keyid);
     c.days = km_xcalloc(n, sizeof *c.days);
+    c.pdays = km_xcalloc(n, sizeof *c.pdays);
     km_ku_intern_init(&c.keys, (uint32_t)n + 1, 64u << 20);
     netset_init(&c.ns, n);
     c.max_day = INT32_MIN;
+    int persons = 0;
     for (size_t i = 0; i < n; i++) {
-        q[i].days = 0;
+        q[i].days = q[i].pdays = 0;
         if (q[i].day > c.max_day)
             c.max_day = q[i].day;
         c.keyid[i] = q[i].key && *q[i].key ? km_ku_intern(&c.keys, q[i].key, strlen(q[i].key)) : 0;
+        persons |= q[i].person >= 0;
+        if (q[i].cc[0] && q[i].cc[1]) {
+            uint16_t cc = (uint16_t)((uint8_t)q[i].cc[0] << 8 | (uint8_t)q[i].cc[1]);
+            int k = 0;
+            while (k < c.ncc && c.cc[k] != cc)
+                k++;
+            if (k == c.ncc) {
+                if (c.ncc == 64)
+                    continue;   /* more countries than anyone asks about: not counted */
+                c.cc[c.ncc] = cc;
+                c.ccfirst[c.ncc++] = 0;
+            }
+            c.next[i] = c.ccfirst[k];
+            c.ccfirst[k] = (uint32_t)i + 1;
+            continue;
+        }
         if (!q[i].net)
             continue;
         uint32_t s = netset_slot(&c.ns, q[i].net);
@@ -494,10 +561,11 @@ int km_ku_org_days(struct km_hunt *h, struct km_ku_orgq *q, size_t n, int v4bits
         c.next[i] = c.ns.first[s];
         c.ns.first[s] = (uint32_t)i + 1;
     }
-    /* text prefixes of the IPv4 networks (the queries carry ids only: the
-     * caller's addresses are not known here, so they come from q[].ip) */
+    /* text prefixes of the IPv4 networks */
     if (c.v4 % 8 == 0 && c.v4 >= 8 && c.v4 <= 24) {
         for (size_t i = 0; i < n && c.nprefix >= 0; i++) {
+            if (q[i].cc[0])
+                continue;
             if (!q[i].ip || !*q[i].ip || strchr(q[i].ip, ':')) {
                 if (q[i].ip && strchr(q[i].ip, ':'))
                     continue;   /* IPv6 values are parsed anyway */
@@ -534,12 +602,15 @@ int km_ku_org_days(struct km_hunt *h, struct km_ku_orgq *q, size_t n, int v4bits
     sc.cond[0].pred = org_pred;
     sc.cond[0].pctx = &c;
     sc.ncond = 1;
+    sc.persons = persons && km_hunt_graph(h) != NULL;
     sc.row = org_row;
     sc.ctx = &c;
     int rc = km_hunt_scan(h, &sc, err);
     free(c.next);
     free(c.keyid);
     free(c.days);
+    free(c.pdays);
+    free(c.heads);
     km_ku_intern_free(&c.keys);
     netset_free(&c.ns);
     km_ku_cmap_free(&c.cm_ip);

@@ -94,17 +94,23 @@ uint32_t km_ku_field_id(struct km_ku_cmap *m, struct km_ku_intern *t, const stru
  * approximation: the first row of the earliest segment), or INT64_MAX. */
 int64_t km_ku_store_start(struct km_hunt *h, const char *provider);
 
-/* "Is this network the organisation's?": for each query, the number of
- * distinct UTC days before `day` on which the network was used
- * successfully by a caller other than `key` (any provider, any identity).
- * Counting stops at 64 days. */
+/* "Is this network (or country) the organisation's, or the person's?": for
+ * each query, the number of distinct UTC days before `day` on which the
+ * network — or, when cc is set, any address of that country (geo database
+ * or provider geolocation) — was used successfully by a caller other than
+ * `key` (any provider, any identity), and on how many of those days by the
+ * query's person (identity graph) through any of their identities. Counting
+ * stops at 64 days. */
 struct km_ku_orgq {
-    uint64_t net;            /* km_ku_net id */
+    uint64_t net;            /* km_ku_net id (0 with cc) */
     const char *ip;          /* an address in it (canonical text; lets the scan
                                 skip other addresses without parsing them) */
     int32_t day;             /* UTC day number of the use being judged */
     const char *key;         /* the credential being judged ("" none) */
     uint32_t days;           /* out */
+    char cc[3];              /* a country instead of a network ("" none) */
+    int32_t person;          /* the key's person, -1 none */
+    uint32_t pdays;          /* out: days the person used it */
 };
 int km_ku_org_days(struct km_hunt *h, struct km_ku_orgq *q, size_t n, int v4bits, int v6bits,
                    struct km_err *err);
