@@ -670,8 +670,8 @@ static void emit(struct st *c, struct group *g)
     int score;
     if (g->has_net) {
         score = org || asn_known ? KM_SEV_LOW : KM_SEV_MEDIUM;
-        if (g->new_plat || g->new_cc)
-            score++;
+        score += g->new_plat;   /* each independent novelty adds */
+        score += g->new_cc;
         if (g->tool)
             score++;
         if (g->thin)
