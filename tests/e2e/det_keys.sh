@@ -176,6 +176,31 @@ other = [y for y in F if y not in (x, r[0]) and y['severity'] not in ('info', 'l
 assert other == [], [(y['severity'], y['summary']) for y in other]
 "
 
+# ---- the generator's planted scenario (when the generator plants scenarios) ---------------
+if "$KUMO" gen --help 2>&1 | grep -q -- '--scenarios'; then
+  G2="$T/gen2"
+  "$KUMO" -q gen --out "$G2" --events 60000 --seed 5 --providers aws,azure,gcp \
+    --scenarios leakedkey >/dev/null 2>>"$T/misc.err"
+  "$KUMO" --store "$T/sg2" ingest -q "$G2" >/dev/null 2>>"$T/misc.err"
+  "$KUMO" --store "$T/sg2" hunt --only leaked_key,recon_burst -q >/dev/null 2>>"$T/misc.err"
+  "$KUMO" --store "$T/sg2" findings --format json > "$T/gen2.json"
+  cp "$G2/kumo-ground-truth.json" "$T/gt.json" 2>/dev/null
+  pyck det_keys_scenario_leakedkey gen2 "
+gt = [x for x in json.load(open('$T/gt.json'))['scenarios'] if x['scenario'] == 'leakedkey']
+assert len(gt) == 1, gt
+e = gt[0]['entities']
+for det, got in (('leaked_key', L), ('recon_burst', R)):
+    m = [x for x in got if set(e['access_keys']) <= set(E(x, 'access_keys'))
+         and set(e['ips']) & set(E(x, 'ips'))]
+    assert m, (det, e, [x['summary'] for x in got])
+    x = m[0]
+    assert x['severity'] in ('medium', 'high', 'critical'), (det, x['severity'])
+    assert set(e['identities']) <= set(E(x, 'identities')), (det, E(x, 'identities'))
+    assert set(e['accounts']) <= set(E(x, 'accounts')), (det, E(x, 'accounts'))
+    assert x['first'] <= gt[0]['last'] and x['last'] >= gt[0]['first'], (det, x['first'], x['last'])
+"
+fi
+
 # ---- real corpus events -------------------------------------------------------------------
 SR="$CORPUS/stratus-red-team-detonation-logs/docs/detonation-logs"
 PA="$CORPUS/panther-analysis-tests/extracted"
