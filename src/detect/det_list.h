@@ -3,3 +3,4 @@
  * them. Included by registry.c with KM_DET defined.
  */
 KM_DET(logging_tampering)
+KM_DET(credential_persistence)
