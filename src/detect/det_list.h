@@ -4,3 +4,4 @@
  */
 KM_DET(logging_tampering)
 KM_DET(credential_persistence)
+KM_DET(privilege_grant)

@@ -528,6 +528,19 @@ void km_det_cpy(char *dst, size_t cap, struct km_str s)
     dst[n] = 0;
 }
 
+void km_det_row_event(const struct km_hrow *r, struct km_event *ev)
+{
+    static const int fields[] = {
+        KM_F_PROVIDER,    KM_F_ACCOUNT,     KM_F_ACTOR_TYPE,       KM_F_ACTOR_NAME,
+        KM_F_ACTOR_ARN,   KM_F_ACTOR_EMAIL, KM_F_ACTOR_ACCESS_KEY, KM_F_SRC_IP,
+        KM_F_USER_AGENT,  KM_F_ACTION,      KM_F_OUTCOME,          KM_F_SRC_COUNTRY,
+    };
+    km_event_init(ev);
+    ev->time_us = r->time;
+    for (size_t i = 0; i < KM_ARRAY_LEN(fields); i++)
+        ev->f[fields[i]] = km_hrow_str(r, fields[i]);
+}
+
 struct km_str km_det_who(const struct km_event *ev)
 {
     return ev->f[KM_F_ACTOR_EMAIL].p  ? ev->f[KM_F_ACTOR_EMAIL]

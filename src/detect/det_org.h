@@ -92,6 +92,11 @@ void km_det_policy_grantees(const struct km_detorg *o, const struct km_json *doc
 
 /* Copies s into dst (NUL-terminated, truncated to cap - 1). */
 void km_det_cpy(char *dst, size_t cap, struct km_str s);
+/* Fills the fields that say who did what from where (provider, account,
+ * actor.type/name/arn/email/access_key, src.ip, user_agent, action, outcome,
+ * src.geo.country) from the row, column by column: unlike km_hrow_event it
+ * leaves the segment's other columns undecoded. Other fields stay absent. */
+void km_det_row_event(const struct km_hrow *r, struct km_event *ev);
 /* The caller as findings name it: actor.email, else actor.name, else actor.arn. */
 struct km_str km_det_who(const struct km_event *ev);
 /* A string member of a JSON object, KM_STR_NONE when absent or not a string. */

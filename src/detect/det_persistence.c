@@ -53,7 +53,6 @@ enum kind {
     K_ENTRA_FED,     /* domain federation */
     K_GCP_KEY,       /* CreateServiceAccountKey */
     K_GCP_UPLOAD,    /* UploadServiceAccountKey */
-    K_GCP_SA,        /* CreateServiceAccount */
     K_GCP_HMAC,      /* storage.hmacKeys.create */
     K_GCP_WIP,       /* workload identity pool providers */
 };
@@ -99,7 +98,6 @@ static const struct op ops[] = {
     {"gcp", M_SUFFIX, ".CreateServiceAccountKey", K_GCP_KEY, "created a key for service account"},
     {"gcp", M_SUFFIX, ".UploadServiceAccountKey", K_GCP_UPLOAD,
      "uploaded a key of their own for service account"},
-    {"gcp", M_SUFFIX, ".CreateServiceAccount", K_GCP_SA, "created service account"},
     {"gcp", M_EXACT, "storage.hmacKeys.create", K_GCP_HMAC,
      "created a Cloud Storage HMAC key for"},
     {"gcp", M_SUFFIX, ".CreateWorkloadIdentityPoolProvider", K_GCP_WIP,
@@ -369,17 +367,6 @@ static void row_gcp(struct st *c, struct cand *k, const struct km_event *ev,
         sa = gcp_sa(km_det_jstr(pp, "request.name"));
     if (!sa.p)
         sa = gcp_sa(km_det_jstr(pp, "resourceName"));
-    if (k->op->kind == K_GCP_SA) {
-        struct km_str em = km_det_jstr(pp, "response.email");
-        if (em.p)
-            sa = em;
-        if (!sa.p) {
-            struct km_str id = km_det_jstr(pp, "request.account_id");
-            if (!id.p)
-                id = km_det_jstr(pp, "request.accountId");
-            sa = id;
-        }
-    }
     if (k->op->kind == K_GCP_HMAC) {
         struct km_str em = km_det_jstr(pp, "request.serviceAccountEmail");
         if (em.p)
@@ -395,11 +382,11 @@ static void row_gcp(struct st *c, struct cand *k, const struct km_event *ev,
         k->self = 1;
 }
 
-static void row_azure(struct cand *k, const struct km_event *ev)
+static void row_azure(struct cand *k, const struct km_hrow *r)
 {
     struct km_finding f;   /* only to read the names of the targets */
     km_finding_init(&f);
-    km_hunt_add_resources(&f, ev->f[KM_F_RESOURCES]);
+    km_hunt_add_resources(&f, km_hrow_str(r, KM_F_RESOURCES));
     char t[300] = "";
     for (uint32_t i = 0; i < f.ent[KM_ENT_RESOURCES].n && strlen(t) < 200; i++)
         snprintf(t + strlen(t), sizeof t - strlen(t), "%s%s", i ? ", " : "",
@@ -412,16 +399,17 @@ static void row_azure(struct cand *k, const struct km_event *ev)
 static int row(void *vctx, const struct km_hrow *r)
 {
     struct st *c = vctx;
-    struct km_event ev;
-    km_event_init(&ev);
-    if (km_hrow_event(r, &ev) != KM_OK)
-        return 0;
-    struct km_str a = ev.f[KM_F_ACTION];
+    struct km_str a = km_hrow_str(r, KM_F_ACTION);
     const struct op *o = match_op(a.p, a.n);
-    if (!o || !km_str_eqc(ev.f[KM_F_PROVIDER], o->provider))
+    if (!o || !km_str_eqc(km_hrow_str(r, KM_F_PROVIDER), o->provider))
         return 0;
-    int failed = !km_det_succeeded(&ev);
+    int failed = km_str_eqc(km_hrow_str(r, KM_F_OUTCOME), "failure");
     if (failed && !c->include_failed)
+        return 0;
+    struct km_event ev;
+    km_det_row_event(r, &ev);
+    /* keys that automation mints for service accounts are its routine */
+    if ((o->kind == K_GCP_KEY || o->kind == K_GCP_HMAC) && caller_of(&ev) == C_SERVICE)
         return 0;
     if (c->c.n >= c->cap_max)
         return 0;
@@ -460,7 +448,7 @@ static int row(void *vctx, const struct km_hrow *r)
                 row_gcp(c, k, &ev, raw);
         }
     } else {
-        row_azure(k, &ev);
+        row_azure(k, r);
     }
     /* role creations matter only when they trust the outside */
     if (o->kind == K_TRUST && k->sev < 0) {
@@ -659,12 +647,9 @@ static int base_sev(const struct st *c, struct cand *k)
     case K_GCP_HMAC:
         s = k->caller == C_SERVICE ? KM_SEV_INFO : KM_SEV_LOW;
         break;
-    case K_GCP_SA:
-        s = KM_SEV_INFO;   /* routine unless from a new address */
-        break;
     }
-    if (k->used && !k->self) {
-        if (k->used_outside && k->caller != C_SERVICE)
+    if (k->used && !k->self && k->caller != C_SERVICE) {
+        if (k->used_outside)
             s = KM_SEV_HIGH;
         else if (s < KM_SEV_MEDIUM)
             s = KM_SEV_MEDIUM;
