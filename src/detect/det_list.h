@@ -5,3 +5,4 @@
 KM_DET(logging_tampering)
 KM_DET(credential_persistence)
 KM_DET(privilege_grant)
+KM_DET(exposure)
