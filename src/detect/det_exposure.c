@@ -271,7 +271,8 @@ static void judge_aws(struct st *c, const struct op *o, const struct km_json *ra
             if (grp.p && km_str_eqc(grp, "all")) {
                 v->sev = KM_SEV_HIGH;
                 snprintf(v->what, sizeof v->what, "was made public (shared with group \"all\")");
-            } else if (uid.p && !km_detorg_aws_account(&c->org, uid.p, uid.n)) {
+            } else if (uid.p && is_account_id(uid.p, uid.n) &&
+                       !km_detorg_aws_account(&c->org, uid.p, uid.n)) {
                 if (v->sev < KM_SEV_MEDIUM) {
                     v->sev = KM_SEV_MEDIUM;
                     snprintf(v->what, sizeof v->what,
@@ -298,7 +299,8 @@ static void judge_aws(struct st *c, const struct op *o, const struct km_json *ra
             if (strcasecmp(x->str, "all") == 0) {
                 v->sev = KM_SEV_HIGH;
                 snprintf(v->what, sizeof v->what, "was made public (restore permission \"all\")");
-            } else if (!km_detorg_aws_account(&c->org, x->str, x->len)) {
+            } else if (is_account_id(x->str, x->len) &&
+                       !km_detorg_aws_account(&c->org, x->str, x->len)) {
                 if (v->sev < KM_SEV_MEDIUM) {
                     v->sev = KM_SEV_MEDIUM;
                     snprintf(v->what, sizeof v->what,

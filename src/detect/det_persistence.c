@@ -70,7 +70,7 @@ struct op {
 static const struct op ops[] = {
     {"aws", M_EXACT, "CreateUser", K_USER, "created IAM user"},
     {"aws", M_EXACT, "CreateAccessKey", K_KEY, "created an access key"},
-    {"aws", M_EXACT, "CreateLoginProfile", K_LOGIN, "gave a console password"},
+    {"aws", M_EXACT, "CreateLoginProfile", K_LOGIN, "set the console password"},
     {"aws", M_EXACT, "UpdateLoginProfile", K_LOGIN, "changed the console password"},
     {"aws", M_EXACT, "CreateSAMLProvider", K_IDP, "created a SAML identity provider"},
     {"aws", M_EXACT, "UpdateSAMLProvider", K_IDP, "replaced a SAML identity provider's metadata"},
@@ -80,7 +80,7 @@ static const struct op ops[] = {
      "added a client id to an OIDC identity provider"},
     {"aws", M_EXACT, "UpdateOpenIDConnectProviderThumbprint", K_IDP_MINOR,
      "changed an OIDC identity provider's thumbprint"},
-    {"aws", M_EXACT, "UpdateAssumeRolePolicy", K_TRUST, "changed who may assume role"},
+    {"aws", M_EXACT, "UpdateAssumeRolePolicy", K_TRUST, "changed the trust policy of role"},
     {"aws", M_EXACT, "CreateRole", K_TRUST, "created role"},
     {"azure", M_CI, "Add service principal credentials", K_ENTRA_CRED,
      "added credentials to service principal"},
@@ -787,17 +787,19 @@ static void emit(struct st *c, size_t i)
         char obj[400] = "";
         switch (k->op->kind) {
         case K_KEY:
-            snprintf(obj, sizeof obj, "%s%s%s %s %s", k->key ? " (" : "", k->key ? k->key : "",
-                     k->key ? ")" : "", k->self ? "for their own user" : "for another IAM user,",
+            snprintf(obj, sizeof obj, "%s%s%s %s%s", k->key ? " (" : "", k->key ? k->key : "",
+                     k->key ? ")" : "", k->self ? "for their own user" : "for another IAM user, ",
                      k->self ? "" : tgt);
             break;
         case K_LOGIN:
-            snprintf(obj, sizeof obj, " %s %s%s", k->self ? "of their own user" : "to IAM user",
+            snprintf(obj, sizeof obj, " %s%s%s", k->self ? "of their own user" : "of IAM user ",
                      k->self ? "" : tgt,
                      k->no_reset && !k->self ? " without requiring a reset" : "");
             break;
         case K_TRUST:
-            snprintf(obj, sizeof obj, " %s to %s", tgt, k->detail ? k->detail : "?");
+            snprintf(obj, sizeof obj, " %s%s%s", tgt,
+                     k->op->action[0] == 'C' ? ", which trusts " : ": it now trusts ",
+                     k->detail ? k->detail : "?");
             break;
         default:
             snprintf(obj, sizeof obj, " %s", tgt);
@@ -827,6 +829,31 @@ static void emit(struct st *c, size_t i)
     if (k->used)
         km_buf_printf(&d, ",\"key_used\":%u,\"key_used_from_new_address\":%s", k->nuse,
                       k->used_outside ? "true" : "false");
+    if (k->op->kind == K_USER && k->chained) {
+        /* the chain: what the same caller gave the new user, in order */
+        km_buf_adds(&d, ",\"chain\":[");
+        int first = 1;
+        for (size_t j = 0; j < c->c.n; j++) {
+            const struct cand *x = &c->c.v[j];
+            if (x->chain != (int)i)
+                continue;
+            char t[40];
+            km_time_fmt(x->t, t);
+            km_buf_printf(&d, "%s{\"operation\":", first ? "" : ",");
+            km_json_write_str(&d, x->op->action, strlen(x->op->action));
+            km_buf_printf(&d, ",\"time\":\"%s\"", t);
+            if (x->key) {
+                km_buf_adds(&d, ",\"access_key\":");
+                km_json_write_str(&d, x->key, strlen(x->key));
+            }
+            if (x->used)
+                km_buf_printf(&d, ",\"used\":%u,\"used_from_new_address\":%s", x->nuse,
+                              x->used_outside ? "true" : "false");
+            km_buf_adds(&d, "}");
+            first = 0;
+        }
+        km_buf_adds(&d, "]");
+    }
     km_buf_adds(&d, "}");
     if (!d.oom) {
         km_buf_addc(&d, 0);
