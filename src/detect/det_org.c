@@ -288,8 +288,14 @@ int km_det_gcp_member(const struct km_detorg *o, const char *m, size_t n)
         /* name@PROJECT.iam.gserviceaccount.com: a project the store knows? */
         static const char suf[] = ".iam.gserviceaccount.com";
         size_t k = sizeof suf - 1;
-        if (dn > k && strncasecmp(d + dn - k, suf, k) == 0)
+        if (dn > k && strncasecmp(d + dn - k, suf, k) == 0) {
+            /* Google's own service agents (service-N@gcp-sa-x..., ...@system...) */
+            if ((dn - k >= 7 && strncasecmp(d, "gcp-sa-", 7) == 0) ||
+                (dn - k == 6 && strncasecmp(d, "system", 6) == 0) ||
+                (dn - k > 7 && strncasecmp(d + dn - k - 7, "-system", 7) == 0))
+                return KM_MEMBER_INSIDE;
             return km_dset_has(&o->accounts, d, dn - k) ? KM_MEMBER_INSIDE : KM_MEMBER_OUTSIDE;
+        }
         return sa_domain(d, dn) ? KM_MEMBER_INSIDE : KM_MEMBER_UNKNOWN;
     }
     const char *v = m;

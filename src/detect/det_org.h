@@ -64,8 +64,9 @@ enum km_member { KM_MEMBER_INSIDE = 0, KM_MEMBER_PUBLIC, KM_MEMBER_OUTSIDE, KM_M
  * "allAuthenticatedUsers", "principal://", a bare e-mail: public for
  * allUsers/allAuthenticatedUsers; outside for an e-mail or domain not the
  * organisation's (a webmail address always) and for a service account of a
- * project the store has never seen; unknown for workload-identity principals
- * and deleted members; else inside. */
+ * project the store has never seen (Google's own service agents,
+ * ...@gcp-sa-*.iam.gserviceaccount.com, are inside); unknown for
+ * workload-identity principals and deleted members; else inside. */
 int km_det_gcp_member(const struct km_detorg *o, const char *m, size_t n);
 
 /* ---- IAM policy documents (AWS) -------------------------------------------- */
