@@ -382,16 +382,29 @@ static void row_gcp(struct st *c, struct cand *k, const struct km_event *ev,
         k->self = 1;
 }
 
-static void row_azure(struct cand *k, const struct km_hrow *r)
+/* The targets of an Entra audit: their names (else ids) from `resources`. */
+static void row_azure(struct st *c, struct cand *k, const struct km_hrow *r)
 {
-    struct km_finding f;   /* only to read the names of the targets */
-    km_finding_init(&f);
-    km_hunt_add_resources(&f, km_hrow_str(r, KM_F_RESOURCES));
+    struct km_str rj = km_hrow_str(r, KM_F_RESOURCES);
+    if (!rj.p || !rj.n)
+        return;
+    km_arena_reset(&c->a);
+    char *copy = km_arena_strndup(&c->a, rj.p, rj.n);
+    struct km_json *root;
+    struct km_err e;
+    km_err_clear(&e);
+    if (!copy || km_json_parse(copy, rj.n, NULL, &c->a, &root, &e) != KM_OK ||
+        !km_json_is_arr(root))
+        return;
     char t[300] = "";
-    for (uint32_t i = 0; i < f.ent[KM_ENT_RESOURCES].n && strlen(t) < 200; i++)
-        snprintf(t + strlen(t), sizeof t - strlen(t), "%s%s", i ? ", " : "",
-                 f.ent[KM_ENT_RESOURCES].v[i]);
-    km_finding_free(&f);
+    for (const struct km_json *x = root->child; x && strlen(t) < 200; x = x->next) {
+        struct km_str v = km_det_jstr(x, "name");
+        if (!v.p)
+            v = km_det_jstr(x, "id");
+        if (v.p)
+            snprintf(t + strlen(t), sizeof t - strlen(t), "%s%.*s", t[0] ? ", " : "",
+                     (int)v.n, v.p);
+    }
     if (t[0])
         k->target = km_xstrdup(t);
 }
@@ -448,7 +461,7 @@ static int row(void *vctx, const struct km_hrow *r)
                 row_gcp(c, k, &ev, raw);
         }
     } else {
-        row_azure(k, r);
+        row_azure(c, k, r);
     }
     /* role creations matter only when they trust the outside */
     if (o->kind == K_TRUST && k->sev < 0) {

@@ -890,6 +890,18 @@ static void emit_one(struct st *c, struct grant *g, int merge_into_first)
                  "of tenant %s%s.",
                  who, g->failed ? " tried (denied) and" : "", acct, from);
         break;
+    case K_GROUP_ADD:
+        snprintf(f.summary, sizeof f.summary,
+                 "%s%s added user %s%s to group %s, which holds administrator rights, in aws "
+                 "%s%s.",
+                 who, g->failed ? " tried (denied) and" : "", grantee, why, role, acct, from);
+        break;
+    case K_PUT:
+        snprintf(f.summary, sizeof f.summary,
+                 "%s%s gave %s %s%s an %s allowing every action (\"*\" or iam:*) in aws %s%s.",
+                 who, g->failed ? " tried (denied) and" : "",
+                 g->grantee_kind ? g->grantee_kind : "principal", grantee, why, role, acct, from);
+        break;
     default:
         snprintf(f.summary, sizeof f.summary, "%s%s granted %s to %s %s%s%s%s in %s %s%s.", who,
                  g->failed ? " tried (denied) and" : "", role,

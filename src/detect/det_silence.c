@@ -148,6 +148,7 @@ struct stream {
     int have_before, have_after;
     double rate;              /* events per active hour before the silence */
     double expected;          /* events the rhythm expects during the silence */
+    int64_t until;            /* a trailing silence: where the data it is judged by ends */
 };
 
 struct st {
@@ -448,6 +449,16 @@ static double expected(const struct stream *s, int64_t fh, int64_t a, int64_t b)
     return e;
 }
 
+/* The last event of a provider's streams. */
+static int64_t provider_last(const struct st *c, const char *provider)
+{
+    int64_t m = INT64_MIN;
+    for (size_t i = 0; i < c->ns; i++)
+        if (!strcmp(c->s[i].provider, provider) && c->s[i].last > m)
+            m = c->s[i].last;
+    return m;
+}
+
 static void judge(struct st *c)
 {
     int64_t end_hr = hour_of(c->data_last);
@@ -523,6 +534,20 @@ static void judge(struct st *c)
             s->sev = KM_SEV_HIGH;
             continue;
         }
+        if (s->trailing) {
+            /* without tampering, a stream is silent only while its own provider's
+               data goes on: measure to the provider's last event, not the store's */
+            int64_t pend = hour_of(provider_last(c, s->provider));
+            int64_t len = pend - s->gap_a + 1;
+            if (len < min_gap_h || (double)len < c->factor * (double)s->usual ||
+                (s->expected = expected(s, hour_of(s->first), s->gap_a, pend)) <
+                    c->min_expected) {
+                s->sev = -1;
+                continue;
+            }
+            s->gap_b = pend;
+            s->until = provider_last(c, s->provider);
+        }
         /* the data (or its collection) ending for most streams at once */
         uint32_t was = active(c, s->provider, s->gap_a - 1);
         uint32_t now = active(c, s->provider, s->gap_a);
@@ -592,7 +617,8 @@ static void emit(struct st *c, struct stream *s)
     f.technique = "T1562.008";
     f.severity = s->sev;
     int64_t start = s->have_before ? s->before_t : s->gap_a * HOUR;
-    int64_t stop = s->trailing ? c->data_last : s->have_after ? s->after_t : (s->gap_b + 1) * HOUR;
+    int64_t stop = s->trailing ? (s->until ? s->until : c->data_last)
+                 : s->have_after ? s->after_t : (s->gap_b + 1) * HOUR;
     char name[400], t0[40];
     snprintf(name, sizeof name, "%s %s %s%s%s", s->provider, s->source, s->acct,
              s->region[0] ? " " : "", s->region);
