@@ -219,6 +219,7 @@ struct grant {
     char *scope;          /* project, subscription scope, resource */
     char *detail;
     char *akey;           /* merge key (Azure: the assignment id) */
+    char *action;         /* the operation as the record names it */
 };
 
 struct st {
@@ -268,6 +269,7 @@ static void grant_free(struct grant *g)
     free(g->scope);
     free(g->detail);
     free(g->akey);
+    free(g->action);
 }
 
 static int is_new_kind(int kind)
@@ -622,6 +624,7 @@ static void fill_caller(struct st *c, const struct km_hrow *r, size_t from)
         g->acct = dupn(ev.f[KM_F_ACCOUNT]);
         g->caller_key = dupn(ev.f[KM_F_ACTOR_ACCESS_KEY]);
         memcpy(g->cc, cc, 3);
+        g->action = dupn(ev.f[KM_F_ACTION]);
         if (g->op->kind == K_AZ_ELEVATE)
             g->grantee = g->who ? km_xstrdup(g->who) : NULL;
     }
@@ -949,8 +952,9 @@ static void emit_one(struct st *c, struct grant *g, int merge_into_first)
     km_hunt_add_evidence(c->h, &f, g->ref);
     struct km_buf d;
     km_buf_init(&d, 4096);
+    const char *act = g->action ? g->action : g->op->action;
     km_buf_adds(&d, "{\"operation\":");
-    km_json_write_str(&d, g->op->action, strlen(g->op->action));
+    km_json_write_str(&d, act, strlen(act));
     km_buf_adds(&d, ",\"role\":");
     km_json_write_str(&d, role, strlen(role));
     km_buf_adds(&d, ",\"grantee\":");
