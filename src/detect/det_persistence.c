@@ -138,6 +138,8 @@ struct cand {
     int sev;
     int chain;            /* index of the K_USER candidate it belongs to, -1 */
     int chained;          /* K_USER: credentials were chained to it */
+    int first_link, last_link;   /* K_USER: its chained credentials (list by next_link) */
+    int next_link;
     int used;             /* the created key was used afterwards */
     int used_outside;     /* ... from an address never seen before the key existed */
     int64_t use_first, use_last;
@@ -438,6 +440,7 @@ static int row(void *vctx, const struct km_hrow *r)
     k->caller = caller_of(&ev);
     k->failed = failed;
     k->chain = -1;
+    k->first_link = k->last_link = k->next_link = -1;
     k->sev = -1;
     k->who = dupn(km_det_who(&ev));
     k->ip = dupn(ev.f[KM_F_SRC_IP]);
@@ -612,6 +615,11 @@ static void chain_users(struct st *c)
         if (same) {
             k->chain = (int)(*v - 1);
             u->chained = 1;
+            if (u->last_link >= 0)
+                c->c.v[u->last_link].next_link = (int)i;
+            else
+                u->first_link = (int)i;
+            u->last_link = (int)i;
         } else if (k->sev < KM_SEV_MEDIUM) {
             k->sev = KM_SEV_MEDIUM;   /* a brand-new user given a credential by someone else */
             if (!k->detail)
@@ -769,10 +777,8 @@ static void emit(struct st *c, size_t i)
         snprintf(f.key, sizeof f.key, "aws|user|%s|%s|%lld", acct, tgt, (long long)k->t);
         char creds[300] = "";
         int64_t last = k->t;
-        for (size_t j = 0; j < c->c.n; j++) {
+        for (int j = k->first_link; j >= 0; j = c->c.v[j].next_link) {
             struct cand *x = &c->c.v[j];
-            if (x->chain != (int)i)
-                continue;
             size_t l = strlen(creds);
             if (x->op->kind == K_KEY)
                 snprintf(creds + l, sizeof creds - l, "%san access key%s%s%s", l ? " and " : "",
@@ -846,10 +852,8 @@ static void emit(struct st *c, size_t i)
         /* the chain: what the same caller gave the new user, in order */
         km_buf_adds(&d, ",\"chain\":[");
         int first = 1;
-        for (size_t j = 0; j < c->c.n; j++) {
+        for (int j = k->first_link; j >= 0; j = c->c.v[j].next_link) {
             const struct cand *x = &c->c.v[j];
-            if (x->chain != (int)i)
-                continue;
             char t[40];
             km_time_fmt(x->t, t);
             km_buf_printf(&d, "%s{\"operation\":", first ? "" : ",");

@@ -162,6 +162,7 @@ struct st {
     size_t ns;
     uint64_t dropped;         /* rows of streams beyond max_streams or the span */
     struct km_dset keys;      /* "provider\nsource\nacct\nregion" -> stream index */
+    struct km_dset sil_prov, sil_acct;   /* providers and accounts of the silences */
     /* per segment: code tuple -> stream index + 1 (open addressing) */
     uint32_t cur_seg;
     int in_seg;
@@ -169,7 +170,7 @@ struct st {
         uint32_t c[4];
         uint32_t v;           /* stream + 1, UINT32_MAX none */
     } *tab;
-    uint32_t tcap;
+    uint32_t tcap, tn;
     struct tamper *tam;
     size_t ntam, captam;
     int64_t data_last;        /* last event of the data */
@@ -187,10 +188,43 @@ static char *dupn(struct km_str s)
 }
 
 /* The stream of a code tuple within the current segment (UINT32_MAX: none). */
+static uint32_t tuple_hash(const uint32_t code[4])
+{
+    return (code[0] * 2654435761u) ^ (code[1] * 40503u) ^ (code[2] * 97u) ^ code[3];
+}
+
+/* Empties the per-segment tuple table (size: a power of two). */
+static void tab_reset(struct st *c, uint32_t size)
+{
+    if (c->tcap != size) {
+        free(c->tab);
+        c->tcap = size;
+        c->tab = km_xmalloc(size * sizeof *c->tab);
+    }
+    memset(c->tab, 0, c->tcap * sizeof *c->tab);
+    c->tn = 0;
+}
+
+/* Doubles the table, keeping its tuples (at most half full, so probing ends). */
+static void tab_grow(struct st *c)
+{
+    struct tuple *old = c->tab;
+    uint32_t ocap = c->tcap;
+    c->tcap *= 2;
+    c->tab = km_xcalloc(c->tcap, sizeof *c->tab);
+    for (uint32_t k = 0; k < ocap; k++)
+        if (old[k].v) {
+            uint32_t m = c->tcap - 1, i = tuple_hash(old[k].c) & m;
+            while (c->tab[i].v)
+                i = (i + 1) & m;
+            c->tab[i] = old[k];
+        }
+    free(old);
+}
+
 static uint32_t stream_of(struct st *c, struct km_seg *seg, const uint32_t code[4])
 {
-    uint32_t h = (code[0] * 2654435761u) ^ (code[1] * 40503u) ^ (code[2] * 97u) ^ code[3];
-    uint32_t m = c->tcap - 1, i = h & m;
+    uint32_t m = c->tcap - 1, i = tuple_hash(code) & m;
     while (c->tab[i].v) {
         if (!memcmp(c->tab[i].c, code, sizeof c->tab[i].c))
             return c->tab[i].v == UINT32_MAX ? UINT32_MAX : c->tab[i].v - 1;
@@ -234,11 +268,18 @@ static uint32_t stream_of(struct st *c, struct km_seg *seg, const uint32_t code[
         }
         res = *sv;
     }
+    if (2 * (c->tn + 1) > c->tcap) {
+        tab_grow(c);
+        m = c->tcap - 1;
+        for (i = tuple_hash(code) & m; c->tab[i].v; i = (i + 1) & m)
+            ;
+    }
     c->tab[i].c[0] = code[0];
     c->tab[i].c[1] = code[1];
     c->tab[i].c[2] = code[2];
     c->tab[i].c[3] = code[3];
     c->tab[i].v = res == UINT32_MAX ? UINT32_MAX : res + 1;
+    c->tn++;
     return res;
 }
 
@@ -309,18 +350,7 @@ static int row_count(void *vctx, const struct km_hrow *r)
         c->rc = rc;
         return 1;
     }
-    /* the tuple table: sized for the segment's distinct tuples */
-    uint32_t need = 1024;
-    while (need < 4 * (km_seg_dict_size(seg, KM_F_ACCOUNT) + 1) *
-                      (km_seg_dict_size(seg, KM_F_SOURCE) + 1) &&
-           need < (1u << 20))
-        need *= 2;
-    if (c->tcap != need) {
-        free(c->tab);
-        c->tcap = need;
-        c->tab = km_xmalloc(need * sizeof *c->tab);
-    }
-    memset(c->tab, 0, c->tcap * sizeof *c->tab);
+    tab_reset(c, 1024);   /* grows with the segment's distinct tuples */
     uint32_t last[4] = {UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX}, lastv = UINT32_MAX;
     for (uint32_t row = r->ref.row; row < nrows; row++) {
         int64_t t = ts[row];
@@ -360,7 +390,7 @@ static int row_tamper(void *vctx, const struct km_hrow *r)
     if (op < 0 || !km_str_eqc(prov, stops[op].provider) ||
         km_str_eqc(km_hrow_str(r, KM_F_OUTCOME), "failure"))
         return 0;
-    if (c->ntam >= 100000)
+    if (c->ntam >= 10000)
         return 0;
     if (c->ntam == c->captam) {
         c->captam = c->captam ? 2 * c->captam : 16;
@@ -563,20 +593,12 @@ static void judge(struct st *c)
 
 static int pred_prov(void *ctx, const char *v, size_t n)
 {
-    struct st *c = ctx;
-    for (size_t i = 0; i < c->ns; i++)
-        if (c->s[i].sev > 0 && strlen(c->s[i].provider) == n && !memcmp(c->s[i].provider, v, n))
-            return 1;
-    return 0;
+    return km_dset_has(&((struct st *)ctx)->sil_prov, v, n);
 }
 
 static int pred_acct(void *ctx, const char *v, size_t n)
 {
-    struct st *c = ctx;
-    for (size_t i = 0; i < c->ns; i++)
-        if (c->s[i].sev > 0 && strlen(c->s[i].acct) == n && !memcmp(c->s[i].acct, v, n))
-            return 1;
-    return 0;
+    return km_dset_has(&((struct st *)ctx)->sil_acct, v, n);
 }
 
 static int row_edges(void *vctx, const struct km_hrow *r)
@@ -585,7 +607,7 @@ static int row_edges(void *vctx, const struct km_hrow *r)
     if (!c->in_seg || r->ref.seg != c->cur_seg) {
         c->in_seg = 1;
         c->cur_seg = r->ref.seg;
-        memset(c->tab, 0, c->tcap * sizeof *c->tab);
+        tab_reset(c, 1024);
     }
     uint32_t code[4] = {km_hrow_code(r, KM_F_PROVIDER), km_hrow_code(r, KM_F_SOURCE),
                         km_hrow_code(r, KM_F_ACCOUNT), km_hrow_code(r, KM_F_REGION)};
@@ -729,6 +751,13 @@ static int run(struct km_hunt *h, struct km_err *err)
         for (size_t i = 0; i < c->ns; i++)
             any |= c->s[i].sev > 0;
         if (any) {
+            km_dset_init(&c->sil_prov, 0);
+            km_dset_init(&c->sil_acct, 0);
+            for (size_t i = 0; i < c->ns; i++)
+                if (c->s[i].sev > 0) {
+                    km_dset_add(&c->sil_prov, c->s[i].provider, strlen(c->s[i].provider), NULL);
+                    km_dset_add(&c->sil_acct, c->s[i].acct, strlen(c->s[i].acct), NULL);
+                }
             memset(&sc, 0, sizeof sc);
             sc.cond[0].field = KM_F_PROVIDER;
             sc.cond[0].pred = pred_prov;
@@ -747,7 +776,7 @@ static int run(struct km_hunt *h, struct km_err *err)
         }
     }
     if (c->dropped)
-        km_log(2, "log_silence: %llu rows beyond %zu streams or the followed span not counted",
+        km_log(2, "log_silence: %llu rows beyond %zu streams or the followed span not counted\n",
                (unsigned long long)c->dropped, c->max_streams);
     for (size_t i = 0; i < c->ns; i++) {
         free(c->s[i].provider);
@@ -760,6 +789,8 @@ static int run(struct km_hunt *h, struct km_err *err)
     free(c->tab);
     free(c->tam);
     km_dset_free(&c->keys);
+    km_dset_free(&c->sil_prov);
+    km_dset_free(&c->sil_acct);
     free(c);
     return rc;
 }

@@ -207,6 +207,22 @@ check det_persist_silence_none_when_a_provider_ends [ "$(nfind "$T/sd.json")" = 
 variant se aws:$OTHER gcp awsend:05 gcpend:05
 check det_persist_silence_none_when_data_ends [ "$(nfind "$T/se.json")" = 0 ]
 
+# f: 5000 streams in one segment (one region each): bounded, no silence invented
+$PY - "$T/many" <<'EOF'
+import json, os, sys
+os.makedirs(sys.argv[1])
+recs = [{"eventVersion": "1.09", "eventTime": "2026-03-02T%02d:%02d:%02dZ" % (i // 3600 % 24, i // 60 % 60, i % 60),
+         "userIdentity": {"type": "IAMUser", "userName": "u", "accountId": "111122223333",
+                          "arn": "arn:aws:iam::111122223333:user/u"},
+         "eventSource": "s3.amazonaws.com", "eventName": "ListBuckets", "awsRegion": "r-%d" % i,
+         "sourceIPAddress": "198.51.100.1", "eventID": "00000000-0000-4000-8000-%012d" % i,
+         "eventType": "AwsApiCall", "recipientAccountId": "111122223333"} for i in range(5000)]
+json.dump({"Records": recs}, open(os.path.join(sys.argv[1], "t.json"), "w"))
+EOF
+"$KUMO" -q --store "$T/smany" ingest "$T/many" >/dev/null 2>&1
+"$KUMO" -v --store "$T/smany" hunt --only log_silence --no-save > "$T/many.out" 2>&1
+check det_persist_silence_bounded_streams grep -q "rows beyond 2048 streams" "$T/many.out"
+
 # ---- 4. the corpus ---------------------------------------------------------------------
 ST="$CORPUS/stratus-red-team-detonation-logs/docs/detonation-logs"
 if [ -d "$ST" ]; then
