@@ -357,9 +357,14 @@ static int with_event(struct km_hunt *h, struct km_evref ref,
     km_err_clear(&e);
     rc = seg_get(h, ref.seg, &e);
     if (rc == KM_OK) {
+        /* only what evidence shows: the segment's other columns stay undecoded */
+        static const int fields[] = {KM_F_PROVIDER,   KM_F_SOURCE,     KM_F_ACTION,
+                                     KM_F_ACTOR_EMAIL, KM_F_ACTOR_NAME, KM_F_ACTOR_ARN,
+                                     KM_F_SRC_IP,     KM_F_SRC_RAW,    KM_F_OUTCOME,
+                                     KM_F_EVENT_ID};
         struct km_event ev;
-        km_event_init(&ev);
-        rc = km_seg_event(h->open[ref.seg], ref.row, &ev, &e);
+        rc = km_seg_event_fields(h->open[ref.seg], ref.row, fields, (int)KM_ARRAY_LEN(fields),
+                                 &ev, &e);
         if (rc == KM_OK)
             fn(ctx, &ev);
     }

@@ -1379,6 +1379,37 @@ int km_seg_event(struct km_seg *s, uint32_t row, struct km_event *ev, struct km_
     return KM_OK;
 }
 
+int km_seg_event_fields(struct km_seg *s, uint32_t row, const int *fields, int nfields,
+                        struct km_event *ev, struct km_err *err)
+{
+    km_event_init(ev);
+    if (row >= s->nrows)
+        return km_err_set(err, KM_ENOTFOUND, s->path, row, "no row %u", row);
+    int rc;
+    for (int i = 0; i < nfields; i++)
+        if (fields[i] >= 0 && fields[i] < KM_F__COUNT &&
+            (rc = km_seg_str(s, fields[i], row, &ev->f[fields[i]], err)))
+            return rc;
+    static const int cols[] = {COL_TIME, COL_FLAGS};
+    int64_t v[2];
+    for (size_t k = 0; k < 2; k++) {
+        if ((rc = load_ints(s, cols[k], err)))
+            return rc;
+        v[k] = s->sc[cols[k] - 100].ints[row];
+    }
+    ev->time_us = v[0];
+    ev->flags = (uint16_t)v[1];
+    const uint8_t *keys = seg_keys(s);
+    if (keys)
+        memcpy(ev->key, keys + (size_t)row * 16, 16);
+    if (ev->flags & KM_EV_ID_IN_KEY) {
+        km_uuid_fmt(ev->key, s->idbuf);
+        ev->f[KM_F_EVENT_ID] = (struct km_str){s->idbuf, 36};
+        ev->flags &= (uint16_t)~KM_EV_ID_IN_KEY;
+    }
+    return KM_OK;
+}
+
 /* ---- bulk access for the query engine --------------------------------- */
 
 int km_seg_field_kind(const struct km_seg *s, int field)

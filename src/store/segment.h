@@ -93,6 +93,12 @@ int km_seg_time(struct km_seg *s, uint32_t row, int64_t *t, struct km_err *err);
 /* Materialises row into *ev (strings point into the reader's buffers). */
 int km_seg_event(struct km_seg *s, uint32_t row, struct km_event *ev, struct km_err *err);
 
+/* Like km_seg_event for only the listed fields (plus time, flags, key and
+ * the event id the key carries): the segment's other columns stay
+ * undecoded, which is what reading a few events of many segments needs. */
+int km_seg_event_fields(struct km_seg *s, uint32_t row, const int *fields, int nfields,
+                        struct km_event *ev, struct km_err *err);
+
 /* ---- bulk access (the query engine) ----------------------------------- */
 enum { KM_SEG_ABSENT = 0, KM_SEG_DICT = 1, KM_SEG_PLAIN = 2 };
 /* How a field is stored in this segment. */

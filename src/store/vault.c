@@ -525,7 +525,14 @@ struct rc_slot {
     size_t len;
     int whole;           /* buf holds the whole member */
     uint64_t used;       /* LRU clock */
+    int pfd;             /* an undecoded file in a pack, read in place: pack fd + 1
+                            (buf stays NULL); 0 otherwise */
+    uint64_t off;        /* its offset in the pack */
 };
+
+#define RC_PACKS 16
+
+static int rc_used(const struct rc_slot *sl) { return sl->buf || sl->pfd; }
 
 struct km_raw_cache {
     struct km_store *s;
@@ -535,6 +542,12 @@ struct km_raw_cache {
     uint32_t sweep;      /* round-robin cursor for the byte budget */
     struct rc_slot *slot;
     char *one;           /* fallback: the last record read alone */
+    size_t one_cap;
+    struct {
+        char name[64];
+        int fd;
+    } pack[RC_PACKS];    /* packs opened for records read in place */
+    int npack;
 };
 
 struct km_raw_cache *km_raw_cache_new(struct km_store *s, size_t max_bytes)
@@ -555,6 +568,8 @@ void km_raw_cache_free(struct km_raw_cache *c)
         return;
     for (int i = 0; i < RC_SLOTS; i++)
         free(c->slot[i].buf);
+    for (int i = 0; i < c->npack; i++)
+        close(c->pack[i].fd);
     free(c->slot);
     free(c->one);
     free(c);
@@ -576,6 +591,31 @@ static int rc_fill(struct km_raw_cache *c, struct rc_slot *sl, uint64_t object, 
     struct km_decode *d;
     char *obj = NULL;
     char path[4200];
+    if (ev.pack[0] && !o.member[0] && (!o.chain[0] || strcmp(o.chain, "plain") == 0)) {
+        /* a plain file in a pack: its records are its bytes, read in place */
+        int i;
+        for (i = 0; i < c->npack && strcmp(c->pack[i].name, ev.pack) != 0; i++)
+            ;
+        if (i == c->npack && i < RC_PACKS) {
+            snprintf(path, sizeof path, "%s/vault/packs/%s", km_store_dir(c->s), ev.pack);
+            int fd = open(path, O_RDONLY | O_CLOEXEC);
+            if (fd < 0)
+                return km_err_set(err, KM_EIO, path, UINT64_MAX, "vault object missing: %s",
+                                  strerror(errno));
+            snprintf(c->pack[i].name, sizeof c->pack[i].name, "%s", ev.pack);
+            c->pack[i].fd = fd;
+            c->npack++;
+        }
+        if (i < c->npack) {
+            sl->object = object;
+            sl->buf = NULL;
+            sl->len = ev.size;
+            sl->whole = 1;
+            sl->pfd = c->pack[i].fd + 1;
+            sl->off = ev.pack_off;
+            return KM_OK;
+        }
+    }
     if (ev.pack[0]) { /* packs hold small objects only (KM_PACK_MAX) */
         int fd;
         if ((rc = open_object(c->s, &ev, &fd, path, sizeof path, err)))
@@ -653,12 +693,12 @@ int km_raw_cache_get(struct km_raw_cache *c, const struct km_rawref *r, const ch
     *p = NULL;
     uint64_t set = (r->object * 0x9E3779B97F4A7C15ULL) >> 40 & (RC_SETS - 1);
     struct rc_slot *way = &c->slot[2 * set], *sl = NULL;
-    if (way[0].buf && way[0].object == r->object)
+    if (rc_used(&way[0]) && way[0].object == r->object)
         sl = &way[0];
-    else if (way[1].buf && way[1].object == r->object)
+    else if (rc_used(&way[1]) && way[1].object == r->object)
         sl = &way[1];
     if (!sl) {
-        struct rc_slot *victim = !way[0].buf ? &way[0] : !way[1].buf ? &way[1]
+        struct rc_slot *victim = !rc_used(&way[0]) ? &way[0] : !rc_used(&way[1]) ? &way[1]
                                 : way[0].used <= way[1].used ? &way[0] : &way[1];
         for (int k = 0; k < 2; k++) {
             struct rc_slot *v = k == 0 ? victim : (victim == &way[0] ? &way[1] : &way[0]);
@@ -668,8 +708,9 @@ int km_raw_cache_get(struct km_raw_cache *c, const struct km_rawref *r, const ch
                 c->held -= c->held >= v->len ? v->len : c->held;
                 free(v->buf);
                 v->buf = NULL;
-                v->object = 0;
             }
+            v->pfd = 0;
+            v->object = 0;
         }
         /* the byte budget holds across sets: free other slots round-robin */
         for (int guard = 0; c->held > c->budget && guard < RC_SLOTS; guard++) {
@@ -689,6 +730,28 @@ int km_raw_cache_get(struct km_raw_cache *c, const struct km_rawref *r, const ch
         sl = victim;
     }
     sl->used = ++c->clock;
+    if (sl->pfd) {
+        if (r->offset + r->length > sl->len)
+            return km_err_set(err, KM_ECORRUPT, NULL, r->offset, "raw record beyond its object");
+        if (c->one_cap < (size_t)r->length + 1) {
+            free(c->one);
+            c->one_cap = (size_t)r->length + 1;
+            c->one = km_xmalloc(c->one_cap);
+        }
+        size_t got = 0;
+        while (got < r->length) {
+            ssize_t n = pread(sl->pfd - 1, c->one + got, r->length - got,
+                              (off_t)(sl->off + r->offset + got));
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        if (got != r->length)
+            return km_err_set(err, KM_EIO, NULL, r->offset, "cannot read raw record");
+        c->one[got] = 0;
+        *p = c->one;
+        return KM_OK;
+    }
     if (r->offset + r->length <= sl->len) {
         *p = sl->buf + r->offset;
         return KM_OK;
@@ -698,6 +761,7 @@ int km_raw_cache_get(struct km_raw_cache *c, const struct km_rawref *r, const ch
     /* a member too large to keep whole: read this record alone */
     free(c->one);
     c->one = NULL;
+    c->one_cap = 0;
     int rc = km_raw_read(c->s, r->object, r->offset, r->length, &c->one, NULL, 0, err);
     *p = c->one;
     return rc;

@@ -61,8 +61,9 @@ int km_raw_read(struct km_store *s, uint64_t object, uint64_t offset, uint32_t l
 
 /* Reading many raw records: a cache that keeps the last object's decoded
  * member whole (up to max_bytes, default 64 MiB), so records of the same
- * file cost one decode. *p points at r->length bytes (not NUL-terminated),
- * valid until the next call. */
+ * file cost one decode; a plain (undecoded) file kept in a pack is not
+ * decoded at all: each record is read in place (one pread). *p points at
+ * r->length bytes (not NUL-terminated), valid until the next call. */
 struct km_rawref;
 struct km_raw_cache;
 struct km_raw_cache *km_raw_cache_new(struct km_store *s, size_t max_bytes);
