@@ -355,11 +355,8 @@ static void row_aws(struct st *c, struct cand *k, const struct km_event *ev,
     }
 }
 
-static void row_gcp(struct st *c, struct cand *k, const struct km_event *ev,
-                    const struct km_json *raw)
+static void row_gcp(struct cand *k, const struct km_event *ev, const struct km_json *raw)
 {
-    (void)c;
-    (void)ev;
     const struct km_json *pp = km_json_get(raw, "protoPayload");
     struct km_str sa = km_det_jstr(raw, "resource.labels.email_id");
     struct km_str kname = km_det_jstr(pp, "response.name");
@@ -461,7 +458,7 @@ static int row(void *vctx, const struct km_hrow *r)
             if (o->kind <= K_TRUST)
                 row_aws(c, k, &ev, raw);
             else
-                row_gcp(c, k, &ev, raw);
+                row_gcp(k, &ev, raw);
         }
     } else {
         row_azure(c, k, r);

@@ -211,7 +211,7 @@ struct grant {
     int public_;          /* the grantee is everyone */
     int new_principal;    /* the grantee was created shortly before */
     int sev;
-    char *who, *person, *ip, *acct, *caller_key, *ua;
+    char *who, *person, *ip, *acct, *caller_key;
     char cc[3];
     char *grantee;        /* as the provider names it */
     char *grantee_kind;   /* "user", "role", "group", "policy", ... */
@@ -232,7 +232,7 @@ struct st {
     const char *const *agents;
     size_t nagents;
     struct km_arena a;
-    struct km_dset admin_policies;   /* customer policy ARNs made admin -> 1 + index of first */
+    struct km_dset admin_policies;   /* customer policy ARNs made admin */
     struct km_dset admin_groups;     /* "account\ngroup" with an admin policy */
     struct km_dset failed_assign;    /* Azure assignment ids with a failed record */
 };
@@ -262,7 +262,6 @@ static void grant_free(struct grant *g)
     free(g->ip);
     free(g->acct);
     free(g->caller_key);
-    free(g->ua);
     free(g->grantee);
     free(g->grantee_kind);
     free(g->role);
@@ -775,10 +774,8 @@ static void judge(struct st *c)
         struct grant *g = &c->g[i];
         if (g->failed)
             continue;
-        if ((g->op->kind == K_POLICY || g->op->kind == K_POLICY_VERSION) && g->role) {
-            uint32_t *v = km_dset_add(&c->admin_policies, g->role, strlen(g->role), NULL);
-            (void)v;
-        }
+        if ((g->op->kind == K_POLICY || g->op->kind == K_POLICY_VERSION) && g->role)
+            km_dset_add(&c->admin_policies, g->role, strlen(g->role), NULL);
         if (is_new_kind(g->op->kind) && g->op->kind != K_POLICY) {
             const char *names[2] = {g->grantee, g->detail};
             for (int k = 0; k < 2; k++) {
@@ -859,9 +856,8 @@ static void judge(struct st *c)
 
 /* ---- reporting ---------------------------------------------------------------------------- */
 
-static void emit_one(struct st *c, struct grant *g, int merge_into_first)
+static void emit_one(struct st *c, struct grant *g)
 {
-    (void)merge_into_first;
     struct km_finding f;
     km_finding_init(&f);
     f.detection = "privilege_grant";
@@ -1001,7 +997,7 @@ static int run(struct km_hunt *h, struct km_err *err)
         judge(c);
         for (size_t i = 0; i < c->n; i++)
             if (c->g[i].sev > KM_SEV_INFO)
-                emit_one(c, &c->g[i], 0);
+                emit_one(c, &c->g[i]);
     }
     for (size_t i = 0; i < c->n; i++)
         grant_free(&c->g[i]);
