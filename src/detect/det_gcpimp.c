@@ -23,7 +23,9 @@
  * New terms decide what is ordinary: a (P, X) pair first seen in the
  * baseline (lateral.h; operators impersonating terraform@ every day) is
  * expected and not reported; first seen after it is medium (low when P is a
- * workload identity or allow-listed). A chain through two or more service
+ * workload identity or allow-listed, or when two or more other principals
+ * impersonated X before: a service account the team shares, or when the
+ * first use comes from an address P, or three other principals, used before). A chain through two or more service
  * accounts is at least medium, a principal outside the organisation's
  * domains high. Denied token calls alone are low. Delegated calls are
  * aggregated per segment on dictionary codes (session_issuer, actor.name),
@@ -796,6 +798,88 @@ static void emit_grant(struct gi *c, const struct grant *g)
     km_hunt_emit(c->h, &f);
 }
 
+/* Who used the addresses of first uses before: a first use from an address
+ * the principal used before, or that three or more principals share (an
+ * office NAT, the VPN), is a colleague starting to use a tool; from an
+ * address new to both it is what an intruder's first impersonation looks
+ * like. One scan, pruned to the candidate addresses by dictionary. */
+struct seen {
+    uint32_t ip;       /* index into the candidate addresses */
+    uint64_t who;      /* hash of the actor's e-mail, else name */
+    int64_t t;         /* earliest use */
+};
+struct addrs {
+    const char **ip;
+    uint32_t nip;
+    struct seen *s;
+    size_t ns, caps;
+    int full;
+};
+
+static uint64_t who_hash(struct km_str a)
+{
+    uint64_t x = 1469598103934665603ull;
+    for (uint32_t i = 0; i < a.n; i++)
+        x = (x ^ (unsigned char)(a.p[i] | 0x20)) * 1099511628211ull;
+    return x ? x : 1;
+}
+
+static int row_addr(void *vctx, const struct km_hrow *r)
+{
+    struct addrs *a = vctx;
+    struct km_str ip = km_hrow_str(r, KM_F_SRC_IP);
+    struct km_str who = km_hrow_str(r, KM_F_ACTOR_EMAIL);
+    if (!who.p)
+        who = km_hrow_str(r, KM_F_ACTOR_NAME);
+    if (!ip.p || !who.p)
+        return 0;
+    uint32_t k = 0;
+    while (k < a->nip && !km_str_eqc(ip, a->ip[k]))
+        k++;
+    if (k == a->nip)
+        return 0;
+    uint64_t w = who_hash(who);
+    for (size_t i = 0; i < a->ns; i++)
+        if (a->s[i].ip == k && a->s[i].who == w) {
+            if (r->time < a->s[i].t)
+                a->s[i].t = r->time;
+            return 0;
+        }
+    if (a->ns >= 200000) {
+        a->full = 1;   /* bounded; the rest counts as known (no alert) */
+        return 0;
+    }
+    if (a->ns == a->caps) {
+        a->caps = a->caps ? 2 * a->caps : 256;
+        a->s = km_xrealloc(a->s, a->caps * sizeof *a->s);
+    }
+    a->s[a->ns++] = (struct seen){k, w, r->time};
+    return 0;
+}
+
+/* 1 when ip was used on an earlier (UTC) day than t by `origin` or by three
+ * or more principals (an address seen only minutes earlier proves nothing:
+ * the intruder's own session may have used it). */
+static int addr_known(const struct addrs *a, const char *ip, const char *origin, int64_t t)
+{
+    if (a->full)
+        return 1;
+    uint32_t k = 0;
+    while (k < a->nip && strcmp(a->ip[k], ip) != 0)
+        k++;
+    if (k == a->nip)
+        return 0;
+    uint64_t w = who_hash(km_str_c(origin));
+    int others = 0;
+    for (size_t i = 0; i < a->ns; i++)
+        if (a->s[i].ip == k && a->s[i].t < t - (t % (86400LL * 1000000))) {
+            if (a->s[i].who == w)
+                return 1;
+            others++;
+        }
+    return others >= 3;
+}
+
 static int run(struct km_hunt *h, struct km_err *err)
 {
     const struct km_conf *cf = km_hunt_conf(h);
@@ -856,6 +940,59 @@ static int run(struct km_hunt *h, struct km_err *err)
     for (uint32_t i = 0; i < c.no; i++)
         idx[i] = i;
     qsort_r(idx, c.no, sizeof *idx, cmp_obs, c.o);
+    /* every pair's first successful use, for "shared" below */
+    struct pfirst {
+        uint32_t origin, sa;
+        int64_t t;
+    } *pf = km_xmalloc(((size_t)c.no + 1) * sizeof *pf);
+    uint32_t npf = 0;
+    for (uint32_t i = 0; i < c.no;) {
+        uint32_t j = i + 1;
+        while (j < c.no && c.o[idx[j]].origin == c.o[idx[i]].origin &&
+               c.o[idx[j]].sa == c.o[idx[i]].sa)
+            j++;
+        int64_t t = INT64_MAX;
+        for (uint32_t k = i; k < j; k++)
+            if (!c.o[idx[k]].failed && c.o[idx[k]].t < t)
+                t = c.o[idx[k]].t;
+        if (t != INT64_MAX)
+            pf[npf++] = (struct pfirst){c.o[idx[i]].origin, c.o[idx[i]].sa, t};
+        i = j;
+    }
+    /* the addresses of first uses after the baseline, and who used them */
+    struct addrs ad;
+    memset(&ad, 0, sizeof ad);
+    ad.ip = km_xcalloc(1025, sizeof *ad.ip);
+    for (uint32_t i = 0; i < c.no && ad.nip < 1024; i++) {
+        const struct obs *o = &c.o[i];
+        if (o->failed || o->t < base_end)
+            continue;
+        const char *ip = km_lat_str(&c.pool, o->ip);
+        if (!ip || !*ip)
+            continue;
+        uint32_t k = 0;
+        while (k < ad.nip && strcmp(ad.ip[k], ip) != 0)
+            k++;
+        if (k == ad.nip)
+            ad.ip[ad.nip++] = ip;
+    }
+    if (ad.nip) {
+        struct km_hscan as;
+        memset(&as, 0, sizeof as);
+        as.cond[0].field = KM_F_SRC_IP;
+        as.cond[0].vals = ad.ip;
+        as.cond[0].nvals = (int)ad.nip;
+        as.ncond = 1;
+        as.row = row_addr;
+        as.ctx = &ad;
+        rc = km_hunt_scan(h, &as, err);
+        if (rc != KM_OK) {
+            free(pf);
+            free(ad.ip);
+            free(ad.s);
+            goto out;
+        }
+    }
     for (uint32_t i = 0; i < c.no;) {
         uint32_t j = i + 1;
         while (j < c.no && c.o[idx[j]].origin == c.o[idx[i]].origin &&
@@ -879,12 +1016,26 @@ static int run(struct km_hunt *h, struct km_err *err)
         int first_seen = ok_any && first_ok >= base_end;
         int out_p = outside(h, origin);
         int autom = automation(h, origin);
+        /* a service account the team already shares (two or more other
+         * principals impersonated it before) is a team tool: a colleague's
+         * first use of it is routine */
+        int shared = 0;
+        for (uint32_t k = 0; first_seen && k < npf; k++)
+            shared += pf[k].sa == o0->sa && pf[k].origin != o0->origin && pf[k].t < first_ok;
+        /* ... or a first use from an address the principal (or the office)
+         * already works from */
+        const struct obs *ofirst = NULL;
+        for (uint32_t k = i; first_seen && k < j; k++)
+            if (!c.o[idx[k]].failed && c.o[idx[k]].t == first_ok)
+                ofirst = &c.o[idx[k]];
+        if (ofirst && addr_known(&ad, km_lat_str(&c.pool, ofirst->ip), origin, first_ok))
+            shared = 2;
         int sev = -1;
         if (!ok_any)
             sev = KM_SEV_LOW;   /* only denied attempts */
         else {
             if (first_seen)
-                sev = autom ? KM_SEV_LOW : KM_SEV_MEDIUM;
+                sev = autom || shared >= 2 ? KM_SEV_LOW : KM_SEV_MEDIUM;
             if (depth >= min_chain && sev < KM_SEV_MEDIUM)
                 sev = KM_SEV_MEDIUM;
             if (depth >= min_chain && first_seen && !autom)
@@ -898,6 +1049,9 @@ static int run(struct km_hunt *h, struct km_err *err)
     }
     for (uint32_t i = 0; i < c.ng; i++)
         emit_grant(&c, &c.g[i]);
+    free(pf);
+    free(ad.ip);
+    free(ad.s);
     km_log(2, "gcp_impersonation: %u observations, %u grants, %llu raw records", c.no, c.ng,
            (unsigned long long)c.raw_reads);
 out:

@@ -888,9 +888,11 @@ static int run(struct km_hunt *h, struct km_err *err)
                 }
                 g->person_known = person_knows;
                 if (g->new_cc) {
-                    /* a country the organisation or the person works from is no news */
+                    /* a country the organisation or the person works from is no news:
+                     * one earlier day of the organisation's own use is enough (a
+                     * country is broad; its networks are judged by known_days) */
                     g->cc_org_days = q[nq].days;
-                    if (q[nq].days >= (uint32_t)c.known_days || q[nq].pdays > 0)
+                    if (q[nq].days >= 1 || q[nq].pdays > 0)
                         g->new_cc = 0;
                     nq++;
                 }

@@ -2273,7 +2273,10 @@ static int overlaps(const struct sc_iv *iv, int n, int64_t a, int64_t b, int64_t
 
 /* Gives every enabled scenario its start: spread over the days in a seeded
  * order, in its local window, never within 20 minutes of another one (or of
- * the story), always inside the dataset. */
+ * the story), always inside the dataset. With three days or more the first
+ * day is left to the background: detections that learn what is usual (first
+ * use of a pair, a stream's rhythm) need some history before an attack, as
+ * an investigator's evidence has. */
 static void schedule(struct sc_build *B, struct km_rng *r)
 {
     struct km_gen_world *w = B->w;
@@ -2297,11 +2300,14 @@ static void schedule(struct sc_build *B, struct km_rng *r)
     for (int i = 0; i < n; i++) {
         int s = order[i];
         struct km_gen_sc *c = &S->sc[s];
-        uint32_t day = (uint32_t)((uint64_t)i * w->days / (uint32_t)n);
+        uint32_t quiet = w->days >= 3 ? 1 : 0;
+        uint32_t day = quiet + (uint32_t)((uint64_t)i * (w->days - quiet) / (uint32_t)n);
         int tz = sc_when[s].victim_tz ? w->persons[c->v[0]].tz_min : w->org_tz;
         if (s == KM_GEN_SCEN_TRAVEL) /* a working day they are not on the VPN */
             for (uint32_t k = 0; k < w->days; k++) {
                 uint32_t d = (day + k) % w->days;
+                if (d < quiet)
+                    continue;
                 int wd = (w->start_wday + (int)d) % 7;
                 if (wd != 0 && wd != 6 && !own_is_vpn(w, c->v[0], d)) {
                     day = d;
@@ -2312,7 +2318,8 @@ static void schedule(struct sc_build *B, struct km_rng *r)
         int64_t local = sc_when[s].from + (int64_t)km_rng_below(r, (uint32_t)span + 1);
         int64_t base = start + (int64_t)day * 86400 + local * 60 - (int64_t)tz * 60 +
                        km_rng_below(r, 60);
-        int64_t dur = sc_when[s].dur, lo = start + 600, hi = end - 900 - dur;
+        int64_t dur = sc_when[s].dur, lo = start + 600 + (int64_t)quiet * 86400,
+                hi = end - 900 - dur;
         if (hi < lo)
             hi = lo;
         /* six hours from any other scenario where the days allow, else twenty
