@@ -1,6 +1,8 @@
 #!/bin/sh
-# demo.sh — kumo's main job end to end: generate a realistic multi-account
-# CloudTrail export, ingest it into a fresh store, and ask it questions.
+# demo.sh — kumo's main job end to end: generate a realistic organisation's
+# logs in AWS, Azure and Google Cloud with planted attacks, ingest them into a
+# fresh store, ask it questions, hunt, and end with the cross-cloud incident
+# and the attacker's timeline.
 set -e
 cd "$(dirname "$0")/.."
 K=./kumo
@@ -10,9 +12,9 @@ EVENTS=${DEMO_EVENTS:-200000}
 rm -rf "$DATA"
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "$2"; }
 
-step "1. Generate $EVENTS events of one organisation in AWS, Azure and Google Cloud, as each exports them" \
-     "kumo gen --out $DATA/logs --events $EVENTS --seed 42 --providers aws,azure,gcp"
-$K gen --out "$DATA/logs" --events "$EVENTS" --seed 42 --providers aws,azure,gcp
+step "1. Generate $EVENTS events of one organisation in AWS, Azure and Google Cloud, as each exports them, with attacks planted" \
+     "kumo gen --out $DATA/logs --events $EVENTS --seed 42 --providers aws,azure,gcp --scenarios all"
+$K gen --out "$DATA/logs" --events "$EVENTS" --seed 42 --providers aws,azure,gcp --scenarios all
 for d in AWSLogs insights-logs-signinlogs insights-activity-logs cloudaudit.googleapis.com; do
   f=$(find "$DATA/logs/$d" -type f | sort | head -n 1)
   echo "    $f  (+ $(find "$DATA/logs/$d" -type f | wc -l) files)"
@@ -61,3 +63,34 @@ $K --store "$STORE" ingest -q "$DATA/logs" --json | sed 's/,"rejects".*//' | tr 
 
 step "8. Is the evidence intact?" "kumo --store $STORE verify"
 $K --store "$STORE" verify
+
+step "9. Who is who: one person's IAM Identity Center session, Entra account and Google principal" \
+     "kumo --store $STORE identities --person $who"
+$K --store "$STORE" identities --person "$who" | head -n 14
+
+step "10. Hunt: every detection over every event, findings recorded under custody" "kumo --store $STORE hunt"
+$K --store "$STORE" hunt
+
+step "11. What did the hunt find? (high and critical)" "kumo --store $STORE findings --severity high"
+$K --store "$STORE" findings --severity high
+
+step "12. Findings that share an address, a person, a key or a role, grouped into incidents across clouds" \
+     "kumo --store $STORE incidents"
+$K --store "$STORE" incidents
+
+# the incident that spans three clouds: the attacker's address from the generator's ground truth
+atk=$(python3 -c "
+import json, sys
+t = json.load(open(sys.argv[1]))
+print([s for s in t['scenarios'] if s['scenario'] == 'incident'][0]['entities']['ips'][0])" \
+  "$DATA/logs/kumo-ground-truth.json")
+inc=$($K --store "$STORE" incidents --json | python3 -c "
+import json, sys
+print(next(i['id'] for i in json.load(sys.stdin) if sys.argv[1] in i['entities']['ips']))" "$atk")
+step "13. One incident's storyline: the attacker at $atk in Entra ID, Azure, AWS and Google Cloud" \
+     "kumo --store $STORE incident $inc"
+$K --store "$STORE" incident "$inc"
+
+step "14. And everything that address did, in time order, across the three clouds" \
+     "kumo --store $STORE timeline --ip $atk"
+$K --store "$STORE" timeline --ip "$atk"

@@ -9,7 +9,9 @@
  * one kind — the forty targets of a password spray — is not "about" each of
  * them: a kind with more than KM_TIE_MAX values in one finding does not tie
  * it (its source IP still does). Private, loopback and link-local addresses
- * are shared infrastructure and tie nothing.
+ * are shared infrastructure and tie nothing, and so is a public address that
+ * findings about three or more different persons (one each) name (an office's NAT, the
+ * VPN's exit: the victims' usual side of an impossible journey).
  */
 #include "detect/finding.h"
 
@@ -61,6 +63,23 @@ static int infra_ip(const char *s)
             return 1;
     }
     return 0;
+}
+
+/* 1 when findings about one person each (not a spray's many targets) that
+ * name ip are about three or more distinct persons. */
+static int shared_ip(const struct km_finding *f, size_t n, int min_sev, const char *ip)
+{
+    struct km_strset who;
+    memset(&who, 0, sizeof who);
+    for (size_t i = 0; i < n && who.n < 3; i++) {
+        if (f[i].severity < min_sev || f[i].ent[KM_ENT_PERSONS].n != 1 ||
+            !km_strset_has(&f[i].ent[KM_ENT_IPS], ip))
+            continue;
+        km_strset_addc(&who, f[i].ent[KM_ENT_PERSONS].v[0]);
+    }
+    int shared = who.n >= 3;
+    km_strset_free(&who);
+    return shared;
 }
 
 static int64_t apart(const struct km_finding *a, const struct km_finding *b)
@@ -119,7 +138,8 @@ int km_incidents_build(const struct km_finding *f, size_t n, int min_sev, int64_
             if (s->n > KM_TIE_MAX)
                 continue;
             for (uint32_t j = 0; j < s->n; j++) {
-                if (tie_kinds[k] == KM_ENT_IPS && infra_ip(s->v[j]))
+                if (tie_kinds[k] == KM_ENT_IPS &&
+                    (infra_ip(s->v[j]) || shared_ip(f, n, min_sev, s->v[j])))
                     continue;
                 if (nt == capt) {
                     capt = capt ? 2 * capt : 64;

@@ -191,6 +191,26 @@ static void test_incidents(void)
     km_incidents_free(in, n);
     for (int i = 0; i < 7; i++)
         km_finding_free(&f[i]);
+    /* an address that findings about three different persons name is an
+     * office's exit, not an attacker's: it ties nothing */
+    struct km_finding g[4];
+    const char *who[] = {"a@corp.test", "b@corp.test", "c@corp.test"};
+    for (int i = 0; i < 3; i++) {
+        char k[8];
+        snprintf(k, sizeof k, "t%d", i);
+        mk(&g[i], "impossible_travel", k, KM_SEV_MEDIUM, T0 + i * HOUR, T0 + i * HOUR);
+        km_strset_addc(&g[i].ent[KM_ENT_IPS], "84.161.2.20");
+        km_strset_addc(&g[i].ent[KM_ENT_PERSONS], who[i]);
+    }
+    T_EQ_INT(km_incidents_build(g, 3, KM_SEV_MEDIUM, 24 * HOUR, &in, &n), KM_OK);
+    T_EQ_INT(n, 0);
+    km_incidents_free(in, n);
+    /* two persons sharing it still tie (a pair of victims of one attacker) */
+    T_EQ_INT(km_incidents_build(g, 2, KM_SEV_MEDIUM, 24 * HOUR, &in, &n), KM_OK);
+    T_EQ_INT(n, 1);
+    km_incidents_free(in, n);
+    for (int i = 0; i < 3; i++)
+        km_finding_free(&g[i]);
 }
 
 int main(void)
