@@ -22,7 +22,7 @@ if (fresh) {
            "actor.access_key" AS access_key, "src.ip" AS src_ip, user_agent, category,
            service, action, outcome, "error.code" AS error_code, event_id,
            "src.geo.country" AS provider_country,
-           coalesce("actor.email", "actor.arn", "actor.name") AS person
+           "actor.email" AS person
     FROM read_csv('${csv}', header = true, all_varchar = true, max_line_size = 16777216)`);
   await con.run(`CREATE TABLE ipgeo AS
     SELECT ip, TRY_CAST(lat AS DOUBLE) AS lat, TRY_CAST(lon AS DOUBLE) AS lon,

@@ -602,10 +602,7 @@ static void emit_asg(struct az *c, struct asg *g, int64_t window)
         km_buf_adds(&d, "null");
     }
     km_buf_printf(&d, ",\"window_seconds\":%lld}", (long long)(window / 1000000));
-    if (!d.oom)
-        f.details = d.p;
-    else
-        km_buf_free(&d);
+    km_finding_take_details(&f, &d);
     km_hunt_emit(c->h, &f);
 }
 
@@ -662,10 +659,7 @@ static void emit_failed(struct az *c, uint32_t *idx, uint32_t n)
         km_buf_addc(&d, '}');
     }
     km_buf_adds(&d, "]}");
-    if (!d.oom)
-        f.details = d.p;
-    else
-        km_buf_free(&d);
+    km_finding_take_details(&f, &d);
     km_hunt_emit(c->h, &f);
 }
 

@@ -531,12 +531,7 @@ static int row(void *vctx, const struct km_hrow *r)
         km_json_write_str(&d, v.outside, strlen(v.outside));
     }
     km_buf_adds(&d, "}");
-    if (!d.oom) {
-        km_buf_addc(&d, 0);
-        f.details = d.p;
-        d.p = NULL;
-    }
-    km_buf_free(&d);
+    km_finding_take_details(&f, &d);
     km_hunt_emit(c->h, &f);
     return 0;
 }

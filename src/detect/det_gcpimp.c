@@ -747,10 +747,7 @@ static void emit_pair(struct gi *c, const uint32_t *idx, uint32_t n, int sev, in
                   (unsigned long long)tokens, (unsigned long long)actas,
                   (unsigned long long)calls, depth, first_seen ? "true" : "false",
                   outside_p ? "true" : "false");
-    if (!d.oom)
-        f.details = d.p;
-    else
-        km_buf_free(&d);
+    km_finding_take_details(&f, &d);
     km_hunt_emit(c->h, &f);
 }
 
@@ -791,10 +788,7 @@ static void emit_grant(struct gi *c, const struct grant *g)
     km_lat_json_kv(&d, "resource", km_lat_str(p, g->resource), 0);
     km_lat_json_kv(&d, "event_id", km_lat_str(p, g->event_id), 0);
     km_buf_printf(&d, ",\"outside\":%s}", out ? "true" : "false");
-    if (!d.oom)
-        f.details = d.p;
-    else
-        km_buf_free(&d);
+    km_finding_take_details(&f, &d);
     km_hunt_emit(c->h, &f);
 }
 

@@ -798,10 +798,7 @@ static void emit(struct st *c, struct group *g)
                       "\"history_window_days\":%.0f,\"thin_history\":%s}",
                   g->org_days == UINT32_MAX ? 0 : g->org_days, g->hist_days,
                   (double)c->history / KM_KU_DAY_US, g->thin ? "true" : "false");
-    if (!b.oom)
-        f->details = b.p;
-    else
-        km_buf_free(&b);
+    km_finding_take_details(f, &b);
     km_hunt_emit(c->h, f);
 }
 

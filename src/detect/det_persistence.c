@@ -869,12 +869,7 @@ static void emit(struct st *c, size_t i)
         km_buf_adds(&d, "]");
     }
     km_buf_adds(&d, "}");
-    if (!d.oom) {
-        km_buf_addc(&d, 0);
-        f.details = d.p;
-        d.p = NULL;
-    }
-    km_buf_free(&d);
+    km_finding_take_details(&f, &d);
     km_hunt_emit(c->h, &f);
 }
 

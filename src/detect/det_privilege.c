@@ -959,12 +959,7 @@ static void emit_one(struct st *c, struct grant *g)
                   g->tier >= T_ADMIN ? "true" : "false",
                   g->outside || g->public_ ? "true" : "false", g->new_principal ? "true" : "false",
                   g->automation ? "true" : "false");
-    if (!d.oom) {
-        km_buf_addc(&d, 0);
-        f.details = d.p;
-        d.p = NULL;
-    }
-    km_buf_free(&d);
+    km_finding_take_details(&f, &d);
     km_hunt_emit(c->h, &f);
 }
 

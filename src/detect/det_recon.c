@@ -874,10 +874,7 @@ static void finish(struct st *c, struct out *o)
     km_buf_printf(&b, ",\"long_term_key\":%s,\"new_network\":%s,\"routine\":%s}",
                   o->longterm ? "true" : "false", o->new_net ? "true" : "false",
                   o->routine ? "true" : "false");
-    if (!b.oom)
-        f.details = b.p;
-    else
-        km_buf_free(&b);
+    km_finding_take_details(&f, &b);
     km_hunt_emit(c->h, &f);
 }
 

@@ -605,10 +605,7 @@ static void emit_group(struct rc *c, struct tree *tr, size_t a, size_t b, const 
              t->sig_base && !t->xnew ? ", shape seen in the baseline" : "");
     km_json_write_str(&d, why, strlen(why));
     km_buf_printf(&d, ",\"severity\":\"%s\"}", sev_names[sev]);
-    if (!d.oom)
-        f.details = d.p;
-    else
-        km_buf_free(&d);
+    km_finding_take_details(&f, &d);
     km_hunt_emit(c->h, &f);
 }
 

@@ -700,12 +700,7 @@ static void emit(struct st *c, struct stream *s)
         km_json_write_str(&d, c->tam[s->tamper].action, strlen(c->tam[s->tamper].action));
     }
     km_buf_adds(&d, "}");
-    if (!d.oom) {
-        km_buf_addc(&d, 0);
-        f.details = d.p;
-        d.p = NULL;
-    }
-    km_buf_free(&d);
+    km_finding_take_details(&f, &d);
     km_hunt_emit(c->h, &f);
 }
 

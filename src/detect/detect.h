@@ -88,6 +88,10 @@ struct km_finding {
                                 hops of a role chain: {"chain":[...]} */
 };
 void km_finding_init(struct km_finding *f);
+/* Takes the text of b (a JSON object) as f->details and leaves b empty; a
+ * buffer that hit its ceiling is freed and the details stay unset. */
+struct km_buf;
+void km_finding_take_details(struct km_finding *f, struct km_buf *b);
 void km_finding_free(struct km_finding *f);
 
 /* ---- the hunt ---------------------------------------------------------------- */

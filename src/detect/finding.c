@@ -97,6 +97,17 @@ void km_finding_init(struct km_finding *f)
     f->last = INT64_MIN;
 }
 
+void km_finding_take_details(struct km_finding *f, struct km_buf *b)
+{
+    if (b->oom || !b->p) {
+        km_buf_free(b);
+        return;
+    }
+    free(f->details);
+    f->details = b->p; /* km_buf keeps its text NUL-terminated */
+    memset(b, 0, sizeof *b);
+}
+
 void km_finding_free(struct km_finding *f)
 {
     for (int i = 0; i < KM_ENT__N; i++)
