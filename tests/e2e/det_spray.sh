@@ -193,6 +193,45 @@ print("ok")
 PY
 if [ $? -eq 0 ]; then ok spray_distributed; else fail spray_distributed "$(cat "$T/pyd.out" | head -c 800)"; fi
 
+# group_by = asn: twelve addresses of one network, one user each. By address
+# nothing; by AS number (when the geo database knows it) one spray naming
+# every address; allow.asns silences it. Skipped without an ASN database.
+if "$KUMO" geo lookup --json 14.160.7.10 2>/dev/null | grep -q '"asn":45899'; then
+  python3 - "$T/asn" "$HERE" <<'PY'
+import sys, datetime
+sys.path.insert(0, sys.argv[2])
+from signins import Writer, at
+w = Writer(sys.argv[1], seed=9)
+t = datetime.datetime(2026, 3, 9, 2, 0, 0)
+for i in range(12):
+    w.entra(t, "asn%02d@corp.test" % i, "14.160.7.%d" % (10 + i), 50126, country="VN")
+    t = at(t, seconds=41)
+w.close()
+PY
+  "$KUMO" --store "$T/astore" ingest -q "$T/asn" >/dev/null 2>&1
+  "$KUMO" --store "$T/astore" hunt --only password_spray --no-save -q > "$T/asn0.txt" 2>&1
+  printf '[password_spray]\ngroup_by = asn\n' > "$T/asn.conf"
+  "$KUMO" --store "$T/astore" hunt --only password_spray -q --config "$T/asn.conf" > /dev/null 2>&1
+  "$KUMO" --store "$T/astore" findings --format json > "$T/asn.json"
+  printf '[password_spray]\ngroup_by = asn\n[allow]\nasns = AS45899\n' > "$T/asn2.conf"
+  "$KUMO" --store "$T/astore" hunt --only password_spray --no-save -q --config "$T/asn2.conf" > "$T/asn2.txt" 2>&1
+  python3 - "$T/asn.json" > "$T/pya.out" 2>&1 <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))
+assert len(f) == 1, [x["summary"] for x in f]
+x = f[0]
+assert x["details"]["grouped_by"] == "asn" and x["details"]["source"] == "AS45899", x["details"]
+assert x["details"]["targets"] == 12 and "Password spray from AS45899" in x["summary"], x["summary"]
+assert sorted(x["entities"]["ips"]) == sorted("14.160.7.%d" % (10 + i) for i in range(12)), x["entities"]["ips"]
+assert x["entities"]["countries"] == ["VN"], x["entities"]["countries"]
+print("ok")
+PY
+  if [ $? -eq 0 ] && grep -q ": 0 findings" "$T/asn0.txt" && grep -q ": 0 findings" "$T/asn2.txt"; then ok spray_group_by_asn
+  else fail spray_group_by_asn "$(cat "$T/pya.out" "$T/asn0.txt" "$T/asn2.txt" | head -c 900)"; fi
+else
+  ok "spray_group_by_asn_skipped (no ASN database)"
+fi
+
 # a bad group_by is an error naming the setting
 printf '[password_spray]\ngroup_by = country\n' > "$T/g.conf"
 "$KUMO" --store "$S" hunt --only password_spray --no-save -q --config "$T/g.conf" > "$T/g.txt" 2>&1
