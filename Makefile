@@ -29,7 +29,7 @@ deps:
 	@sh scripts/setup-deps.sh
 
 kumo: $(BUILD)/kumo
-	@cp $(BUILD)/kumo kumo
+	@cp -f $(BUILD)/kumo kumo
 
 $(BUILD)/kumo: $(BUILD)/src/main.o $(BUILD)/libkumo.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -63,7 +63,7 @@ extern const char *const km_ent_names[KM_ENT__N]; /* "ips", "persons", ... */
 struct km_fev {
     int64_t time;
     char provider[16], source[32], action[96], actor[160], ip[48], outcome[16];
-    char event_id[96];
+    char event_id[256];     /* GCP ids (log name # insertId @ time) run past 100 bytes */
     uint8_t key[16];          /* the store's key: `kumo show` finds the event by it */
 };
 #define KM_FINDING_MAX_EV 200
