@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "store/vault.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -273,7 +274,7 @@ static int raw_of(struct km_hunt *h, struct km_seg *seg, uint32_t row, struct km
         return rc;
     pthread_mutex_lock(&h->raw_mu);
     if (!h->raw)
-        h->raw = km_raw_cache_new(h->s, 64u << 20);
+        h->raw = km_raw_cache_new(h->s, 16u << 20);
     const char *p = NULL;
     rc = km_raw_cache_get(h->raw, &rr, &p, err);
     char *copy = NULL;
@@ -638,6 +639,7 @@ static void *worker(void *arg)
         double t0 = now_s();
         size_t before = 0;
         int rc = d->run(p->h, &e);
+        malloc_trim(0);
         double dt = now_s() - t0;
         pthread_mutex_lock(&p->mu);
         p->done++;
@@ -673,6 +675,14 @@ int km_hunt_run(struct km_store *s, const struct km_hunt_opts *o, struct km_hunt
 {
     memset(r, 0, sizeof *r);
     double t0 = now_s();
+    /* Detections decode many vault objects (a gzipped CloudTrail file is
+     * ~650 KB of JSON) and free them at once; glibc's dynamic mmap threshold
+     * would move such buffers into the heap after the first frees, where they
+     * stay as resident memory. A fixed threshold keeps them mapped and
+     * returned on free, and freed memory is trimmed after each detection. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
+    mallopt(M_ARENA_MAX, 2);
     struct km_hunt h;
     memset(&h, 0, sizeof h);
     h.s = s;
