@@ -123,7 +123,7 @@ int km_cmd_hunt(int argc, char **argv)
     struct km_idgraph *g = NULL;
     char m[1400];
     if (km_geo_open(mmdb, nmmdb, conf, &geo, &err) != KM_OK ||
-        km_idgraph_build(s, conf, &g, &err) != KM_OK) {
+        km_idgraph_build_ex(s, conf, KM_IDGRAPH_NO_TIMES, &g, &err) != KM_OK) {
         fprintf(stderr, "kumo hunt: %s\n", km_err_fmt(&err, m, sizeof m));
         rc = 1;
         goto out;
