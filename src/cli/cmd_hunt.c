@@ -122,14 +122,16 @@ int km_cmd_hunt(int argc, char **argv)
     struct km_geo *geo = NULL;
     struct km_idgraph *g = NULL;
     char m[1400];
-    if (km_geo_open(mmdb, nmmdb, conf, &geo, &err) != KM_OK ||
-        km_idgraph_build_ex(s, conf, KM_IDGRAPH_NO_TIMES, &g, &err) != KM_OK) {
+    /* the identity graph is built when a detection first needs it (a broken
+     * identity-map file then ends the hunt with its error) */
+    if (km_geo_open(mmdb, nmmdb, conf, &geo, &err) != KM_OK) {
         fprintf(stderr, "kumo hunt: %s\n", km_err_fmt(&err, m, sizeof m));
         rc = 1;
         goto out;
     }
     o.geo = geo;
-    o.graph = g;
+    o.graph = NULL;
+    o.graph_lazy = 1;
     o.progress = progress;
     o.pctx = &quiet;
     if (!quiet)

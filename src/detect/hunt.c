@@ -59,11 +59,33 @@ struct km_hunt {
     /* raw records: one cache of decoded vault objects, under a lock */
     pthread_mutex_t raw_mu;
     struct km_raw_cache *raw;
+    /* the identity graph when built lazily */
+    pthread_mutex_t g_mu;
+    int g_tried;
+    struct km_idgraph *own_graph;
+    struct km_err g_err;      /* why it could not be built */
 };
 
 const struct km_conf *km_hunt_conf(const struct km_hunt *h) { return h->o->conf; }
 struct km_geo *km_hunt_geo(struct km_hunt *h) { return h->o->geo; }
-const struct km_idgraph *km_hunt_graph(const struct km_hunt *h) { return h->o->graph; }
+/* The identity graph, built on first use when the options ask for it (a
+ * hunt whose detections never need persons does not pay for it). */
+const struct km_idgraph *km_hunt_graph(const struct km_hunt *hc)
+{
+    struct km_hunt *h = (struct km_hunt *)hc;
+    if (h->o->graph || !h->o->graph_lazy)
+        return h->o->graph;
+    pthread_mutex_lock(&h->g_mu);
+    if (!h->g_tried) {
+        h->g_tried = 1;
+        km_err_clear(&h->g_err);
+        if (km_idgraph_build_ex(h->s, h->o->conf, KM_IDGRAPH_NO_TIMES, &h->own_graph,
+                                &h->g_err) != KM_OK)
+            h->own_graph = NULL;
+    }
+    pthread_mutex_unlock(&h->g_mu);
+    return h->own_graph;
+}
 int64_t km_hunt_since(const struct km_hunt *h) { return h->o->since; }
 int64_t km_hunt_until(const struct km_hunt *h) { return h->o->until; }
 
@@ -199,13 +221,14 @@ int km_hunt_scan(struct km_hunt *h, const struct km_hscan *sc, struct km_err *er
         const int64_t *ts = NULL;
         if (!skip && rc == KM_OK)
             rc = km_seg_times(seg, &ts, err);
-        if (!skip && rc == KM_OK && sc->persons && h->o->graph) {
+        const struct km_idgraph *graph = sc->persons ? km_hunt_graph(h) : NULL;
+        if (!skip && rc == KM_OK && graph) {
             if (pcap < nrows) {
                 free(persons);
                 pcap = nrows;
                 persons = km_xmalloc(pcap * sizeof *persons);
             }
-            rc = km_idgraph_seg_persons(h->o->graph, seg, persons, err);
+            rc = km_idgraph_seg_persons(graph, seg, persons, err);
         }
         if (!skip && rc == KM_OK) {
             struct km_hrow r = {h, seg, {(uint32_t)i, 0}, 0, -1};
@@ -238,7 +261,7 @@ int km_hunt_scan(struct km_hunt *h, const struct km_hscan *sc, struct km_err *er
                 rows++;
                 r.ref.row = row;
                 r.time = t;
-                r.person = persons && sc->persons && h->o->graph ? persons[row] : -1;
+                r.person = persons && graph ? persons[row] : -1;
                 if (sc->row(sc->ctx, &r)) {
                     stop = 1;
                     break;
@@ -456,10 +479,11 @@ void km_hunt_add_evidence(struct km_hunt *h, struct km_finding *f, struct km_evr
 
 const char *km_hunt_person_of(struct km_hunt *h, const struct km_event *ev)
 {
-    if (!h->o->graph)
+    const struct km_idgraph *g = km_hunt_graph(h);
+    if (!g)
         return NULL;
-    int p = km_idgraph_person_of(h->o->graph, ev);
-    return p >= 0 ? km_idgraph_person(h->o->graph, (size_t)p)->email : NULL;
+    int p = km_idgraph_person_of(g, ev);
+    return p >= 0 ? km_idgraph_person(g, (size_t)p)->email : NULL;
 }
 
 void km_hunt_country(struct km_hunt *h, const struct km_event *ev, char cc[3])
@@ -693,6 +717,7 @@ int km_hunt_run(struct km_store *s, const struct km_hunt_opts *o, struct km_hunt
     pthread_mutex_init(&h.seg_mu, NULL);
     pthread_mutex_init(&h.fmu, NULL);
     pthread_mutex_init(&h.raw_mu, NULL);
+    pthread_mutex_init(&h.g_mu, NULL);
     int rc = km_cat_segments(km_store_catalog(s), &h.segs, &h.nseg, err);
     if (rc != KM_OK)
         return rc;
@@ -752,6 +777,11 @@ int km_hunt_run(struct km_store *s, const struct km_hunt_opts *o, struct km_hunt
     r->n = h.nf;
     h.f = NULL;
     r->rows = h.rows;
+    if (h.g_err.code) { /* e.g. a bad identity-map file: the hunt is not trustworthy */
+        if (err && !err->code)
+            *err = h.g_err;
+        rc = h.g_err.code;
+    }
 out:
     for (size_t i = 0; i < h.nseg; i++)
         if (h.open[i])
@@ -765,6 +795,8 @@ out:
     pthread_mutex_destroy(&h.seg_mu);
     pthread_mutex_destroy(&h.fmu);
     pthread_mutex_destroy(&h.raw_mu);
+    pthread_mutex_destroy(&h.g_mu);
+    km_idgraph_free(h.own_graph);
     if (h.raw)
         km_raw_cache_free(h.raw);
     r->seconds = now_s() - t0;

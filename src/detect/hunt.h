@@ -13,7 +13,10 @@ struct km_hunt_opts {
     int nonly;
     int threads;                   /* 0 = 2 */
     struct km_geo *geo;            /* may be NULL */
-    const struct km_idgraph *graph;/* may be NULL */
+    const struct km_idgraph *graph;/* may be NULL: then, with graph_lazy, the hunt
+                                      builds one (identity.* settings of conf, no
+                                      times) when a detection first asks for it */
+    int graph_lazy;
     const struct km_conf *conf;    /* may be NULL */
     /* progress: called after each detection (from worker threads, serialised) */
     void (*progress)(void *ctx, const struct km_detection *d, int done, int total,
