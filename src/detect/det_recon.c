@@ -1066,16 +1066,23 @@ static int history(struct st *c, struct burst *bs, uint32_t nb, struct km_err *e
             if (t >= u->t0 - hist && sl->ip && net_of(c, sl->ip) == u->net)
                 seen = 1;
         }
-        if (u->longterm && !seen && u->net && !km_ku_internal(km_str_c(ip)) && s0 != INT64_MAX &&
-            u->t0 - s0 >= min_history) {
-            kq[nk] = (struct km_ku_keyq){p, u->net, u->t0, 0, 0, INT64_MAX};
+        if (u->longterm && !seen && u->net && !km_ku_internal(km_str_c(ip))) {
+            kq[nk] = (struct km_ku_keyq){p, u->net, u->t0, 0, 0, INT64_MAX, 0, 0};
+            /* with too little of the store before it, the key's later days
+             * are the baseline (hindsight) */
+            if (s0 == INT64_MAX || u->t0 - s0 < min_history)
+                kq[nk].first = -1;   /* marks "judge with hindsight" until the scan */
             qi[nk++] = i;
         }
     }
+    uint8_t *hind = km_xcalloc(nk + 1, 1);
+    for (size_t k = 0; k < nk; k++)
+        hind[k] = kq[k].first == -1;
     int rc = nk ? km_ku_key_nets(c->h, kq, nk, hist, c->v4, c->v6, err) : KM_OK;
     for (size_t k = 0; k < nk && rc == KM_OK; k++) {
         struct burst *u = &bs[qi[k]];
-        int fresh = kq[k].seen_before && !kq[k].net_known;
+        int past = !hind[k] && kq[k].seen_before;
+        int fresh = past ? !kq[k].net_known : kq[k].seen_after && !kq[k].net_after;
         int ndn = 0;
         for (uint32_t s = u->k0; s <= u->k1; s++)
             ndn += c->sl[c->ord[s]].ndn;
@@ -1097,6 +1104,7 @@ static int history(struct st *c, struct burst *bs, uint32_t nb, struct km_err *e
     free(kq);
     free(oq);
     free(qi);
+    free(hind);
     return rc;
 }
 

@@ -669,8 +669,15 @@ static int kn_row(void *vctx, const struct km_hrow *r)
         struct km_ku_keyq *q = &c->q[i - 1];
         if (r->time < q->first)
             q->first = r->time;
-        if (r->time >= q->t)
+        if (r->time >= q->t) {
+            int64_t d0 = q->t / KM_KU_DAY_US, d = r->time / KM_KU_DAY_US;
+            if (d > d0 && r->time <= q->t + c->window) {
+                q->seen_after = 1;
+                if (net && net == q->net)
+                    q->net_after = 1;
+            }
             continue;
+        }
         q->seen_before = 1;
         int win = r->time >= q->t - c->window;
         if (win)
@@ -704,7 +711,7 @@ int km_ku_key_nets(struct km_hunt *h, struct km_ku_keyq *q, size_t n, int64_t wi
     const char **vals = km_xcalloc(n, sizeof *vals);
     int nvals = 0;
     for (size_t i = 0; i < n; i++) {
-        q[i].seen_before = q[i].net_known = 0;
+        q[i].seen_before = q[i].net_known = q[i].seen_after = q[i].net_after = 0;
         q[i].first = INT64_MAX;
         uint32_t before = c.keys.n;
         uint32_t kid = km_ku_intern(&c.keys, q[i].key, strlen(q[i].key));

@@ -127,6 +127,9 @@ struct km_ku_keyq {
     int seen_before;         /* out */
     int net_known;           /* out */
     int64_t first;           /* out: the key's first event, INT64_MAX none */
+    int seen_after;          /* out: the key was used on a later UTC day within the window */
+    int net_after;           /* out: ... from this network (hindsight, for stores that
+                                hold too little before t) */
 };
 int km_ku_key_nets(struct km_hunt *h, struct km_ku_keyq *q, size_t n, int64_t window,
                    int v4bits, int v6bits, struct km_err *err);

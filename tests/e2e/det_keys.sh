@@ -98,6 +98,14 @@ build leak_short
 pyck leaked_key_short_history_not_judged leak_short "
 assert L == [], [x['summary'] for x in L]
 "
+build leak_first_day
+pyck leaked_key_hindsight_first_day leak_first_day "
+assert len(L) == 1, [x['summary'] for x in L]
+d = L[0]['details']
+assert d['hindsight'] and d['new_platform'] and L[0]['severity'] == 'medium', (L[0]['severity'], d)
+assert E(L[0], 'ips') == ['203.0.113.77'] and 'days after' in L[0]['summary']
+assert len(R) == 1 and R[0]['severity'] == 'high' and R[0]['details']['new_network'], R
+"
 build leak_asia
 pyck leaked_key_temporary_key_ignored leak_asia "
 assert L == [], [x['summary'] for x in L]
