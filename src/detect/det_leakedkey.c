@@ -907,9 +907,10 @@ static int run(struct km_hunt *h, struct km_err *err)
                 for (int j = 0; j < g->nnets; j++)
                     q[nq++] = (struct km_ku_orgq){g->nets[j],
                                                   km_ku_str(&c.ipstr, c.ips[g->netip[j]].str),
-                                                  g->day, key, 0, "", g->person, 0};
+                                                  g->day, key, 0, "", g->person, 0, g->hindsight};
                 if (g->new_cc) {
-                    q[nq] = (struct km_ku_orgq){0, NULL, g->day, key, 0, "", g->person, 0};
+                    q[nq] = (struct km_ku_orgq){0, NULL, g->day, key, 0, "", g->person, 0,
+                                               g->hindsight};
                     ccstr(g->cc, q[nq].cc);
                     nq++;
                 }

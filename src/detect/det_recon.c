@@ -1088,7 +1088,7 @@ static int history(struct st *c, struct burst *bs, uint32_t nb, struct km_err *e
             ndn += c->sl[c->ord[s]].ndn;
         if (fresh || ndn >= c->probe_actions) {
             oq[no] = (struct km_ku_orgq){u->net, km_ku_str(&c->ipstr, u->ip), u->day, kq[k].key, 0,
-                                         "", -1, 0};
+                                         "", -1, 0, !past};
             qi[no] = qi[k];
             kq[no].net_known = !fresh;   /* kept for the verdict below */
             no++;

@@ -503,7 +503,7 @@ static int org_row(void *vctx, const struct km_hrow *r)
     for (int w = 0; w < 2; w++)
         for (uint32_t i = c->heads[hi][w]; i; i = c->next[i - 1]) {
             struct km_ku_orgq *q = &c->q[i - 1];
-            if (day >= q->day)
+            if (q->hind ? day == q->day : day >= q->day)
                 continue;
             if (q->person >= 0 && r->person == q->person)
                 count_day(c->pdays[i - 1], &q->pdays, day);
@@ -535,7 +535,9 @@ int km_ku_org_days(struct km_hunt *h, struct km_ku_orgq *q, size_t n, int v4bits
     int persons = 0;
     for (size_t i = 0; i < n; i++) {
         q[i].days = q[i].pdays = 0;
-        if (q[i].day > c.max_day)
+        if (q[i].hind)
+            c.max_day = INT32_MAX;
+        else if (q[i].day > c.max_day)
             c.max_day = q[i].day;
         c.keyid[i] = q[i].key && *q[i].key ? km_ku_intern(&c.keys, q[i].key, strlen(q[i].key)) : 0;
         persons |= q[i].person >= 0;

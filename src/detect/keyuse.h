@@ -95,7 +95,8 @@ uint32_t km_ku_field_id(struct km_ku_cmap *m, struct km_ku_intern *t, const stru
 int64_t km_ku_store_start(struct km_hunt *h, const char *provider);
 
 /* "Is this network (or country) the organisation's, or the person's?": for
- * each query, the number of distinct UTC days before `day` on which the
+ * each query, the number of distinct UTC days before `day` (with `hind`:
+ * any other day) on which the
  * network — or, when cc is set, any address of that country (geo database
  * or provider geolocation) — was used successfully by a caller other than
  * `key` (any provider, any identity), and on how many of those days by the
@@ -111,6 +112,7 @@ struct km_ku_orgq {
     char cc[3];              /* a country instead of a network ("" none) */
     int32_t person;          /* the key's person, -1 none */
     uint32_t pdays;          /* out: days the person used it */
+    int hind;                /* count the days after `day` too (hindsight) */
 };
 int km_ku_org_days(struct km_hunt *h, struct km_ku_orgq *q, size_t n, int v4bits, int v6bits,
                    struct km_err *err);

@@ -29,6 +29,7 @@ build() {
   [ $# -gt 0 ] && printf '%s\n' "$@" > "$T/s_$tag/kumo.conf"
   "$KUMO" --store "$T/s_$tag" hunt --only leaked_key,recon_burst -q >/dev/null 2>"$T/h_$tag.err"
   "$KUMO" --store "$T/s_$tag" findings --format json > "$T/$c.json" 2>>"$T/h_$tag.err"
+  [ -s "$T/$c.json" ] || fail "build_$tag" "no findings output: $(tail -n 5 "$T/i_$tag.err" "$T/h_$tag.err")"
   LAST="$T/s_$tag"
 }
 
