@@ -859,8 +859,14 @@ static int run(struct km_hunt *h, struct km_err *err)
     c.v4 = (int)km_conf_int(cf, "leaked_key.v4_prefix");
     c.v6 = (int)km_conf_int(cf, "leaked_key.v6_prefix");
     c.known_days = (int)km_conf_int(cf, "leaked_key.known_days");
-    c.ntools = km_conf_list(cf, "leaked_key.tool_agents", &c.tools);
-    c.nesc = km_conf_list(cf, "leaked_key.escalation", &c.esc);
+    /* (not km_conf_list: detections run at the same time) */
+    static const size_t maxi = 128;
+    char toolbuf[4096], escbuf[8192];
+    const char *tools[128], *esc[128];
+    c.ntools = km_ku_conf_list(cf, "leaked_key.tool_agents", toolbuf, sizeof toolbuf, tools, maxi);
+    c.nesc = km_ku_conf_list(cf, "leaked_key.escalation", escbuf, sizeof escbuf, esc, maxi);
+    c.tools = tools;
+    c.esc = esc;
     if (c.history < KM_KU_DAY_US)
         c.history = KM_KU_DAY_US;
     c.start[0] = km_ku_store_start(h, "aws");

@@ -1141,7 +1141,11 @@ static int run(struct km_hunt *h, struct km_err *err)
     c.v4 = (int)km_conf_int(cf, "leaked_key.v4_prefix");
     c.v6 = (int)km_conf_int(cf, "leaked_key.v6_prefix");
     c.known_days = (int)km_conf_int(cf, "leaked_key.known_days");
-    c.ntools = km_conf_list(cf, "leaked_key.tool_agents", &c.tools);
+    /* (not km_conf_list: detections run at the same time) */
+    char toolbuf[4096];
+    const char *tools[128];
+    c.ntools = km_ku_conf_list(cf, "leaked_key.tool_agents", toolbuf, sizeof toolbuf, tools, 128);
+    c.tools = tools;
     km_ku_intern_init(&c.ids, 1u << 22, 256u << 20);
     km_ku_intern_init(&c.acts, UINT16_MAX, 16u << 20);
     km_ku_intern_init(&c.svcs, UINT16_MAX, 8u << 20);

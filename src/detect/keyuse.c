@@ -5,6 +5,7 @@
  */
 #include "detect/keyuse.h"
 
+#include "core/conf.h"
 #include "core/ip.h"
 #include "geo/geo.h"
 #include "store/segment.h"
@@ -177,6 +178,31 @@ int km_ku_tool(struct km_str ua, const char *const *tools, size_t n, char out[32
         }
     }
     return 0;
+}
+
+size_t km_ku_conf_list(const struct km_conf *c, const char *key, char *buf, size_t cap,
+                       const char **items, size_t max)
+{
+    if (!cap)
+        return 0;
+    snprintf(buf, cap, "%s", km_conf_str(c, key));
+    size_t n = 0;
+    for (char *p = buf; *p && n < max;) {
+        char *end = strchr(p, ',');
+        if (end)
+            *end = 0;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        char *z = p + strlen(p);
+        while (z > p && (z[-1] == ' ' || z[-1] == '\t'))
+            *--z = 0;
+        if (*p)
+            items[n++] = p;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return n;
 }
 
 /* ---- interning --------------------------------------------------------------------- */

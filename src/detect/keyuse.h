@@ -13,6 +13,8 @@
 
 #include "detect/detect.h"
 
+struct km_conf;
+
 #define KM_KU_DAY_US (86400LL * 1000000LL)
 
 /* 1 when v[0..n) names a long-term credential: an AWS IAM user access key
@@ -45,6 +47,14 @@ int km_ku_tool(struct km_str ua, const char *const *tools, size_t n, char out[32
 
 /* 64-bit FNV-1a of s[0..n) mixed with seed; never 0. */
 uint64_t km_ku_hash(const void *s, size_t n, uint64_t seed);
+
+/* A list setting's items (comma-separated, trimmed, empty ones dropped) split
+ * into the caller's storage: buf (cap bytes) holds the text, items at most
+ * max pointers into it. Returns the count. Unlike km_conf_list, safe to call
+ * from detections running at the same time (it reads the configuration
+ * only; km_conf_list caches the split defaults in shared state). */
+size_t km_ku_conf_list(const struct km_conf *c, const char *key, char *buf, size_t cap,
+                       const char **items, size_t max);
 
 /* ---- interning ----------------------------------------------------------- */
 
