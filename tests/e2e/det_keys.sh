@@ -203,7 +203,12 @@ for det, got in (('leaked_key', L), ('recon_burst', R)):
          and set(e['ips']) & set(E(x, 'ips'))]
     assert m, (det, e, [x['summary'] for x in got])
     x = m[0]
-    assert x['severity'] in ('medium', 'high', 'critical'), (det, x['severity'])
+    # leaked_key: low without a geo database (the planted client differs from the
+    # owner's only by aws-cli's major version on the same platform), medium or
+    # more with one (a new country); recon_burst: a long-term key's burst from a
+    # new network is high
+    want = ('low', 'medium', 'high', 'critical') if det == 'leaked_key' else ('high',)
+    assert x['severity'] in want, (det, x['severity'], x['summary'])
     assert set(e['identities']) <= set(E(x, 'identities')), (det, E(x, 'identities'))
     assert set(e['accounts']) <= set(E(x, 'accounts')), (det, E(x, 'accounts'))
     assert x['first'] <= gt[0]['last'] and x['last'] >= gt[0]['first'], (det, x['first'], x['last'])
