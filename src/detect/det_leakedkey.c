@@ -119,6 +119,7 @@ struct group {
     uint32_t netip[MAX_GROUP_NETS];
     int nnets;
     int new_plat, new_cc, all_asn_known, has_net;
+    int hindsight;           /* judged against the key's later use */
     uint16_t plat, cc;
     uint32_t tool;           /* tool name id, 0 none */
     int thin;
@@ -285,6 +286,27 @@ static int known_before(const struct term *t, const struct term *keyterm, int32_
             return 0;   /* the key was active in the window without this term */
     }
     return 1;           /* dormant key: compared with its whole past */
+}
+
+/* 1 when term t was in use on one of the `wd` days after `day` (hindsight:
+ * the key's later use is the baseline when the store holds too little of
+ * its past). */
+static int known_after(const struct term *t, int32_t day, int32_t wd)
+{
+    if (!t)
+        return 0;
+    for (uint32_t i = 0; i < t->nd; i++)
+        if (t->d[i].day > day && t->d[i].day <= day + wd)
+            return 1;
+    return 0;
+}
+
+/* Whether the term is known for a use at (day, tm): from the past, or with
+ * hindsight from the days after. */
+static int known_term(const struct term *t, const struct term *keyterm, int32_t day, int64_t tm,
+                      int32_t wd, int hind)
+{
+    return hind ? known_after(t, day, wd) : known_before(t, keyterm, day, tm, wd);
 }
 
 /* ---- pass 1 ---------------------------------------------------------------------- */
@@ -466,6 +488,7 @@ struct cand {
     const struct term *t;
     const struct dent *e;
     uint32_t tool;
+    int hind;                /* judged against the key's later use */
 };
 
 static int cmp_cand(const void *a, const void *b)
@@ -489,7 +512,7 @@ static void judge_net(struct st *c, struct group *g, const struct cand *x, int32
     if (!g->has_net || hd < g->hist_days)
         g->hist_days = hd;
     g->has_net = 1;
-    g->thin |= cover < c->history;
+    g->thin |= cover < c->history || x->hind;
     int dup = 0;
     for (int i = 0; i < g->nnets && !dup; i++)
         dup = g->nets[i] == x->t->val;
@@ -497,14 +520,18 @@ static void judge_net(struct st *c, struct group *g, const struct cand *x, int32
         g->nets[g->nnets] = x->t->val;
         g->netip[g->nnets++] = e->ip;
     }
-    /* the platform, country and ASN of this use, against the key's past */
+    /* the platform, country and ASN of this use, against the key's past (or,
+     * with hindsight, its later use) */
+    int hind = x->hind;
+    g->hindsight |= hind;
     if (e->plat) {
         int had = 0;
         for (uint32_t tj = 0; tj < k->nterms && !had; tj++) {
             const struct term *p = &c->t[k->terms[tj]];
-            had = p->kind == T_PLAT && known_before(p, kt, e->day, e->t, wd);
+            had = p->kind == T_PLAT && known_term(p, kt, e->day, e->t, wd, hind);
         }
-        if (had && !known_before(term_get(c, x->kid, T_PLAT, e->plat, 0), kt, e->day, e->t, wd)) {
+        if (had &&
+            !known_term(term_get(c, x->kid, T_PLAT, e->plat, 0), kt, e->day, e->t, wd, hind)) {
             g->new_plat = 1;
             g->plat = e->plat;
         }
@@ -513,14 +540,15 @@ static void judge_net(struct st *c, struct group *g, const struct cand *x, int32
         int had = 0;
         for (uint32_t tj = 0; tj < k->nterms && !had; tj++) {
             const struct term *p = &c->t[k->terms[tj]];
-            had = p->kind == T_CC && p->val != e->cc && known_before(p, kt, e->day, e->t, wd);
+            had = p->kind == T_CC && p->val != e->cc && known_term(p, kt, e->day, e->t, wd, hind);
         }
-        if (had && !known_before(term_get(c, x->kid, T_CC, e->cc, 0), kt, e->day, e->t, wd)) {
+        if (had && !known_term(term_get(c, x->kid, T_CC, e->cc, 0), kt, e->day, e->t, wd, hind)) {
             g->new_cc = 1;
             g->cc = e->cc;
         }
     }
-    if (!(e->asn && known_before(term_get(c, x->kid, T_ASN, e->asn, 0), kt, e->day, e->t, wd)))
+    if (!(e->asn &&
+          known_term(term_get(c, x->kid, T_ASN, e->asn, 0), kt, e->day, e->t, wd, hind)))
         g->all_asn_known = 0;
 }
 
@@ -547,19 +575,26 @@ static void candidates(struct st *c)
                 if (e->ip && km_hunt_allowed_ip(c->h, km_str_c(km_ku_str(&c->ipstr,
                                                                         c->ips[e->ip].str))))
                     continue;
+                int hind = 0;
                 if (t->kind == T_NET) {
-                    if (known_before(t, kt, e->day, e->t, wd))
+                    int past = k->first < e->t && start != INT64_MAX &&
+                               e->t - start >= c->min_history;
+                    if (past && known_before(t, kt, e->day, e->t, wd))
                         continue;
-                    if (k->first >= e->t)
-                        continue;   /* the key's first use: nothing to compare with */
-                    if (start == INT64_MAX || e->t - start < c->min_history)
-                        continue;
+                    if (!past) {
+                        /* too little before it: the key's later days are the
+                         * baseline — if it has later days, and the network is
+                         * not among them */
+                        if (!known_after(kt, e->day, wd) || known_after(t, e->day, wd))
+                            continue;
+                        hind = 1;
+                    }
                 }
                 if (nv == capv) {
                     capv = capv ? 2 * capv : 256;
                     v = km_xrealloc(v, capv * sizeof *v);
                 }
-                v[nv++] = (struct cand){kid, t, e, t->kind == T_TOOL ? (uint32_t)t->val : 0};
+                v[nv++] = (struct cand){kid, t, e, t->kind == T_TOOL ? (uint32_t)t->val : 0, hind};
             }
         }
     }
@@ -745,7 +780,10 @@ static void emit(struct st *c, struct group *g)
         for (uint32_t i = 0; i < g->followed.n && i < 6; i++)
             ADD("%s %s", i ? "," : "", g->followed.v[i]);
     }
-    if (g->has_net && g->thin)
+    if (g->has_net && g->hindsight)
+        ADD("; the logs hold too little before it, so it was compared with the key's use on "
+            "the days after");
+    else if (g->has_net && g->thin)
         ADD("; only %.1f of %.0f days of history to compare with",
             g->hist_days, (double)c->history / KM_KU_DAY_US);
 #undef ADD
@@ -795,9 +833,10 @@ static void emit(struct st *c, struct group *g)
     }
     km_buf_printf(&b, "],\"person_known\":%s", g->person_known ? "true" : "false");
     km_buf_printf(&b, ",\"org_known_days\":%u,\"history_days\":%.2f,"
-                      "\"history_window_days\":%.0f,\"thin_history\":%s}",
+                      "\"history_window_days\":%.0f,\"thin_history\":%s,\"hindsight\":%s}",
                   g->org_days == UINT32_MAX ? 0 : g->org_days, g->hist_days,
-                  (double)c->history / KM_KU_DAY_US, g->thin ? "true" : "false");
+                  (double)c->history / KM_KU_DAY_US, g->thin ? "true" : "false",
+                  g->hindsight ? "true" : "false");
     km_finding_take_details(f, &b);
     km_hunt_emit(c->h, f);
 }
@@ -817,8 +856,14 @@ static int run(struct km_hunt *h, struct km_err *err)
     c.v4 = (int)km_conf_int(cf, "leaked_key.v4_prefix");
     c.v6 = (int)km_conf_int(cf, "leaked_key.v6_prefix");
     c.known_days = (int)km_conf_int(cf, "leaked_key.known_days");
-    c.ntools = km_conf_list(cf, "leaked_key.tool_agents", &c.tools);
-    c.nesc = km_conf_list(cf, "leaked_key.escalation", &c.esc);
+    /* (not km_conf_list: detections run at the same time) */
+    static const size_t maxi = 128;
+    char toolbuf[4096], escbuf[8192];
+    const char *tools[128], *esc[128];
+    c.ntools = km_ku_conf_list(cf, "leaked_key.tool_agents", toolbuf, sizeof toolbuf, tools, maxi);
+    c.nesc = km_ku_conf_list(cf, "leaked_key.escalation", escbuf, sizeof escbuf, esc, maxi);
+    c.tools = tools;
+    c.esc = esc;
     if (c.history < KM_KU_DAY_US)
         c.history = KM_KU_DAY_US;
     c.start[0] = km_ku_store_start(h, "aws");
@@ -865,9 +910,10 @@ static int run(struct km_hunt *h, struct km_err *err)
                 for (int j = 0; j < g->nnets; j++)
                     q[nq++] = (struct km_ku_orgq){g->nets[j],
                                                   km_ku_str(&c.ipstr, c.ips[g->netip[j]].str),
-                                                  g->day, key, 0, "", g->person, 0};
+                                                  g->day, key, 0, "", g->person, 0, g->hindsight};
                 if (g->new_cc) {
-                    q[nq] = (struct km_ku_orgq){0, NULL, g->day, key, 0, "", g->person, 0};
+                    q[nq] = (struct km_ku_orgq){0, NULL, g->day, key, 0, "", g->person, 0,
+                                               g->hindsight};
                     ccstr(g->cc, q[nq].cc);
                     nq++;
                 }

@@ -1063,22 +1063,29 @@ static int history(struct st *c, struct burst *bs, uint32_t nb, struct km_err *e
             if (t >= u->t0 - hist && sl->ip && net_of(c, sl->ip) == u->net)
                 seen = 1;
         }
-        if (u->longterm && !seen && u->net && !km_ku_internal(km_str_c(ip)) && s0 != INT64_MAX &&
-            u->t0 - s0 >= min_history) {
-            kq[nk] = (struct km_ku_keyq){p, u->net, u->t0, 0, 0, INT64_MAX};
+        if (u->longterm && !seen && u->net && !km_ku_internal(km_str_c(ip))) {
+            kq[nk] = (struct km_ku_keyq){p, u->net, u->t0, 0, 0, INT64_MAX, 0, 0};
+            /* with too little of the store before it, the key's later days
+             * are the baseline (hindsight) */
+            if (s0 == INT64_MAX || u->t0 - s0 < min_history)
+                kq[nk].first = -1;   /* marks "judge with hindsight" until the scan */
             qi[nk++] = i;
         }
     }
+    uint8_t *hind = km_xcalloc(nk + 1, 1);
+    for (size_t k = 0; k < nk; k++)
+        hind[k] = kq[k].first == -1;
     int rc = nk ? km_ku_key_nets(c->h, kq, nk, hist, c->v4, c->v6, err) : KM_OK;
     for (size_t k = 0; k < nk && rc == KM_OK; k++) {
         struct burst *u = &bs[qi[k]];
-        int fresh = kq[k].seen_before && !kq[k].net_known;
+        int past = !hind[k] && kq[k].seen_before;
+        int fresh = past ? !kq[k].net_known : kq[k].seen_after && !kq[k].net_after;
         int ndn = 0;
         for (uint32_t s = u->k0; s <= u->k1; s++)
             ndn += c->sl[c->ord[s]].ndn;
         if (fresh || ndn >= c->probe_actions) {
             oq[no] = (struct km_ku_orgq){u->net, km_ku_str(&c->ipstr, u->ip), u->day, kq[k].key, 0,
-                                         "", -1, 0};
+                                         "", -1, 0, !past};
             qi[no] = qi[k];
             kq[no].net_known = !fresh;   /* kept for the verdict below */
             no++;
@@ -1094,6 +1101,7 @@ static int history(struct st *c, struct burst *bs, uint32_t nb, struct km_err *e
     free(kq);
     free(oq);
     free(qi);
+    free(hind);
     return rc;
 }
 
@@ -1130,7 +1138,11 @@ static int run(struct km_hunt *h, struct km_err *err)
     c.v4 = (int)km_conf_int(cf, "leaked_key.v4_prefix");
     c.v6 = (int)km_conf_int(cf, "leaked_key.v6_prefix");
     c.known_days = (int)km_conf_int(cf, "leaked_key.known_days");
-    c.ntools = km_conf_list(cf, "leaked_key.tool_agents", &c.tools);
+    /* (not km_conf_list: detections run at the same time) */
+    char toolbuf[4096];
+    const char *tools[128];
+    c.ntools = km_ku_conf_list(cf, "leaked_key.tool_agents", toolbuf, sizeof toolbuf, tools, 128);
+    c.tools = tools;
     km_ku_intern_init(&c.ids, 1u << 22, 256u << 20);
     km_ku_intern_init(&c.acts, UINT16_MAX, 16u << 20);
     km_ku_intern_init(&c.svcs, UINT16_MAX, 8u << 20);

@@ -5,6 +5,7 @@
  */
 #include "detect/keyuse.h"
 
+#include "core/conf.h"
 #include "core/ip.h"
 #include "geo/geo.h"
 #include "store/segment.h"
@@ -177,6 +178,31 @@ int km_ku_tool(struct km_str ua, const char *const *tools, size_t n, char out[32
         }
     }
     return 0;
+}
+
+size_t km_ku_conf_list(const struct km_conf *c, const char *key, char *buf, size_t cap,
+                       const char **items, size_t max)
+{
+    if (!cap)
+        return 0;
+    snprintf(buf, cap, "%s", km_conf_str(c, key));
+    size_t n = 0;
+    for (char *p = buf; *p && n < max;) {
+        char *end = strchr(p, ',');
+        if (end)
+            *end = 0;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        char *z = p + strlen(p);
+        while (z > p && (z[-1] == ' ' || z[-1] == '\t'))
+            *--z = 0;
+        if (*p)
+            items[n++] = p;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return n;
 }
 
 /* ---- interning --------------------------------------------------------------------- */
@@ -503,7 +529,7 @@ static int org_row(void *vctx, const struct km_hrow *r)
     for (int w = 0; w < 2; w++)
         for (uint32_t i = c->heads[hi][w]; i; i = c->next[i - 1]) {
             struct km_ku_orgq *q = &c->q[i - 1];
-            if (day >= q->day)
+            if (q->hind ? day == q->day : day >= q->day)
                 continue;
             if (q->person >= 0 && r->person == q->person)
                 count_day(c->pdays[i - 1], &q->pdays, day);
@@ -535,7 +561,9 @@ int km_ku_org_days(struct km_hunt *h, struct km_ku_orgq *q, size_t n, int v4bits
     int persons = 0;
     for (size_t i = 0; i < n; i++) {
         q[i].days = q[i].pdays = 0;
-        if (q[i].day > c.max_day)
+        if (q[i].hind)
+            c.max_day = INT32_MAX;
+        else if (q[i].day > c.max_day)
             c.max_day = q[i].day;
         c.keyid[i] = q[i].key && *q[i].key ? km_ku_intern(&c.keys, q[i].key, strlen(q[i].key)) : 0;
         persons |= q[i].person >= 0;
@@ -669,8 +697,15 @@ static int kn_row(void *vctx, const struct km_hrow *r)
         struct km_ku_keyq *q = &c->q[i - 1];
         if (r->time < q->first)
             q->first = r->time;
-        if (r->time >= q->t)
+        if (r->time >= q->t) {
+            int64_t d0 = q->t / KM_KU_DAY_US, d = r->time / KM_KU_DAY_US;
+            if (d > d0 && r->time <= q->t + c->window) {
+                q->seen_after = 1;
+                if (net && net == q->net)
+                    q->net_after = 1;
+            }
             continue;
+        }
         q->seen_before = 1;
         int win = r->time >= q->t - c->window;
         if (win)
@@ -704,7 +739,7 @@ int km_ku_key_nets(struct km_hunt *h, struct km_ku_keyq *q, size_t n, int64_t wi
     const char **vals = km_xcalloc(n, sizeof *vals);
     int nvals = 0;
     for (size_t i = 0; i < n; i++) {
-        q[i].seen_before = q[i].net_known = 0;
+        q[i].seen_before = q[i].net_known = q[i].seen_after = q[i].net_after = 0;
         q[i].first = INT64_MAX;
         uint32_t before = c.keys.n;
         uint32_t kid = km_ku_intern(&c.keys, q[i].key, strlen(q[i].key));

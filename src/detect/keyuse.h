@@ -13,6 +13,8 @@
 
 #include "detect/detect.h"
 
+struct km_conf;
+
 #define KM_KU_DAY_US (86400LL * 1000000LL)
 
 /* 1 when v[0..n) names a long-term credential: an AWS IAM user access key
@@ -45,6 +47,14 @@ int km_ku_tool(struct km_str ua, const char *const *tools, size_t n, char out[32
 
 /* 64-bit FNV-1a of s[0..n) mixed with seed; never 0. */
 uint64_t km_ku_hash(const void *s, size_t n, uint64_t seed);
+
+/* A list setting's items (comma-separated, trimmed, empty ones dropped) split
+ * into the caller's storage: buf (cap bytes) holds the text, items at most
+ * max pointers into it. Returns the count. Unlike km_conf_list, safe to call
+ * from detections running at the same time (it reads the configuration
+ * only; km_conf_list caches the split defaults in shared state). */
+size_t km_ku_conf_list(const struct km_conf *c, const char *key, char *buf, size_t cap,
+                       const char **items, size_t max);
 
 /* ---- interning ----------------------------------------------------------- */
 
@@ -95,7 +105,8 @@ uint32_t km_ku_field_id(struct km_ku_cmap *m, struct km_ku_intern *t, const stru
 int64_t km_ku_store_start(struct km_hunt *h, const char *provider);
 
 /* "Is this network (or country) the organisation's, or the person's?": for
- * each query, the number of distinct UTC days before `day` on which the
+ * each query, the number of distinct UTC days before `day` (with `hind`:
+ * any other day) on which the
  * network — or, when cc is set, any address of that country (geo database
  * or provider geolocation) — was used successfully by a caller other than
  * `key` (any provider, any identity), and on how many of those days by the
@@ -111,6 +122,7 @@ struct km_ku_orgq {
     char cc[3];              /* a country instead of a network ("" none) */
     int32_t person;          /* the key's person, -1 none */
     uint32_t pdays;          /* out: days the person used it */
+    int hind;                /* count the days after `day` too (hindsight) */
 };
 int km_ku_org_days(struct km_hunt *h, struct km_ku_orgq *q, size_t n, int v4bits, int v6bits,
                    struct km_err *err);
@@ -127,6 +139,9 @@ struct km_ku_keyq {
     int seen_before;         /* out */
     int net_known;           /* out */
     int64_t first;           /* out: the key's first event, INT64_MAX none */
+    int seen_after;          /* out: the key was used on a later UTC day within the window */
+    int net_after;           /* out: ... from this network (hindsight, for stores that
+                                hold too little before t) */
 };
 int km_ku_key_nets(struct km_hunt *h, struct km_ku_keyq *q, size_t n, int64_t window,
                    int v4bits, int v6bits, struct km_err *err);

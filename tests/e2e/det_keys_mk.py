@@ -179,6 +179,9 @@ def case(name):
                 attack(T0 + timedelta(days=3, hours=3), ua=UA_LINUX, escalate=False))
     elif name == "leak_short":                      # half a day of history: not judged
         recs = history(1)[:6] + attack(T0 + timedelta(hours=15), ua=UA_LINUX, escalate=False)
+    elif name == "leak_first_day":                  # the leak is the key's first use; its owner's days follow
+        recs = (history(5) + colleagues(5) +
+                attack(T0 + timedelta(hours=2), ua=UA_LINUX, escalate=False))
     elif name == "leak_asia":                       # temporary keys are not long-term
         recs = (history(11, key="ASIAEXAMPLESESS00001") +
                 attack(at, key="ASIAEXAMPLESESS00001"))
