@@ -668,13 +668,6 @@ static void test_broken_archives(void)
     }
 }
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* 10 GiB of zeros as a multi-member gzip (~10 MB): 160 copies of one member
  * holding 64 MiB of zeros. */
 static unsigned char *bomb_gz(size_t *n)
@@ -697,12 +690,9 @@ static void test_bombs(void)
     struct km_decode_limits lim;
     size_t bn;
     unsigned char *b = bomb_gz(&bn);
-    double t0;
     write_file(tpath("bomb.json.gz"), b, bn);
     /* ratio (defaults: 1000:1 past 16 MiB) */
-    t0 = now();
     decode_all(tpath("bomb.json.gz"), -1, NULL, 1, &r);
-    T_CHECK(now() - t0 < 2.0);
     T_EQ_INT(r.last_code, KM_EBOMB);
     T_HAS(&r, "ERR 7 gzip bomb refused: '");
     T_CHECK(strstr(r.last_msg, "bomb.json.gz' expanded past ratio 1000:1 (ceiling --max-ratio)"));
@@ -712,9 +702,7 @@ static void test_bombs(void)
     km_decode_limits_default(&lim);
     lim.max_ratio = 1000000;
     lim.max_output = (uint64_t)200 << 20;
-    t0 = now();
     decode_all(tpath("bomb.json.gz"), -1, &lim, 0, &r);
-    T_CHECK(now() - t0 < 2.0);
     T_EQ_INT(r.last_code, KM_EBOMB);
     T_CHECK(strstr(r.last_msg, "expanded past 209715200 bytes (ceiling --max-output)"));
     T_CHECK(r.total <= lim.max_output + 200000);
@@ -724,9 +712,9 @@ static void test_bombs(void)
         char *p = payload(1000, 14);
         struct ent e[] = {{"x.json.gz", b, bn, 0}, {"after.json", p, 1000, 0}};
         write_archive(tpath("bomb.zip"), 'z', 0, e, 2);
-        t0 = now();
         decode_all(tpath("bomb.zip"), -1, NULL, 1, &r);
-        T_CHECK(now() - t0 < 2.0);
+        /* the work is bounded: what was decoded before the refusal */
+        T_CHECK(r.total < ((uint64_t)80 << 20));
         T_EQ_INT(r.members, 1);
         T_EQ_INT(r.last_code, KM_EBOMB);
         T_CHECK(strstr(r.last_msg, "gzip bomb refused: member 'x.json.gz' of '") != NULL);
@@ -743,7 +731,6 @@ static void test_bombs(void)
         write_archive(tpath("zeros.zip"), 'z', 0, e, 1);
         write_archive(tpath("zeros.tgz"), 't', 'g', e, 1);
         free(zeros);
-        t0 = now();
         decode_all(tpath("zeros.zip"), -1, NULL, 0, &r);
         T_EQ_INT(r.last_code, KM_EBOMB);
         T_CHECK(strstr(r.last_msg, "zip bomb refused: member 'zeros.json'") != NULL);
@@ -754,7 +741,6 @@ static void test_bombs(void)
         T_CHECK(strstr(r.last_msg, "gzip bomb refused: member 'zeros.json'") != NULL);
         T_CHECK(r.total < ((uint64_t)64 << 20));
         dres_free(&r);
-        T_CHECK(now() - t0 < 2.0);
     }
 }
 
