@@ -25,6 +25,7 @@ have_pc libmaxminddb || need="$need libmaxminddb-dev"
 [ -r /usr/share/libtimezonemap/ui/countryInfo.txt ] || need="$need libtimezonemap-data"
 have_pc yaml-0.1   || need="$need libyaml-dev"
 command -v jq >/dev/null 2>&1 || need="$need jq"
+[ -x /usr/bin/time ] || need="$need time"   # peak RSS in tests/e2e/hostile.sh
 command -v clang >/dev/null 2>&1 || need="$need clang"
 command -v python3 >/dev/null 2>&1 || need="$need python3"
 [ -f /usr/share/tor/geoip ] || need="$need tor-geoipdb"   # country ranges (tests/e2e/gen_scenarios.sh)

@@ -67,6 +67,21 @@ struct km_str {
 static inline struct km_str km_str_c(const char *s);
 int km_str_eq(struct km_str a, struct km_str b);
 int km_str_eqc(struct km_str a, const char *c);
+/* Prefix / suffix tests (ASCII case-insensitive with _ci); false for an
+ * absent string. */
+int km_str_starts(struct km_str s, const char *pre);
+int km_str_starts_ci(struct km_str s, const char *pre);
+int km_str_ends(struct km_str s, const char *suf);
+int km_str_ends_ci(struct km_str s, const char *suf);
+/*
+ * The one test of "this is an e-mail address" (it decides actor.email, the key
+ * that links a person across clouds, and the identity map's e-mails):
+ * local@domain with exactly one '@', a non-empty local part, a '.' in the
+ * domain that is neither its first nor its last byte, at most 254 bytes, and
+ * no byte that no address holds: controls, blank, DEL, and , : ; / \ " < >.
+ */
+int km_email_shaped(const char *p, size_t n);
+static inline int km_str_is_email(struct km_str s) { return s.p && km_email_shaped(s.p, s.n); }
 
 /*
  * Arena: bump allocator over a chain of blocks. Everything allocated from it is

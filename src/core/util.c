@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int km_verbosity = 1;
 
@@ -19,6 +20,54 @@ int km_str_eqc(struct km_str a, const char *c)
 {
     size_t n = strlen(c);
     return a.p && a.n == n && memcmp(a.p, c, n) == 0;
+}
+
+int km_str_starts(struct km_str s, const char *pre)
+{
+    size_t n = strlen(pre);
+    return s.p && s.n >= n && memcmp(s.p, pre, n) == 0;
+}
+
+int km_str_starts_ci(struct km_str s, const char *pre)
+{
+    size_t n = strlen(pre);
+    return s.p && s.n >= n && strncasecmp(s.p, pre, n) == 0;
+}
+
+int km_str_ends(struct km_str s, const char *suf)
+{
+    size_t n = strlen(suf);
+    return s.p && s.n >= n && memcmp(s.p + s.n - n, suf, n) == 0;
+}
+
+int km_str_ends_ci(struct km_str s, const char *suf)
+{
+    size_t n = strlen(suf);
+    return s.p && s.n >= n && strncasecmp(s.p + s.n - n, suf, n) == 0;
+}
+
+int km_email_shaped(const char *p, size_t n)
+{
+    if (n < 5 || n > 254)
+        return 0;
+    size_t at = n;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '@') {
+            if (at != n)
+                return 0;
+            at = i;
+        } else if (c <= ' ' || c == 0x7f || c == ',' || c == ':' || c == ';' || c == '/' ||
+                   c == '\\' || c == '"' || c == '<' || c == '>') {
+            return 0;
+        }
+    }
+    if (at == 0 || at >= n - 1)
+        return 0;
+    for (size_t i = at + 2; i + 1 < n; i++)
+        if (p[i] == '.')
+            return 1;
+    return 0;
 }
 
 struct km_arena_block {

@@ -112,23 +112,6 @@ static struct km_str sub(struct km_str s, size_t off, size_t n)
     return (struct km_str){s.p + off, (uint32_t)n};
 }
 
-static int email_shaped(struct km_str s)
-{
-    if (!has(s))
-        return 0;
-    const char *at = memchr(s.p, '@', s.n);
-    if (!at || at == s.p || at == s.p + s.n - 1)
-        return 0;
-    if (memchr(at + 1, '@', (size_t)(s.p + s.n - at - 1)))
-        return 0;
-    for (uint32_t i = 0; i < s.n; i++) {
-        unsigned char c = (unsigned char)s.p[i];
-        if (c <= ' ' || c == ',' || c == ':' || c == '/' || c == '"' || c == '<' || c == '>')
-            return 0;
-    }
-    return memchr(at + 1, '.', (size_t)(s.p + s.n - at - 1)) != NULL;
-}
-
 static int sa_email(struct km_str s) { return ends_ci(s, "gserviceaccount.com"); }
 
 static int guid_shaped(struct km_str s)
@@ -805,7 +788,7 @@ static void classify_azure(const struct km_str *t, struct proto *p, int m365)
         p->name = p->email;
         /* a display name from Entra; M365 names beside an e-mail are often an
          * application's (Defender's initiating process) */
-        if (!m365 && has(name) && !email_shaped(name) && !guid_shaped(name))
+        if (!m365 && has(name) && !km_str_is_email(name) && !guid_shaped(name))
             p->display = name;
     } else if (guid_shaped(id)) {
         p->kind = user_kind;
@@ -813,7 +796,7 @@ static void classify_azure(const struct km_str *t, struct proto *p, int m365)
         p->oid = id;
         p->id = id;
         p->name = id;
-        if (has(name) && !email_shaped(name) && !guid_shaped(name))
+        if (has(name) && !km_str_is_email(name) && !guid_shaped(name))
             p->display = name;
     } else if (has(name) || has(id)) {
         p->kind = KM_ID_OTHER;
@@ -849,7 +832,7 @@ static void classify_gcp(const struct km_str *t, struct proto *p, int workspace)
         if (!has(sa))
             sa = id;
         struct km_str first = chain_first(t[T_ISSUER]);
-        if (email_shaped(first) && !sa_email(first)) {
+        if (km_str_is_email(first) && !sa_email(first)) {
             /* a person acting as the service account */
             p->kind = KM_ID_GCP_IMPERSONATION;
             p->capable = 1;
@@ -899,7 +882,7 @@ static void classify(const struct km_str *t, struct proto *p)
     p->arn = t[T_ARN];
     p->issuer = t[T_ISSUER];
     struct km_str e = t[T_EMAIL];
-    p->email = email_shaped(e) && !sa_email(e) ? e : NONE;
+    p->email = km_str_is_email(e) && !sa_email(e) ? e : NONE;
     if (eqc_ci(p->provider, "aws"))
         classify_aws(t, p);
     else if (eqc_ci(p->provider, "azure"))
@@ -921,7 +904,7 @@ static void classify(const struct km_str *t, struct proto *p)
         p->email = NONE;
         p->local = NONE;
     }
-    if (email_shaped(p->local))
+    if (km_str_is_email(p->local))
         p->local = NONE;
     if (!has(p->name))
         p->name = has(p->id) ? p->id : KM_STR("");

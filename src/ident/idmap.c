@@ -65,20 +65,6 @@ static char *lower_dup(struct km_arena *a, const char *s, size_t n)
     return d;
 }
 
-/* local@domain with no blank, comma, colon or slash, one '@', a dot after it. */
-static int email_shaped(const char *s, size_t n)
-{
-    const char *at = memchr(s, '@', n);
-    if (!at || at == s || at == s + n - 1 || memchr(at + 1, '@', (size_t)(s + n - at - 1)))
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c <= ' ' || c == ',' || c == ':' || c == '/' || c == '"' || c == '<' || c == '>')
-            return 0;
-    }
-    return memchr(at + 1, '.', (size_t)(s + n - at - 1)) != NULL;
-}
-
 static int guid_shaped(const char *s, size_t n)
 {
     if (n != 36)
@@ -122,7 +108,7 @@ int km_idmap_ref(const char *ref, size_t n, struct km_idmap_ent *e, struct km_ar
         size_t k = (size_t)(c + 1 - ref);
         ref += k;
         n -= k;
-        if (!email_shaped(ref, n)) {
+        if (!km_email_shaped(ref, n)) {
             snprintf(why, whyn, "expected an e-mail address after the member prefix");
             return KM_EUSAGE;
         }
@@ -169,7 +155,7 @@ int km_idmap_ref(const char *ref, size_t n, struct km_idmap_ent *e, struct km_ar
     } else if (starts_ci(ref, n, "principal://") || starts_ci(ref, n, "principalSet://")) {
         e->ref_kind = KM_IDREF_PRINCIPAL;
         e->value = km_arena_strndup(a, ref, n);
-    } else if (email_shaped(ref, n)) {
+    } else if (km_email_shaped(ref, n)) {
         e->ref_kind = KM_IDREF_EMAIL;
         e->value = lower_dup(a, ref, n);
     } else if (guid_shaped(ref, n)) {
@@ -197,7 +183,7 @@ static int add(struct pstate *ps, long line, int op, const char *person, size_t 
         pn--;
     if (!pn)
         return perr(ps, line, KM_EUSAGE, "no person: the first field is the person's e-mail");
-    if (!email_shaped(person, pn))
+    if (!km_email_shaped(person, pn))
         return perr(ps, line, KM_EUSAGE,
                     "'%.*s' is not an e-mail address (a person is named by e-mail)",
                     (int)(pn > 200 ? 200 : pn), person);
@@ -554,7 +540,7 @@ static int parse_yaml(struct pstate *ps, const char *text, size_t n)
             break;
         }
         long pline = yline(&y.ev);
-        if (!email_shaped(person, pn)) {
+        if (!km_email_shaped(person, pn)) {
             rc = perr(ps, pline, KM_EUSAGE,
                       "'%.*s' is not an e-mail address (a person is named by e-mail)",
                       (int)(pn > 200 ? 200 : pn), person);

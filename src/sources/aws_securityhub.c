@@ -103,43 +103,10 @@ static struct km_str arena_copy(struct fd *c, const char *p, size_t n)
     return s ? (struct km_str){s, (uint32_t)n} : KM_STR_NONE;
 }
 
-static struct km_str fd_lower(struct fd *c, struct km_str s)
-{
-    char *p = km_arena_alloc(c->ctx->arena, (size_t)s.n + 1);
-    if (!p)
-        return KM_STR_NONE;
-    for (uint32_t i = 0; i < s.n; i++)
-        p[i] = s.p[i] >= 'A' && s.p[i] <= 'Z' ? (char)(s.p[i] + 32) : s.p[i];
-    p[s.n] = 0;
-    return (struct km_str){p, s.n};
-}
-
-/* user@domain.tld: one '@', non-empty local part, a dot in the domain, no
- * blanks, '/' or ':'. */
-static int looks_like_email(struct km_str s)
-{
-    if (!s.p || s.n < 5 || s.n > 254)
-        return 0;
-    int at = -1, dot = 0;
-    for (uint32_t i = 0; i < s.n; i++) {
-        char ch = s.p[i];
-        if (ch == '@') {
-            if (at >= 0)
-                return 0;
-            at = (int)i;
-        } else if (ch == '.' && at >= 0 && i > (uint32_t)at + 1 && i + 1 < s.n) {
-            dot = 1;
-        } else if (ch == ' ' || ch == '/' || ch == ':' || (unsigned char)ch < 32) {
-            return 0;
-        }
-    }
-    return at > 0 && dot;
-}
-
 static void fd_email(struct fd *c, struct km_str cand)
 {
-    if (!c->ev->f[KM_F_ACTOR_EMAIL].p && looks_like_email(cand))
-        c->ev->f[KM_F_ACTOR_EMAIL] = fd_lower(c, cand);
+    if (!c->ev->f[KM_F_ACTOR_EMAIL].p && km_str_is_email(cand))
+        c->ev->f[KM_F_ACTOR_EMAIL] = km_norm_lower(c->ctx, cand);
 }
 
 /* The text after the first `ch` in s. */

@@ -97,18 +97,6 @@ static struct km_str az_loc(struct az *c, const struct km_json *v, const char *w
     return az_str(c, v, what);
 }
 
-static int starts_ci(struct km_str s, const char *pre)
-{
-    size_t n = strlen(pre);
-    return s.p && s.n >= n && strncasecmp(s.p, pre, n) == 0;
-}
-
-static int ends_ci(struct km_str s, const char *suf)
-{
-    size_t n = strlen(suf);
-    return s.p && s.n >= n && strncasecmp(s.p + s.n - n, suf, n) == 0;
-}
-
 static int eq_ci(struct km_str s, const char *lit)
 {
     size_t n = strlen(lit);
@@ -138,31 +126,9 @@ static long find_ci(struct km_str s, const char *needle)
 /* Lower-cases s into the arena (s itself when it has no upper-case letter). */
 #define az_lower(c, s) km_norm_lower((c)->ctx, (s))
 
-/* user@domain.tld: one '@', non-empty local part, a dot in the domain, no
- * blanks, '/' or ':'. */
-static int looks_like_email(struct km_str s)
-{
-    if (!s.p || s.n < 5 || s.n > 254)
-        return 0;
-    int at = -1, dot_after = 0;
-    for (uint32_t i = 0; i < s.n; i++) {
-        char ch = s.p[i];
-        if (ch == '@') {
-            if (at >= 0)
-                return 0;
-            at = (int)i;
-        } else if (ch == '.' && at >= 0 && i > (uint32_t)at + 1 && i + 1 < s.n) {
-            dot_after = 1;
-        } else if (ch == ' ' || ch == '/' || ch == ':' || (unsigned char)ch < 32) {
-            return 0;
-        }
-    }
-    return at > 0 && dot_after;
-}
-
 static void az_email(struct az *c, struct km_str cand)
 {
-    if (!c->ev->f[KM_F_ACTOR_EMAIL].p && looks_like_email(cand))
+    if (!c->ev->f[KM_F_ACTOR_EMAIL].p && km_str_is_email(cand))
         c->ev->f[KM_F_ACTOR_EMAIL] = az_lower(c, cand);
 }
 
@@ -253,7 +219,7 @@ static void az_time(struct az *c, const struct km_json *prim, const char *pname,
 /* The subscription GUID of "/subscriptions/<id>/..." (any case), lower-cased. */
 static struct km_str az_subscription(struct az *c, struct km_str rid)
 {
-    if (!starts_ci(rid, "/subscriptions/"))
+    if (!km_str_starts_ci(rid, "/subscriptions/"))
         return KM_STR_NONE;
     struct km_str s = {rid.p + 15, rid.n - 15};
     const char *slash = memchr(s.p, '/', s.n);
@@ -307,9 +273,9 @@ static void az_rtype(struct az *c, struct km_str rid, struct km_str *type, struc
             return;
         *name = (struct km_str){s, (uint32_t)(end - s)};
         struct km_str parent = {rid.p, (uint32_t)(s - rid.p)};
-        if (ends_ci(parent, "/resourceGroups/"))
+        if (km_str_ends_ci(parent, "/resourceGroups/"))
             *type = KM_STR("Microsoft.Resources/resourceGroups");
-        else if (ends_ci(parent, "/subscriptions/"))
+        else if (km_str_ends_ci(parent, "/subscriptions/"))
             *type = KM_STR("Microsoft.Resources/subscriptions");
         return;
     }
@@ -611,12 +577,12 @@ static const char *aa_category(struct km_str cat, struct km_str op)
 {
     if (in_ci(cat, aa_finding_categories))
         return "finding";
-    if (starts_ci(op, "Microsoft.Authorization/roleAssignments/") ||
-        starts_ci(op, "Microsoft.Authorization/roleDefinitions/") ||
-        starts_ci(op, "Microsoft.Authorization/denyAssignments/") ||
-        starts_ci(op, "Microsoft.Authorization/elevateAccess/"))
+    if (km_str_starts_ci(op, "Microsoft.Authorization/roleAssignments/") ||
+        km_str_starts_ci(op, "Microsoft.Authorization/roleDefinitions/") ||
+        km_str_starts_ci(op, "Microsoft.Authorization/denyAssignments/") ||
+        km_str_starts_ci(op, "Microsoft.Authorization/elevateAccess/"))
         return "account_change";
-    if (ends_ci(op, "/write") || ends_ci(op, "/delete") || eq_ci(cat, "Autoscale"))
+    if (km_str_ends_ci(op, "/write") || km_str_ends_ci(op, "/delete") || eq_ci(cat, "Autoscale"))
         return "config_change";
     return "api";
 }
@@ -683,8 +649,8 @@ static int aa_detect(const struct km_json *rec, const char *wrapper)
     if (!absent(km_json_get(rec, "resultType")) || !absent(km_json_get(rec, "correlationId")))
         s += 40;
     const struct km_json *rid = km_json_get(rec, "resourceId");
-    if (km_json_is_str(rid) && (starts_ci(km_json_sv(rid), "/subscriptions/") ||
-                                starts_ci(km_json_sv(rid), "/providers/")))
+    if (km_json_is_str(rid) && (km_str_starts_ci(km_json_sv(rid), "/subscriptions/") ||
+                                km_str_starts_ci(km_json_sv(rid), "/providers/")))
         s += 10;
     return s >= 40 ? s : 0;
 }
@@ -742,9 +708,9 @@ static int aa_normalize(struct km_json *rec, struct km_norm_ctx *ctx, struct km_
         svc = az_loc(&c, get_any(rec, k_rprov), "resourceProviderName");
     ev->f[KM_F_SERVICE] = svc;
     ev->f[KM_F_CATEGORY] = km_str_c(aa_category(cat, op));
-    if (ends_ci(op, "/read"))
+    if (km_str_ends_ci(op, "/read"))
         ev->read_only = 1;
-    else if (ends_ci(op, "/write") || ends_ci(op, "/delete"))
+    else if (km_str_ends_ci(op, "/write") || km_str_ends_ci(op, "/delete"))
         ev->read_only = 0;
     if (!strcmp(ev->f[KM_F_CATEGORY].p, "finding"))
         ev->severity = (int16_t)level_severity(get_any(rec, k_level));
@@ -827,7 +793,7 @@ static int ar_detect(const struct km_json *rec, const char *wrapper)
         return 0;
     const struct km_json *cat = km_json_get(rec, "category");
     const struct km_json *rid = km_json_get(rec, "resourceId");
-    int subs = km_json_is_str(rid) && starts_ci(km_json_sv(rid), "/subscriptions/");
+    int subs = km_json_is_str(rid) && km_str_starts_ci(km_json_sv(rid), "/subscriptions/");
     const struct km_json *plt = km_json_get(rec, "p_log_type");
     int panther = km_json_is_str(plt) && !strcmp(plt->str, "Azure.MonitorActivity");
     if (km_json_is_str(cat) && cat->len) {
@@ -858,8 +824,8 @@ static int ar_kube(struct az *c, const struct km_json *k, struct km_buf *b, int 
     ev->f[KM_F_ACTOR_NAME] = uname;
     az_email(c, uname);
     if (uname.p)
-        ev->f[KM_F_ACTOR_TYPE] = starts_ci(uname, "system:serviceaccount:") ? KM_STR("ServiceAccount")
-                                 : starts_ci(uname, "system:")               ? KM_STR("System")
+        ev->f[KM_F_ACTOR_TYPE] = km_str_starts_ci(uname, "system:serviceaccount:") ? KM_STR("ServiceAccount")
+                                 : km_str_starts_ci(uname, "system:")               ? KM_STR("System")
                                                                              : KM_STR("User");
     set(ev, KM_F_ACTOR_ID, az_str(c, km_json_get(user, "uid"), "log.user.uid"));
     const struct km_json *ips = km_json_get(k, "sourceIPs");

@@ -157,26 +157,6 @@ static void set(struct km_event *ev, enum km_field f, struct km_str s)
         ev->f[f] = s;
 }
 
-static int starts(struct km_str s, const char *pre)
-{
-    size_t n = strlen(pre);
-    return s.p && s.n >= n && memcmp(s.p, pre, n) == 0;
-}
-
-/* Lower-cases s into the arena; KM_STR_NONE when the arena is exhausted. */
-static struct km_str ct_lower(struct ct *c, struct km_str s)
-{
-    char *p = km_arena_alloc(c->ctx->arena, (size_t)s.n + 1);
-    if (!p)
-        return KM_STR_NONE;
-    for (uint32_t i = 0; i < s.n; i++) {
-        char ch = s.p[i];
-        p[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
-    }
-    p[s.n] = 0;
-    return (struct km_str){p, s.n};
-}
-
 /* Joins a, sep, b into the arena. */
 static struct km_str ct_join(struct ct *c, struct km_str a, char sep, struct km_str b)
 {
@@ -212,28 +192,6 @@ static struct km_str after_ch(struct km_str s, char ch)
     if (!p || p + 1 == s.p + s.n)
         return KM_STR_NONE;
     return (struct km_str){p + 1, (uint32_t)(s.p + s.n - p - 1)};
-}
-
-/* user@domain.tld: one '@', non-empty local part, a dot in the domain, no
- * blanks, '/' or ':'. */
-static int looks_like_email(struct km_str s)
-{
-    if (!s.p || s.n < 5 || s.n > 254)
-        return 0;
-    int at = -1, dot_after = 0;
-    for (uint32_t i = 0; i < s.n; i++) {
-        char ch = s.p[i];
-        if (ch == '@') {
-            if (at >= 0)
-                return 0;
-            at = (int)i;
-        } else if (ch == '.' && at >= 0 && i > (uint32_t)at + 1 && i + 1 < s.n) {
-            dot_after = 1;
-        } else if (ch == ' ' || ch == '/' || ch == ':' || ch == '\t' || (unsigned char)ch < 32) {
-            return 0;
-        }
-    }
-    return at > 0 && dot_after;
 }
 
 /* "true"/"false" in any case, or a JSON boolean: 1 / 0; -1 otherwise
@@ -375,9 +333,9 @@ static void ct_time(struct ct *c)
 
 static void ct_email(struct ct *c, struct km_str cand)
 {
-    if (c->ev->f[KM_F_ACTOR_EMAIL].p || !looks_like_email(cand))
+    if (c->ev->f[KM_F_ACTOR_EMAIL].p || !km_str_is_email(cand))
         return;
-    c->ev->f[KM_F_ACTOR_EMAIL] = ct_lower(c, cand);
+    c->ev->f[KM_F_ACTOR_EMAIL] = km_norm_lower(c->ctx, cand);
 }
 
 static void ct_actor(struct ct *c)
@@ -493,7 +451,7 @@ static void ct_actor(struct ct *c)
 
     /* session_id: temporary credentials identify one session; otherwise the
      * principal plus the session's creation time */
-    if (starts(akid, "ASIA"))
+    if (km_str_starts(akid, "ASIA"))
         ev->f[KM_F_SESSION_ID] = akid;
     else if (pid.p && creation.p)
         ev->f[KM_F_SESSION_ID] = ct_join(c, pid, '@', creation);
@@ -532,7 +490,7 @@ static const char *ct_category(struct km_str svc, struct km_str act, int insight
         return "authentication";
     if (name_in(svc, ct_identity_services))
         for (const char *const *v = ct_write_verbs; *v; v++)
-            if (starts(act, *v) && act.n > strlen(*v) && act.p[strlen(*v)] >= 'A' &&
+            if (km_str_starts(act, *v) && act.n > strlen(*v) && act.p[strlen(*v)] >= 'A' &&
                 act.p[strlen(*v)] <= 'Z')
                 return "account_change";
     return "api";
@@ -1079,7 +1037,7 @@ static void ct_csv_rest(struct ct *c, const struct km_json *rec, const struct km
     set(ev, KM_F_ACTOR_NAME, ct_str(c, ct_col(rec, "User name"), "User name"));
     struct km_str akid = ct_str(c, ct_col(rec, "AWS access key"), "AWS access key");
     set(ev, KM_F_ACTOR_ACCESS_KEY, akid);
-    if (!ev->f[KM_F_SESSION_ID].p && starts(akid, "ASIA"))
+    if (!ev->f[KM_F_SESSION_ID].p && km_str_starts(akid, "ASIA"))
         ev->f[KM_F_SESSION_ID] = akid;
     ct_email(c, ev->f[KM_F_ACTOR_NAME]);
     if (!ev->f[KM_F_RESOURCES].p)

@@ -581,19 +581,6 @@ static void set(struct km_event *ev, enum km_field f, struct km_str s)
         ev->f[f] = s;
 }
 
-static struct km_str en_lower(struct en *c, struct km_str s)
-{
-    char *p = km_arena_alloc(c->ctx->arena, (size_t)s.n + 1);
-    if (!p)
-        return KM_STR_NONE;
-    for (uint32_t i = 0; i < s.n; i++) {
-        char ch = s.p[i];
-        p[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
-    }
-    p[s.n] = 0;
-    return (struct km_str){p, s.n};
-}
-
 /* a, sep, b into the arena */
 static struct km_str en_join(struct en *c, struct km_str a, char sep, struct km_str b)
 {
@@ -608,34 +595,11 @@ static struct km_str en_join(struct en *c, struct km_str a, char sep, struct km_
     return (struct km_str){p, (uint32_t)n};
 }
 
-/* user@domain.tld: one '@', non-empty local part, a dot in the domain, no
- * blanks, '/' or ':'. Guest UPNs (alice_contoso.com#EXT#@tenant.onmicrosoft.com)
- * qualify. */
-static int looks_like_email(struct km_str s)
-{
-    if (!s.p || s.n < 5 || s.n > 254)
-        return 0;
-    int at = -1, dot_after = 0;
-    for (uint32_t i = 0; i < s.n; i++) {
-        char ch = s.p[i];
-        if (ch == '@') {
-            if (at >= 0)
-                return 0;
-            at = (int)i;
-        } else if (ch == '.' && at >= 0 && i > (uint32_t)at + 1 && i + 1 < s.n) {
-            dot_after = 1;
-        } else if (ch == ' ' || ch == '/' || ch == ':' || ch == '\t' || (unsigned char)ch < 32) {
-            return 0;
-        }
-    }
-    return at > 0 && dot_after;
-}
-
 static void en_email(struct en *c, struct km_str cand)
 {
-    if (c->ev->f[KM_F_ACTOR_EMAIL].p || !looks_like_email(cand))
+    if (c->ev->f[KM_F_ACTOR_EMAIL].p || !km_str_is_email(cand))
         return;
-    c->ev->f[KM_F_ACTOR_EMAIL] = en_lower(c, cand);
+    c->ev->f[KM_F_ACTOR_EMAIL] = km_norm_lower(c->ctx, cand);
 }
 
 /*
@@ -992,12 +956,6 @@ static int si_code(const struct km_json *v, struct km_str *text, int *zero)
     return 1;
 }
 
-static int starts_ci(struct km_str s, const char *pre)
-{
-    size_t n = strlen(pre);
-    return s.p && s.n >= n && strncasecmp(s.p, pre, n) == 0;
-}
-
 /* s equals the lower-case word w when only its letters count, in any case
  * ("Single-factor authentication" == "singlefactorauthentication"). */
 static int eq_letters(struct km_str s, const char *w)
@@ -1091,10 +1049,10 @@ static void si_outcome_mfa(struct en *c)
         if (en_str(c, B(c, F_PMFAMETHOD), "Multifactor authentication auth method").p)
             mfa = 1;
     }
-    if (mfa < 0 && (starts_ci(add, "MFA requirement satisfied") || starts_ci(add, "MFA completed") ||
-                    starts_ci(add, "MFA successfully completed")))
+    if (mfa < 0 && (km_str_starts_ci(add, "MFA requirement satisfied") || km_str_starts_ci(add, "MFA completed") ||
+                    km_str_starts_ci(add, "MFA successfully completed")))
         mfa = 1;
-    if (mfa < 0 && unsuccessful && starts_ci(add, "MFA required"))
+    if (mfa < 0 && unsuccessful && km_str_starts_ci(add, "MFA required"))
         mfa = 0;
     struct km_str req = en_str(c, B(c, F_AUTHREQUIREMENT), "authenticationRequirement");
     /* Graph "multiFactorAuthentication", portal "Multifactor authentication" */
@@ -1252,12 +1210,6 @@ static int contains_ci(struct km_str s, const char *needle)
     return 0;
 }
 
-static int ends_ci(struct km_str s, const char *suf)
-{
-    size_t n = strlen(suf);
-    return s.p && s.n >= n && strncasecmp(s.p + s.n - n, suf, n) == 0;
-}
-
 /*
  * account_change for changes to users, groups, roles, applications, service
  * principals and credentials; api otherwise (and for reads).
@@ -1265,8 +1217,8 @@ static int ends_ci(struct km_str s, const char *suf)
 static const char *au_category(struct km_str act, struct km_str dircat, struct km_str op,
                                int target_account)
 {
-    if (ends_ci(act, "_Get") || ends_ci(act, "_List") || starts_ci(act, "Get ") ||
-        starts_ci(act, "List ") || starts_ci(act, "Read "))
+    if (km_str_ends_ci(act, "_Get") || km_str_ends_ci(act, "_List") || km_str_starts_ci(act, "Get ") ||
+        km_str_starts_ci(act, "List ") || km_str_starts_ci(act, "Read "))
         return "api";
     if (in_list_ci(dircat, au_account_cats))
         return "account_change";

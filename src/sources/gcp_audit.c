@@ -211,65 +211,11 @@ static const struct km_json *ga_obj(struct ga *c, const struct km_json *v, const
     return NULL;
 }
 
-static int starts(struct km_str s, const char *pre)
-{
-    size_t n = strlen(pre);
-    return s.p && s.n >= n && memcmp(s.p, pre, n) == 0;
-}
-
-static int ends(struct km_str s, const char *suf)
-{
-    size_t n = strlen(suf);
-    return s.p && s.n >= n && memcmp(s.p + s.n - n, suf, n) == 0;
-}
-
-static int starts_ci(struct km_str s, const char *pre)
-{
-    size_t n = strlen(pre);
-    return s.p && s.n >= n && strncasecmp(s.p, pre, n) == 0;
-}
-
 /* Copies s into the arena (NUL-terminated); KM_STR_NONE on ceiling. */
 static struct km_str ga_dup(struct ga *c, const char *p, size_t n)
 {
     char *d = km_arena_strndup(c->ctx->arena, p, n);
     return d ? (struct km_str){d, (uint32_t)n} : KM_STR_NONE;
-}
-
-/* user@domain.tld: one '@', non-empty local part, a dot in the domain, no
- * blanks, '/' or ':'. */
-static int looks_like_email(struct km_str s)
-{
-    if (!s.p || s.n < 5 || s.n > 254)
-        return 0;
-    int at = -1, dot_after = 0;
-    for (uint32_t i = 0; i < s.n; i++) {
-        char ch = s.p[i];
-        if (ch == '@') {
-            if (at >= 0)
-                return 0;
-            at = (int)i;
-        } else if (ch == '.' && at >= 0 && i > (uint32_t)at + 1 && i + 1 < s.n) {
-            dot_after = 1;
-        } else if (ch == ' ' || ch == '/' || ch == ':' || (unsigned char)ch < 32) {
-            return 0;
-        }
-    }
-    return at > 0 && dot_after;
-}
-
-/* Lower-cases s into the arena; KM_STR_NONE when the arena is exhausted. */
-static struct km_str ga_lower(struct ga *c, struct km_str s)
-{
-    char *p = km_arena_alloc(c->ctx->arena, (size_t)s.n + 1);
-    if (!p)
-        return KM_STR_NONE;
-    for (uint32_t i = 0; i < s.n; i++) {
-        char ch = s.p[i];
-        p[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
-    }
-    p[s.n] = 0;
-    return (struct km_str){p, s.n};
 }
 
 /* Parses JSON held in a string member in place (the string is record memory
@@ -436,17 +382,17 @@ static int ga_kind(const struct ga *c, struct km_str svc)
     struct km_str id = c->log_id;
     if (id.p) {
         if (km_str_eqc(id, "cloudaudit.googleapis.com/access_transparency") ||
-            ends(id, "/access_transparency") || ends(id, "accessTransparency"))
+            km_str_ends(id, "/access_transparency") || km_str_ends(id, "accessTransparency"))
             return KIND_TRANSPARENCY;
-        int audit_log = starts(id, "cloudaudit.googleapis.com/") || c->proto;
+        int audit_log = km_str_starts(id, "cloudaudit.googleapis.com/") || c->proto;
         if (audit_log) {
-            if (ends(id, "/activity"))
+            if (km_str_ends(id, "/activity"))
                 return KIND_ACTIVITY;
-            if (ends(id, "/data_access"))
+            if (km_str_ends(id, "/data_access"))
                 return KIND_DATA_ACCESS;
-            if (ends(id, "/system_event"))
+            if (km_str_ends(id, "/system_event"))
                 return KIND_SYSTEM_EVENT;
-            if (ends(id, "/policy"))
+            if (km_str_ends(id, "/policy"))
                 return KIND_POLICY;
             return KIND_AUDIT;
         }
@@ -519,28 +465,28 @@ static void ga_time(struct ga *c)
 
 static int is_sa_email(struct km_str s)
 {
-    return ends(s, ".gserviceaccount.com");
+    return km_str_ends(s, ".gserviceaccount.com");
 }
 
 /* actor.type from the principal's e-mail / subject text. */
 static const char *actor_type_of(struct km_str email, struct km_str subject)
 {
     if (email.p) {
-        if (is_sa_email(email) || starts(email, "system:serviceaccount:"))
+        if (is_sa_email(email) || km_str_starts(email, "system:serviceaccount:"))
             return "service_account";
         if (km_str_eqc(email, "system:anonymous"))
             return "anonymous";
-        if (starts(email, "system:"))
+        if (km_str_starts(email, "system:"))
             return "system";
-        if (looks_like_email(email))
+        if (km_str_is_email(email))
             return "user";
     }
     if (subject.p) {
-        if (starts(subject, "serviceAccount:"))
+        if (km_str_starts(subject, "serviceAccount:"))
             return "service_account";
-        if (starts(subject, "user:"))
+        if (km_str_starts(subject, "user:"))
             return is_sa_email(subject) ? "service_account" : "user";
-        if (starts(subject, "principal://") || starts(subject, "principalSet://"))
+        if (km_str_starts(subject, "principal://") || km_str_starts(subject, "principalSet://"))
             return "federated";
     }
     return "unknown";
@@ -613,12 +559,12 @@ static void ga_actor(struct ga *c)
     ev->f[KM_F_ACTOR_ACCESS_KEY] = key;
     ev->f[KM_F_ACTOR_SESSION_ISSUER] = chain;
     struct km_str mail = email;
-    if (!looks_like_email(mail) && starts(subject, "user:"))
+    if (!km_str_is_email(mail) && km_str_starts(subject, "user:"))
         mail = (struct km_str){subject.p + 5, subject.n - 5};
-    else if (!looks_like_email(mail) && starts(subject, "serviceAccount:"))
+    else if (!km_str_is_email(mail) && km_str_starts(subject, "serviceAccount:"))
         mail = (struct km_str){subject.p + 15, subject.n - 15};
-    if (looks_like_email(mail))
-        ev->f[KM_F_ACTOR_EMAIL] = ga_lower(c, mail);
+    if (km_str_is_email(mail))
+        ev->f[KM_F_ACTOR_EMAIL] = km_norm_lower(c->ctx, mail);
 }
 
 /* ---- what, where, outcome ----------------------------------------------------------- */
@@ -642,7 +588,7 @@ static int verb_is(struct km_str seg, const char *const *verbs)
 {
     for (; *verbs; verbs++) {
         size_t n = strlen(*verbs);
-        if (!starts_ci(seg, *verbs))
+        if (!km_str_starts_ci(seg, *verbs))
             continue;
         if (seg.n == n)
             return 1;
@@ -689,9 +635,9 @@ static int perm_read_only(struct ga *c, const struct km_json *authz)
         if (!km_json_is_str(pt))
             continue;
         struct km_str s = km_json_sv(pt);
-        if (ends(s, "_WRITE"))
+        if (km_str_ends(s, "_WRITE"))
             return 0;
-        if (ends(s, "_READ"))
+        if (km_str_ends(s, "_READ"))
             seen = 1;
     }
     return seen ? 1 : -1;
@@ -706,8 +652,8 @@ static const char *ga_category(const struct ga *c, struct km_str svc, struct km_
 {
     struct km_str seg = last_seg(method);
     if (c->kind == KIND_LOGIN) {
-        if (starts_ci(seg, "password") || starts_ci(seg, "2sv") || starts_ci(seg, "recovery") ||
-            starts_ci(seg, "titanium"))
+        if (km_str_starts_ci(seg, "password") || km_str_starts_ci(seg, "2sv") || km_str_starts_ci(seg, "recovery") ||
+            km_str_starts_ci(seg, "titanium"))
             return "account_change";
         return "authentication";
     }
@@ -715,8 +661,8 @@ static const char *ga_category(const struct ga *c, struct km_str svc, struct km_
         return "unknown";
     if (seg.n == 12 && strncasecmp(seg.p, "setIamPolicy", 12) == 0)
         return "account_change";
-    int iam = km_str_eqc(svc, "iam.googleapis.com") || starts(method, "google.iam.admin.") ||
-              starts(method, "google.iam.v1.") || starts(method, "google.iam.v2.");
+    int iam = km_str_eqc(svc, "iam.googleapis.com") || km_str_starts(method, "google.iam.admin.") ||
+              km_str_starts(method, "google.iam.v1.") || km_str_starts(method, "google.iam.v2.");
     if (iam && verb_is(seg, ga_iam_verbs))
         return "account_change";
     /* Kubernetes RBAC and service accounts */
@@ -938,7 +884,7 @@ static void ga_what(struct ga *c)
     }
     ev->f[KM_F_ACCOUNT] = project;
     if (!project.p && c->log_parent.p)
-        ev->f[KM_F_ACCOUNT] = starts(c->log_parent, "projects/")
+        ev->f[KM_F_ACCOUNT] = km_str_starts(c->log_parent, "projects/")
                                   ? (struct km_str){c->log_parent.p + 9, c->log_parent.n - 9}
                                   : c->log_parent;
     if (!ev->f[KM_F_ACCOUNT].n)
@@ -992,7 +938,7 @@ static void ga_what(struct ga *c)
     ga_status(c);
     if (c->kind == KIND_LOGIN) {
         struct km_str seg = last_seg(method);
-        if (km_str_eqc(seg, "loginFailure") || ends(seg, "Blocked"))
+        if (km_str_eqc(seg, "loginFailure") || km_str_ends(seg, "Blocked"))
             ev->f[KM_F_OUTCOME] = KM_STR("failure");
     }
 
@@ -1147,7 +1093,7 @@ static int is_audit_payload(const struct km_json *pp)
     if (!km_json_is_str(t) || t->len == 0)
         return 1;
     struct km_str ty = km_json_sv(t);
-    return ends(ty, "google.cloud.audit.AuditLog") || ends(ty, ".AuditLog");
+    return km_str_ends(ty, "google.cloud.audit.AuditLog") || km_str_ends(ty, ".AuditLog");
 }
 
 /* Finds the LogEntry inside an envelope. Returns KM_OK, or KM_ERECORD. */

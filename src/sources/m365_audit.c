@@ -121,31 +121,9 @@ static void set(struct km_event *ev, enum km_field f, struct km_str s)
 /* Lower-cases s into the arena (s itself when it has no upper-case letter). */
 #define mx_lower(c, s) km_norm_lower((c)->ctx, (s))
 
-/* user@domain.tld: one '@', non-empty local part, a dot in the domain, no
- * blanks, '/', '\' or ':'. */
-static int looks_like_email(struct km_str s)
-{
-    if (!s.p || s.n < 5 || s.n > 254)
-        return 0;
-    int at = -1, dot_after = 0;
-    for (uint32_t i = 0; i < s.n; i++) {
-        char ch = s.p[i];
-        if (ch == '@') {
-            if (at >= 0)
-                return 0;
-            at = (int)i;
-        } else if (ch == '.' && at >= 0 && i > (uint32_t)at + 1 && i + 1 < s.n) {
-            dot_after = 1;
-        } else if (ch == ' ' || ch == '/' || ch == '\\' || ch == ':' || (unsigned char)ch < 32) {
-            return 0;
-        }
-    }
-    return at > 0 && dot_after;
-}
-
 static void mx_email(struct mx *c, struct km_str cand)
 {
-    if (!c->ev->f[KM_F_ACTOR_EMAIL].p && looks_like_email(cand))
+    if (!c->ev->f[KM_F_ACTOR_EMAIL].p && km_str_is_email(cand))
         c->ev->f[KM_F_ACTOR_EMAIL] = mx_lower(c, cand);
 }
 

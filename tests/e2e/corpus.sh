@@ -32,7 +32,14 @@ lines=$(jq -r '[.rejects[].line] | sort | map(tostring) | join(",")' "$T/sum.jso
 [ "$total" = 933 ] && ok "corpus_cloudtrail_all_accounted ($new new + $dup duplicate + $rej rejected)" \
   || fail corpus_cloudtrail_all_accounted "new=$new dup=$dup rej=$rej total=$total want 933"
 [ "$dig" = 3 ] && ok corpus_digests_kept || fail corpus_digests_kept "evidence-only=$dig want 3"
-[ "$(jq .files "$T/sum.json")" = "$(jq .files "$T/sum.json")" ]
+# every file given or found under the directories given is walked (counted
+# independently with find: three directories, the Config files, five files)
+want_files=$(( $(find "$C/stratus-red-team-detonation-logs/docs" "$C/trailscraper-testdata/tests" \
+  "$C/awsdocs-cloudtrail-user-guide/extracted" -type f | wc -l) \
+  + $(ls "$C"/awsdocs-config-developer-guide/extracted/cloudtrail-log-files-for-aws-config__*.event.json | wc -l) + 5 ))
+files=$(jq .files "$T/sum.json")
+[ "$files" = "$want_files" ] && ok "corpus_every_file_walked ($files)" \
+  || fail corpus_every_file_walked "files=$files, want $want_files"
 stats=$("$KUMO" --store "$S" stats --json | jq .events)
 [ "$stats" = "$new" ] && ok corpus_stats_equal_new || fail corpus_stats_equal_new "stats=$stats new=$new"
 # the trailscraper .json and .json.gz hold the same two events: duplicates, not new

@@ -3,7 +3,7 @@
 KUMO=${KUMO:-./kumo}
 CORPUS=${KUMO_CORPUS:-../shared/corpus}
 T=$(mktemp -d /tmp/kumo-e2e-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+trap "chmod -R u+rwX $T 2>/dev/null; rm -rf $T" EXIT
 fails=0
 ok()   { echo "ok - $1"; }
 fail() { echo "FAIL - $1"; shift; [ $# -gt 0 ] && echo "  $*"; fails=$((fails + 1)); }

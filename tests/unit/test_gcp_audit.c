@@ -768,6 +768,38 @@ static void test_workspace_and_transparency(void)
     km_arena_free(&o.a);
 }
 
+/* No principalEmail: the e-mail comes from principalSubject, after its
+ * "serviceAccount:" or "user:" prefix, lower-cased; a subject that is no
+ * e-mail after its prefix gives none. */
+static void test_subject_email_fallback(void)
+{
+    static const char *const subj[][3] = {
+        {"serviceAccount:Builder@Proj-7.iam.gserviceaccount.com",
+         "builder@proj-7.iam.gserviceaccount.com", "service_account"},
+        {"user:Ana.Diaz@Corp.Test", "ana.diaz@corp.test", "user"},
+        {"serviceAccount:not-an-address", "(absent)", "service_account"},
+        {"group:team@corp.test", "(absent)", "unknown"},
+    };
+    for (size_t i = 0; i < sizeof subj / sizeof subj[0]; i++) {
+        char rec[1024];
+        snprintf(rec, sizeof rec,
+                 "{\"logName\":\"projects/p/logs/cloudaudit.googleapis.com%%2Factivity\","
+                 "\"insertId\":\"s%zu\",\"timestamp\":\"2024-05-01T10:00:00Z\",\"protoPayload\":{"
+                 "\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\",\"serviceName\":"
+                 "\"iam.googleapis.com\",\"methodName\":\"google.iam.admin.v1.CreateRole\","
+                 "\"authenticationInfo\":{\"principalSubject\":\"%s\"}},"
+                 "\"resource\":{\"type\":\"iam_role\",\"labels\":{\"project_id\":\"p\"}}}",
+                 i, subj[i][0]);
+        struct one o;
+        one(&o, rec, NULL);
+        T_EQ_INT(o.rc, KM_OK);
+        T_EQ_STR(fs(&o.ev, KM_F_ACTOR_EMAIL), subj[i][1]);
+        T_EQ_STR(fs(&o.ev, KM_F_ACTOR_TYPE), subj[i][2]);
+        T_EQ_STR(fs(&o.ev, KM_F_ACTOR_ID), subj[i][0]);
+        km_arena_free(&o.a);
+    }
+}
+
 static void test_types_and_delegation(void)
 {
     struct one o;
@@ -870,6 +902,7 @@ int main(void)
     T_RUN(test_gcloud_entries_cloudevent);
     T_RUN(test_workspace_and_transparency);
     T_RUN(test_types_and_delegation);
+    T_RUN(test_subject_email_fallback);
     T_RUN(test_detect_scores);
     return t_done();
 }
