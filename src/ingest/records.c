@@ -21,7 +21,7 @@
  *   - CSV mode, entered only where the "not JSON" error would be: the first
  *     record is collected (at most KM_CSV_HEADER_MAX bytes) and tried as a
  *     header; then rows are cut at newlines outside quotes by the quote
- *     machine (csv_step) and turned into JSON by csv_row_json, the code
+ *     machine (km_csv_step) and turned into JSON by km_csv_row_json, the code
  *     km_csv_row_to_json (`kumo show`) runs too. A row spanning chunks is
  *     captured like a record (bounded by max_record).
  *
@@ -148,12 +148,9 @@ struct km_records {
     int csv_nl;          /* the header's first line is complete: delimiter known */
     int csv_q;           /* quote state (CQ_*) of the header or row being read */
     char csv_delim;
-    struct csv_hdr *csv_h;
+    struct km_csv_hdr *csv_h;
     struct km_buf csv_json, csv_scratch;
 };
-
-struct csv_hdr;
-static void csv_hdr_free(struct csv_hdr *h);
 
 void km_records_limits_default(struct km_records_limits *l)
 {
@@ -205,7 +202,7 @@ void km_records_free(struct km_records *r)
     free(r->name);
     free(r->csv_raw);
     if (r->csv_h) {
-        csv_hdr_free(r->csv_h);
+        km_csv_hdr_free(r->csv_h);
         free(r->csv_h);
     }
     km_buf_free(&r->csv_json);
@@ -216,368 +213,6 @@ void km_records_free(struct km_records *r)
 int km_records_shape(const struct km_records *r)
 {
     return r->first_shape;
-}
-
-/* ---- CSV ----------------------------------------------------------------------- */
-
-/*
- * Quote states of the one CSV machine that the splitter, km_csv_header_find
- * and the cell reader share, so they agree on where a row ends:
- *   CQ_START   at the start of a field
- *   CQ_PLAIN   in an unquoted field (a '"' here is text)
- *   CQ_QUOTED  in a quoted field (newlines and delimiters are text)
- *   CQ_CLOSE   after a '"' in a quoted field: '"' is an escaped quote, the
- *              delimiter or a newline ends the field, anything else is text
- * A '\n' in any state but CQ_QUOTED ends the row.
- */
-enum { CQ_START = 0, CQ_PLAIN, CQ_QUOTED, CQ_CLOSE };
-
-/* The state after byte ch (not a row-ending newline). */
-static inline int csv_step(int q, unsigned char ch, char delim)
-{
-    if (q == CQ_QUOTED)
-        return ch == '"' ? CQ_CLOSE : CQ_QUOTED;
-    if (ch == (unsigned char)delim)
-        return CQ_START;
-    if (q == CQ_PLAIN)
-        return CQ_PLAIN;
-    return ch == '"' ? CQ_QUOTED : CQ_PLAIN; /* CQ_START, CQ_CLOSE */
-}
-
-/* TAB when the header's first line p[0..n) has tabs and no commas, else ','. */
-static char csv_pick_delim(const char *p, size_t n)
-{
-    int tab = 0;
-    for (size_t i = 0; i < n && p[i] != '\n'; i++) {
-        if (p[i] == ',')
-            return ',';
-        tab |= p[i] == '\t';
-    }
-    return tab ? '\t' : ',';
-}
-
-/* Cells of one record (no line terminator). */
-struct csv_it {
-    const char *s;
-    size_t n, i;
-    char delim;
-    int done;
-};
-
-/* The next cell: 1 with *p and *len (pointing into the record, or into scratch
- * when the cell was quoted), 0 after the last cell, -1 when a quote is not
- * closed before the end of the record. */
-static int csv_next(struct csv_it *it, struct km_buf *scratch, const char **p, size_t *len)
-{
-    const char *s = it->s;
-    size_t n = it->n, i = it->i, e;
-    if (it->done)
-        return 0;
-    if (i < n && s[i] == '"') {
-        size_t seg = ++i;
-        scratch->n = 0;
-        for (;;) {
-            const char *q = memchr(s + i, '"', n - i);
-            if (!q)
-                return -1;
-            size_t qi = (size_t)(q - s);
-            if (qi + 1 < n && s[qi + 1] == '"') { /* "" is one quote */
-                km_buf_add(scratch, s + seg, qi + 1 - seg);
-                i = seg = qi + 2;
-                continue;
-            }
-            km_buf_add(scratch, s + seg, qi - seg);
-            i = qi + 1;
-            break;
-        }
-        /* text after the closing quote, up to the delimiter, is kept */
-        const char *dl = memchr(s + i, it->delim, n - i);
-        e = dl ? (size_t)(dl - s) : n;
-        km_buf_add(scratch, s + i, e - i);
-        *p = scratch->p ? scratch->p : "";
-        *len = scratch->n;
-    } else {
-        const char *dl = memchr(s + i, it->delim, n - i);
-        e = dl ? (size_t)(dl - s) : n;
-        *p = s + i;
-        *len = e - i;
-    }
-    if (e < n)
-        it->i = e + 1;
-    else
-        it->done = 1;
-    return 1;
-}
-
-/* Well-formed UTF-8 without C0 controls or DEL. */
-static int csv_name_ok(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7F)
-                return 0;
-            i++;
-            continue;
-        }
-        size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-        if (!k || c > 0xF4 || i + k > n)
-            return 0;
-        for (size_t j = 1; j < k; j++)
-            if ((s[i + j] & 0xC0) != 0x80)
-                return 0;
-        if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F) ||
-            (c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] > 0x8F))
-            return 0; /* overlong, surrogate, beyond U+10FFFF */
-        i += k;
-    }
-    return 1;
-}
-
-/* A parsed header: the JSON key text ("name":) of every column, back to back. */
-struct csv_hdr {
-    int ncols;
-    struct km_buf keys;
-    uint32_t koff[KM_CSV_MAX_COLUMNS + 1];
-};
-
-/* Trims blanks and a trailing time-zone suffix that Log Analytics adds to
- * datetime columns: " [UTC]", " [UTC+02:00]", " [Local Time]". */
-static void csv_clean_name(const char **p, size_t *n)
-{
-    const char *s = *p;
-    size_t a = 0, b = *n;
-    while (a < b && (s[a] == ' ' || s[a] == '\t'))
-        a++;
-    while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
-        b--;
-    if (b - a >= 4 && s[b - 1] == ']') {
-        size_t o = b - 1;
-        while (o > a && s[o - 1] != '[' && s[o - 1] != ']' && b - o < 40)
-            o--;
-        /* s[o-1] == '[', preceded by a blank and a name; the bracket names
-         * a time zone: [UTC], [UTC+01:00], [GMT...], [Local Time] */
-        size_t cl = b - 1 - o;
-        if (o >= a + 2 && s[o - 1] == '[' && (s[o - 2] == ' ' || s[o - 2] == '\t') &&
-            ((cl >= 3 && (strncasecmp(s + o, "UTC", 3) == 0 || strncasecmp(s + o, "GMT", 3) == 0)) ||
-             (cl == 10 && strncasecmp(s + o, "Local Time", 10) == 0))) {
-            size_t nb = o - 2;
-            while (nb > a && (s[nb - 1] == ' ' || s[nb - 1] == '\t'))
-                nb--;
-            if (nb > a)
-                b = nb;
-        }
-    }
-    *p = s + a;
-    *n = b - a;
-}
-
-/* Parses and checks a header record s[0..n). KM_OK fills h (free with
- * csv_hdr_free); else KM_EFORMAT (not a header) or KM_ELIMIT. */
-static int csv_hdr_parse(const char *s, size_t n, char delim, struct csv_hdr *h,
-                         struct km_err *err)
-{
-    struct km_buf names, scratch;
-    uint32_t noff[KM_CSV_MAX_COLUMNS + 1];
-    struct csv_it it = {s, n, 0, delim, 0};
-    const char *p;
-    size_t len;
-    int k, rc = KM_OK, distinct = 0, first = -1;
-
-    h->ncols = 0;
-    km_buf_init(&h->keys, 8 * (size_t)KM_CSV_HEADER_MAX);
-    if (n > KM_CSV_HEADER_MAX)
-        return km_err_set(err, KM_ELIMIT, NULL, UINT64_MAX,
-                          "CSV header longer than %u bytes", KM_CSV_HEADER_MAX);
-    km_buf_init(&names, 2 * (size_t)KM_CSV_HEADER_MAX);
-    km_buf_init(&scratch, 2 * (size_t)KM_CSV_HEADER_MAX);
-    noff[0] = 0;
-    while ((k = csv_next(&it, &scratch, &p, &len)) > 0) {
-        if (h->ncols == KM_CSV_MAX_COLUMNS) {
-            rc = km_err_set(err, KM_ELIMIT, NULL, UINT64_MAX,
-                            "CSV header has more than %d columns", KM_CSV_MAX_COLUMNS);
-            goto out;
-        }
-        csv_clean_name(&p, &len);
-        if (!csv_name_ok((const unsigned char *)p, len)) {
-            rc = km_err_set(err, KM_EFORMAT, NULL, UINT64_MAX,
-                            "column %d name is not UTF-8 text", h->ncols + 1);
-            goto out;
-        }
-        if (h->ncols == 0 && len && p[0] >= '0' && p[0] <= '9') {
-            rc = km_err_set(err, KM_EFORMAT, NULL, UINT64_MAX,
-                            "first column name starts with a digit");
-            goto out;
-        }
-        if (len) {
-            if (first < 0) {
-                first = h->ncols;
-                distinct = 1;
-            } else if (distinct < 2 && (noff[first + 1] - noff[first] != len ||
-                                        memcmp(names.p + noff[first], p, len) != 0)) {
-                distinct = 2;
-            }
-        }
-        km_buf_add(&names, p, len);
-        noff[++h->ncols] = (uint32_t)names.n;
-    }
-    if (k < 0) {
-        rc = km_err_set(err, KM_EFORMAT, NULL, UINT64_MAX, "unterminated quote in the header");
-        goto out;
-    }
-    if (distinct < 2) {
-        rc = km_err_set(err, KM_EFORMAT, NULL, UINT64_MAX,
-                        "fewer than two distinct column names");
-        goto out;
-    }
-    /* JSON keys: empty names are "column N", repeated names get " (2)", ... */
-    h->koff[0] = 0;
-    for (int c = 0; c < h->ncols; c++) {
-        const char *nm = names.p + noff[c];
-        size_t nl = noff[c + 1] - noff[c];
-        char tmp[40];
-        if (!nl) {
-            snprintf(tmp, sizeof tmp, "column %d", c + 1);
-            km_json_write_str(&h->keys, tmp, strlen(tmp));
-        } else {
-            int seen = 1;
-            for (int o = 0; o < c; o++)
-                seen += noff[o + 1] - noff[o] == nl && memcmp(names.p + noff[o], nm, nl) == 0;
-            if (seen == 1) {
-                km_json_write_str(&h->keys, nm, nl);
-            } else {
-                /* write "name (k)": the name escaped, then the suffix before the quote */
-                km_json_write_str(&h->keys, nm, nl);
-                if (!h->keys.oom) {
-                    h->keys.n--; /* the closing quote */
-                    km_buf_printf(&h->keys, " (%d)\"", seen);
-                }
-            }
-        }
-        km_buf_addc(&h->keys, ':');
-        h->koff[c + 1] = (uint32_t)h->keys.n;
-    }
-    if (h->keys.oom || names.oom || scratch.oom)
-        rc = km_err_set(err, KM_ELIMIT, NULL, UINT64_MAX, "CSV header too large");
-out:
-    km_buf_free(&names);
-    km_buf_free(&scratch);
-    if (rc != KM_OK) {
-        km_buf_free(&h->keys);
-        h->ncols = 0;
-    }
-    return rc;
-}
-
-static void csv_hdr_free(struct csv_hdr *h)
-{
-    if (!h)
-        return;
-    km_buf_free(&h->keys);
-    h->ncols = 0;
-}
-
-/* The JSON object of one row (see km_csv_row_to_json). */
-static int csv_row_json(const struct csv_hdr *h, const char *row, size_t rn, char delim,
-                        struct km_buf *out, struct km_buf *scratch, struct km_err *err)
-{
-    struct csv_it it = {row, rn, 0, delim, 0};
-    const char *p;
-    size_t len;
-    int k, col = 0, emitted = 0;
-    out->n = 0;
-    out->oom = 0;
-    km_buf_addc(out, '{');
-    for (;;) {
-        size_t at = it.i;
-        if ((k = csv_next(&it, scratch, &p, &len)) <= 0)
-            break;
-        if (col == h->ncols) {
-            int cells = col + 1;
-            while (csv_next(&it, scratch, &p, &len) > 0)
-                cells++;
-            return km_err_set(err, KM_EFORMAT, NULL, at,
-                              "CSV row has %s%d cells, the header has %d columns",
-                              it.done ? "" : "at least ", cells, h->ncols);
-        }
-        if (len) {
-            if (emitted++)
-                km_buf_addc(out, ',');
-            km_buf_add(out, h->keys.p + h->koff[col], h->koff[col + 1] - h->koff[col]);
-            km_json_write_str(out, p, len);
-        }
-        col++;
-    }
-    if (k < 0)
-        return km_err_set(err, KM_EFORMAT, NULL, it.i, "unterminated quoted field in a CSV row");
-    km_buf_addc(out, '}');
-    if (out->oom)
-        return km_err_set(err, KM_ELIMIT, NULL, UINT64_MAX,
-                          "the row's JSON exceeds the %zu-byte limit", out->limit);
-    return KM_OK;
-}
-
-/* Where the header record of p[i..n) ends: *end = index of the terminating
- * '\n' (or n), *q = the quote state there. The delimiter is known. */
-static void csv_record_end(const char *p, size_t i, size_t n, char delim, size_t *end, int *q)
-{
-    int st = CQ_START;
-    for (; i < n; i++) {
-        unsigned char ch = (unsigned char)p[i];
-        if (ch == '\n' && st != CQ_QUOTED)
-            break;
-        st = csv_step(st, ch, delim);
-    }
-    *end = i;
-    *q = st;
-}
-
-int km_csv_header_find(const char *p, size_t n, size_t *start, size_t *len, char *delim,
-                       struct km_err *err)
-{
-    size_t i = 0, end;
-    int q, rc;
-    struct csv_hdr h;
-    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        i = 3;
-    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
-        i++;
-    if (i == n || p[i] == '{' || p[i] == '[')
-        return km_err_set(err, KM_EFORMAT, NULL, i, "no CSV header");
-    *delim = csv_pick_delim(p + i, n - i);
-    csv_record_end(p, i, n, *delim, &end, &q);
-    if (q == CQ_QUOTED)
-        return km_err_set(err, KM_EFORMAT, NULL, i, "unterminated quote in the header");
-    if (end - i > KM_CSV_HEADER_MAX)
-        return km_err_set(err, KM_ELIMIT, NULL, i, "CSV header longer than %u bytes",
-                          KM_CSV_HEADER_MAX);
-    *start = i;
-    *len = end - i;
-    if (*len && p[end - 1] == '\r')
-        (*len)--;
-    rc = csv_hdr_parse(p + i, *len, *delim, &h, err);
-    csv_hdr_free(&h);
-    return rc;
-}
-
-int km_csv_row_to_json(const char *header, size_t hn, const char *row, size_t rn, char delim,
-                       struct km_buf *out, struct km_err *err)
-{
-    struct csv_hdr *h = km_xmalloc(sizeof *h);
-    struct km_buf scratch;
-    int rc;
-    if (!delim)
-        delim = csv_pick_delim(header, hn);
-    rc = csv_hdr_parse(header, hn, delim, h, err);
-    if (rc == KM_OK) {
-        km_buf_init(&scratch, 0);
-        rc = csv_row_json(h, row, rn, delim, out, &scratch, err);
-        km_buf_free(&scratch);
-    }
-    csv_hdr_free(h);
-    free(h);
-    return rc;
 }
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -1215,7 +850,7 @@ static void rec_csv_hdr_done(struct km_records *r)
         len--;
     km_err_clear(&e);
     r->csv_h = km_xmalloc(sizeof *r->csv_h);
-    rc = csv_hdr_parse(r->csv_raw, len, r->csv_delim, r->csv_h, &e);
+    rc = km_csv_hdr_parse(r->csv_raw, len, r->csv_delim, r->csv_h, &e);
     if (rc != KM_OK) {
         free(r->csv_h);
         r->csv_h = NULL;
@@ -1256,9 +891,9 @@ static size_t rec_csv_hdr(struct km_records *r, const char *d, size_t pos, size_
             pos = e;
             if (!nl)
                 return n;
-            r->csv_delim = csv_pick_delim(r->csv_raw, r->csv_rn);
+            r->csv_delim = km_csv_pick_delim(r->csv_raw, r->csv_rn);
             for (size_t i = 0; i < r->csv_rn; i++)
-                q = csv_step(q, (unsigned char)r->csv_raw[i], r->csv_delim);
+                q = km_csv_step(q, (unsigned char)r->csv_raw[i], r->csv_delim);
             pos++;
             r->line++;
             if (q != CQ_QUOTED) {
@@ -1285,7 +920,7 @@ static size_t rec_csv_hdr(struct km_records *r, const char *d, size_t pos, size_
                 }
                 r->line++;
             }
-            q = csv_step(q, ch, r->csv_delim);
+            q = km_csv_step(q, ch, r->csv_delim);
         }
         r->csv_q = q;
         if (rec_csv_raw_add(r, d + pos, i - pos)) {
@@ -1314,7 +949,7 @@ static int rec_csv_row(struct km_records *r, const char *p, size_t len, uint64_t
     if (!len)
         return 0;
     km_err_clear(&e);
-    rc = csv_row_json(r->csv_h, p, len, r->csv_delim, &r->csv_json, &r->csv_scratch, &e);
+    rc = km_csv_row_json(r->csv_h, p, len, r->csv_delim, &r->csv_json, &r->csv_scratch, &e);
     if (rc != KM_OK) {
         rec_report(r, rc, off, line, "%s", e.msg);
     } else if (r->csv_json.n > 2 && r->cb.on_record) { /* "{}": no non-empty cell */
@@ -1397,7 +1032,7 @@ static int rec_csv_rows(struct km_records *r, const char *d, size_t pos, size_t 
             }
             if (d[i] == '\n')
                 break;
-            q = csv_step(q, (unsigned char)d[i], delim);
+            q = km_csv_step(q, (unsigned char)d[i], delim);
             i++;
         }
         v = rec_csv_end(r, d, i);
@@ -1418,9 +1053,9 @@ static int rec_csv_eof(struct km_records *r)
         int q = r->csv_q;
         if (!r->csv_nl) {
             q = CQ_START;
-            r->csv_delim = csv_pick_delim(r->csv_raw, r->csv_rn);
+            r->csv_delim = km_csv_pick_delim(r->csv_raw, r->csv_rn);
             for (size_t i = 0; i < r->csv_rn; i++)
-                q = csv_step(q, (unsigned char)r->csv_raw[i], r->csv_delim);
+                q = km_csv_step(q, (unsigned char)r->csv_raw[i], r->csv_delim);
         }
         if (q == CQ_QUOTED)
             rec_csv_not(r);

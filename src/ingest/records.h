@@ -84,6 +84,7 @@
 #define KM_RECORDS_H
 
 #include "core/km.h"
+#include "ingest/csv.h"
 
 enum km_shape {
     KM_SHAPE_NONE = 0,
@@ -148,35 +149,5 @@ int km_records_shape(const struct km_records *r);
 void km_records_free(struct km_records *r);
 
 /* ---- CSV, shared by the splitter and `kumo show` ---------------------------- */
-
-#define KM_CSV_HEADER_MAX (64u << 10)  /* bytes of a header record */
-#define KM_CSV_MAX_COLUMNS 1024
-
-struct km_buf;
-/*
- * Finds the CSV header at the start of a stream's first bytes p[0..n) the way
- * the splitter does: skips a UTF-8 BOM and blank bytes (space, TAB, CR, LF),
- * takes the first record (quote-aware; the record may end at n), drops its
- * trailing CR and checks it is a header (rules above). On KM_OK sets *start
- * and *len (the header record, no terminator) and *delim (',' or '\t').
- * Returns KM_EFORMAT (not a header, or cut inside quotes) or KM_ELIMIT (more
- * than KM_CSV_MAX_COLUMNS columns, or longer than KM_CSV_HEADER_MAX), with
- * err (may be NULL) saying why.
- */
-int km_csv_header_find(const char *p, size_t n, size_t *start, size_t *len, char *delim,
-                       struct km_err *err);
-/*
- * Builds the JSON object of one CSV row exactly as the splitter hands it to
- * on_record: header[0..hn) is the header record (as km_csv_header_find gives
- * it), row[0..rn) the row's raw bytes (km_record off/raw_n), delim ',' or
- * '\t' (0: picked from the header as the splitter does). out's content is
- * replaced (out->n = 0 first; its ceiling applies). Returns KM_OK;
- * KM_EFORMAT when the header is not one, the row has more cells than the
- * header has columns, or a quote is unterminated; KM_ELIMIT when out's
- * ceiling is reached. err (may be NULL) gets the detail (offset = byte in the
- * row, when known). A row without a non-empty cell gives "{}".
- */
-int km_csv_row_to_json(const char *header, size_t hn, const char *row, size_t rn, char delim,
-                       struct km_buf *out, struct km_err *err);
 
 #endif
