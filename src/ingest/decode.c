@@ -169,7 +169,7 @@ static int ar_load(const char *label, struct km_err *err)
 #define archive_read_support_format_zip (*p_archive_read_support_format_zip)
 #define archive_set_error (*p_archive_set_error)
 
-#define KM_DEC_DEF_MAX_OUTPUT ((uint64_t)8 << 30)
+#define KM_DEC_DEF_MAX_OUTPUT ((uint64_t)2 << 30)
 #define KM_DEC_DEF_RATIO 1000u
 #define KM_DEC_DEF_GRACE ((uint64_t)16 << 20)
 #define KM_DEC_BUF ((size_t)256 << 10)      /* gzip input / member peek buffer */
@@ -278,7 +278,9 @@ static int dec_account(struct km_decode *d, size_t got, struct km_err *err)
         return 0;
     if (d->total > d->lim.max_output) {
         km_err_set(err, KM_EBOMB, d->path, UINT64_MAX,
-                   "%s bomb refused: %s expanded past %llu bytes (ceiling --max-output)",
+                   "%s bomb refused: %s expanded past %llu bytes (ceiling --max-output; "
+                   "for a real export this large, raise it, e.g. --max-output 16G, and run "
+                   "`kumo reprocess`)",
                    d->bomb_word, dec_what(d, w, sizeof w),
                    (unsigned long long)d->lim.max_output);
         d->stopped = 1;
@@ -289,7 +291,8 @@ static int dec_account(struct km_decode *d, size_t got, struct km_err *err)
         in = dec_consumed(d);
         if (in == 0 || d->total / in >= d->lim.max_ratio) {
             km_err_set(err, KM_EBOMB, d->path, UINT64_MAX,
-                       "%s bomb refused: %s expanded past ratio %u:1 (ceiling --max-ratio)",
+                       "%s bomb refused: %s expanded past ratio %u:1 (ceiling --max-ratio; for "
+                       "real data this repetitive, raise it and run `kumo reprocess`)",
                        d->bomb_word, dec_what(d, w, sizeof w), d->lim.max_ratio);
             d->stopped = 1;
             d->mode = RM_DONE;

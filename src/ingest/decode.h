@@ -50,7 +50,7 @@
 #include <sys/types.h>
 
 struct km_decode_limits {
-    uint64_t max_output;   /* decoded bytes per acquired file; default 8 GiB */
+    uint64_t max_output;   /* decoded bytes per acquired file; default 2 GiB */
     uint32_t max_ratio;    /* decoded/compressed ceiling; default 1000 */
     uint64_t ratio_grace;  /* ratio checked only past this many decoded bytes; default 16 MiB */
 };
