@@ -71,10 +71,16 @@ int km_findings_put(struct km_catalog *c, const struct km_finding *f, int64_t no
         return sqlerr(c, err, "findings");
     }
     sqlite3_bind_text(st, 1, f->id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
         const char *old = (const char *)sqlite3_column_text(st, 0);
         size_t on = (size_t)sqlite3_column_bytes(st, 0);
         *state = old && on == b.n && memcmp(old, b.p, on) == 0 ? 0 : 2;
+    } else if (src != SQLITE_DONE) {
+        int rc = sqlerr(c, err, "findings");
+        sqlite3_finalize(st);
+        km_buf_free(&b);
+        return rc;
     }
     sqlite3_finalize(st);
     if (*state == 0) {
@@ -123,8 +129,8 @@ int km_findings_load(struct km_catalog *c, int min_sev, const char *id,
     else
         sqlite3_bind_int(st, 2, min_sev);
     size_t cap = 0;
-    int rc = KM_OK;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = KM_OK, src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == cap) {
             cap = cap ? 2 * cap : 64;
             *out = km_xrealloc(*out, cap * sizeof **out);
@@ -136,6 +142,8 @@ int km_findings_load(struct km_catalog *c, int min_sev, const char *id,
             break;
         (*n)++;
     }
+    if (rc == KM_OK && src != SQLITE_DONE)
+        rc = sqlerr(c, err, "reading findings");
     sqlite3_finalize(st);
     return rc;
 }
@@ -156,13 +164,19 @@ int km_findings_digest(struct km_catalog *c, char out[65], struct km_err *err)
         if (sqlite3_prepare_v2(km_cat_db(c), "SELECT id, json FROM findings ORDER BY id", -1,
                                &st, NULL) != SQLITE_OK)
             return sqlerr(c, err, "findings");
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        int src;
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
             const char *id = (const char *)sqlite3_column_text(st, 0);
             const char *j = (const char *)sqlite3_column_text(st, 1);
             km_sha256_update(&h, id ? id : "", id ? (size_t)sqlite3_column_bytes(st, 0) : 0);
             km_sha256_update(&h, "\n", 1);
             km_sha256_update(&h, j ? j : "", j ? (size_t)sqlite3_column_bytes(st, 1) : 0);
             km_sha256_update(&h, "\n", 1);
+        }
+        if (src != SQLITE_DONE) {
+            int rc = sqlerr(c, err, "reading findings");
+            sqlite3_finalize(st);
+            return rc;
         }
         sqlite3_finalize(st);
     }

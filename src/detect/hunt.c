@@ -848,9 +848,15 @@ int km_hunt_save(struct km_store *s, const struct km_hunt_opts *o,
         if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM findings", -1, &st, NULL) == SQLITE_OK) {
             if (sqlite3_step(st) == SQLITE_ROW)
                 out->total = (uint64_t)sqlite3_column_int64(st, 0);
+            else
+                rc = km_err_set(err, KM_ESQL, NULL, UINT64_MAX, "hunts: %s", sqlite3_errmsg(db));
             sqlite3_finalize(st);
+        } else {
+            rc = km_err_set(err, KM_ESQL, NULL, UINT64_MAX, "hunts: %s", sqlite3_errmsg(db));
         }
-        if (sqlite3_prepare_v2(db,
+        if (rc != KM_OK) {
+            /* rolled back below */
+        } else if (sqlite3_prepare_v2(db,
                                "INSERT INTO hunts(time, since, until, only, new, updated,"
                                " unchanged, total, digest) VALUES(?,?,?,?,?,?,?,?,?)",
                                -1, &st, NULL) != SQLITE_OK) {

@@ -5,8 +5,10 @@
  */
 #include "store/catalog.h"
 
+#include "core/fault.h"
 #include "core/hash.h"
 #include "core/timeparse.h"
+#include "store/store.h"
 
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -32,6 +34,8 @@ struct km_catalog {
     uint64_t head_seq;
     char head_hash[65];
     int readonly;                 /* opened immutable: the process may not write it */
+    int injected;                 /* the last step failed by KUMO_FAULT */
+    int reader;                   /* km_cat_open_reader: its own fault family */
     struct {
         const char *sql;
         sqlite3_stmt *st;
@@ -85,7 +89,23 @@ static const char *SCHEMA =
 
 static int sqlerr(struct km_catalog *c, struct km_err *err, const char *what)
 {
-    return km_err_set(err, KM_ESQL, c->path, UINT64_MAX, "%s: %s", what, sqlite3_errmsg(c->db));
+    const char *why = c->injected ? "injected SQLite error (KUMO_FAULT)" : sqlite3_errmsg(c->db);
+    c->injected = 0;
+    return km_err_set(err, KM_ESQL, c->path, UINT64_MAX, "%s: %s", what, why);
+}
+
+/* sqlite3_step, and the "catalog-step" KUMO_FAULT point (core/fault.h):
+ * every statement's result must be checked, a loop over rows must end on
+ * SQLITE_DONE, and an error must reach the user — the fault point proves
+ * it by failing the N-th step of the process as an I/O error would. */
+static int step(struct km_catalog *c, sqlite3_stmt *st)
+{
+    if (km_fault(c->reader ? "catalog-reader-step" : "catalog-step", sqlite3_sql(st))) {
+        c->injected = 1;
+        return SQLITE_IOERR;
+    }
+    c->injected = 0;
+    return sqlite3_step(st);
 }
 
 /*
@@ -192,6 +212,10 @@ void *km_cat_db(struct km_catalog *c) { return c->db; }
 
 static int exec(struct km_catalog *c, const char *sql, struct km_err *err)
 {
+    if (km_fault("catalog-step", sql)) {
+        c->injected = 1;
+        return sqlerr(c, err, sql);
+    }
     if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return sqlerr(c, err, sql);
     return KM_OK;
@@ -206,6 +230,7 @@ int km_cat_begin(struct km_catalog *c, struct km_err *err)
     return exec(c, "BEGIN IMMEDIATE", err);
 }
 int km_cat_commit(struct km_catalog *c, struct km_err *err) { return exec(c, "COMMIT", err); }
+int km_cat_in_txn(struct km_catalog *c) { return !sqlite3_get_autocommit(c->db); }
 /* Rolls back; cached state that may describe rolled-back rows is dropped. */
 void km_cat_rollback(struct km_catalog *c)
 {
@@ -245,7 +270,7 @@ static void done(struct km_catalog *c, sqlite3_stmt *st)
             sqlite3_clear_bindings(st);
             return;
         }
-    done(c, st);
+    sqlite3_finalize(st); /* not cached (the cache was full) */
 }
 
 static uint64_t name_hash(const char *s, size_t n)
@@ -285,7 +310,7 @@ static int64_t name_id(struct km_catalog *c, const char *text, size_t n, struct 
     if (!st)
         return 0;
     sqlite3_bind_text(st, 1, text, (int)n, SQLITE_STATIC);
-    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int64_t id = step(c, st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     done(c, st);
     if (!id) {
         sqlerr(c, err, "intern name");
@@ -357,7 +382,7 @@ int km_cat_evidence_by_sha(struct km_catalog *c, const char *sha256, struct km_e
         return KM_ESQL;
     uint8_t blob[32];
     bindhex(st, 1, sha256, blob);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     if (rc == SQLITE_ROW)
         ev_from_row(st, ev);
     done(c, st);
@@ -371,7 +396,7 @@ int km_cat_evidence_by_id(struct km_catalog *c, uint64_t id, struct km_evidence 
     if (!st)
         return KM_ESQL;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     if (rc == SQLITE_ROW)
         ev_from_row(st, ev);
     done(c, st);
@@ -401,7 +426,7 @@ int km_cat_evidence_add(struct km_catalog *c, const struct km_evidence *ev, uint
     sqlite3_bind_text(st, 5, ev->source_path + dl, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, pack);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)ev->pack_off);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     int changed = sqlite3_changes(c->db);
     done(c, st);
     if (rc != SQLITE_DONE)
@@ -430,7 +455,7 @@ int km_cat_evidence_complete(struct km_catalog *c, uint64_t id, const char *form
         return KM_ESQL;
     sqlite3_bind_int64(st, 1, fmt);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)id);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     done(c, st);
     return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "complete evidence");
 }
@@ -441,13 +466,15 @@ int km_cat_evidence_each(struct km_catalog *c, int (*cb)(void *, const struct km
     sqlite3_stmt *st = prep(c, "SELECT * FROM evidence_v ORDER BY id", err);
     if (!st)
         return KM_ESQL;
-    int rc, stop = 0;
+    int rc = SQLITE_DONE, stop = 0;
     struct km_evidence ev;
-    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (!stop && (rc = step(c, st)) == SQLITE_ROW) {
         ev_from_row(st, &ev);
         stop = cb(ctx, &ev);
     }
     done(c, st);
+    if (!stop && rc != SQLITE_DONE)
+        return sqlerr(c, err, "reading evidence");
     return stop;
 }
 
@@ -468,7 +495,7 @@ int km_cat_object_add(struct km_catalog *c, uint64_t evidence_id, uint64_t idx,
     sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
     sqlite3_bind_text(st, 3, member ? member : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, chain_id);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     if (rc == SQLITE_ROW)
         *id = (uint64_t)sqlite3_column_int64(st, 0);
     done(c, st);
@@ -483,7 +510,7 @@ int km_cat_object_get(struct km_catalog *c, uint64_t id, struct km_object *o, st
     if (!st)
         return KM_ESQL;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     if (rc == SQLITE_ROW) {
         o->id = (uint64_t)sqlite3_column_int64(st, 0);
         o->evidence_id = (uint64_t)sqlite3_column_int64(st, 1);
@@ -540,11 +567,14 @@ int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_
         c->head_seq = 0;
         memset(c->head_hash, '0', 64);
         c->head_hash[64] = 0;
-        if (sqlite3_step(st) == SQLITE_ROW) {
+        int rc = step(c, st);
+        if (rc == SQLITE_ROW) {
             c->head_seq = (uint64_t)sqlite3_column_int64(st, 0);
             colhex(c->head_hash, st, 1);
         }
         done(c, st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return sqlerr(c, err, "reading the custody chain's head");
         c->have_head = 1;
     }
     int64_t t;
@@ -583,7 +613,7 @@ int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_
     uint8_t b2[32];
     bindhex(st, 13, r->hash, b2);
     sqlite3_bind_int64(st, 14, fmt);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     done(c, st);
     if (rc != SQLITE_DONE)
         return sqlerr(c, err, "insert custody");
@@ -602,14 +632,16 @@ int km_cat_custody_each(struct km_catalog *c, int (*cb)(void *, const struct km_
     char prev[65];
     memset(prev, '0', 64);
     prev[64] = 0;
-    int stop = 0;
-    while (!stop && sqlite3_step(st) == SQLITE_ROW) {
+    int stop = 0, rc = SQLITE_DONE;
+    while (!stop && (rc = step(c, st)) == SQLITE_ROW) {
         custody_from_row(st, &r);
         memcpy(r.prev_hash, prev, 65);
         memcpy(prev, r.hash, 65);
         stop = cb(ctx, &r);
     }
     done(c, st);
+    if (!stop && rc != SQLITE_DONE)
+        return sqlerr(c, err, "reading the custody chain");
     return stop;
 }
 
@@ -624,7 +656,8 @@ int km_cat_custody_verify(struct km_catalog *c, uint64_t *nrecords, struct km_er
     uint64_t n = 0, expect = 1;
     int rc = KM_OK;
     struct km_custody r;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int src;
+    while ((src = step(c, st)) == SQLITE_ROW) {
         custody_from_row(st, &r);
         char h[65];
         custody_hash(&r, prev, h);
@@ -637,6 +670,8 @@ int km_cat_custody_verify(struct km_catalog *c, uint64_t *nrecords, struct km_er
         n++;
         expect++;
     }
+    if (rc == KM_OK && src != SQLITE_DONE)
+        rc = sqlerr(c, err, "reading the custody chain");
     done(c, st);
     if (nrecords)
         *nrecords = n;
@@ -658,7 +693,7 @@ int km_cat_segment_add(struct km_catalog *c, const char *file, const struct km_s
     sqlite3_bind_int64(st, 4, s->tmax);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)s->bytes);
     sqlite3_bind_text(st, 6, s->sha256, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     done(c, st);
     if (rc != SQLITE_DONE)
         return sqlerr(c, err, "insert segment");
@@ -679,7 +714,7 @@ int km_cat_segment_add(struct km_catalog *c, const char *file, const struct km_s
         sqlite3_bind_int64(st, 5, (sqlite3_int64)g->rows);
         sqlite3_bind_int64(st, 6, g->tmin);
         sqlite3_bind_int64(st, 7, g->tmax);
-        if (sqlite3_step(st) != SQLITE_DONE) {
+        if (step(c, st) != SQLITE_DONE) {
             done(c, st);
             return sqlerr(c, err, "insert segment group");
         }
@@ -698,7 +733,8 @@ int km_cat_segments(struct km_catalog *c, struct km_segment_row **rows, size_t *
     if (!st)
         return KM_ESQL;
     size_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = step(c, st)) == SQLITE_ROW) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 16;
             *rows = km_xrealloc(*rows, cap * sizeof **rows);
@@ -713,6 +749,13 @@ int km_cat_segments(struct km_catalog *c, struct km_segment_row **rows, size_t *
         colcpy(r->sha256, sizeof r->sha256, st, 6);
     }
     done(c, st);
+    if (rc != SQLITE_DONE) { /* never a partial manifest: callers delete what it omits */
+        int e = sqlerr(c, err, "reading the segment manifest");
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+        return e;
+    }
     return KM_OK;
 }
 
@@ -732,7 +775,106 @@ int km_cat_reject_add(struct km_catalog *c, uint64_t evidence_id, const char *me
     sqlite3_bind_int64(st, 4, line);
     sqlite3_bind_int(st, 5, code);
     sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     done(c, st);
     return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "insert reject");
+}
+
+/* One integer from a one-row query. */
+static int count1(struct km_catalog *c, const char *sql, uint64_t *v, struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c, sql, err);
+    if (!st)
+        return KM_ESQL;
+    int rc = step(c, st);
+    *v = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    done(c, st);
+    return rc == SQLITE_ROW ? KM_OK : sqlerr(c, err, "counting");
+}
+
+int km_cat_counts(struct km_catalog *c, struct km_cat_counts *o, struct km_err *err)
+{
+    memset(o, 0, sizeof *o);
+    int rc;
+    if ((rc = count1(c, "SELECT COUNT(*) FROM evidence WHERE complete = 1",
+                     &o->evidence_complete, err)) ||
+        (rc = count1(c, "SELECT COALESCE(SUM(size),0) FROM evidence", &o->vault_bytes, err)) ||
+        (rc = count1(c, "SELECT COUNT(*) FROM segments", &o->segments, err)) ||
+        (rc = count1(c, "SELECT COALESCE(SUM(bytes),0) FROM segments", &o->segment_bytes, err)) ||
+        (rc = count1(c, "SELECT COUNT(*) FROM rejects", &o->rejects, err)) ||
+        (rc = count1(c, "SELECT COUNT(*) FROM custody", &o->custody, err)))
+        return rc;
+    return KM_OK;
+}
+
+int km_cat_group_totals(struct km_catalog *c, struct km_stat_row **rows, size_t *n,
+                        struct km_err *err)
+{
+    *rows = NULL;
+    *n = 0;
+    sqlite3_stmt *st = prep(c,
+                            "SELECT g.provider, g.source, g.account, SUM(g.rows), MIN(g.tmin),"
+                            " MAX(g.tmax) FROM segment_groups g JOIN segments s"
+                            " ON s.id = g.segment_id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+                            err);
+    if (!st)
+        return KM_ESQL;
+    size_t cap = 0;
+    int rc;
+    while ((rc = step(c, st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *rows = km_xrealloc(*rows, cap * sizeof **rows);
+        }
+        struct km_stat_row *r = &(*rows)[(*n)++];
+        colcpy(r->provider, sizeof r->provider, st, 0);
+        colcpy(r->source, sizeof r->source, st, 1);
+        colcpy(r->account, sizeof r->account, st, 2);
+        r->events = (uint64_t)sqlite3_column_int64(st, 3);
+        r->tmin = sqlite3_column_int64(st, 4);
+        r->tmax = sqlite3_column_int64(st, 5);
+    }
+    done(c, st);
+    if (rc != SQLITE_DONE) {
+        int e = sqlerr(c, err, "stats");
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+        return e;
+    }
+    return KM_OK;
+}
+
+int km_cat_evidence_is_complete(struct km_catalog *c, const char *sha256, int *complete,
+                                struct km_err *err)
+{
+    *complete = 0;
+    sqlite3_stmt *st = prep(c, "SELECT complete FROM evidence WHERE sha256 = ?", err);
+    if (!st)
+        return KM_ESQL;
+    uint8_t blob[32];
+    bindhex(st, 1, sha256, blob);
+    int rc = step(c, st);
+    if (rc == SQLITE_ROW)
+        *complete = sqlite3_column_int(st, 0) == 1;
+    done(c, st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "evidence");
+}
+
+int km_cat_open_reader(const char *path, struct km_catalog **out, struct km_err *err)
+{
+    *out = NULL;
+    struct km_catalog *c = km_xcalloc(1, sizeof *c);
+    c->path = km_xstrdup(path);
+    c->readonly = 1;
+    c->reader = 1;
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        int rc = sqlerr(c, err, "cannot open catalog");
+        km_cat_close(c);
+        return rc;
+    }
+    sqlite3_busy_timeout(c->db, 5000);
+    *out = c;
+    return KM_OK;
 }
