@@ -844,6 +844,14 @@ static void handle(struct mainctx *mc, struct msg *m)
         ensure_txn(mc);
         struct km_evidence ev;
         int rc = km_cat_evidence_by_sha(mc->cat, m->sha256, &ev, &e);
+        if (rc != KM_OK && rc != KM_ENOTFOUND) {
+            f->skip = 1;
+            if (!mc->rc) {
+                mc->rc = rc;
+                *mc->err = e;
+            }
+            return;
+        }
         if (rc == KM_OK && (ev.complete || m->already)) {
             f->skip = 1;
             f->evidence_id = ev.id;
