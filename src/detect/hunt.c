@@ -16,6 +16,7 @@
 #include "store/segment.h"
 #include "store/store.h"
 #include "store/vault.h"
+#include "ingest/raw.h"
 
 #include <malloc.h>
 #include <pthread.h>

@@ -17,6 +17,7 @@
 #include "store/segment.h"
 #include "store/store.h"
 #include "store/vault.h"
+#include "ingest/raw.h"
 
 #include <ctype.h>
 #include <math.h>
