@@ -51,7 +51,7 @@ int km_cmd_verify(int argc, char **argv)
     if (km_cat_segments(km_store_catalog(s), &rows, &n, &err) == KM_OK) {
         for (size_t i = 0; i < n; i++) {
             char p[4096];
-            snprintf(p, sizeof p, "%s/segments/%s", dir, rows[i].file);
+            km_store_segment_path(s, rows[i].file, p, sizeof p);
             struct km_seg *seg;
             struct km_err e;
             km_err_clear(&e);

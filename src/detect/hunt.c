@@ -109,7 +109,7 @@ int km_hunt_span(const struct km_hunt *h, int64_t *first, int64_t *last)
 
 static void seg_path(const struct km_hunt *h, size_t i, char *p, size_t n)
 {
-    snprintf(p, n, "%s/segments/%s", km_store_dir(h->s), h->segs[i].file);
+    km_store_segment_path(h->s, h->segs[i].file, p, n);
 }
 
 /* ---- rows -------------------------------------------------------------------- */

@@ -164,6 +164,11 @@ void km_store_close(struct km_store *s)
 }
 
 const char *km_store_dir(const struct km_store *s) { return s->dir; }
+
+void km_store_segment_path(const struct km_store *s, const char *name, char *out, size_t n)
+{
+    snprintf(out, n, "%s/segments/%s", s->dir, name);
+}
 struct km_catalog *km_store_catalog(struct km_store *s) { return s->cat; }
 
 /* ---- writer ------------------------------------------------------------ */
@@ -306,7 +311,7 @@ int km_writer_open(struct km_store *s, const struct km_writer_opts *o, struct km
     w->s = s;
     for (size_t i = 0; i < n; i++) {
         char p[4096];
-        snprintf(p, sizeof p, "%s/segments/%s", s->dir, rows[i].file);
+        km_store_segment_path(s, rows[i].file, p, sizeof p);
         struct km_seg *seg;
         rc = km_seg_open(p, &seg, err);
         if (rc) {
@@ -385,8 +390,8 @@ static int write_segment(struct km_store *s, struct km_segb *b, const char *name
 {
     char tmp[4096], fin[4096], segdir[4096];
     snprintf(tmp, sizeof tmp, "%s/tmp/%s", s->dir, name);
-    snprintf(segdir, sizeof segdir, "%s/segments", s->dir);
-    snprintf(fin, sizeof fin, "%s/%s", segdir, name);
+    km_store_segment_path(s, "", segdir, sizeof segdir);
+    km_store_segment_path(s, name, fin, sizeof fin);
     int rc = km_segb_write(b, tmp, sum, err);
     if (rc || (rc = fault(s, "segment-written", err)))
         return rc;
@@ -448,7 +453,7 @@ static int publish(struct km_writer *w, const char *name, const struct km_seg_su
         return rc;
     if (name[0]) {
         char fin[4096];
-        snprintf(fin, sizeof fin, "%s/segments/%s", s->dir, name);
+        km_store_segment_path(s, name, fin, sizeof fin);
         struct km_seg *seg;
         if ((rc = km_seg_open(fin, &seg, err)))
             return rc;
@@ -820,7 +825,7 @@ int km_store_scan(struct km_store *s, const struct km_filter *f, km_scan_fn cb, 
         if (rows[i].tmax < f->since || rows[i].tmin > f->until)
             continue;
         char p[4096];
-        snprintf(p, sizeof p, "%s/segments/%s", s->dir, rows[i].file);
+        km_store_segment_path(s, rows[i].file, p, sizeof p);
         struct km_seg *seg;
         if ((rc = km_seg_open(p, &seg, err))) {
             free(rows);

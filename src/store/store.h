@@ -38,6 +38,9 @@ struct km_catalog;
 int km_store_open(const char *dir, int flags, struct km_store **out, struct km_err *err);
 void km_store_close(struct km_store *s);
 const char *km_store_dir(const struct km_store *s);
+/* The path of segment file `name` (a manifest row's `file`) in s: the one
+ * place that knows where segments live ("" gives the directory). */
+void km_store_segment_path(const struct km_store *s, const char *name, char *out, size_t n);
 struct km_catalog *km_store_catalog(struct km_store *s);
 
 /* ---- writing ---------------------------------------------------------- */
