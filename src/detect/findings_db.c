@@ -42,11 +42,12 @@ int km_findings_schema(struct km_catalog *c, struct km_err *err)
 int km_findings_present(struct km_catalog *c)
 {
     sqlite3_stmt *st;
-    int have = 0;
+    int have = -1;
     if (sqlite3_prepare_v2(km_cat_db(c),
                            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='findings'",
                            -1, &st, NULL) == SQLITE_OK) {
-        have = sqlite3_step(st) == SQLITE_ROW;
+        int rc = sqlite3_step(st);
+        have = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
         sqlite3_finalize(st);
     }
     return have;
