@@ -208,7 +208,6 @@ void km_cat_close(struct km_catalog *c)
     free(c);
 }
 
-void *km_cat_db(struct km_catalog *c) { return c->db; }
 
 static int exec(struct km_catalog *c, const char *sql, struct km_err *err)
 {
@@ -877,4 +876,136 @@ int km_cat_open_reader(const char *path, struct km_catalog **out, struct km_err 
     sqlite3_busy_timeout(c->db, 5000);
     *out = c;
     return KM_OK;
+}
+
+/* ---- findings and hunts (detect/findings_db.c, hunt.c) ------------------ */
+
+int km_cat_findings_schema(struct km_catalog *c, struct km_err *err)
+{
+    return exec(c,
+                "CREATE TABLE IF NOT EXISTS findings("
+                "  id TEXT PRIMARY KEY, detection TEXT NOT NULL, severity INTEGER NOT NULL,"
+                "  first INTEGER NOT NULL, last INTEGER NOT NULL, summary TEXT NOT NULL,"
+                "  json TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+                "CREATE INDEX IF NOT EXISTS findings_first ON findings(first);"
+                "CREATE TABLE IF NOT EXISTS hunts("
+                "  seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, since INTEGER, until INTEGER,"
+                "  only TEXT NOT NULL, new INTEGER NOT NULL, updated INTEGER NOT NULL,"
+                "  unchanged INTEGER NOT NULL, total INTEGER NOT NULL, digest TEXT NOT NULL);",
+                err);
+}
+
+int km_cat_findings_present(struct km_catalog *c)
+{
+    struct km_err e;
+    km_err_clear(&e);
+    sqlite3_stmt *st = prep(c, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='findings'",
+                            &e);
+    if (!st)
+        return -1;
+    int rc = step(c, st);
+    done(c, st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int km_cat_finding_same(struct km_catalog *c, const char *id, const char *json, size_t n,
+                        int *state, struct km_err *err)
+{
+    *state = 1;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT json FROM findings WHERE id = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return sqlerr(c, err, "findings");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = step(c, st);
+    if (rc == SQLITE_ROW) {
+        const char *old = (const char *)sqlite3_column_text(st, 0);
+        size_t on = (size_t)sqlite3_column_bytes(st, 0);
+        *state = old && on == n && memcmp(old, json, on) == 0 ? 0 : 2;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "findings");
+}
+
+int km_cat_finding_put(struct km_catalog *c, int update, const char *id, const char *detection,
+                       int severity, int64_t first, int64_t last, const char *summary,
+                       const char *json, size_t n, int64_t now, struct km_err *err)
+{
+    const char *sql = !update
+        ? "INSERT INTO findings(id, detection, severity, first, last, summary, json, created,"
+          " updated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?8)"
+        : "UPDATE findings SET detection=?2, severity=?3, first=?4, last=?5, summary=?6,"
+          " json=?7, updated=?8 WHERE id=?1";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(c, err, "findings");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, detection, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, severity);
+    sqlite3_bind_int64(st, 4, first);
+    sqlite3_bind_int64(st, 5, last);
+    sqlite3_bind_text(st, 6, summary, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, json, (int)n, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, now);
+    int rc = step(c, st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "store finding");
+}
+
+int km_cat_findings_each(struct km_catalog *c, const char *id, int min_sev, int by_id,
+                         int (*cb)(void *, const char *id, size_t idn, const char *json,
+                                   size_t n),
+                         void *ctx, struct km_err *err)
+{
+    const char *sql = id ? "SELECT id, json FROM findings WHERE id = ?1"
+                    : by_id ? "SELECT id, json FROM findings ORDER BY id"
+                            : "SELECT id, json FROM findings WHERE severity >= ?2 ORDER BY first, id";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(c, err, "findings");
+    if (id)
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    else if (!by_id)
+        sqlite3_bind_int(st, 2, min_sev);
+    int rc, stop = 0;
+    while (!stop && (rc = step(c, st)) == SQLITE_ROW) {
+        const char *i = (const char *)sqlite3_column_text(st, 0);
+        size_t in = i ? (size_t)sqlite3_column_bytes(st, 0) : 0;
+        const char *j = (const char *)sqlite3_column_text(st, 1);
+        size_t jn = j ? (size_t)sqlite3_column_bytes(st, 1) : 0;
+        stop = cb(ctx, i ? i : "", in, j ? j : "", jn);
+    }
+    if (!stop && rc != SQLITE_DONE)
+        stop = sqlerr(c, err, "reading findings");
+    sqlite3_finalize(st);
+    return stop;
+}
+
+int km_cat_findings_count(struct km_catalog *c, uint64_t *n, struct km_err *err)
+{
+    return count1(c, "SELECT COUNT(*) FROM findings", n, err);
+}
+
+int km_cat_hunt_add(struct km_catalog *c, int64_t now, int64_t since, int64_t until,
+                    const char *only, uint64_t added, uint64_t updated, uint64_t unchanged,
+                    uint64_t total, const char *digest, struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c,
+                            "INSERT INTO hunts(time, since, until, only, new, updated,"
+                            " unchanged, total, digest) VALUES(?,?,?,?,?,?,?,?,?)",
+                            err);
+    if (!st)
+        return KM_ESQL;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int64(st, 3, until);
+    sqlite3_bind_text(st, 4, only, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)added);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)updated);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)unchanged);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)total);
+    sqlite3_bind_text(st, 9, digest, -1, SQLITE_STATIC);
+    int rc = step(c, st);
+    done(c, st);
+    return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "hunts");
 }

@@ -133,7 +133,31 @@ int km_cat_evidence_is_complete(struct km_catalog *c, const char *sha256, int *c
  * km_cat_close. */
 int km_cat_open_reader(const char *path, struct km_catalog **out, struct km_err *err);
 
-/* Escape hatch for the findings tables (detect/findings_db.c, hunt.c). */
-void *km_cat_db(struct km_catalog *c);
+/* Findings and hunts (`kumo hunt`; detect/findings_db.c owns their JSON).
+ * The tables are created on first use (needs a writable store). */
+int km_cat_findings_schema(struct km_catalog *c, struct km_err *err);
+/* 1 when the findings table exists, 0 when not, -1 on a read error. */
+int km_cat_findings_present(struct km_catalog *c);
+/* *state = 1 when no finding has this id, 0 when it has exactly this json,
+ * 2 when it differs. */
+int km_cat_finding_same(struct km_catalog *c, const char *id, const char *json, size_t n,
+                        int *state, struct km_err *err);
+/* Inserts (update 0) or updates (1) a finding row. */
+int km_cat_finding_put(struct km_catalog *c, int update, const char *id, const char *detection,
+                       int severity, int64_t first, int64_t last, const char *summary,
+                       const char *json, size_t n, int64_t now, struct km_err *err);
+/* Calls cb with each finding's id and json: the one with this id (id
+ * non-NULL), or all ordered by id (by_id), or those of severity >= min_sev
+ * ordered by first time. cb returns non-zero to stop (returned); a read
+ * error returns KM_ESQL. */
+int km_cat_findings_each(struct km_catalog *c, const char *id, int min_sev, int by_id,
+                         int (*cb)(void *, const char *id, size_t idn, const char *json,
+                                   size_t n),
+                         void *ctx, struct km_err *err);
+int km_cat_findings_count(struct km_catalog *c, uint64_t *n, struct km_err *err);
+/* Records one hunt run. */
+int km_cat_hunt_add(struct km_catalog *c, int64_t now, int64_t since, int64_t until,
+                    const char *only, uint64_t added, uint64_t updated, uint64_t unchanged,
+                    uint64_t total, const char *digest, struct km_err *err);
 
 #endif
