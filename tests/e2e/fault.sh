@@ -16,6 +16,10 @@
 want=6000
 ING="ingest -q --segment-rows 3000"
 
+# san FILE: a sanitizer report in a faulted run's output is shown (and so
+# fails this test in tests/run.sh): error paths must not leak either
+san() { grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$1" | head -3; }
+
 # exact STORE: events by the manifest, events by a scan and verify all agree
 exact() {
   got=$("$KUMO" --store "$1" stats --json 2>/dev/null | jq .events)
@@ -30,6 +34,7 @@ for mode in fail abort; do
     S="$T/p-$mode-$n"
     KUMO_FAULT=publish:$n:$mode "$KUMO" --store "$S" $ING "$T/data" >/dev/null 2>"$T/err"
     rc=$?
+    san "$T/err"
     grep -q "KUMO_FAULT: " "$T/err" || break   # past the last step: the fault never fired
     fired=$((fired + 1))
     step=$(sed -n 's/.*KUMO_FAULT: [a-z]* at \(publish:[0-9]*\) (\([a-z-]*\)).*/\1 \2/p' "$T/err" | head -1)
@@ -69,6 +74,7 @@ ls "$S/segments" > "$T/segs0"
 for n in 1 3 6 7; do
   KUMO_FAULT=catalog-step:$n:fail "$KUMO" --store "$S" ingest -q "$T/data" >/dev/null 2>"$T/err"
   rc=$?
+  san "$T/err"
   ls "$S/segments" > "$T/segs1"
   if ! grep -q "KUMO_FAULT: failing" "$T/err"; then
     fail "fault_sql_manifest_read_$n" "the fault did not fire"
@@ -97,6 +103,7 @@ for cmd in stats verify custody events query ingest; do
   n=1 bad=0 fired=0
   while [ $n -le 100000 ]; do
     export KUMO_FAULT=catalog-step:$n:fail; run_cmd $cmd; rc=$?; unset KUMO_FAULT
+    san "$T/err"
     grep -q "KUMO_FAULT: failing" "$T/err" || break
     fired=$((fired + 1))
     if [ $rc -eq 0 ] || ! grep -q "injected SQLite error" "$T/err"; then
