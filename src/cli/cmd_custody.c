@@ -63,8 +63,13 @@ int km_cmd_custody(int argc, char **argv)
     }
     struct km_buf b;
     km_buf_init(&b, 0);
-    km_cat_custody_each(km_store_catalog(s), json ? print_json : print_text, &b, &err);
+    int rc = km_cat_custody_each(km_store_catalog(s), json ? print_json : print_text, &b, &err);
     km_buf_free(&b);
     km_store_close(s);
+    if (rc != KM_OK && err.code) {
+        char m[1200];
+        fprintf(stderr, "kumo custody: %s\n", km_err_fmt(&err, m, sizeof m));
+        return 1;
+    }
     return 0;
 }

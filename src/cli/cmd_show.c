@@ -12,6 +12,7 @@
 #include "store/catalog.h"
 #include "store/store.h"
 #include "store/vault.h"
+#include "ingest/raw.h"
 
 #include <stdio.h>
 #include <stdlib.h>

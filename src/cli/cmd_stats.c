@@ -8,22 +8,9 @@
 #include "store/catalog.h"
 #include "store/store.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t count_sql(struct km_store *s, const char *sql)
-{
-    sqlite3_stmt *st;
-    uint64_t v = 0;
-    if (sqlite3_prepare_v2(km_cat_db(km_store_catalog(s)), sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v = (uint64_t)sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    return v;
-}
 
 int km_cmd_stats(int argc, char **argv)
 {
@@ -52,12 +39,16 @@ int km_cmd_stats(int argc, char **argv)
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++)
         total += rows[i].events;
-    uint64_t nev = count_sql(s, "SELECT COUNT(*) FROM evidence WHERE complete = 1");
-    uint64_t vbytes = count_sql(s, "SELECT COALESCE(SUM(size),0) FROM evidence");
-    uint64_t nseg = count_sql(s, "SELECT COUNT(*) FROM segments");
-    uint64_t sbytes = count_sql(s, "SELECT COALESCE(SUM(bytes),0) FROM segments");
-    uint64_t nrej = count_sql(s, "SELECT COUNT(*) FROM rejects");
-    uint64_t ncust = count_sql(s, "SELECT COUNT(*) FROM custody");
+    struct km_cat_counts cnt;
+    if (km_cat_counts(km_store_catalog(s), &cnt, &err) != KM_OK) {
+        char m[1200];
+        fprintf(stderr, "kumo stats: %s\n", km_err_fmt(&err, m, sizeof m));
+        free(rows);
+        km_store_close(s);
+        return 1;
+    }
+    uint64_t nev = cnt.evidence_complete, vbytes = cnt.vault_bytes, nseg = cnt.segments,
+             sbytes = cnt.segment_bytes, nrej = cnt.rejects, ncust = cnt.custody;
     char t1[32], t2[32], a[32];
     if (json) {
         struct km_buf b;

@@ -44,14 +44,14 @@ int km_cmd_verify(int argc, char **argv)
         return 1;
     }
     struct vctx c = {s, 0, 0};
-    km_cat_evidence_each(km_store_catalog(s), check_one, &c, &err);
+    int readerr = km_cat_evidence_each(km_store_catalog(s), check_one, &c, &err) != KM_OK;
     struct km_segment_row *rows;
     size_t n;
     uint64_t seg_ok = 0, seg_bad = 0;
     if (km_cat_segments(km_store_catalog(s), &rows, &n, &err) == KM_OK) {
         for (size_t i = 0; i < n; i++) {
             char p[4096];
-            snprintf(p, sizeof p, "%s/segments/%s", dir, rows[i].file);
+            km_store_segment_path(s, rows[i].file, p, sizeof p);
             struct km_seg *seg;
             struct km_err e;
             km_err_clear(&e);
@@ -68,6 +68,13 @@ int km_cmd_verify(int argc, char **argv)
                 km_seg_close(seg);
         }
         free(rows);
+    } else {
+        readerr = 1;
+    }
+    if (readerr) { /* a catalog that cannot be read whole is not verified */
+        char m[1200];
+        fprintf(stderr, "kumo verify: cannot read the catalog: %s\n",
+                km_err_fmt(&err, m, sizeof m));
     }
     uint64_t ncust = 0;
     struct km_err ce;
@@ -101,5 +108,5 @@ int km_cmd_verify(int argc, char **argv)
         } else if (fchecked)
             printf("findings: as the last hunt recorded them\n");
     }
-    return c.bad || seg_bad || chain || fbad ? 1 : 0;
+    return c.bad || seg_bad || chain || fbad || readerr ? 1 : 0;
 }

@@ -46,7 +46,9 @@ int km_finding_from_json(const char *text, size_t n, struct km_finding *f, struc
 
 /* Creates the tables when missing (needs a writable store). */
 int km_findings_schema(struct km_catalog *c, struct km_err *err);
-/* 1 when the store has the findings table. */
+/* 1 when the store has the findings table, 0 when not, -1 when the catalog
+ * could not be read (callers that go on to read the table then report the
+ * error: -1 is true). */
 int km_findings_present(struct km_catalog *c);
 /* Inserts or updates one finding: *state = 0 unchanged, 1 new, 2 updated. */
 int km_findings_put(struct km_catalog *c, const struct km_finding *f, int64_t now, int *state,

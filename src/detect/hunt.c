@@ -16,10 +16,10 @@
 #include "store/segment.h"
 #include "store/store.h"
 #include "store/vault.h"
+#include "ingest/raw.h"
 
 #include <malloc.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +108,7 @@ int km_hunt_span(const struct km_hunt *h, int64_t *first, int64_t *last)
 
 static void seg_path(const struct km_hunt *h, size_t i, char *p, size_t n)
 {
-    snprintf(p, n, "%s/segments/%s", km_store_dir(h->s), h->segs[i].file);
+    km_store_segment_path(h->s, h->segs[i].file, p, n);
 }
 
 /* ---- rows -------------------------------------------------------------------- */
@@ -843,32 +843,10 @@ int km_hunt_save(struct km_store *s, const struct km_hunt_opts *o,
         for (int k = 0; o->only && k < o->nonly; k++)
             snprintf(only + strlen(only), sizeof only - strlen(only), "%s%s", k ? "," : "",
                      o->only[k]);
-        sqlite3_stmt *st;
-        sqlite3 *db = km_cat_db(c);
-        if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM findings", -1, &st, NULL) == SQLITE_OK) {
-            if (sqlite3_step(st) == SQLITE_ROW)
-                out->total = (uint64_t)sqlite3_column_int64(st, 0);
-            sqlite3_finalize(st);
-        }
-        if (sqlite3_prepare_v2(db,
-                               "INSERT INTO hunts(time, since, until, only, new, updated,"
-                               " unchanged, total, digest) VALUES(?,?,?,?,?,?,?,?,?)",
-                               -1, &st, NULL) != SQLITE_OK) {
-            rc = km_err_set(err, KM_ESQL, NULL, UINT64_MAX, "hunts: %s", sqlite3_errmsg(db));
-        } else {
-            sqlite3_bind_int64(st, 1, now);
-            sqlite3_bind_int64(st, 2, o->since);
-            sqlite3_bind_int64(st, 3, o->until);
-            sqlite3_bind_text(st, 4, only, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 5, (sqlite3_int64)out->added);
-            sqlite3_bind_int64(st, 6, (sqlite3_int64)out->updated);
-            sqlite3_bind_int64(st, 7, (sqlite3_int64)out->unchanged);
-            sqlite3_bind_int64(st, 8, (sqlite3_int64)out->total);
-            sqlite3_bind_text(st, 9, out->digest, -1, SQLITE_STATIC);
-            if (sqlite3_step(st) != SQLITE_DONE)
-                rc = km_err_set(err, KM_ESQL, NULL, UINT64_MAX, "hunts: %s", sqlite3_errmsg(db));
-            sqlite3_finalize(st);
-        }
+        rc = km_cat_findings_count(c, &out->total, err);
+        if (rc == KM_OK)
+            rc = km_cat_hunt_add(c, now, o->since, o->until, only, out->added, out->updated,
+                                 out->unchanged, out->total, out->digest, err);
     }
     if (rc == KM_OK) {
         struct km_custody cr;

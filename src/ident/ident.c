@@ -1398,7 +1398,7 @@ static void *scan_worker(void *arg)
     W->segs = km_xcalloc(W->nrows + 1, sizeof *W->segs);
     for (size_t i = (size_t)W->tid; i < W->nrows && !W->rc; i += (size_t)W->n) {
         char p[4096];
-        snprintf(p, sizeof p, "%s/segments/%s", km_store_dir(W->s), W->rows[i].file);
+        km_store_segment_path(W->s, W->rows[i].file, p, sizeof p);
         struct km_seg *seg;
         if ((W->rc = km_seg_open(p, &seg, &W->e)))
             break;

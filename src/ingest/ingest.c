@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <pwd.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,8 +232,7 @@ static void *walker_main(void *arg)
 
 struct worker {
     struct pipeline *p;
-    sqlite3 *ro;                 /* read-only catalog connection */
-    sqlite3_stmt *ro_st;         /* its "is this evidence complete?" query */
+    struct km_catalog *ro;       /* read-only catalog connection ("is this evidence complete?") */
     struct msg *batch;           /* current batch */
     uint64_t file;
     const char *label;           /* acquisition path for messages */
@@ -376,21 +374,22 @@ static void on_split_error(void *ctx, const struct km_err *e)
     msg_reject(b, e->offset, e->line, e->code, "%s", e->msg[0] ? e->msg : km_strerror(e->code));
 }
 
-/* Returns 1 when the catalog already holds this evidence as complete. */
+/* Returns 1 when the catalog already holds this evidence as complete. A read
+ * error answers 0 (the file is processed, and the main thread, which asks
+ * again before storing anything, reports the error), with a warning. */
 static int already_complete(struct worker *w, const char *sha)
 {
     if (!w->ro)
         return 0;
-    uint8_t blob[32];
-    if (km_unhex(sha, 32, blob) != 0)
+    int complete;
+    struct km_err e;
+    km_err_clear(&e);
+    if (km_cat_evidence_is_complete(w->ro, sha, &complete, &e) != KM_OK) {
+        char m[1200];
+        km_log(0, "kumo: warning: %s\n", km_err_fmt(&e, m, sizeof m));
         return 0;
-    if (!w->ro_st && sqlite3_prepare_v3(w->ro, "SELECT complete FROM evidence WHERE sha256 = ?",
-                                        -1, SQLITE_PREPARE_PERSISTENT, &w->ro_st, NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_blob(w->ro_st, 1, blob, 32, SQLITE_STATIC);
-    int done = sqlite3_step(w->ro_st) == SQLITE_ROW && sqlite3_column_int(w->ro_st, 0) == 1;
-    sqlite3_reset(w->ro_st);
-    return done;
+    }
+    return complete;
 }
 
 /* Reads a regular file of at most KM_PACK_MAX bytes whole into w->obj.
@@ -593,13 +592,10 @@ static void process_file(struct worker *w, struct job *j)
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
-    if (sqlite3_open_v2(w->p->catalog_path, &w->ro, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
-        sqlite3_close(w->ro);
-        w->ro = NULL;
-    } else {
-        sqlite3_busy_timeout(w->ro, 5000);
-    }
+    struct km_err e;
+    km_err_clear(&e);
+    if (km_cat_open_reader(w->p->catalog_path, &w->ro, &e) != KM_OK)
+        w->ro = NULL; /* every file is then processed; the main thread dedupes */
     void *item;
     while (q_pop(&w->p->jobs, &item, -1) && item) {
         struct job *j = item;
@@ -607,8 +603,7 @@ static void *worker_main(void *arg)
         free(j->path);
         free(j);
     }
-    sqlite3_finalize(w->ro_st);
-    sqlite3_close(w->ro);
+    km_cat_close(w->ro);
     /* the pack stays open: the main thread closes it after the last publish
      * has flushed it (km_vault_packs_flush), so a write error there fails
      * the commit instead of being lost here */
@@ -672,8 +667,8 @@ static void now_iso(char out[32])
     km_time_fmt((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, out);
 }
 
-static void custody_for(struct mainctx *mc, struct fstate *f, const char *action,
-                        const char *note)
+static int custody_for(struct mainctx *mc, struct fstate *f, const char *action,
+                       const char *note, struct km_err *err)
 {
     struct km_custody r;
     memset(&r, 0, sizeof r);
@@ -690,9 +685,16 @@ static void custody_for(struct mainctx *mc, struct fstate *f, const char *action
     r.events_dup = f->events_dup;
     r.events_rejected = f->rejected;
     snprintf(r.note, sizeof r.note, "%s", note ? note : "");
+    return km_cat_custody_append(mc->cat, &r, err);
+}
+
+/* custody_for outside the publishing transaction: a failure ends the run. */
+static void custody_now(struct mainctx *mc, struct fstate *f, const char *action,
+                        const char *note)
+{
     struct km_err e;
     km_err_clear(&e);
-    if (km_cat_custody_append(mc->cat, &r, &e) != KM_OK && !mc->rc) {
+    if (custody_for(mc, f, action, note, &e) != KM_OK && !mc->rc) {
         mc->rc = e.code;
         *mc->err = e;
     }
@@ -700,8 +702,10 @@ static void custody_for(struct mainctx *mc, struct fstate *f, const char *action
 
 /* Called by the writer, inside the publishing transaction, for each evidence
  * whose events are now all stored, in the order they were declared done:
- * normally the head of the waiting FIFO. */
-static void on_commit(void *ctx, uint64_t evidence_id)
+ * normally the head of the waiting FIFO. An error here rolls the whole
+ * publish back (the writer returns it), so evidence is never marked complete
+ * without its custody record, nor the reverse. */
+static int on_commit(void *ctx, uint64_t evidence_id, struct km_err *err)
 {
     struct mainctx *mc = ctx;
     struct fstate **l = &mc->waiting, *prev = NULL;
@@ -711,23 +715,24 @@ static void on_commit(void *ctx, uint64_t evidence_id)
     }
     struct fstate *f = *l;
     if (!f)
-        return;
-    struct km_err e;
-    km_err_clear(&e);
-    if (km_cat_evidence_complete(mc->cat, f->evidence_id, f->format, &e) != KM_OK && !mc->rc) {
-        mc->rc = e.code;
-        *mc->err = e;
-    }
+        return km_err_set(err, KM_EINTERNAL, NULL, UINT64_MAX,
+                          "publishing: evidence %llu is not awaiting completion",
+                          (unsigned long long)evidence_id);
+    int rc = km_cat_evidence_complete(mc->cat, f->evidence_id, f->format, err);
+    if (rc)
+        return rc;
     char note[96] = "";
     if (f->evidence_only) /* records kept as evidence that are not events (digests, ...) */
         snprintf(note, sizeof note, "%llu evidence-only records",
                  (unsigned long long)f->evidence_only);
-    custody_for(mc, f, "acquire", note);
+    if ((rc = custody_for(mc, f, "acquire", note, err)))
+        return rc;
     *l = f->next;
     if (mc->waiting_tail == f)
         mc->waiting_tail = prev;
     free(f->path);
     free(f);
+    return KM_OK;
 }
 
 /* Remembers an evidence id started in this run; returns 1 if it was already. */
@@ -768,7 +773,11 @@ static void add_reject(struct mainctx *mc, const char *file, const char *member,
     if (evidence_id) {
         struct km_err e;
         km_err_clear(&e);
-        km_cat_reject_add(mc->cat, evidence_id, member, r->offset, r->line, r->code, r->reason, &e);
+        if (km_cat_reject_add(mc->cat, evidence_id, member, r->offset, r->line, r->code,
+                              r->reason, &e) != KM_OK && !mc->rc) {
+            mc->rc = e.code;
+            *mc->err = e;
+        }
     }
     if (s->nrejects >= s->max_rejects)
         return;
@@ -792,12 +801,15 @@ static struct km_ingest_source_count *source_count(struct km_ingest_summary *s, 
     return c;
 }
 
+/* Opens the run's catalog transaction unless one is open; a failure ends
+ * the run. */
 static void ensure_txn(struct mainctx *mc)
 {
-    if (sqlite3_get_autocommit(km_cat_db(mc->cat))) {
-        struct km_err e;
-        km_err_clear(&e);
-        km_cat_begin(mc->cat, &e);
+    struct km_err e;
+    km_err_clear(&e);
+    if (km_cat_begin(mc->cat, &e) != KM_OK && !mc->rc) {
+        mc->rc = e.code;
+        *mc->err = e;
     }
 }
 
@@ -832,12 +844,20 @@ static void handle(struct mainctx *mc, struct msg *m)
         ensure_txn(mc);
         struct km_evidence ev;
         int rc = km_cat_evidence_by_sha(mc->cat, m->sha256, &ev, &e);
+        if (rc != KM_OK && rc != KM_ENOTFOUND) {
+            f->skip = 1;
+            if (!mc->rc) {
+                mc->rc = rc;
+                *mc->err = e;
+            }
+            return;
+        }
         if (rc == KM_OK && (ev.complete || m->already)) {
             f->skip = 1;
             f->evidence_id = ev.id;
             snprintf(f->format, sizeof f->format, "%s", ev.format);
             sum->files_already_held++;
-            custody_for(mc, f, "reacquire", "already held: no new events");
+            custody_now(mc, f, "reacquire", "already held: no new events");
             return;
         }
         if (rc == KM_OK) {
@@ -850,7 +870,7 @@ static void handle(struct mainctx *mc, struct msg *m)
                  * in custody too, so every acquired path is accounted for */
                 sum->files_already_held++;
                 snprintf(f->format, sizeof f->format, "%s", ev.format);
-                custody_for(mc, f, "reacquire", "same content as a file acquired in this run");
+                custody_now(mc, f, "reacquire", "same content as a file acquired in this run");
                 return;
             }
             return;
@@ -938,7 +958,7 @@ static void handle(struct mainctx *mc, struct msg *m)
         if (m->limited) {
             /* not complete: a later ingest with other limits processes it
              * again (dedupe keeps what was stored now) */
-            custody_for(mc, f, "acquire", "stopped at a decompression ceiling; evidence kept, "
+            custody_now(mc, f, "acquire", "stopped at a decompression ceiling; evidence kept, "
                                           "will be re-read by the next ingest");
             free(f->path);
             free(f);
@@ -1102,11 +1122,11 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
         mc.rc = crc;
         *err = e2;
     }
-    if (!sqlite3_get_autocommit(km_cat_db(mc.cat))) {
+    if (km_cat_in_txn(mc.cat)) {
         if (mc.rc)
             km_cat_rollback(mc.cat);
-        else
-            km_cat_commit(mc.cat, err);
+        else if ((rc = km_cat_commit(mc.cat, err)) != KM_OK)
+            mc.rc = rc;
     }
     while (mc.active) {
         struct fstate *f = mc.active;

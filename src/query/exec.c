@@ -17,6 +17,7 @@
 #include "store/segment.h"
 #include "store/store.h"
 #include "store/vault.h"
+#include "ingest/raw.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -2307,7 +2308,7 @@ static void *fast_worker(void *arg)
         if (W->rows[i].tmax < o->since || W->rows[i].tmin > o->until)
             continue;
         char p[4096];
-        snprintf(p, sizeof p, "%s/segments/%s", km_store_dir(R->s), W->rows[i].file);
+        km_store_segment_path(R->s, W->rows[i].file, p, sizeof p);
         struct km_seg *seg;
         if ((W->rc = km_seg_open(p, &seg, &W->e)))
             break;
@@ -2374,7 +2375,7 @@ static void *prepass_run(void *arg)
         if (P->rows[i].tmax < o->since || P->rows[i].tmin > o->until)
             continue;
         char p[4096];
-        snprintf(p, sizeof p, "%s/segments/%s", km_store_dir(P->R->s), P->rows[i].file);
+        km_store_segment_path(P->R->s, P->rows[i].file, p, sizeof p);
         struct km_seg *seg;
         struct km_err e;
         km_err_clear(&e);
@@ -2652,7 +2653,7 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         if (rows[i].tmax < o->since || rows[i].tmin > o->until || (skip && skip[i]))
             continue;
         char p[4096];
-        snprintf(p, sizeof p, "%s/segments/%s", km_store_dir(s), rows[i].file);
+        km_store_segment_path(s, rows[i].file, p, sizeof p);
         struct km_seg *seg;
         if ((rc = km_seg_open(p, &seg, &e))) {
             km_query_err_set(err, text, n, 0, rc, NULL, "%s: %s", p, e.msg);

@@ -5,8 +5,10 @@
  */
 #include "store/catalog.h"
 
+#include "core/fault.h"
 #include "core/hash.h"
 #include "core/timeparse.h"
+#include "store/store.h"
 
 #include <inttypes.h>
 #include <sqlite3.h>
@@ -32,6 +34,8 @@ struct km_catalog {
     uint64_t head_seq;
     char head_hash[65];
     int readonly;                 /* opened immutable: the process may not write it */
+    int injected;                 /* the last step failed by KUMO_FAULT */
+    int reader;                   /* km_cat_open_reader: its own fault family */
     struct {
         const char *sql;
         sqlite3_stmt *st;
@@ -85,7 +89,23 @@ static const char *SCHEMA =
 
 static int sqlerr(struct km_catalog *c, struct km_err *err, const char *what)
 {
-    return km_err_set(err, KM_ESQL, c->path, UINT64_MAX, "%s: %s", what, sqlite3_errmsg(c->db));
+    const char *why = c->injected ? "injected SQLite error (KUMO_FAULT)" : sqlite3_errmsg(c->db);
+    c->injected = 0;
+    return km_err_set(err, KM_ESQL, c->path, UINT64_MAX, "%s: %s", what, why);
+}
+
+/* sqlite3_step, and the "catalog-step" KUMO_FAULT point (core/fault.h):
+ * every statement's result must be checked, a loop over rows must end on
+ * SQLITE_DONE, and an error must reach the user — the fault point proves
+ * it by failing the N-th step of the process as an I/O error would. */
+static int step(struct km_catalog *c, sqlite3_stmt *st)
+{
+    if (km_fault(c->reader ? "catalog-reader-step" : "catalog-step", sqlite3_sql(st))) {
+        c->injected = 1;
+        return SQLITE_IOERR;
+    }
+    c->injected = 0;
+    return sqlite3_step(st);
 }
 
 /*
@@ -188,10 +208,13 @@ void km_cat_close(struct km_catalog *c)
     free(c);
 }
 
-void *km_cat_db(struct km_catalog *c) { return c->db; }
 
 static int exec(struct km_catalog *c, const char *sql, struct km_err *err)
 {
+    if (km_fault("catalog-step", sql)) {
+        c->injected = 1;
+        return sqlerr(c, err, sql);
+    }
     if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return sqlerr(c, err, sql);
     return KM_OK;
@@ -206,6 +229,7 @@ int km_cat_begin(struct km_catalog *c, struct km_err *err)
     return exec(c, "BEGIN IMMEDIATE", err);
 }
 int km_cat_commit(struct km_catalog *c, struct km_err *err) { return exec(c, "COMMIT", err); }
+int km_cat_in_txn(struct km_catalog *c) { return !sqlite3_get_autocommit(c->db); }
 /* Rolls back; cached state that may describe rolled-back rows is dropped. */
 void km_cat_rollback(struct km_catalog *c)
 {
@@ -245,7 +269,7 @@ static void done(struct km_catalog *c, sqlite3_stmt *st)
             sqlite3_clear_bindings(st);
             return;
         }
-    done(c, st);
+    sqlite3_finalize(st); /* not cached (the cache was full) */
 }
 
 static uint64_t name_hash(const char *s, size_t n)
@@ -285,7 +309,7 @@ static int64_t name_id(struct km_catalog *c, const char *text, size_t n, struct 
     if (!st)
         return 0;
     sqlite3_bind_text(st, 1, text, (int)n, SQLITE_STATIC);
-    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int64_t id = step(c, st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     done(c, st);
     if (!id) {
         sqlerr(c, err, "intern name");
@@ -357,7 +381,7 @@ int km_cat_evidence_by_sha(struct km_catalog *c, const char *sha256, struct km_e
         return KM_ESQL;
     uint8_t blob[32];
     bindhex(st, 1, sha256, blob);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     if (rc == SQLITE_ROW)
         ev_from_row(st, ev);
     done(c, st);
@@ -371,7 +395,7 @@ int km_cat_evidence_by_id(struct km_catalog *c, uint64_t id, struct km_evidence 
     if (!st)
         return KM_ESQL;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     if (rc == SQLITE_ROW)
         ev_from_row(st, ev);
     done(c, st);
@@ -401,7 +425,7 @@ int km_cat_evidence_add(struct km_catalog *c, const struct km_evidence *ev, uint
     sqlite3_bind_text(st, 5, ev->source_path + dl, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, pack);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)ev->pack_off);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     int changed = sqlite3_changes(c->db);
     done(c, st);
     if (rc != SQLITE_DONE)
@@ -430,7 +454,7 @@ int km_cat_evidence_complete(struct km_catalog *c, uint64_t id, const char *form
         return KM_ESQL;
     sqlite3_bind_int64(st, 1, fmt);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)id);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     done(c, st);
     return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "complete evidence");
 }
@@ -441,13 +465,15 @@ int km_cat_evidence_each(struct km_catalog *c, int (*cb)(void *, const struct km
     sqlite3_stmt *st = prep(c, "SELECT * FROM evidence_v ORDER BY id", err);
     if (!st)
         return KM_ESQL;
-    int rc, stop = 0;
+    int rc = SQLITE_DONE, stop = 0;
     struct km_evidence ev;
-    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (!stop && (rc = step(c, st)) == SQLITE_ROW) {
         ev_from_row(st, &ev);
         stop = cb(ctx, &ev);
     }
     done(c, st);
+    if (!stop && rc != SQLITE_DONE)
+        return sqlerr(c, err, "reading evidence");
     return stop;
 }
 
@@ -468,7 +494,7 @@ int km_cat_object_add(struct km_catalog *c, uint64_t evidence_id, uint64_t idx,
     sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
     sqlite3_bind_text(st, 3, member ? member : "", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, chain_id);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     if (rc == SQLITE_ROW)
         *id = (uint64_t)sqlite3_column_int64(st, 0);
     done(c, st);
@@ -483,7 +509,7 @@ int km_cat_object_get(struct km_catalog *c, uint64_t id, struct km_object *o, st
     if (!st)
         return KM_ESQL;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     if (rc == SQLITE_ROW) {
         o->id = (uint64_t)sqlite3_column_int64(st, 0);
         o->evidence_id = (uint64_t)sqlite3_column_int64(st, 1);
@@ -540,11 +566,14 @@ int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_
         c->head_seq = 0;
         memset(c->head_hash, '0', 64);
         c->head_hash[64] = 0;
-        if (sqlite3_step(st) == SQLITE_ROW) {
+        int rc = step(c, st);
+        if (rc == SQLITE_ROW) {
             c->head_seq = (uint64_t)sqlite3_column_int64(st, 0);
             colhex(c->head_hash, st, 1);
         }
         done(c, st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return sqlerr(c, err, "reading the custody chain's head");
         c->have_head = 1;
     }
     int64_t t;
@@ -583,7 +612,7 @@ int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_
     uint8_t b2[32];
     bindhex(st, 13, r->hash, b2);
     sqlite3_bind_int64(st, 14, fmt);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     done(c, st);
     if (rc != SQLITE_DONE)
         return sqlerr(c, err, "insert custody");
@@ -602,14 +631,16 @@ int km_cat_custody_each(struct km_catalog *c, int (*cb)(void *, const struct km_
     char prev[65];
     memset(prev, '0', 64);
     prev[64] = 0;
-    int stop = 0;
-    while (!stop && sqlite3_step(st) == SQLITE_ROW) {
+    int stop = 0, rc = SQLITE_DONE;
+    while (!stop && (rc = step(c, st)) == SQLITE_ROW) {
         custody_from_row(st, &r);
         memcpy(r.prev_hash, prev, 65);
         memcpy(prev, r.hash, 65);
         stop = cb(ctx, &r);
     }
     done(c, st);
+    if (!stop && rc != SQLITE_DONE)
+        return sqlerr(c, err, "reading the custody chain");
     return stop;
 }
 
@@ -624,7 +655,8 @@ int km_cat_custody_verify(struct km_catalog *c, uint64_t *nrecords, struct km_er
     uint64_t n = 0, expect = 1;
     int rc = KM_OK;
     struct km_custody r;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int src;
+    while ((src = step(c, st)) == SQLITE_ROW) {
         custody_from_row(st, &r);
         char h[65];
         custody_hash(&r, prev, h);
@@ -637,6 +669,8 @@ int km_cat_custody_verify(struct km_catalog *c, uint64_t *nrecords, struct km_er
         n++;
         expect++;
     }
+    if (rc == KM_OK && src != SQLITE_DONE)
+        rc = sqlerr(c, err, "reading the custody chain");
     done(c, st);
     if (nrecords)
         *nrecords = n;
@@ -658,7 +692,7 @@ int km_cat_segment_add(struct km_catalog *c, const char *file, const struct km_s
     sqlite3_bind_int64(st, 4, s->tmax);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)s->bytes);
     sqlite3_bind_text(st, 6, s->sha256, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     done(c, st);
     if (rc != SQLITE_DONE)
         return sqlerr(c, err, "insert segment");
@@ -679,7 +713,7 @@ int km_cat_segment_add(struct km_catalog *c, const char *file, const struct km_s
         sqlite3_bind_int64(st, 5, (sqlite3_int64)g->rows);
         sqlite3_bind_int64(st, 6, g->tmin);
         sqlite3_bind_int64(st, 7, g->tmax);
-        if (sqlite3_step(st) != SQLITE_DONE) {
+        if (step(c, st) != SQLITE_DONE) {
             done(c, st);
             return sqlerr(c, err, "insert segment group");
         }
@@ -698,7 +732,8 @@ int km_cat_segments(struct km_catalog *c, struct km_segment_row **rows, size_t *
     if (!st)
         return KM_ESQL;
     size_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = step(c, st)) == SQLITE_ROW) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 16;
             *rows = km_xrealloc(*rows, cap * sizeof **rows);
@@ -713,6 +748,13 @@ int km_cat_segments(struct km_catalog *c, struct km_segment_row **rows, size_t *
         colcpy(r->sha256, sizeof r->sha256, st, 6);
     }
     done(c, st);
+    if (rc != SQLITE_DONE) { /* never a partial manifest: callers delete what it omits */
+        int e = sqlerr(c, err, "reading the segment manifest");
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+        return e;
+    }
     return KM_OK;
 }
 
@@ -732,7 +774,238 @@ int km_cat_reject_add(struct km_catalog *c, uint64_t evidence_id, const char *me
     sqlite3_bind_int64(st, 4, line);
     sqlite3_bind_int(st, 5, code);
     sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
+    int rc = step(c, st);
     done(c, st);
     return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "insert reject");
+}
+
+/* One integer from a one-row query. */
+static int count1(struct km_catalog *c, const char *sql, uint64_t *v, struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c, sql, err);
+    if (!st)
+        return KM_ESQL;
+    int rc = step(c, st);
+    *v = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    done(c, st);
+    return rc == SQLITE_ROW ? KM_OK : sqlerr(c, err, "counting");
+}
+
+int km_cat_counts(struct km_catalog *c, struct km_cat_counts *o, struct km_err *err)
+{
+    memset(o, 0, sizeof *o);
+    int rc;
+    if ((rc = count1(c, "SELECT COUNT(*) FROM evidence WHERE complete = 1",
+                     &o->evidence_complete, err)) ||
+        (rc = count1(c, "SELECT COALESCE(SUM(size),0) FROM evidence", &o->vault_bytes, err)) ||
+        (rc = count1(c, "SELECT COUNT(*) FROM segments", &o->segments, err)) ||
+        (rc = count1(c, "SELECT COALESCE(SUM(bytes),0) FROM segments", &o->segment_bytes, err)) ||
+        (rc = count1(c, "SELECT COUNT(*) FROM rejects", &o->rejects, err)) ||
+        (rc = count1(c, "SELECT COUNT(*) FROM custody", &o->custody, err)))
+        return rc;
+    return KM_OK;
+}
+
+int km_cat_group_totals(struct km_catalog *c, struct km_stat_row **rows, size_t *n,
+                        struct km_err *err)
+{
+    *rows = NULL;
+    *n = 0;
+    sqlite3_stmt *st = prep(c,
+                            "SELECT g.provider, g.source, g.account, SUM(g.rows), MIN(g.tmin),"
+                            " MAX(g.tmax) FROM segment_groups g JOIN segments s"
+                            " ON s.id = g.segment_id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+                            err);
+    if (!st)
+        return KM_ESQL;
+    size_t cap = 0;
+    int rc;
+    while ((rc = step(c, st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *rows = km_xrealloc(*rows, cap * sizeof **rows);
+        }
+        struct km_stat_row *r = &(*rows)[(*n)++];
+        colcpy(r->provider, sizeof r->provider, st, 0);
+        colcpy(r->source, sizeof r->source, st, 1);
+        colcpy(r->account, sizeof r->account, st, 2);
+        r->events = (uint64_t)sqlite3_column_int64(st, 3);
+        r->tmin = sqlite3_column_int64(st, 4);
+        r->tmax = sqlite3_column_int64(st, 5);
+    }
+    done(c, st);
+    if (rc != SQLITE_DONE) {
+        int e = sqlerr(c, err, "stats");
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+        return e;
+    }
+    return KM_OK;
+}
+
+int km_cat_evidence_is_complete(struct km_catalog *c, const char *sha256, int *complete,
+                                struct km_err *err)
+{
+    *complete = 0;
+    sqlite3_stmt *st = prep(c, "SELECT complete FROM evidence WHERE sha256 = ?", err);
+    if (!st)
+        return KM_ESQL;
+    uint8_t blob[32];
+    bindhex(st, 1, sha256, blob);
+    int rc = step(c, st);
+    if (rc == SQLITE_ROW)
+        *complete = sqlite3_column_int(st, 0) == 1;
+    done(c, st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "evidence");
+}
+
+int km_cat_open_reader(const char *path, struct km_catalog **out, struct km_err *err)
+{
+    *out = NULL;
+    struct km_catalog *c = km_xcalloc(1, sizeof *c);
+    c->path = km_xstrdup(path);
+    c->readonly = 1;
+    c->reader = 1;
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        int rc = sqlerr(c, err, "cannot open catalog");
+        km_cat_close(c);
+        return rc;
+    }
+    sqlite3_busy_timeout(c->db, 5000);
+    *out = c;
+    return KM_OK;
+}
+
+/* ---- findings and hunts (detect/findings_db.c, hunt.c) ------------------ */
+
+int km_cat_findings_schema(struct km_catalog *c, struct km_err *err)
+{
+    return exec(c,
+                "CREATE TABLE IF NOT EXISTS findings("
+                "  id TEXT PRIMARY KEY, detection TEXT NOT NULL, severity INTEGER NOT NULL,"
+                "  first INTEGER NOT NULL, last INTEGER NOT NULL, summary TEXT NOT NULL,"
+                "  json TEXT NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+                "CREATE INDEX IF NOT EXISTS findings_first ON findings(first);"
+                "CREATE TABLE IF NOT EXISTS hunts("
+                "  seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, since INTEGER, until INTEGER,"
+                "  only TEXT NOT NULL, new INTEGER NOT NULL, updated INTEGER NOT NULL,"
+                "  unchanged INTEGER NOT NULL, total INTEGER NOT NULL, digest TEXT NOT NULL);",
+                err);
+}
+
+int km_cat_findings_present(struct km_catalog *c)
+{
+    struct km_err e;
+    km_err_clear(&e);
+    sqlite3_stmt *st = prep(c, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='findings'",
+                            &e);
+    if (!st)
+        return -1;
+    int rc = step(c, st);
+    done(c, st);
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int km_cat_finding_same(struct km_catalog *c, const char *id, const char *json, size_t n,
+                        int *state, struct km_err *err)
+{
+    *state = 1;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT json FROM findings WHERE id = ?", -1, &st, NULL) !=
+        SQLITE_OK)
+        return sqlerr(c, err, "findings");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = step(c, st);
+    if (rc == SQLITE_ROW) {
+        const char *old = (const char *)sqlite3_column_text(st, 0);
+        size_t on = (size_t)sqlite3_column_bytes(st, 0);
+        *state = old && on == n && memcmp(old, json, on) == 0 ? 0 : 2;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "findings");
+}
+
+int km_cat_finding_put(struct km_catalog *c, int update, const char *id, const char *detection,
+                       int severity, int64_t first, int64_t last, const char *summary,
+                       const char *json, size_t n, int64_t now, struct km_err *err)
+{
+    const char *sql = !update
+        ? "INSERT INTO findings(id, detection, severity, first, last, summary, json, created,"
+          " updated) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?8)"
+        : "UPDATE findings SET detection=?2, severity=?3, first=?4, last=?5, summary=?6,"
+          " json=?7, updated=?8 WHERE id=?1";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(c, err, "findings");
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, detection, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, severity);
+    sqlite3_bind_int64(st, 4, first);
+    sqlite3_bind_int64(st, 5, last);
+    sqlite3_bind_text(st, 6, summary, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, json, (int)n, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, now);
+    int rc = step(c, st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "store finding");
+}
+
+int km_cat_findings_each(struct km_catalog *c, const char *id, int min_sev, int by_id,
+                         int (*cb)(void *, const char *id, size_t idn, const char *json,
+                                   size_t n),
+                         void *ctx, struct km_err *err)
+{
+    const char *sql = id ? "SELECT id, json FROM findings WHERE id = ?1"
+                    : by_id ? "SELECT id, json FROM findings ORDER BY id"
+                            : "SELECT id, json FROM findings WHERE severity >= ?2 ORDER BY first, id";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(c, err, "findings");
+    if (id)
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    else if (!by_id)
+        sqlite3_bind_int(st, 2, min_sev);
+    int rc, stop = 0;
+    while (!stop && (rc = step(c, st)) == SQLITE_ROW) {
+        const char *i = (const char *)sqlite3_column_text(st, 0);
+        size_t in = i ? (size_t)sqlite3_column_bytes(st, 0) : 0;
+        const char *j = (const char *)sqlite3_column_text(st, 1);
+        size_t jn = j ? (size_t)sqlite3_column_bytes(st, 1) : 0;
+        stop = cb(ctx, i ? i : "", in, j ? j : "", jn);
+    }
+    if (!stop && rc != SQLITE_DONE)
+        stop = sqlerr(c, err, "reading findings");
+    sqlite3_finalize(st);
+    return stop;
+}
+
+int km_cat_findings_count(struct km_catalog *c, uint64_t *n, struct km_err *err)
+{
+    return count1(c, "SELECT COUNT(*) FROM findings", n, err);
+}
+
+int km_cat_hunt_add(struct km_catalog *c, int64_t now, int64_t since, int64_t until,
+                    const char *only, uint64_t added, uint64_t updated, uint64_t unchanged,
+                    uint64_t total, const char *digest, struct km_err *err)
+{
+    sqlite3_stmt *st = prep(c,
+                            "INSERT INTO hunts(time, since, until, only, new, updated,"
+                            " unchanged, total, digest) VALUES(?,?,?,?,?,?,?,?,?)",
+                            err);
+    if (!st)
+        return KM_ESQL;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, since);
+    sqlite3_bind_int64(st, 3, until);
+    sqlite3_bind_text(st, 4, only, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)added);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)updated);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)unchanged);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)total);
+    sqlite3_bind_text(st, 9, digest, -1, SQLITE_STATIC);
+    int rc = step(c, st);
+    done(c, st);
+    return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "hunts");
 }

@@ -22,6 +22,8 @@ void km_cat_close(struct km_catalog *c);
 int km_cat_begin(struct km_catalog *c, struct km_err *err);
 int km_cat_commit(struct km_catalog *c, struct km_err *err);
 void km_cat_rollback(struct km_catalog *c);
+/* 1 when a transaction is open (km_cat_begin without commit/rollback). */
+int km_cat_in_txn(struct km_catalog *c);
 
 /* Evidence: state 0 = pending (events not all published), 1 = complete. */
 struct km_evidence {
@@ -105,7 +107,57 @@ int km_cat_reject_add(struct km_catalog *c, uint64_t evidence_id, const char *me
                       uint64_t offset, long line, int code, const char *reason,
                       struct km_err *err);
 
-/* Escape hatch for read-only reporting queries (stats). */
-void *km_cat_db(struct km_catalog *c);
+/* Totals for `kumo stats`. */
+struct km_cat_counts {
+    uint64_t evidence_complete;   /* evidence rows marked complete */
+    uint64_t vault_bytes;         /* sum of all evidence sizes */
+    uint64_t segments, segment_bytes;
+    uint64_t rejects, custody;
+};
+int km_cat_counts(struct km_catalog *c, struct km_cat_counts *out, struct km_err *err);
+
+/* Per (provider, source, account) totals of the published segments
+ * (store.h km_store_stats): a malloc'd array, caller frees. */
+struct km_stat_row;
+int km_cat_group_totals(struct km_catalog *c, struct km_stat_row **rows, size_t *n,
+                        struct km_err *err);
+
+/* 1 when the evidence with this sha256 (hex) is marked complete, 0 when it
+ * is absent or pending; KM_ESQL (err filled) on a read error. */
+int km_cat_evidence_is_complete(struct km_catalog *c, const char *sha256, int *complete,
+                                struct km_err *err);
+
+/* A second, read-only connection to the catalog at path, for a thread other
+ * than the one using the store's (ingest workers asking
+ * km_cat_evidence_is_complete while the writer works). Close with
+ * km_cat_close. */
+int km_cat_open_reader(const char *path, struct km_catalog **out, struct km_err *err);
+
+/* Findings and hunts (`kumo hunt`; detect/findings_db.c owns their JSON).
+ * The tables are created on first use (needs a writable store). */
+int km_cat_findings_schema(struct km_catalog *c, struct km_err *err);
+/* 1 when the findings table exists, 0 when not, -1 on a read error. */
+int km_cat_findings_present(struct km_catalog *c);
+/* *state = 1 when no finding has this id, 0 when it has exactly this json,
+ * 2 when it differs. */
+int km_cat_finding_same(struct km_catalog *c, const char *id, const char *json, size_t n,
+                        int *state, struct km_err *err);
+/* Inserts (update 0) or updates (1) a finding row. */
+int km_cat_finding_put(struct km_catalog *c, int update, const char *id, const char *detection,
+                       int severity, int64_t first, int64_t last, const char *summary,
+                       const char *json, size_t n, int64_t now, struct km_err *err);
+/* Calls cb with each finding's id and json: the one with this id (id
+ * non-NULL), or all ordered by id (by_id), or those of severity >= min_sev
+ * ordered by first time. cb returns non-zero to stop (returned); a read
+ * error returns KM_ESQL. */
+int km_cat_findings_each(struct km_catalog *c, const char *id, int min_sev, int by_id,
+                         int (*cb)(void *, const char *id, size_t idn, const char *json,
+                                   size_t n),
+                         void *ctx, struct km_err *err);
+int km_cat_findings_count(struct km_catalog *c, uint64_t *n, struct km_err *err);
+/* Records one hunt run. */
+int km_cat_hunt_add(struct km_catalog *c, int64_t now, int64_t since, int64_t until,
+                    const char *only, uint64_t added, uint64_t updated, uint64_t unchanged,
+                    uint64_t total, const char *digest, struct km_err *err);
 
 #endif

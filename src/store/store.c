@@ -15,6 +15,7 @@
 #include "store/catalog.h"
 #include "store/vault.h"
 #include "store/segment.h"
+#include "core/fault.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -163,6 +164,11 @@ void km_store_close(struct km_store *s)
 }
 
 const char *km_store_dir(const struct km_store *s) { return s->dir; }
+
+void km_store_segment_path(const struct km_store *s, const char *name, char *out, size_t n)
+{
+    snprintf(out, n, "%s/segments/%s", s->dir, name);
+}
 struct km_catalog *km_store_catalog(struct km_store *s) { return s->cat; }
 
 /* ---- writer ------------------------------------------------------------ */
@@ -305,7 +311,7 @@ int km_writer_open(struct km_store *s, const struct km_writer_opts *o, struct km
     w->s = s;
     for (size_t i = 0; i < n; i++) {
         char p[4096];
-        snprintf(p, sizeof p, "%s/segments/%s", s->dir, rows[i].file);
+        km_store_segment_path(s, rows[i].file, p, sizeof p);
         struct km_seg *seg;
         rc = km_seg_open(p, &seg, err);
         if (rc) {
@@ -368,34 +374,52 @@ static void seg_name(char name[64])
              (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec, (int)getpid(), seq++);
 }
 
+/* A KUMO_FAULT point of the "publish" family (core/fault.h): fails the step
+ * with an error, or kills the process, when the environment asks for it. */
+static int fault(const struct km_store *s, const char *step, struct km_err *err)
+{
+    if (!km_fault("publish", step))
+        return KM_OK;
+    return km_err_set(err, KM_EIO, s->dir, UINT64_MAX,
+                      "KUMO_FAULT: injected failure at publish step %s", step);
+}
+
 /* Encodes b into tmp/, fsyncs, renames into segments/ and fsyncs the dir. */
 static int write_segment(struct km_store *s, struct km_segb *b, const char *name,
                          struct km_seg_summary *sum, struct km_err *err)
 {
     char tmp[4096], fin[4096], segdir[4096];
     snprintf(tmp, sizeof tmp, "%s/tmp/%s", s->dir, name);
-    snprintf(segdir, sizeof segdir, "%s/segments", s->dir);
-    snprintf(fin, sizeof fin, "%s/%s", segdir, name);
+    km_store_segment_path(s, "", segdir, sizeof segdir);
+    km_store_segment_path(s, name, fin, sizeof fin);
     int rc = km_segb_write(b, tmp, sum, err);
-    if (rc)
+    if (rc || (rc = fault(s, "segment-written", err)))
         return rc;
-    if (rename(tmp, fin) != 0 || fsync_dir(segdir) != 0)
+    if (rename(tmp, fin) != 0)
         return km_err_set(err, KM_EIO, fin, UINT64_MAX, "publishing segment: %s",
                           strerror(errno));
-    return KM_OK;
+    if ((rc = fault(s, "segment-renamed", err)))
+        return rc;
+    if (fsync_dir(segdir) != 0)
+        return km_err_set(err, KM_EIO, segdir, UINT64_MAX, "publishing segment: fsync: %s",
+                          strerror(errno));
+    return fault(s, "segment-dir-synced", err);
 }
 
 /* The catalog transaction that makes a written segment (name may be "") and
- * the evidence it completes visible. */
+ * the evidence it completes visible. Every step below is a KUMO_FAULT point
+ * ("publish" family): tests/e2e/fault.sh fails or kills the process at each
+ * in turn and checks that a re-run ends exact. */
 static int publish(struct km_writer *w, const char *name, const struct km_seg_summary *sum,
                    const uint64_t *done, size_t ndone, struct km_err *err)
 {
     struct km_store *s = w->s;
+    int rc;
     /* vault objects and the segment reach the disk before the catalog says
      * they exist */
-    int rc0 = km_vault_packs_flush(s, err);
-    if (rc0)
-        return rc0;
+    if ((rc = fault(s, "before-packs-flush", err)) || (rc = km_vault_packs_flush(s, err)) ||
+        (rc = fault(s, "packs-flushed", err)))
+        return rc;
     int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0 || syncfs(dfd) != 0) {
         if (dfd >= 0)
@@ -403,23 +427,33 @@ static int publish(struct km_writer *w, const char *name, const struct km_seg_su
         return km_err_set(err, KM_EIO, s->dir, UINT64_MAX, "syncfs: %s", strerror(errno));
     }
     close(dfd);
-    int rc;
+    if ((rc = fault(s, "synced", err)))
+        return rc;
     if ((rc = km_cat_begin(s->cat, err)))
         return rc;
+    if ((rc = fault(s, "begun", err)))
+        goto fail;
     uint64_t segid;
-    if (name[0] && (rc = km_cat_segment_add(s->cat, name, sum, &segid, err)))
+    if (name[0] && ((rc = km_cat_segment_add(s->cat, name, sum, &segid, err)) ||
+                    (rc = fault(s, "segment-row-added", err))))
         goto fail;
     for (size_t i = 0; i < ndone; i++) {
         if (w->on_commit) /* marks it complete and writes its custody record */
-            w->on_commit(w->commit_ctx, done[i]);
-        else if ((rc = km_cat_evidence_complete(s->cat, done[i], NULL, err)))
+            rc = w->on_commit(w->commit_ctx, done[i], err);
+        else
+            rc = km_cat_evidence_complete(s->cat, done[i], NULL, err);
+        if (rc)
             goto fail;
     }
-    if ((rc = km_cat_commit(s->cat, err)))
+    if ((rc = fault(s, "evidence-completed", err)))
         goto fail;
+    if ((rc = fault(s, "before-commit", err)) || (rc = km_cat_commit(s->cat, err)))
+        goto fail;
+    if ((rc = fault(s, "committed", err)))
+        return rc;
     if (name[0]) {
         char fin[4096];
-        snprintf(fin, sizeof fin, "%s/segments/%s", s->dir, name);
+        km_store_segment_path(s, name, fin, sizeof fin);
         struct km_seg *seg;
         if ((rc = km_seg_open(fin, &seg, err)))
             return rc;
@@ -791,7 +825,7 @@ int km_store_scan(struct km_store *s, const struct km_filter *f, km_scan_fn cb, 
         if (rows[i].tmax < f->since || rows[i].tmin > f->until)
             continue;
         char p[4096];
-        snprintf(p, sizeof p, "%s/segments/%s", s->dir, rows[i].file);
+        km_store_segment_path(s, rows[i].file, p, sizeof p);
         struct km_seg *seg;
         if ((rc = km_seg_open(p, &seg, err))) {
             free(rows);
@@ -811,34 +845,7 @@ int km_store_scan(struct km_store *s, const struct km_filter *f, km_scan_fn cb, 
 
 /* ---- stats ------------------------------------------------------------- */
 
-#include <sqlite3.h>
-
 int km_store_stats(struct km_store *s, struct km_stat_row **rows, size_t *n, struct km_err *err)
 {
-    *rows = NULL;
-    *n = 0;
-    sqlite3 *db = km_cat_db(s->cat);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT g.provider, g.source, g.account, SUM(g.rows), MIN(g.tmin),"
-                           " MAX(g.tmax) FROM segment_groups g JOIN segments s"
-                           " ON s.id = g.segment_id GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
-                           -1, &st, NULL) != SQLITE_OK)
-        return km_err_set(err, KM_ESQL, s->dir, UINT64_MAX, "stats: %s", sqlite3_errmsg(db));
-    size_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *rows = km_xrealloc(*rows, cap * sizeof **rows);
-        }
-        struct km_stat_row *r = &(*rows)[(*n)++];
-        snprintf(r->provider, sizeof r->provider, "%s", (const char *)sqlite3_column_text(st, 0));
-        snprintf(r->source, sizeof r->source, "%s", (const char *)sqlite3_column_text(st, 1));
-        snprintf(r->account, sizeof r->account, "%s", (const char *)sqlite3_column_text(st, 2));
-        r->events = (uint64_t)sqlite3_column_int64(st, 3);
-        r->tmin = sqlite3_column_int64(st, 4);
-        r->tmax = sqlite3_column_int64(st, 5);
-    }
-    sqlite3_finalize(st);
-    return KM_OK;
+    return km_cat_group_totals(s->cat, rows, n, err);
 }

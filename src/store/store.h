@@ -38,6 +38,9 @@ struct km_catalog;
 int km_store_open(const char *dir, int flags, struct km_store **out, struct km_err *err);
 void km_store_close(struct km_store *s);
 const char *km_store_dir(const struct km_store *s);
+/* The path of segment file `name` (a manifest row's `file`) in s: the one
+ * place that knows where segments live ("" gives the directory). */
+void km_store_segment_path(const struct km_store *s, const char *name, char *out, size_t n);
 struct km_catalog *km_store_catalog(struct km_store *s);
 
 /* ---- writing ---------------------------------------------------------- */
@@ -54,8 +57,10 @@ int km_writer_add(struct km_writer *w, const struct km_event *ev, int *dup, stru
 /* Declares that every event of evidence `evidence_id` has been added. In the
  * transaction that publishes the segment holding its last events, `on_commit`
  * is called for it (and must mark it complete: km_cat_evidence_complete, and
- * write its custody record); without a callback the writer marks it. */
-typedef void (*km_writer_commit_fn)(void *ctx, uint64_t evidence_id);
+ * write its custody record); without a callback the writer marks it. A
+ * callback that returns an error (filling err) rolls the transaction back:
+ * nothing of that publish becomes visible, and the error ends the write. */
+typedef int (*km_writer_commit_fn)(void *ctx, uint64_t evidence_id, struct km_err *err);
 void km_writer_on_commit(struct km_writer *w, km_writer_commit_fn fn, void *ctx);
 int km_writer_evidence_done(struct km_writer *w, uint64_t evidence_id, struct km_err *err);
 /* Publishes buffered events as a segment (no-op when empty) and commits. */

@@ -10,6 +10,7 @@
 #include "store/vault.h"
 #include "t.h"
 
+#include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,18 @@
 #include <unistd.h>
 
 static char tmpdir[256];
+
+static int count_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
 
 static void mk_event(struct km_event *ev, int i, char *idbuf, char *ipbuf, char *actor)
 {
@@ -240,6 +253,70 @@ static void test_writer_scan_stats(void)
     km_store_close(s);
 }
 
+/* An on-commit callback that fails rolls the whole publish back: the
+ * segment row is not committed, the evidence stays pending, and the error
+ * reaches the caller; a later writer deletes the orphan segment file. */
+static int fail_commit(void *ctx, uint64_t evidence_id, struct km_err *err)
+{
+    int *calls = ctx;
+    (*calls)++;
+    return km_err_set(err, KM_EIO, NULL, UINT64_MAX, "custody append failed for %llu",
+                      (unsigned long long)evidence_id);
+}
+
+static void test_on_commit_error_rolls_back(void)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/store-oncommit", tmpdir);
+    struct km_store *s;
+    struct km_err err;
+    km_err_clear(&err);
+    T_EQ_INT(km_store_open(dir, KM_STORE_CREATE | KM_STORE_WRITE, &s, &err), KM_OK);
+    struct km_catalog *c = km_store_catalog(s);
+    struct km_evidence ev;
+    memset(&ev, 0, sizeof ev);
+    memset(ev.sha256, 'c', 64);
+    ev.size = 10;
+    snprintf(ev.source_path, sizeof ev.source_path, "/evidence/x.json");
+    uint64_t eid;
+    T_EQ_INT(km_cat_begin(c, &err), KM_OK);
+    T_EQ_INT(km_cat_evidence_add(c, &ev, &eid, &err), KM_OK);
+    T_EQ_INT(km_cat_commit(c, &err), KM_OK);
+    struct km_writer *w;
+    T_EQ_INT(km_writer_open(s, NULL, &w, &err), KM_OK);
+    int calls = 0;
+    km_writer_on_commit(w, fail_commit, &calls);
+    char id[64], ip[32], actor[32];
+    for (int i = 0; i < 100; i++) {
+        struct km_event e;
+        mk_event(&e, i, id, ip, actor);
+        int dup;
+        T_EQ_INT(km_writer_add(w, &e, &dup, &err), KM_OK);
+    }
+    T_EQ_INT(km_writer_evidence_done(w, eid, &err), KM_OK);
+    T_EQ_INT(km_writer_flush(w, &err), KM_EIO);
+    T_CHECK(strstr(err.msg, "custody append failed") != NULL);
+    T_EQ_INT(calls, 1);
+    km_writer_close(w, NULL);
+    struct km_segment_row *rows;
+    size_t n;
+    km_err_clear(&err);
+    T_EQ_INT(km_cat_segments(c, &rows, &n, &err), KM_OK);
+    T_EQ_INT(n, 0); /* the segment row was rolled back */
+    free(rows);
+    struct km_evidence got;
+    T_EQ_INT(km_cat_evidence_by_id(c, eid, &got, &err), KM_OK);
+    T_EQ_INT(got.complete, 0);
+    /* the orphan file is swept by the next writer, after a complete read */
+    char segs[600];
+    snprintf(segs, sizeof segs, "%s/segments", dir);
+    T_EQ_INT(count_files(segs), 1);
+    T_EQ_INT(km_writer_open(s, NULL, &w, &err), KM_OK);
+    T_EQ_INT(count_files(segs), 0);
+    T_EQ_INT(km_writer_close(w, &err), KM_OK);
+    km_store_close(s);
+}
+
 /* Pack writer (O_DIRECT through a staging buffer): objects of odd sizes that
  * straddle the 1 MiB buffer and 4 KiB blocks, flushes in between (as every
  * publish does), a reopened pack with a partial last block: the file must
@@ -324,6 +401,16 @@ static void test_newer_store_refused(void)
     T_CHECK(strstr(err.msg, "newer") != NULL);
 }
 
+/* Changes the catalog behind kumo's back (its own SQLite connection, as the
+ * sqlite3 CLI would). */
+static void tamper(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    T_EQ_INT(sqlite3_open(path, &db), SQLITE_OK);
+    T_EQ_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
 static void test_custody_chain(void)
 {
     char p[512];
@@ -359,21 +446,21 @@ static void test_custody_chain(void)
     T_EQ_INT(km_cat_custody_verify(c, &n, &err), KM_OK);
     T_EQ_INT(n, 5);
     /* tamper: change one count behind kumo's back */
-    sqlite3_exec(km_cat_db(c), "UPDATE custody SET events_new = 999 WHERE seq = 3", 0, 0, 0);
+    tamper(p, "UPDATE custody SET events_new = 999 WHERE seq = 3");
     km_err_clear(&err);
     T_EQ_INT(km_cat_custody_verify(c, &n, &err), KM_ECORRUPT);
     T_CHECK(strstr(err.msg, "record 3") != NULL);
-    sqlite3_exec(km_cat_db(c), "UPDATE custody SET events_new = 20 WHERE seq = 3", 0, 0, 0);
+    tamper(p, "UPDATE custody SET events_new = 20 WHERE seq = 3");
     km_err_clear(&err);
     T_EQ_INT(km_cat_custody_verify(c, &n, &err), KM_OK);
     /* tamper with the evidence a record points at: its hash is in the chain */
-    sqlite3_exec(km_cat_db(c), "UPDATE evidence SET size = 1 WHERE id = 2", 0, 0, 0);
+    tamper(p, "UPDATE evidence SET size = 1 WHERE id = 2");
     km_err_clear(&err);
     T_EQ_INT(km_cat_custody_verify(c, &n, &err), KM_ECORRUPT);
     T_CHECK(strstr(err.msg, "record 2") != NULL);
-    sqlite3_exec(km_cat_db(c), "UPDATE evidence SET size = 101 WHERE id = 2", 0, 0, 0);
+    tamper(p, "UPDATE evidence SET size = 101 WHERE id = 2");
     /* removing a record breaks the chain too */
-    sqlite3_exec(km_cat_db(c), "DELETE FROM custody WHERE seq = 4", 0, 0, 0);
+    tamper(p, "DELETE FROM custody WHERE seq = 4");
     km_err_clear(&err);
     T_EQ_INT(km_cat_custody_verify(c, &n, &err), KM_ECORRUPT);
     km_cat_close(c);
@@ -405,6 +492,7 @@ int main(void)
         return 2;
     T_RUN(test_segment_roundtrip);
     T_RUN(test_writer_scan_stats);
+    T_RUN(test_on_commit_error_rolls_back);
     T_RUN(test_pack_writer);
     T_RUN(test_second_writer_refused);
     T_RUN(test_newer_store_refused);
