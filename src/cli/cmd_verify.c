@@ -167,12 +167,12 @@ int km_cmd_verify(int argc, char **argv)
         printf("custody: BROKEN: %s\n", km_err_fmt(&ce, m, sizeof m));
     }
     /* the catalog against what the chain anchored, the chain's end against
-     * HEAD (only meaningful on an intact chain) */
+     * HEAD (also on a broken chain: it names what else differs) */
     struct problems pr = {NULL, 0, 0, json};
     struct km_state_report st;
     memset(&st, 0, sizeof st);
     int srun = 0;
-    if (!chain) {
+    {
         struct km_err se;
         km_err_clear(&se);
         if (km_cat_verify_state(km_store_catalog(s), add_problem, add_note, &pr, &st, &se) !=

@@ -139,7 +139,8 @@ struct km_state_report {
  * what the chain anchored (rows changed, deleted, added, re-anchored; totals;
  * a HEAD the chain does not reach) and note(ctx, message) for what is
  * weaker but not wrong (a store made before anchoring, records past HEAD).
- * Assumes km_cat_custody_verify passed. Returns KM_OK or an SQL error. */
+ * On a chain km_cat_custody_verify rejects, what it says is a hint only.
+ * Returns KM_OK or an SQL error. */
 int km_cat_verify_state(struct km_catalog *c, void (*problem)(void *, const char *),
                         void (*note)(void *, const char *), void *ctx,
                         struct km_state_report *r, struct km_err *err);
