@@ -162,7 +162,11 @@ static void add_anchor_columns(struct km_catalog *c)
         return;
     }
     static const char *const tables[] = {"segments", "evidence", "objects", "rejects"};
-    if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    /* a reader must not wait long for a running ingest's transaction */
+    sqlite3_busy_timeout(c->db, 500);
+    int began = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_busy_timeout(c->db, 10000);
+    if (!began)
         return;
     int ok = 1;
     for (size_t i = 0; ok && i < KM_ARRAY_LEN(tables); i++) {
