@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +41,8 @@ struct km_catalog {
     int appended;                 /* custody records appended in the open transaction */
     int have_totals;              /* running totals of the last commit record cached? */
     uint64_t totals[KM_ANCHOR_NTOTALS];
+    char last_operator[128];      /* of the last record appended (commit records reuse it) */
+    char last_host[128];
     struct {
         const char *sql;
         sqlite3_stmt *st;
@@ -693,6 +696,8 @@ int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_
     c->head_seq = r->seq;
     memcpy(c->head_hash, r->hash, 65);
     c->appended = 1;
+    snprintf(c->last_operator, sizeof c->last_operator, "%s", r->operator_);
+    snprintf(c->last_host, sizeof c->last_host, "%s", r->host);
     return KM_OK;
 }
 
@@ -1070,9 +1075,18 @@ int km_cat_anchor(struct km_catalog *c, struct km_err *err)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     km_time_fmt((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, r.time);
-    const char *user = getenv("USER");
-    snprintf(r.operator_, sizeof r.operator_, "%s", user && user[0] ? user : "unknown");
-    gethostname(r.host, sizeof r.host - 1);
+    /* the operator and host of the records this transaction appended, else
+     * the process's (as kumo hunt names them) */
+    if (c->appended && c->last_operator[0]) {
+        snprintf(r.operator_, sizeof r.operator_, "%s", c->last_operator);
+        snprintf(r.host, sizeof r.host, "%s", c->last_host);
+    } else {
+        const char *user = getenv("KUMO_OPERATOR");
+        struct passwd *pw = user && user[0] ? NULL : getpwuid(getuid());
+        snprintf(r.operator_, sizeof r.operator_, "%s",
+                 user && user[0] ? user : pw ? pw->pw_name : "unknown");
+        gethostname(r.host, sizeof r.host - 1);
+    }
     snprintf(r.action, sizeof r.action, "commit");
     snprintf(r.source_path, sizeof r.source_path, "catalog");
     anchor_note(&a, t, r.note, sizeof r.note);
