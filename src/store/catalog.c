@@ -245,10 +245,10 @@ int km_cat_open(const char *path, int create, struct km_catalog **out, struct km
         km_cat_close(c);
         return KM_ESQL;
     }
-    if (sqlite3_db_readonly(c->db, "main") == 1)
-        c->anchors = has_anchor_columns(c); /* read-only: no migration */
-    else
+    if (create && sqlite3_db_readonly(c->db, "main") != 1)
         add_anchor_columns(c);
+    else /* readers never change a store */
+        c->anchors = has_anchor_columns(c);
     *out = c;
     return KM_OK;
 }
@@ -1158,7 +1158,7 @@ static int check_head(struct km_catalog *c, void (*problem)(void *, const char *
             SAY(problem, "%s is missing: the chain's end cannot be checked (deleted?)", p);
         else
             SAY(note, "no HEAD file: a truncated custody chain cannot be detected (store "
-                      "made before anchoring; the next ingest writes it)");
+                      "made before anchoring; the next ingest or hunt writes it)");
         return KM_OK;
     }
     unsigned long long seq;
@@ -1223,7 +1223,7 @@ int km_cat_verify_state(struct km_catalog *c, void (*problem)(void *, const char
         return sqlerr(c, err, "custody");
     if (!c->anchors) {
         SAY(note, "catalog not anchored: made before anchoring (its tables have no anchor "
-                  "columns; open it once with write access, or ingest, to anchor it)");
+                  "columns; the next ingest or hunt anchors it)");
         return check_head(c, problem, note, ctx, r, err);
     }
     /* every "commit" record against the rows that name it */

@@ -17,6 +17,8 @@
 
 struct km_catalog;
 
+/* Opens the catalog; with create, creates it when missing and adds what a
+ * newer kumo needs (anchor columns) to an older one: only writers pass it. */
 int km_cat_open(const char *path, int create, struct km_catalog **out, struct km_err *err);
 void km_cat_close(struct km_catalog *c);
 int km_cat_begin(struct km_catalog *c, struct km_err *err);

@@ -136,7 +136,7 @@ int km_store_open(const char *dir, int flags, struct km_store **out, struct km_e
         sweep(dir, "tmp", NULL, NULL);
     }
     snprintf(p, sizeof p, "%s/catalog.sqlite", dir);
-    int rc = km_cat_open(p, 1, &s->cat, err);
+    int rc = km_cat_open(p, (flags & (KM_STORE_CREATE | KM_STORE_WRITE)) != 0, &s->cat, err);
     if (rc) {
         km_store_close(s);
         return rc;

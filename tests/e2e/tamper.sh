@@ -177,6 +177,10 @@ db.execute("DELETE FROM custody WHERE seq = ?", (last,))
 db.commit()
 EOF
 rm -f "$C/HEAD"
+# a reading command on a writable old store does not change it
+"$KUMO" --store "$C" verify > /dev/null 2>&1
+python3 -c 'import sqlite3,sys; c=[r[1] for r in sqlite3.connect(sys.argv[1]).execute("PRAGMA table_info(segments)")]; sys.exit("anchor" in c)' "$C/catalog.sqlite" \
+  && [ ! -e "$C/HEAD" ] && ok tamper_reader_leaves_old_store_alone || fail tamper_reader_leaves_old_store_alone
 chmod -R a-w "$C"
 if [ "$(id -u)" -eq 0 ]; then RUN="setpriv --reuid=nobody --regid=nogroup --clear-groups"; chmod 755 "$T"; else RUN=; fi
 out=$($RUN "$KUMO" --store "$C" verify 2>&1); rc=$?
