@@ -143,7 +143,8 @@ int km_cmd_verify(int argc, char **argv)
             km_err_clear(&e);
             char why[300];
             const char *diff = NULL;
-            if (km_seg_open(p, &seg, &e) == KM_OK && km_seg_verify(seg, &e) == KM_OK &&
+            int opened = km_seg_open(p, &seg, &e) == KM_OK;
+            if (opened && km_seg_verify(seg, &e) == KM_OK &&
                 !(diff = seg_row_differs(p, seg, &rows[i], why, sizeof why))) {
                 seg_ok++;
             } else {
@@ -153,7 +154,7 @@ int km_cmd_verify(int argc, char **argv)
                            e.code ? km_err_fmt(&e, m, sizeof m) : diff);
                 seg_bad++;
             }
-            if (e.code == 0)
+            if (opened)
                 km_seg_close(seg);
         }
         free(rows);

@@ -76,6 +76,8 @@ segB=$(q1 "$T/B/catalog.sqlite" 'SELECT file FROM segments WHERE rows = 1000 ORD
 
 tamper segment_replaced 'BAD segment .*checksum' \
   'cp "$T/B/segments/$segB" "$C/segments/$segA"'
+tamper segment_byte_flipped 'BAD segment .*checksum mismatch' \
+  'chmod u+w "$C/segments/$segA"; printf "XX" | dd of="$C/segments/$segA" bs=1 seek=200 conv=notrunc 2>/dev/null'
 tamper segment_file_deleted 'BAD segment' \
   'rm "$C/segments/$segA"'
 tamper segments_sha256 'checksum .*catalog|segments anchored by custody record' \
