@@ -16,6 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Prepared statements are cached per catalog (keyed by the SQL text's
  * address: every statement is a string literal) and reset after use. */
@@ -36,6 +41,12 @@ struct km_catalog {
     int readonly;                 /* opened immutable: the process may not write it */
     int injected;                 /* the last step failed by KUMO_FAULT */
     int reader;                   /* km_cat_open_reader: its own fault family */
+    int anchors;                  /* the tables have their `anchor` columns */
+    int appended;                 /* custody records appended in the open transaction */
+    int have_totals;              /* running totals of the last commit record cached? */
+    uint64_t totals[KM_ANCHOR_NTOTALS];
+    char last_operator[128];      /* of the last record appended (commit records reuse it) */
+    char last_host[128];
     struct {
         const char *sql;
         sqlite3_stmt *st;
@@ -138,6 +149,70 @@ static int open_immutable(struct km_catalog *c, const char *path, struct km_err 
     return KM_OK;
 }
 
+/* ---- anchor columns (catalog.h, docs/verify.md) ---- */
+
+static int has_anchor_columns(struct km_catalog *c)
+{
+    static const char *const probe[] = {
+        "SELECT anchor FROM segments LIMIT 0", "SELECT anchor FROM evidence LIMIT 0",
+        "SELECT anchor FROM objects LIMIT 0", "SELECT anchor FROM rejects LIMIT 0"};
+    for (size_t i = 0; i < KM_ARRAY_LEN(probe); i++) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(c->db, probe[i], -1, &st, NULL) != SQLITE_OK) {
+            sqlite3_finalize(st);
+            return 0;
+        }
+        sqlite3_finalize(st);
+    }
+    return 1;
+}
+
+/* Stores made before anchoring get the columns (NULL: not anchored yet; the
+ * next commit anchors those rows). A failure leaves the store as it was and
+ * only disables anchoring for this process (a reader may lose the race for
+ * the write lock to an ingest). */
+static void add_anchor_columns(struct km_catalog *c)
+{
+    static const char *const indexes =
+        "CREATE INDEX IF NOT EXISTS segments_anchor ON segments(anchor);"
+        "CREATE INDEX IF NOT EXISTS evidence_anchor ON evidence(anchor);"
+        "CREATE INDEX IF NOT EXISTS objects_anchor ON objects(anchor);"
+        "CREATE INDEX IF NOT EXISTS rejects_anchor ON rejects(anchor);"
+        "CREATE INDEX IF NOT EXISTS segment_groups_segment ON segment_groups(segment_id);"
+        "CREATE INDEX IF NOT EXISTS rejects_evidence ON rejects(evidence_id);";
+    if (has_anchor_columns(c)) {
+        c->anchors = 1;
+        return;
+    }
+    static const char *const tables[] = {"segments", "evidence", "objects", "rejects"};
+    /* a reader must not wait long for a running ingest's transaction */
+    sqlite3_busy_timeout(c->db, 500);
+    int began = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_busy_timeout(c->db, 10000);
+    if (!began)
+        return;
+    int ok = 1;
+    for (size_t i = 0; ok && i < KM_ARRAY_LEN(tables); i++) {
+        char sql[128], probe[128];
+        snprintf(probe, sizeof probe, "SELECT anchor FROM %s LIMIT 0", tables[i]);
+        sqlite3_stmt *st = NULL;
+        int have = sqlite3_prepare_v2(c->db, probe, -1, &st, NULL) == SQLITE_OK;
+        sqlite3_finalize(st);
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN anchor INTEGER", tables[i]);
+        if (!have && sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+            ok = 0;
+    }
+    if (ok && sqlite3_exec(c->db, indexes, NULL, NULL, NULL) != SQLITE_OK)
+        ok = 0;
+    if (!ok || sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        km_log(1, "kumo: %s: cannot add anchor columns (%s): this run does not anchor\n",
+               c->path, sqlite3_errmsg(c->db));
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return;
+    }
+    c->anchors = 1;
+}
+
 int km_cat_open(const char *path, int create, struct km_catalog **out, struct km_err *err)
 {
     *out = NULL;
@@ -176,6 +251,7 @@ int km_cat_open(const char *path, int create, struct km_catalog **out, struct km
             km_cat_close(c);
             return rc;
         }
+        c->anchors = has_anchor_columns(c);
         *out = c;
         return KM_OK;
     }
@@ -189,6 +265,10 @@ int km_cat_open(const char *path, int create, struct km_catalog **out, struct km
         km_cat_close(c);
         return KM_ESQL;
     }
+    if (create && sqlite3_db_readonly(c->db, "main") != 1)
+        add_anchor_columns(c);
+    else /* readers never change a store */
+        c->anchors = has_anchor_columns(c);
     *out = c;
     return KM_OK;
 }
@@ -228,13 +308,32 @@ int km_cat_begin(struct km_catalog *c, struct km_err *err)
         return KM_OK;
     return exec(c, "BEGIN IMMEDIATE", err);
 }
-int km_cat_commit(struct km_catalog *c, struct km_err *err) { return exec(c, "COMMIT", err); }
+static void head_write(struct km_catalog *c);
+
+/* Commits; the transaction's newly visible rows are anchored first (a
+ * "commit" custody record inside it), and STORE/HEAD follows the chain. */
+int km_cat_commit(struct km_catalog *c, struct km_err *err)
+{
+    int rc;
+    if (c->anchors && !c->readonly && !sqlite3_get_autocommit(c->db) &&
+        (rc = km_cat_anchor(c, err)) != KM_OK)
+        return rc;
+    if ((rc = exec(c, "COMMIT", err)) != KM_OK)
+        return rc;
+    if (c->appended) {
+        c->appended = 0;
+        head_write(c);
+    }
+    return KM_OK;
+}
 int km_cat_in_txn(struct km_catalog *c) { return !sqlite3_get_autocommit(c->db); }
 /* Rolls back; cached state that may describe rolled-back rows is dropped. */
 void km_cat_rollback(struct km_catalog *c)
 {
     sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     c->have_head = 0;
+    c->appended = 0;
+    c->have_totals = 0;
     for (size_t i = 0; i < c->capnames; i++) {
         free(c->names[i].text);
         c->names[i].text = NULL;
@@ -557,7 +656,7 @@ static void custody_from_row(sqlite3_stmt *st, struct km_custody *r)
 
 
 
-int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_err *err)
+static int load_head(struct km_catalog *c, struct km_err *err)
 {
     if (!c->have_head) {
         sqlite3_stmt *st = prep(c, "SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1", err);
@@ -576,6 +675,13 @@ int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_
             return sqlerr(c, err, "reading the custody chain's head");
         c->have_head = 1;
     }
+    return KM_OK;
+}
+
+int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_err *err)
+{
+    if (load_head(c, err) != KM_OK)
+        return KM_ESQL;
     int64_t t;
     if (km_time_parse(r->time, strlen(r->time), &t) != KM_OK)
         return km_err_set(err, KM_EINTERNAL, c->path, UINT64_MAX, "bad custody time %s", r->time);
@@ -618,6 +724,9 @@ int km_cat_custody_append(struct km_catalog *c, struct km_custody *r, struct km_
         return sqlerr(c, err, "insert custody");
     c->head_seq = r->seq;
     memcpy(c->head_hash, r->hash, 65);
+    c->appended = 1;
+    snprintf(c->last_operator, sizeof c->last_operator, "%s", r->operator_);
+    snprintf(c->last_host, sizeof c->last_host, "%s", r->host);
     return KM_OK;
 }
 
@@ -1008,4 +1117,473 @@ int km_cat_hunt_add(struct km_catalog *c, int64_t now, int64_t since, int64_t un
     int rc = step(c, st);
     done(c, st);
     return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "hunts");
+}
+
+/* ---- anchors: the catalog's state in the custody chain (catalog.h) ------ */
+
+/* The rows one "commit" record anchors, part by part. Each row is hashed
+ * column by column as "type:length:bytes" (no separator can be forged by a
+ * value), a segment followed by its group counts. */
+enum { PART_SEGMENTS, PART_EVIDENCE, PART_OBJECTS, PART_REJECTS, NPARTS };
+static const char *const part_name[NPARTS] = {"segments", "evidence", "objects", "rejects"};
+static const char *const part_sql[NPARTS] = {
+    "SELECT id, file, rows, tmin, tmax, bytes, sha256 FROM segments WHERE anchor = ?1 ORDER BY id",
+    "SELECT e.id, e.sha256, e.size, f.text, d.text, e.base, e.complete, p.text, e.pack_off"
+    " FROM evidence e LEFT JOIN names d ON d.id = e.dir LEFT JOIN names f ON f.id = e.format"
+    " LEFT JOIN names p ON p.id = e.pack WHERE e.anchor = ?1 ORDER BY e.id",
+    "SELECT o.id, o.evidence_id, o.idx, o.member, n.text FROM objects o"
+    " LEFT JOIN names n ON n.id = o.chain WHERE o.anchor = ?1 ORDER BY o.id",
+    "SELECT id, evidence_id, member, offset, line, code, reason FROM rejects"
+    " WHERE anchor = ?1 ORDER BY id"};
+static const char *const groups_sql =
+    "SELECT provider, source, account, rows, tmin, tmax FROM segment_groups"
+    " WHERE segment_id = ?1 ORDER BY rowid";
+/* Visible rows: every segment; complete evidence; objects and rejects of
+ * complete evidence. Anchoring gives the unanchored ones the new seq. */
+static const char *const anchor_sql[NPARTS] = {
+    "UPDATE segments SET anchor = ?1 WHERE anchor IS NULL",
+    "UPDATE evidence SET anchor = ?1 WHERE anchor IS NULL AND complete = 1",
+    "UPDATE objects SET anchor = ?1 WHERE anchor IS NULL AND EXISTS (SELECT 1 FROM evidence e"
+    " WHERE e.id = objects.evidence_id AND e.complete = 1)",
+    "UPDATE rejects SET anchor = ?1 WHERE anchor IS NULL AND EXISTS (SELECT 1 FROM evidence e"
+    " WHERE e.id = rejects.evidence_id AND e.complete = 1)"};
+static const char *const count_sql[KM_ANCHOR_NTOTALS] = {
+    "SELECT COUNT(*) FROM segments",
+    "SELECT COALESCE(SUM(rows), 0) FROM segments",
+    "SELECT COUNT(*) FROM evidence WHERE complete = 1",
+    "SELECT COUNT(*) FROM objects o WHERE EXISTS (SELECT 1 FROM evidence e"
+    " WHERE e.id = o.evidence_id AND e.complete = 1)",
+    "SELECT COUNT(*) FROM rejects r WHERE EXISTS (SELECT 1 FROM evidence e"
+    " WHERE e.id = r.evidence_id AND e.complete = 1)"};
+static const char *const total_name[KM_ANCHOR_NTOTALS] = {"segments", "events", "evidence",
+                                                          "objects", "rejects"};
+static const char *const unanchored_sql[NPARTS] = {
+    "SELECT COUNT(*) FROM segments WHERE anchor IS NULL",
+    "SELECT COUNT(*) FROM evidence WHERE anchor IS NULL AND complete = 1",
+    "SELECT COUNT(*) FROM objects o WHERE anchor IS NULL AND EXISTS (SELECT 1 FROM evidence e"
+    " WHERE e.id = o.evidence_id AND e.complete = 1)",
+    "SELECT COUNT(*) FROM rejects r WHERE anchor IS NULL AND EXISTS (SELECT 1 FROM evidence e"
+    " WHERE e.id = r.evidence_id AND e.complete = 1)"};
+static const char *const stray_sql[NPARTS] = {
+    "SELECT COUNT(*) FROM segments WHERE anchor IS NOT NULL AND anchor NOT IN"
+    " (SELECT seq FROM custody WHERE action = 'commit')",
+    "SELECT COUNT(*) FROM evidence WHERE anchor IS NOT NULL AND anchor NOT IN"
+    " (SELECT seq FROM custody WHERE action = 'commit')",
+    "SELECT COUNT(*) FROM objects WHERE anchor IS NOT NULL AND anchor NOT IN"
+    " (SELECT seq FROM custody WHERE action = 'commit')",
+    "SELECT COUNT(*) FROM rejects WHERE anchor IS NOT NULL AND anchor NOT IN"
+    " (SELECT seq FROM custody WHERE action = 'commit')"};
+
+struct anchor_state {
+    char digest[65];
+    char part[NPARTS][65];
+    uint64_t n[NPARTS];       /* rows per part */
+    uint64_t events;          /* sum of the anchored segments' rows */
+};
+
+static void hash_row(struct km_sha256 *h, sqlite3_stmt *st)
+{
+    int ncol = sqlite3_column_count(st);
+    for (int i = 0; i < ncol; i++) {
+        int type = sqlite3_column_type(st, i);
+        const void *b = sqlite3_column_blob(st, i);
+        int n = sqlite3_column_bytes(st, i);
+        char tag[32];
+        int k = snprintf(tag, sizeof tag, "%d:%d:", type, n);
+        km_sha256_update(h, tag, (size_t)k);
+        if (b && n > 0)
+            km_sha256_update(h, b, (size_t)n);
+    }
+    km_sha256_update(h, "\n", 1);
+}
+
+/* Digests the rows anchored at seq. */
+static int anchor_digest(struct km_catalog *c, uint64_t seq, struct anchor_state *a,
+                         struct km_err *err)
+{
+    memset(a, 0, sizeof *a);
+    struct km_sha256 all;
+    km_sha256_init(&all);
+    for (int p = 0; p < NPARTS; p++) {
+        sqlite3_stmt *st = prep(c, part_sql[p], err);
+        if (!st)
+            return KM_ESQL;
+        struct km_sha256 h;
+        km_sha256_init(&h);
+        km_sha256_update(&h, part_name[p], strlen(part_name[p]));
+        km_sha256_update(&h, "\n", 1);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+        int rc;
+        while ((rc = step(c, st)) == SQLITE_ROW) {
+            hash_row(&h, st);
+            a->n[p]++;
+            if (p != PART_SEGMENTS)
+                continue;
+            a->events += (uint64_t)sqlite3_column_int64(st, 2);
+            sqlite3_stmt *g = prep(c, groups_sql, err);
+            if (!g) {
+                done(c, st);
+                return KM_ESQL;
+            }
+            sqlite3_bind_int64(g, 1, sqlite3_column_int64(st, 0));
+            int grc;
+            while ((grc = step(c, g)) == SQLITE_ROW) {
+                km_sha256_update(&h, "group ", 6);
+                hash_row(&h, g);
+            }
+            done(c, g);
+            if (grc != SQLITE_DONE) {
+                done(c, st);
+                return sqlerr(c, err, "anchor digest: segment groups");
+            }
+        }
+        done(c, st);
+        if (rc != SQLITE_DONE)
+            return sqlerr(c, err, "anchor digest");
+        uint8_t md[32];
+        km_sha256_final(&h, md);
+        km_hex(md, 32, a->part[p]);
+        km_sha256_update(&all, part_name[p], strlen(part_name[p]));
+        km_sha256_update(&all, ":", 1);
+        km_sha256_update(&all, a->part[p], 64);
+        km_sha256_update(&all, "\n", 1);
+    }
+    uint8_t md[32];
+    km_sha256_final(&all, md);
+    km_hex(md, 32, a->digest);
+    return KM_OK;
+}
+
+/* The note of a "commit" record: its digest, the first 8 hex digits of each
+ * part's (they name which part differs) and the running totals after it. */
+static void anchor_note(const struct anchor_state *a, const uint64_t *t, char *out, size_t n)
+{
+    snprintf(out, n,
+             "anchor sha256:%s (segments %.8s evidence %.8s objects %.8s rejects %.8s);"
+             " totals: segments %" PRIu64 ", events %" PRIu64 ", evidence %" PRIu64
+             ", objects %" PRIu64 ", rejects %" PRIu64,
+             a->digest, a->part[0], a->part[1], a->part[2], a->part[3], t[0], t[1], t[2], t[3],
+             t[4]);
+}
+
+struct anchor_rec {
+    char digest[65];
+    char part[NPARTS][9];
+    uint64_t totals[KM_ANCHOR_NTOTALS];
+};
+
+static int anchor_parse(const char *note, struct anchor_rec *r)
+{
+    unsigned long long t[KM_ANCHOR_NTOTALS];
+    int n = sscanf(note,
+                   "anchor sha256:%64[0-9a-f] (segments %8[0-9a-f] evidence %8[0-9a-f] objects"
+                   " %8[0-9a-f] rejects %8[0-9a-f]); totals: segments %llu, events %llu,"
+                   " evidence %llu, objects %llu, rejects %llu",
+                   r->digest, r->part[0], r->part[1], r->part[2], r->part[3], &t[0], &t[1], &t[2],
+                   &t[3], &t[4]);
+    if (n != 10 || strlen(r->digest) != 64)
+        return -1;
+    for (int i = 0; i < KM_ANCHOR_NTOTALS; i++)
+        r->totals[i] = t[i];
+    return 0;
+}
+
+static int load_totals(struct km_catalog *c, struct km_err *err)
+{
+    if (c->have_totals)
+        return KM_OK;
+    memset(c->totals, 0, sizeof c->totals);
+    sqlite3_stmt *st =
+        prep(c, "SELECT note FROM custody WHERE action = 'commit' ORDER BY seq DESC LIMIT 1", err);
+    if (!st)
+        return KM_ESQL;
+    int rc = step(c, st);
+    if (rc == SQLITE_ROW) {
+        struct anchor_rec r;
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        if (t && anchor_parse((const char *)t, &r) == 0)
+            memcpy(c->totals, r.totals, sizeof c->totals);
+    }
+    done(c, st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sqlerr(c, err, "last anchor");
+    c->have_totals = 1;
+    return KM_OK;
+}
+
+int km_cat_anchor(struct km_catalog *c, struct km_err *err)
+{
+    if (!c->anchors)
+        return KM_OK;
+    int rc = load_head(c, err);
+    if (rc == KM_OK)
+        rc = load_totals(c, err);
+    if (rc != KM_OK)
+        return rc;
+    uint64_t seq = c->head_seq + 1, changed = 0;
+    for (int p = 0; p < NPARTS; p++) {
+        sqlite3_stmt *st = prep(c, anchor_sql[p], err);
+        if (!st)
+            return KM_ESQL;
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+        int src = step(c, st);
+        changed += (uint64_t)sqlite3_changes(c->db);
+        done(c, st);
+        if (src != SQLITE_DONE)
+            return sqlerr(c, err, "anchoring catalog rows");
+    }
+    if (!changed)
+        return KM_OK;
+    struct anchor_state a;
+    if ((rc = anchor_digest(c, seq, &a, err)) != KM_OK)
+        return rc;
+    uint64_t t[KM_ANCHOR_NTOTALS];
+    t[KM_ANCHOR_SEGMENTS] = c->totals[KM_ANCHOR_SEGMENTS] + a.n[PART_SEGMENTS];
+    t[KM_ANCHOR_EVENTS] = c->totals[KM_ANCHOR_EVENTS] + a.events;
+    t[KM_ANCHOR_EVIDENCE] = c->totals[KM_ANCHOR_EVIDENCE] + a.n[PART_EVIDENCE];
+    t[KM_ANCHOR_OBJECTS] = c->totals[KM_ANCHOR_OBJECTS] + a.n[PART_OBJECTS];
+    t[KM_ANCHOR_REJECTS] = c->totals[KM_ANCHOR_REJECTS] + a.n[PART_REJECTS];
+    struct km_custody r;
+    memset(&r, 0, sizeof r);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    km_time_fmt((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, r.time);
+    /* the operator and host of the records this transaction appended, else
+     * the process's (as kumo hunt names them) */
+    if (c->appended && c->last_operator[0]) {
+        snprintf(r.operator_, sizeof r.operator_, "%s", c->last_operator);
+        snprintf(r.host, sizeof r.host, "%s", c->last_host);
+    } else {
+        const char *user = getenv("KUMO_OPERATOR");
+        struct passwd *pw = user && user[0] ? NULL : getpwuid(getuid());
+        snprintf(r.operator_, sizeof r.operator_, "%s",
+                 user && user[0] ? user : pw ? pw->pw_name : "unknown");
+        gethostname(r.host, sizeof r.host - 1);
+    }
+    snprintf(r.action, sizeof r.action, "commit");
+    snprintf(r.source_path, sizeof r.source_path, "catalog");
+    anchor_note(&a, t, r.note, sizeof r.note);
+    if ((rc = km_cat_custody_append(c, &r, err)) != KM_OK)
+        return rc;
+    if (r.seq != seq) /* cannot happen: the head was loaded above */
+        return km_err_set(err, KM_EINTERNAL, c->path, UINT64_MAX,
+                          "anchor record got seq %" PRIu64 ", rows name %" PRIu64, r.seq, seq);
+    memcpy(c->totals, t, sizeof t);
+    return KM_OK;
+}
+
+/* STORE/HEAD: "<seq> <hash>\n" of the chain's last record, next to the
+ * catalog. Written after the COMMIT (a crash in between leaves records past
+ * HEAD, which verify accepts and reports). A failure is reported, not fatal:
+ * the commit has happened. */
+static void head_path(const struct km_catalog *c, char *out, size_t n)
+{
+    size_t dl = dir_len(c->path);
+    snprintf(out, n, "%.*sHEAD", (int)dl, c->path);
+}
+
+static void head_write(struct km_catalog *c)
+{
+    char p[4200], tmp[4300], line[128];
+    head_path(c, p, sizeof p);
+    snprintf(tmp, sizeof tmp, "%s.tmp", p);
+    int n = snprintf(line, sizeof line, "%" PRIu64 " %s\n", c->head_seq, c->head_hash);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int ok = fd >= 0 && write(fd, line, (size_t)n) == n && fsync(fd) == 0;
+    if (fd >= 0 && close(fd) != 0)
+        ok = 0;
+    if (!ok || rename(tmp, p) != 0) {
+        km_log(0, "kumo: warning: cannot update %s: %s (verify will report the records past it)\n",
+               p, strerror(errno));
+        unlink(tmp);
+    }
+}
+
+
+#define SAY(fn, ...)                                                                               \
+    do {                                                                                           \
+        char m_[600];                                                                              \
+        snprintf(m_, sizeof m_, __VA_ARGS__);                                                      \
+        fn(ctx, m_);                                                                               \
+    } while (0)
+
+static int check_head(struct km_catalog *c, void (*problem)(void *, const char *),
+                      void (*note)(void *, const char *), void *ctx, struct km_state_report *r,
+                      struct km_err *err)
+{
+    char p[4200];
+    head_path(c, p, sizeof p);
+    FILE *f = fopen(p, "r");
+    if (!f) {
+        if (errno != ENOENT)
+            SAY(problem, "cannot read %s: %s", p, strerror(errno));
+        else if (r->commits)
+            SAY(problem, "%s is missing: the chain's end cannot be checked (deleted?)", p);
+        else
+            SAY(note, "no HEAD file: a truncated custody chain cannot be detected (store "
+                      "made before anchoring; the next ingest or hunt writes it)");
+        return KM_OK;
+    }
+    unsigned long long seq;
+    char hash[65];
+    int n = fscanf(f, "%llu %64[0-9a-f]", &seq, hash);
+    fclose(f);
+    if (n != 2 || strlen(hash) != 64) {
+        SAY(problem, "%s is unreadable (want \"<seq> <sha256>\")", p);
+        return KM_OK;
+    }
+    r->have_head = 1;
+    r->head_seq = seq;
+    memcpy(r->head_hash, hash, 65);
+    if (seq > r->last_seq) {
+        SAY(problem,
+            "custody chain truncated: HEAD names record #%llu, the chain ends at #%" PRIu64
+            " (%llu record(s) deleted)",
+            seq, r->last_seq, seq - (unsigned long long)r->last_seq);
+        return KM_OK;
+    }
+    sqlite3_stmt *st = prep(c, "SELECT hash FROM custody WHERE seq = ?", err);
+    if (!st)
+        return KM_ESQL;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+    char have[65] = "";
+    int rc = step(c, st);
+    if (rc == SQLITE_ROW)
+        colhex(have, st, 0);
+    done(c, st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sqlerr(c, err, "custody head");
+    if (strcmp(have, hash) != 0)
+        SAY(problem, "HEAD names record #%llu with hash %.16s…, the chain's record #%llu has %.16s… "
+                     "(chain rewritten or HEAD replaced)",
+            seq, hash, seq, have[0] ? have : "(none)");
+    else if (seq < r->last_seq) {
+        r->past_head = r->last_seq - seq;
+        SAY(note,
+            "%" PRIu64 " custody record(s) after HEAD (#%llu): a writer stopped between its "
+            "commit and the HEAD update; they are checked by the chain only",
+            r->past_head, seq);
+    }
+    return KM_OK;
+}
+
+int km_cat_verify_state(struct km_catalog *c, void (*problem)(void *, const char *),
+                        void (*note)(void *, const char *), void *ctx,
+                        struct km_state_report *r, struct km_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->anchored = c->anchors;
+    sqlite3_stmt *st = prep(c, "SELECT seq, hash FROM custody ORDER BY seq DESC LIMIT 1", err);
+    if (!st)
+        return KM_ESQL;
+    int rc = step(c, st);
+    if (rc == SQLITE_ROW) {
+        r->last_seq = (uint64_t)sqlite3_column_int64(st, 0);
+        colhex(r->last_hash, st, 1);
+    }
+    done(c, st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sqlerr(c, err, "custody");
+    if (!c->anchors) {
+        SAY(note, "catalog not anchored: made before anchoring (its tables have no anchor "
+                  "columns; the next ingest or hunt anchors it)");
+        return check_head(c, problem, note, ctx, r, err);
+    }
+    /* every "commit" record against the rows that name it */
+    struct anchor_rec last;
+    memset(&last, 0, sizeof last);
+    uint64_t last_seq = 0;
+    /* anchor_digest uses other statements: collect the records first, in
+     * bounded batches of seqs */
+    uint64_t after = 0;
+    for (;;) {
+        struct {
+            uint64_t seq;
+            struct anchor_rec rec;
+            int ok;
+        } batch[64];
+        int nb = 0;
+        sqlite3_stmt *q = prep(c, "SELECT seq, note FROM custody WHERE action = 'commit'"
+                                  " AND seq > ?1 ORDER BY seq LIMIT 64", err);
+        if (!q)
+            return KM_ESQL;
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)after);
+        while ((rc = step(c, q)) == SQLITE_ROW && nb < 64) {
+            batch[nb].seq = (uint64_t)sqlite3_column_int64(q, 0);
+            const unsigned char *t = sqlite3_column_text(q, 1);
+            batch[nb].ok = t && anchor_parse((const char *)t, &batch[nb].rec) == 0;
+            nb++;
+        }
+        done(c, q);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return sqlerr(c, err, "custody anchors");
+        for (int i = 0; i < nb; i++) {
+            uint64_t seq = batch[i].seq;
+            const struct anchor_rec *rec = &batch[i].rec;
+            r->commits++;
+            if (!batch[i].ok) {
+                SAY(problem, "custody record #%" PRIu64 " (commit) has no readable anchor", seq);
+                continue;
+            }
+            struct anchor_state a;
+            if ((rc = anchor_digest(c, seq, &a, err)) != KM_OK)
+                return rc;
+            if (strcmp(a.digest, rec->digest) != 0) {
+                uint64_t was[NPARTS] = {
+                    rec->totals[KM_ANCHOR_SEGMENTS] - last.totals[KM_ANCHOR_SEGMENTS],
+                    rec->totals[KM_ANCHOR_EVIDENCE] - last.totals[KM_ANCHOR_EVIDENCE],
+                    rec->totals[KM_ANCHOR_OBJECTS] - last.totals[KM_ANCHOR_OBJECTS],
+                    rec->totals[KM_ANCHOR_REJECTS] - last.totals[KM_ANCHOR_REJECTS]};
+                int named = 0;
+                for (int p = 0; p < NPARTS; p++) {
+                    if (strncmp(a.part[p], rec->part[p], 8) == 0)
+                        continue;
+                    named = 1;
+                    SAY(problem,
+                        "%s anchored by custody record #%" PRIu64 " changed: it anchored %" PRIu64
+                        " row(s), the catalog now has %" PRIu64 " with that anchor%s",
+                        part_name[p], seq, was[p], a.n[p],
+                        a.n[p] < was[p]   ? " (rows deleted or re-anchored)"
+                        : a.n[p] > was[p] ? " (rows added or re-anchored)"
+                        : p == PART_SEGMENTS ? " (a segment's file, rows, time bounds, bytes, "
+                                               "sha256 or group counts edited)"
+                                             : " (a row's content edited)");
+                }
+                if (!named)
+                    SAY(problem, "rows anchored by custody record #%" PRIu64 " changed", seq);
+            }
+            last = *rec;
+            last_seq = seq;
+        }
+        if (nb < 64)
+            break;
+        after = batch[nb - 1].seq;
+    }
+    uint64_t n;
+    for (int p = 0; p < NPARTS; p++) {
+        if ((rc = count1(c, unanchored_sql[p], &n, err)) != KM_OK)
+            return rc;
+        r->unanchored += n;
+        if (n && r->commits)
+            SAY(problem, "%" PRIu64 " %s row(s) anchored by no custody record (added or "
+                         "un-anchored outside kumo)", n, part_name[p]);
+        if ((rc = count1(c, stray_sql[p], &n, err)) != KM_OK)
+            return rc;
+        if (n)
+            SAY(problem, "%" PRIu64 " %s row(s) name an anchor that is not a commit record", n,
+                part_name[p]);
+    }
+    if (!r->commits && r->unanchored)
+        SAY(note, "catalog not anchored: %" PRIu64 " row(s) made before anchoring (the next "
+                  "ingest anchors them)", r->unanchored);
+    if (r->commits) {
+        for (int t = 0; t < KM_ANCHOR_NTOTALS; t++) {
+            if ((rc = count1(c, count_sql[t], &n, err)) != KM_OK)
+                return rc;
+            if (n != last.totals[t])
+                SAY(problem, "the catalog holds %" PRIu64 " %s, the last anchor (custody record #%"
+                             PRIu64 ") says %" PRIu64, n, total_name[t], last_seq, last.totals[t]);
+        }
+    }
+    return check_head(c, problem, note, ctx, r, err);
 }

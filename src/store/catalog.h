@@ -17,6 +17,8 @@
 
 struct km_catalog;
 
+/* Opens the catalog; with create, creates it when missing and adds what a
+ * newer kumo needs (anchor columns) to an older one: only writers pass it. */
 int km_cat_open(const char *path, int create, struct km_catalog **out, struct km_err *err);
 void km_cat_close(struct km_catalog *c);
 int km_cat_begin(struct km_catalog *c, struct km_err *err);
@@ -75,7 +77,7 @@ struct km_custody {
     uint64_t size;
     char format[64];
     uint64_t events_new, events_dup, events_rejected;
-    char note[256];
+    char note[512];
     char prev_hash[65], hash[65];
 };
 /* Appends a record: fills seq, prev_hash and hash. r->time must parse as a
@@ -159,5 +161,45 @@ int km_cat_findings_count(struct km_catalog *c, uint64_t *n, struct km_err *err)
 int km_cat_hunt_add(struct km_catalog *c, int64_t now, int64_t since, int64_t until,
                     const char *only, uint64_t added, uint64_t updated, uint64_t unchanged,
                     uint64_t total, const char *digest, struct km_err *err);
+/*
+ * Anchors (docs/verify.md): the catalog's own state in the custody chain.
+ * Every transaction that makes evidence state visible ends, inside the same
+ * transaction, with a custody record of action "commit" whose note holds a
+ * digest of exactly the rows it made visible (segments with their group
+ * counts, completed evidence, their objects and rejects; each such row's
+ * `anchor` column names that record's seq) and the running totals after it.
+ * km_cat_commit does this itself (km_cat_anchor), then writes STORE/HEAD
+ * ("<seq> <hash>\n", replaced atomically) when the transaction appended
+ * custody records: the chain's last record, which a seal can sign.
+ */
+enum { KM_ANCHOR_SEGMENTS, KM_ANCHOR_EVENTS, KM_ANCHOR_EVIDENCE, KM_ANCHOR_OBJECTS,
+       KM_ANCHOR_REJECTS, KM_ANCHOR_NTOTALS };
+/* Anchors the visible rows no record anchors yet: sets their `anchor` and
+ * appends the "commit" record (nothing when there is nothing new). Must run
+ * inside a write transaction; km_cat_commit calls it. */
+int km_cat_anchor(struct km_catalog *c, struct km_err *err);
+
+/* What km_cat_verify_state found. */
+struct km_state_report {
+    int anchored;             /* the catalog has anchor columns */
+    uint64_t commits;         /* "commit" records checked */
+    uint64_t unanchored;      /* visible rows no record anchors (old stores) */
+    int have_head;            /* STORE/HEAD read */
+    uint64_t head_seq;
+    char head_hash[65];
+    uint64_t past_head;       /* records after HEAD (crash before HEAD was written) */
+    uint64_t last_seq;        /* the chain's last record: the head a seal signs */
+    char last_hash[65];
+};
+/* Calls problem(ctx, message) for every difference between the catalog and
+ * what the chain anchored (rows changed, deleted, added, re-anchored; totals;
+ * a HEAD the chain does not reach) and note(ctx, message) for what is
+ * weaker but not wrong (a store made before anchoring, records past HEAD).
+ * On a chain km_cat_custody_verify rejects, what it says is a hint only.
+ * Returns KM_OK or an SQL error. */
+int km_cat_verify_state(struct km_catalog *c, void (*problem)(void *, const char *),
+                        void (*note)(void *, const char *), void *ctx,
+                        struct km_state_report *r, struct km_err *err);
+
 
 #endif

@@ -122,15 +122,22 @@ int km_store_open(const char *dir, int flags, struct km_store **out, struct km_e
     if (flags & KM_STORE_WRITE) {
         snprintf(p, sizeof p, "%s/LOCK", dir);
         s->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = s->lock_fd < 0 ? errno : flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0 ? errno : 0;
+        if (e) {
             km_store_close(s);
-            return km_err_set(err, KM_EIO, p, UINT64_MAX,
-                              "store is being written by another kumo process");
+            if (e == EWOULDBLOCK)
+                return km_err_set(err, KM_EIO, p, UINT64_MAX,
+                                  "store is being written by another kumo process");
+            return km_err_set(err, KM_EIO, NULL, UINT64_MAX, "cannot lock %s: %s%s", p,
+                              strerror(e),
+                              e == EACCES || e == EROFS || e == EPERM
+                                  ? " (read-only store? commands that only read need no lock)"
+                                  : "");
         }
         sweep(dir, "tmp", NULL, NULL);
     }
     snprintf(p, sizeof p, "%s/catalog.sqlite", dir);
-    int rc = km_cat_open(p, 1, &s->cat, err);
+    int rc = km_cat_open(p, (flags & (KM_STORE_CREATE | KM_STORE_WRITE)) != 0, &s->cat, err);
     if (rc) {
         km_store_close(s);
         return rc;
