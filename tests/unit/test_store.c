@@ -526,14 +526,14 @@ static void test_anchors(void)
     T_EQ_INT(r.have_head, 1);
     T_EQ_INT(r.head_seq, 2);
     /* edit one anchored row: named, with the record that anchored it */
-    sqlite3_exec(km_cat_db(c), "UPDATE segments SET tmax = tmin WHERE id = 1", 0, 0, 0);
+    tamper(p, "UPDATE segments SET tmax = tmin WHERE id = 1");
     pr.n = 0;
     T_EQ_INT(km_cat_verify_state(c, prob_cb, note_cb, &pr, &r, &err), KM_OK);
     T_EQ_INT(pr.n, 1);
     T_CHECK(strstr(pr.last, "segments anchored by custody record #1") != NULL);
-    sqlite3_exec(km_cat_db(c), "UPDATE segments SET tmax = 200 WHERE id = 1", 0, 0, 0);
+    tamper(p, "UPDATE segments SET tmax = 200 WHERE id = 1");
     /* delete a reject: its record's digest and the totals differ */
-    sqlite3_exec(km_cat_db(c), "DELETE FROM rejects WHERE id = 2", 0, 0, 0);
+    tamper(p, "DELETE FROM rejects WHERE id = 2");
     pr.n = 0;
     T_EQ_INT(km_cat_verify_state(c, prob_cb, note_cb, &pr, &r, &err), KM_OK);
     T_EQ_INT(pr.n, 2);
@@ -541,7 +541,7 @@ static void test_anchors(void)
     km_cat_close(c);
     /* truncation: the last record deleted, HEAD still names it */
     T_EQ_INT(km_cat_open(p, 0, &c, &err), KM_OK);
-    sqlite3_exec(km_cat_db(c), "DELETE FROM custody WHERE seq = 2", 0, 0, 0);
+    tamper(p, "DELETE FROM custody WHERE seq = 2");
     pr.n = 0;
     T_EQ_INT(km_cat_verify_state(c, prob_cb, note_cb, &pr, &r, &err), KM_OK);
     T_CHECK(pr.n >= 1);
