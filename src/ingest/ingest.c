@@ -133,7 +133,7 @@ struct msg {
     struct km_arena arena;
     struct reject *rejects;
     size_t nrejects, caprejects;
-    uint64_t evidence_records, time_fallbacks, type_problems;
+    uint64_t evidence_records, time_fallbacks, time_missing, type_problems;
     /* END */
     char format[128];
     uint64_t decoded;
@@ -361,7 +361,9 @@ static int on_record(void *ctx, const struct km_record *r)
         }
         if (nc.problems)
             b->type_problems++;
-        if (ev->flags & (KM_EV_TIME_FALLBACK | KM_EV_TIME_MISSING))
+        if (ev->flags & KM_EV_TIME_MISSING)
+            b->time_missing++; /* stored with time 0 and flag time_missing */
+        else if (ev->flags & KM_EV_TIME_FALLBACK)
             b->time_fallbacks++;
         ev->raw.object = 0; /* resolved by the main thread */
         b->nevents++;
@@ -625,7 +627,7 @@ struct fstate {
     char sha256[65];
     uint64_t size;
     int skip;                    /* already held or duplicate copy in this run */
-    uint64_t events_new, events_dup, rejected, evidence_only;
+    uint64_t events_new, events_dup, rejected, evidence_only, conflicts;
     char format[128];
     uint64_t cached_member, cached_object;
     int have_cached;
@@ -643,6 +645,7 @@ struct mainctx {
     uint64_t *seen;              /* evidence ids started in this run (open addressing) */
     size_t nseen, capseen;
     const char *operator_;
+    const char *action;          /* custody action: "acquire", "reprocess" */
     char host[128];
     int rc;
     struct km_err *err;
@@ -698,6 +701,17 @@ static void custody_for(struct mainctx *mc, struct fstate *f, const char *action
     }
 }
 
+/* Appends "N conflicting duplicates ..." to a custody note (nothing when 0,
+ * so records without conflicts hash as before). */
+static void conflict_note(char *note, size_t cap, uint64_t n)
+{
+    if (!n)
+        return;
+    size_t l = strlen(note);
+    snprintf(note + l, cap - l, "%s%llu conflicting duplicate%s (id already stored with other "
+             "content; kept)", l ? "; " : "", (unsigned long long)n, n == 1 ? "" : "s");
+}
+
 /* Called by the writer, inside the publishing transaction, for each evidence
  * whose events are now all stored, in the order they were declared done:
  * normally the head of the waiting FIFO. */
@@ -718,11 +732,12 @@ static void on_commit(void *ctx, uint64_t evidence_id)
         mc->rc = e.code;
         *mc->err = e;
     }
-    char note[96] = "";
+    char note[256] = "";
     if (f->evidence_only) /* records kept as evidence that are not events (digests, ...) */
         snprintf(note, sizeof note, "%llu evidence-only records",
                  (unsigned long long)f->evidence_only);
-    custody_for(mc, f, "acquire", note);
+    conflict_note(note, sizeof note, f->conflicts);
+    custody_for(mc, f, mc->action, note);
     *l = f->next;
     if (mc->waiting_tail == f)
         mc->waiting_tail = prev;
@@ -879,6 +894,7 @@ static void handle(struct mainctx *mc, struct msg *m)
         sum->evidence_records += m->evidence_records;
         f->evidence_only += m->evidence_records;
         sum->time_fallbacks += m->time_fallbacks;
+        sum->time_missing += m->time_missing;
         sum->type_problems += m->type_problems;
         for (size_t i = 0; i < m->nrejects; i++) {
             add_reject(mc, f->path, m->member, &m->rejects[i], f->evidence_id);
@@ -909,14 +925,28 @@ static void handle(struct mainctx *mc, struct msg *m)
                 return;
             }
             struct km_ingest_source_count *c = source_count(sum, ev->f[KM_F_SOURCE]);
-            if (dup) {
+            if (dup == KM_ADD_DUP) {
                 f->events_dup++;
                 sum->events_dup++;
                 c->events_dup++;
-            } else {
-                f->events_new++;
-                sum->events_new++;
-                c->events_new++;
+                continue;
+            }
+            f->events_new++;
+            sum->events_new++;
+            c->events_new++;
+            if (dup == KM_ADD_CONFLICT) {
+                /* the id was seen with other content: kept, and said so */
+                f->conflicts++;
+                sum->events_conflict++;
+                c->events_conflict++;
+                ensure_txn(mc);
+                if (km_cat_conflict_add(mc->cat, f->evidence_id, m->member, ev->raw.offset,
+                                        ev->f[KM_F_SOURCE], ev->f[KM_F_EVENT_ID],
+                                        &e) != KM_OK) {
+                    mc->rc = e.code;
+                    *mc->err = e;
+                    return;
+                }
             }
         }
         return;
@@ -1023,6 +1053,7 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
     mc.sum = sum;
     mc.cat = km_store_catalog(s);
     mc.operator_ = o->operator_;
+    mc.action = "acquire";
     mc.err = err;
     gethostname(mc.host, sizeof mc.host - 1);
     struct km_writer_opts wo = {o->segment_rows};
