@@ -123,6 +123,7 @@ struct msg {
     char pack[64];               /* pack holding the object, or "" */
     uint64_t pack_off;
     int already;                 /* evidence already complete in the store */
+    int reprocess;               /* held evidence read back from the vault */
     int failed;                  /* could not be preserved: see rejects */
     /* BATCH */
     uint64_t member_idx;
@@ -183,6 +184,7 @@ static void msg_reject(struct msg *m, uint64_t off, long line, int code, const c
 struct job {
     uint64_t file;
     char *path;
+    const struct km_evidence *ev; /* reprocess: held evidence read from the vault */
 };
 
 struct pipeline {
@@ -207,6 +209,7 @@ static int walk_cb(void *ctx, const char *path)
     struct job *j = km_xmalloc(sizeof *j);
     j->file = p->nfiles++;
     j->path = km_xstrdup(path);
+    j->ev = NULL;
     q_push(&p->jobs, j);
     return 0;
 }
@@ -223,7 +226,17 @@ static void walk_err(void *ctx, const char *path, const char *why)
 static void *walker_main(void *arg)
 {
     struct pipeline *p = arg;
-    km_walk(p->paths, p->npaths, walk_cb, walk_err, p);
+    if (p->o->nreprocess) {
+        for (size_t i = 0; i < p->o->nreprocess; i++) {
+            struct job *j = km_xmalloc(sizeof *j);
+            j->file = p->nfiles++;
+            j->path = km_xstrdup(p->o->reprocess[i].source_path);
+            j->ev = &p->o->reprocess[i];
+            q_push(&p->jobs, j);
+        }
+    } else {
+        km_walk(p->paths, p->npaths, walk_cb, walk_err, p);
+    }
     for (int i = 0; i < p->nworkers; i++)
         q_push(&p->jobs, NULL);
     return NULL;
@@ -431,13 +444,24 @@ static void process_file(struct worker *w, struct job *j)
     struct pipeline *p = w->p;
     struct msg *start = msg_new(MSG_START, j->file);
     start->path = km_xstrdup(j->path);
-    int is_stdin = strcmp(j->path, "-") == 0;
+    int is_stdin = !j->ev && strcmp(j->path, "-") == 0;
     struct km_err e;
     km_err_clear(&e);
+    int rfd = -1; /* reprocess: the held object, read back from the vault */
+    if (j->ev) {
+        start->reprocess = 1;
+        memcpy(start->sha256, j->ev->sha256, sizeof start->sha256);
+        start->size = j->ev->size;
+        if (km_vault_object_fd(p->store, j->ev, &rfd, &e) != KM_OK) {
+            start->failed = 1;
+            msg_reject(start, UINT64_MAX, 0, e.code, "cannot read the held copy: %s", e.msg);
+        }
+    }
     /* the walker saw a regular file; whatever is there now must still be one
      * (a path swapped for a FIFO must not hang us, a symlink is not followed) */
-    int fd = is_stdin ? 0 : open(j->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (!is_stdin && fd >= 0) {
+    int fd = j->ev ? -1
+             : is_stdin ? 0 : open(j->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (!j->ev && !is_stdin && fd >= 0) {
         struct stat st;
         if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
             close(fd);
@@ -448,7 +472,9 @@ static void process_file(struct worker *w, struct job *j)
     }
     int fresh = 0, small = 0;
     size_t objn = 0;
-    if (fd < 0) {
+    if (j->ev) {
+        /* held already: nothing to open or preserve */
+    } else if (fd < 0) {
         start->failed = 1;
         msg_reject(start, UINT64_MAX, 0, KM_EIO, "cannot open: %s",
                    errno == EINVAL ? "no longer a regular file" : strerror(errno));
@@ -485,7 +511,7 @@ static void process_file(struct worker *w, struct job *j)
     }
     if (fd >= 0 && !is_stdin)
         close(fd);
-    if (!start->failed && !small)
+    if (!start->failed && !small && !j->ev)
         start->already = already_complete(w, start->sha256);
     int skip = start->failed || start->already;
     char rel[160];
@@ -494,6 +520,8 @@ static void process_file(struct worker *w, struct job *j)
     start = NULL;
     struct msg *end = msg_new(MSG_END, j->file);
     if (skip) {
+        if (rfd >= 0)
+            close(rfd);
         emit(w, end);
         chain_flush(w);
         return;
@@ -507,8 +535,8 @@ static void process_file(struct worker *w, struct job *j)
     km_err_clear(&e);
     /* decode the preserved bytes (the in-memory copy that went into the
      * pack, or the loose vault file), naming the acquisition path */
-    int vfd = -1;
-    if (!small) {
+    int vfd = rfd;
+    if (!small && !j->ev) {
         char vpath[4096];
         km_vault_abs(p->store, rel, vpath, sizeof vpath);
         vfd = open(vpath, O_RDONLY | O_CLOEXEC);
@@ -631,6 +659,8 @@ struct fstate {
     char format[128];
     uint64_t cached_member, cached_object;
     int have_cached;
+    int reprocess;               /* custody "reprocess"; rejects up to reject_floor superseded */
+    uint64_t reject_floor;
     struct fstate *next;
 };
 
@@ -645,7 +675,6 @@ struct mainctx {
     uint64_t *seen;              /* evidence ids started in this run (open addressing) */
     size_t nseen, capseen;
     const char *operator_;
-    const char *action;          /* custody action: "acquire", "reprocess" */
     char host[128];
     int rc;
     struct km_err *err;
@@ -675,8 +704,8 @@ static void now_iso(char out[32])
     km_time_fmt((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, out);
 }
 
-static void custody_for(struct mainctx *mc, struct fstate *f, const char *action,
-                        const char *note)
+static uint64_t custody_for(struct mainctx *mc, struct fstate *f, const char *action,
+                            const char *note)
 {
     struct km_custody r;
     memset(&r, 0, sizeof r);
@@ -695,10 +724,14 @@ static void custody_for(struct mainctx *mc, struct fstate *f, const char *action
     snprintf(r.note, sizeof r.note, "%s", note ? note : "");
     struct km_err e;
     km_err_clear(&e);
-    if (km_cat_custody_append(mc->cat, &r, &e) != KM_OK && !mc->rc) {
-        mc->rc = e.code;
-        *mc->err = e;
+    if (km_cat_custody_append(mc->cat, &r, &e) != KM_OK) {
+        if (!mc->rc) {
+            mc->rc = e.code;
+            *mc->err = e;
+        }
+        return 0;
     }
+    return r.seq;
 }
 
 /* Appends "N conflicting duplicates ..." to a custody note (nothing when 0,
@@ -736,8 +769,18 @@ static void on_commit(void *ctx, uint64_t evidence_id)
     if (f->evidence_only) /* records kept as evidence that are not events (digests, ...) */
         snprintf(note, sizeof note, "%llu evidence-only records",
                  (unsigned long long)f->evidence_only);
+    if (f->reprocess && mc->p->o->reprocess_note) {
+        size_t nl = strlen(note);
+        snprintf(note + nl, sizeof note - nl, "%s%s", nl ? "; " : "", mc->p->o->reprocess_note);
+    }
     conflict_note(note, sizeof note, f->conflicts);
-    custody_for(mc, f, mc->action, note);
+    uint64_t seq = custody_for(mc, f, f->reprocess ? "reprocess" : "acquire", note);
+    if (f->reprocess && seq &&
+        km_cat_rejects_supersede(mc->cat, f->evidence_id, f->reject_floor, seq, &e) != KM_OK &&
+        !mc->rc) {
+        mc->rc = e.code;
+        *mc->err = e;
+    }
     *l = f->next;
     if (mc->waiting_tail == f)
         mc->waiting_tail = prev;
@@ -847,6 +890,18 @@ static void handle(struct mainctx *mc, struct msg *m)
         ensure_txn(mc);
         struct km_evidence ev;
         int rc = km_cat_evidence_by_sha(mc->cat, m->sha256, &ev, &e);
+        if (rc == KM_OK && m->reprocess) {
+            /* held evidence run again: its earlier rejects are superseded
+             * once this run is committed */
+            f->evidence_id = ev.id;
+            f->reprocess = 1;
+            f->skip = seen_add(mc, ev.id);
+            if (!f->skip && km_cat_reject_max_id(mc->cat, &f->reject_floor, &e) != KM_OK) {
+                mc->rc = e.code;
+                *mc->err = e;
+            }
+            return;
+        }
         if (rc == KM_OK && (ev.complete || m->already)) {
             f->skip = 1;
             f->evidence_id = ev.id;
@@ -968,8 +1023,9 @@ static void handle(struct mainctx *mc, struct msg *m)
         if (m->limited) {
             /* not complete: a later ingest with other limits processes it
              * again (dedupe keeps what was stored now) */
-            custody_for(mc, f, "acquire", "stopped at a decompression ceiling; evidence kept, "
-                                          "will be re-read by the next ingest");
+            custody_for(mc, f, f->reprocess ? "reprocess" : "acquire",
+                        "stopped at a decompression ceiling; evidence kept, "
+                        "will be re-read by the next ingest");
             free(f->path);
             free(f);
             return;
@@ -1053,7 +1109,6 @@ int km_ingest_run(struct km_store *s, char *const *paths, int npaths,
     mc.sum = sum;
     mc.cat = km_store_catalog(s);
     mc.operator_ = o->operator_;
-    mc.action = "acquire";
     mc.err = err;
     gethostname(mc.host, sizeof mc.host - 1);
     struct km_writer_opts wo = {o->segment_rows};

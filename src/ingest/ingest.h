@@ -19,6 +19,7 @@
 
 #include "ingest/decode.h"
 #include "ingest/records.h"
+#include "store/catalog.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -30,6 +31,14 @@ struct km_ingest_opts {
     int threads;                    /* workers; 0 = number of CPUs */
     int progress;                   /* live progress line on stderr */
     uint32_t segment_rows;          /* 0 = default */
+    /* Reprocess (kumo reprocess): when nreprocess > 0 the paths are ignored
+     * and these held evidence objects are read back from the vault and run
+     * through the same pipeline; dedupe drops what is already stored, and
+     * each gets a custody record "reprocess" with reprocess_note. Their
+     * earlier rejects are marked superseded (they stay in the catalog). */
+    const struct km_evidence *reprocess;
+    size_t nreprocess;
+    const char *reprocess_note;
 };
 void km_ingest_opts_default(struct km_ingest_opts *o);
 
