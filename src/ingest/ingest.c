@@ -364,7 +364,14 @@ static int on_record(void *ctx, const struct km_record *r)
         if (i == 0)
             count = nc.count;
         if (rc != KM_OK) {
-            msg_reject(b, e.offset, r->line, e.code, "%s", e.msg[0] ? e.msg : km_strerror(e.code));
+            /* the reject points at the record (its first bytes can be read
+             * back); where in it the error was goes in the reason */
+            const char *why = e.msg[0] ? e.msg : km_strerror(e.code);
+            if (e.offset != UINT64_MAX && e.offset > r->off && e.offset - r->off < r->n)
+                msg_reject(b, r->off, r->line, e.code, "%s (at byte %llu of the record)", why,
+                           (unsigned long long)(e.offset - r->off));
+            else
+                msg_reject(b, r->off, r->line, e.code, "%s", why);
             continue;
         }
         note_source(w, nc.source->name);

@@ -116,4 +116,14 @@ cp "$T/c.jsonl" "$T/c2.jsonl"; echo >>"$T/c2.jsonl"
 "$KUMO" --store "$S3" ingest --json "$T/c2.jsonl" >"$T/x4.json" 2>/dev/null
 check "dups: a third copy identical to the second dedupes against it" \
   [ "$(json_num "$T/x4.json" events_duplicate)" = 1 -a "$(json_num "$T/x4.json" events_new)" = 0 ]
+
+# the summary says what happened to events without a usable time
+printf '{"eventVersion":"1.08","eventTime":"redacted","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","awsRegion":"us-east-1","eventID":"t1","recipientAccountId":"1"}\n{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"t2","recipientAccountId":"1"}\n{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com","eventName":"PutObject","awsRegion":"us-east-1","eventID":"t3","recipientAccountId":"1"}\n' >"$T/tm.jsonl"
+"$KUMO" --store "$T/tm" ingest "$T/tm.jsonl" >"$T/tm.txt" 2>&1
+check "time_missing: summary says the events were stored with time_missing" \
+  grep -q '^  2 events had no usable time at all: stored with time 0 and flag time_missing$' "$T/tm.txt"
+check "time_missing: not called a fallback" sh -c '! grep -q "fallback field was used" "$0"' "$T/tm.txt"
+"$KUMO" --store "$T/tm2" ingest --json "$T/tm.jsonl" >"$T/tm.json" 2>&1
+check "time_missing: JSON counts them apart" \
+  [ "$(json_num "$T/tm.json" time_missing)" = 2 -a "$(json_num "$T/tm.json" time_fallbacks)" = 0 ]
 finish
