@@ -803,21 +803,36 @@ int km_cat_conflict_add(struct km_catalog *c, uint64_t evidence_id, const char *
     return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "insert conflict");
 }
 
-int km_cat_conflict_each(struct km_catalog *c, int (*cb)(void *, const struct km_conflict *),
-                         void *ctx, struct km_err *err)
+int km_cat_conflict_groups(struct km_catalog *c, uint64_t max,
+                           int (*cb)(void *, const struct km_conflict *), void *ctx,
+                           uint64_t *total, struct km_err *err)
 {
+    *total = 0;
     if (!have_table(c, "conflicts"))
         return KM_OK;
     sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT COUNT(*) FROM conflicts", -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(c, err, "conflicts");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *total = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return sqlerr(c, err, "counting conflicts");
+    /* one row per (source, id), the first conflict of each for its file */
     if (sqlite3_prepare_v2(c->db,
                            "SELECT x.evidence_id, COALESCE(e.sha256, ''),"
                            " COALESCE(d.text || e.base, ''), x.member, x.offset, x.source,"
-                           " x.event_id FROM conflicts x LEFT JOIN evidence e"
+                           " x.event_id, g.n FROM (SELECT MIN(id) AS first, COUNT(*) AS n"
+                           " FROM conflicts GROUP BY source, event_id"
+                           " ORDER BY n DESC, first LIMIT ?) g"
+                           " JOIN conflicts x ON x.id = g.first LEFT JOIN evidence e"
                            " ON e.id = x.evidence_id LEFT JOIN names d ON d.id = e.dir"
-                           " ORDER BY x.id",
+                           " ORDER BY g.n DESC, g.first",
                            -1, &st, NULL) != SQLITE_OK)
         return sqlerr(c, err, "conflicts");
-    int rc, stop = 0;
+    sqlite3_bind_int64(st, 1, max ? (sqlite3_int64)max : -1);
+    int stop = 0;
     struct km_conflict x;
     while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         memset(&x, 0, sizeof x);
@@ -828,6 +843,7 @@ int km_cat_conflict_each(struct km_catalog *c, int (*cb)(void *, const struct km
         x.offset = (uint64_t)sqlite3_column_int64(st, 4);
         colcpy(x.source, sizeof x.source, st, 5);
         colcpy(x.event_id, sizeof x.event_id, st, 6);
+        x.count = (uint64_t)sqlite3_column_int64(st, 7);
         stop = cb(ctx, &x);
     }
     int ok = stop || rc == SQLITE_DONE;

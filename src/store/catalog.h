@@ -120,10 +120,15 @@ struct km_conflict {
     uint64_t offset;          /* of the record in the member's decoded bytes */
     char source[64];
     char event_id[256];
+    uint64_t count;           /* conflicts with this (source, event_id) */
 };
-/* In insertion order; cb returns non-zero to stop. */
-int km_cat_conflict_each(struct km_catalog *c, int (*cb)(void *, const struct km_conflict *),
-                         void *ctx, struct km_err *err);
+/* Sets *total to the number of conflicts, and calls cb once per (source,
+ * event id) — the most reused first, at most max (0 = all) — with its
+ * count and the file/offset of its first conflict. cb returns non-zero to
+ * stop. */
+int km_cat_conflict_groups(struct km_catalog *c, uint64_t max,
+                           int (*cb)(void *, const struct km_conflict *), void *ctx,
+                           uint64_t *total, struct km_err *err);
 
 /* Rejected records, with the evidence they came from. A reprocess marks
  * the rejects of earlier runs of that evidence superseded (table

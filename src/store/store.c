@@ -424,9 +424,11 @@ static int seg_match(struct km_writer *w, struct km_seg *seg, const struct km_ev
         struct km_err e;
         km_err_clear(&e);
         if (km_seg_event(seg, rows[i], &old, &e) != KM_OK) {
-            if (err && !err->code)
-                *err = e;
-            continue; /* unreadable: keep the event rather than lose it */
+            /* unreadable: keep the event rather than lose it (verify names
+             * the damaged segment) */
+            char m[600];
+            km_log(1, "kumo: cannot compare with a stored row: %s\n", km_err_fmt(&e, m, sizeof m));
+            continue;
         }
         if (same_content(&old, ev))
             return KM_ADD_DUP;
