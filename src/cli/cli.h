@@ -53,5 +53,7 @@ int km_cmd_incidents(int argc, char **argv);
 int km_cmd_incident(int argc, char **argv);
 int km_cmd_geo(int argc, char **argv);
 int km_cmd_identities(int argc, char **argv);
+int km_cmd_rejects(int argc, char **argv);
+int km_cmd_reprocess(int argc, char **argv);
 
 #endif

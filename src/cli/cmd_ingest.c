@@ -21,22 +21,25 @@ static void print_json(const struct km_ingest_summary *s, const char *store)
                   ",\"files\":%llu,\"files_already_held\":%llu,\"files_failed\":%llu,"
                   "\"bytes_in\":%llu,\"bytes_decoded\":%llu,\"events_new\":%llu,"
                   "\"events_duplicate\":%llu,\"records_rejected\":%llu,"
+                  "\"events_conflicting_duplicate\":%llu,"
                   "\"evidence_only_records\":%llu,\"time_fallbacks\":%llu,"
-                  "\"type_problems\":%llu,\"seconds\":%.3f,\"events_per_second\":%.0f,"
+                  "\"time_missing\":%llu,\"type_problems\":%llu,\"seconds\":%.3f,\"events_per_second\":%.0f,"
                   "\"sources\":[",
                   (unsigned long long)s->files, (unsigned long long)s->files_already_held,
                   (unsigned long long)s->files_failed, (unsigned long long)s->bytes_in,
                   (unsigned long long)s->bytes_decoded, (unsigned long long)s->events_new,
                   (unsigned long long)s->events_dup, (unsigned long long)s->records_rejected,
+                  (unsigned long long)s->events_conflict,
                   (unsigned long long)s->evidence_records, (unsigned long long)s->time_fallbacks,
-                  (unsigned long long)s->type_problems, s->seconds,
+                  (unsigned long long)s->time_missing, (unsigned long long)s->type_problems, s->seconds,
                   s->seconds > 0 ? (double)(s->events_new + s->events_dup) / s->seconds : 0.0);
     for (int i = 0; i < s->nsources; i++) {
         km_buf_adds(&b, i ? ",{\"source\":" : "{\"source\":");
         km_json_write_str(&b, s->sources[i].source, strlen(s->sources[i].source));
-        km_buf_printf(&b, ",\"new\":%llu,\"duplicate\":%llu}",
+        km_buf_printf(&b, ",\"new\":%llu,\"duplicate\":%llu,\"conflicting_duplicate\":%llu}",
                       (unsigned long long)s->sources[i].events_new,
-                      (unsigned long long)s->sources[i].events_dup);
+                      (unsigned long long)s->sources[i].events_dup,
+                      (unsigned long long)s->sources[i].events_conflict);
     }
     km_buf_adds(&b, "],\"rejects\":[");
     for (size_t i = 0; i < s->nrejects; i++) {
@@ -67,12 +70,24 @@ static void print_text(const struct km_ingest_summary *s, int max_show)
            km_out_num(s->events_dup, c, sizeof c), km_out_num(s->records_rejected, d, sizeof d),
            km_out_num((uint64_t)rate, rs, sizeof rs));
     if (s->nsources) {
-        printf("  %-28s %14s %12s\n", "source", "new", "duplicate");
-        for (int i = 0; i < s->nsources; i++)
-            printf("  %-28s %14s %12s\n", s->sources[i].source,
+        /* the conflicts column only when there are any: the usual table stays */
+        if (s->events_conflict)
+            printf("  %-28s %14s %12s %12s\n", "source", "new", "duplicate", "conflicting");
+        else
+            printf("  %-28s %14s %12s\n", "source", "new", "duplicate");
+        for (int i = 0; i < s->nsources; i++) {
+            printf("  %-28s %14s %12s", s->sources[i].source,
                    km_out_num(s->sources[i].events_new, a, sizeof a),
                    km_out_num(s->sources[i].events_dup, b2, sizeof b2));
+            if (s->events_conflict)
+                printf(" %12s", km_out_num(s->sources[i].events_conflict, c, sizeof c));
+            putchar('\n');
+        }
     }
+    if (s->events_conflict)
+        printf("  %s conflicting duplicates: their id was already stored with other content; "
+               "kept as events of their own (kumo stats lists them)\n",
+               km_out_num(s->events_conflict, a, sizeof a));
     if (s->files_already_held)
         printf("  %s files already held: nothing new from them\n",
                km_out_num(s->files_already_held, a, sizeof a));
@@ -82,6 +97,10 @@ static void print_text(const struct km_ingest_summary *s, int max_show)
     if (s->time_fallbacks)
         printf("  %s events had no primary timestamp; a fallback field was used\n",
                km_out_num(s->time_fallbacks, a, sizeof a));
+    if (s->time_missing)
+        printf("  %s events had no usable time at all: stored with time 0 and flag "
+               "time_missing\n",
+               km_out_num(s->time_missing, a, sizeof a));
     if (s->type_problems)
         printf("  %s events had fields of unexpected types (normalized as far as possible)\n",
                km_out_num(s->type_problems, a, sizeof a));

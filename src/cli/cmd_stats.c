@@ -12,6 +12,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Conflicting duplicates (catalog `conflicts`) grouped by (source, event
+ * id): how many events reused that id, and the file of the first. At most
+ * MAX_CGROUPS ids are listed (the most reused); the total counts all. */
+#define MAX_CGROUPS 10000
+struct cgroup {
+    char source[64], event_id[256], file[1024];
+    uint64_t n;
+};
+struct cstate {
+    struct cgroup *g;
+    size_t n, cap;
+    uint64_t total;
+};
+
+static int conflict_cb(void *ctx, const struct km_conflict *x)
+{
+    struct cstate *c = ctx;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        c->g = km_xrealloc(c->g, c->cap * sizeof *c->g);
+    }
+    struct cgroup *g = &c->g[c->n++];
+    snprintf(g->source, sizeof g->source, "%s", x->source);
+    snprintf(g->event_id, sizeof g->event_id, "%s", x->event_id);
+    snprintf(g->file, sizeof g->file, "%s%s%s", x->file, x->member[0] ? "!" : "", x->member);
+    g->n = x->count;
+    return 0;
+}
+
 int km_cmd_stats(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
@@ -49,6 +78,16 @@ int km_cmd_stats(int argc, char **argv)
     }
     uint64_t nev = cnt.evidence_complete, vbytes = cnt.vault_bytes, nseg = cnt.segments,
              sbytes = cnt.segment_bytes, nrej = cnt.rejects, ncust = cnt.custody;
+    struct cstate cs = {0};
+    if (km_cat_conflict_groups(km_store_catalog(s), MAX_CGROUPS, conflict_cb, &cs, &cs.total,
+                               &err) != KM_OK) {
+        char m[1200];
+        fprintf(stderr, "kumo stats: %s\n", km_err_fmt(&err, m, sizeof m));
+        free(rows);
+        free(cs.g);
+        km_store_close(s);
+        return 1;
+    }
     char t1[32], t2[32], a[32];
     if (json) {
         struct km_buf b;
@@ -71,6 +110,17 @@ int km_cmd_stats(int argc, char **argv)
             km_json_write_str(&b, rows[i].account, strlen(rows[i].account));
             km_buf_printf(&b, ",\"events\":%llu,\"first\":\"%s\",\"last\":\"%s\"}",
                           (unsigned long long)rows[i].events, t1, t2);
+        }
+        km_buf_printf(&b, "],\"conflicting_duplicates\":%llu,\"conflicts\":[",
+                      (unsigned long long)cs.total); /* the most reused ids, at most 10000 */
+        for (size_t i = 0; i < cs.n; i++) {
+            km_buf_adds(&b, i ? ",{\"source\":" : "{\"source\":");
+            km_json_write_str(&b, cs.g[i].source, strlen(cs.g[i].source));
+            km_buf_adds(&b, ",\"event_id\":");
+            km_json_write_str(&b, cs.g[i].event_id, strlen(cs.g[i].event_id));
+            km_buf_printf(&b, ",\"events\":%llu,\"first_file\":", (unsigned long long)cs.g[i].n);
+            km_json_write_str(&b, cs.g[i].file, strlen(cs.g[i].file));
+            km_buf_addc(&b, '}');
         }
         km_buf_adds(&b, "]}\n");
         fwrite(b.p, 1, b.n, stdout);
@@ -99,7 +149,23 @@ int km_cmd_stats(int argc, char **argv)
                km_out_num(total, a, sizeof a), (unsigned long long)nseg, (double)sbytes / 1e6,
                (unsigned long long)nev, (double)vbytes / 1e6, (unsigned long long)ncust,
                (unsigned long long)nrej);
+        if (cs.total) {
+            printf("conflicting duplicates: %s events reused an id already stored with other "
+                   "content (kept as events of their own)\n",
+                   km_out_num(cs.total, a, sizeof a));
+            size_t show = cs.n < 20 ? cs.n : 20;
+            for (size_t i = 0; i < show; i++) {
+                printf("  %-20s %8s  id ", cs.g[i].source, km_out_num(cs.g[i].n, a, sizeof a));
+                km_out_safe_file(stdout, cs.g[i].event_id, strlen(cs.g[i].event_id));
+                fputs("  first in ", stdout);
+                km_out_safe_file(stdout, cs.g[i].file, strlen(cs.g[i].file));
+                putchar('\n');
+            }
+            if (cs.n > show)
+                printf("  ... %zu more ids (kumo stats --json lists them all)\n", cs.n - show);
+        }
     }
+    free(cs.g);
     free(rows);
     km_store_close(s);
     return 0;

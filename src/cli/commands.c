@@ -44,6 +44,13 @@ const struct km_cmd km_commands[] = {
     {"verify", "re-hash every vault object and check the custody chain", "verify [--json]",
      km_cmd_verify},
     {"custody", "print the custody log", "custody [--json]", km_cmd_custody},
+    {"rejects", "list rejected records with file, offset, reason and their first bytes",
+     "rejects [--source NAME] [--reason TEXT] [--format table|json|jsonl] [--limit N] [--all]",
+     km_cmd_rejects},
+    {"reprocess", "run held evidence again from the vault (e.g. with looser limits)",
+     "reprocess [--max-record N] [--max-output B] [--max-ratio N] [--json] [-q] "
+     "(--all | --rejected | SHA256-or-prefix...)",
+     km_cmd_reprocess},
     {"geo", "where addresses are, offline: country, city, ASN, class (docs/geo.md)",
      "geo lookup IP... [--json] [--geo FILE]... | geo status [--json] [--geo FILE]... | "
      "geo build [--out FILE] [--tor DIR] [--libloc FILE] [--geonames DIR]",

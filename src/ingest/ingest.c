@@ -122,6 +122,7 @@ struct msg {
     char pack[64];               /* pack holding the object, or "" */
     uint64_t pack_off;
     int already;                 /* evidence already complete in the store */
+    int reprocess;               /* held evidence read back from the vault */
     int failed;                  /* could not be preserved: see rejects */
     /* BATCH */
     uint64_t member_idx;
@@ -132,7 +133,7 @@ struct msg {
     struct km_arena arena;
     struct reject *rejects;
     size_t nrejects, caprejects;
-    uint64_t evidence_records, time_fallbacks, type_problems;
+    uint64_t evidence_records, time_fallbacks, time_missing, type_problems;
     /* END */
     char format[128];
     uint64_t decoded;
@@ -182,6 +183,7 @@ static void msg_reject(struct msg *m, uint64_t off, long line, int code, const c
 struct job {
     uint64_t file;
     char *path;
+    const struct km_evidence *ev; /* reprocess: held evidence read from the vault */
 };
 
 struct pipeline {
@@ -206,6 +208,7 @@ static int walk_cb(void *ctx, const char *path)
     struct job *j = km_xmalloc(sizeof *j);
     j->file = p->nfiles++;
     j->path = km_xstrdup(path);
+    j->ev = NULL;
     q_push(&p->jobs, j);
     return 0;
 }
@@ -222,7 +225,17 @@ static void walk_err(void *ctx, const char *path, const char *why)
 static void *walker_main(void *arg)
 {
     struct pipeline *p = arg;
-    km_walk(p->paths, p->npaths, walk_cb, walk_err, p);
+    if (p->o->nreprocess) {
+        for (size_t i = 0; i < p->o->nreprocess; i++) {
+            struct job *j = km_xmalloc(sizeof *j);
+            j->file = p->nfiles++;
+            j->path = km_xstrdup(p->o->reprocess[i].source_path);
+            j->ev = &p->o->reprocess[i];
+            q_push(&p->jobs, j);
+        }
+    } else {
+        km_walk(p->paths, p->npaths, walk_cb, walk_err, p);
+    }
     for (int i = 0; i < p->nworkers; i++)
         q_push(&p->jobs, NULL);
     return NULL;
@@ -349,7 +362,14 @@ static int on_record(void *ctx, const struct km_record *r)
         if (i == 0)
             count = nc.count;
         if (rc != KM_OK) {
-            msg_reject(b, e.offset, r->line, e.code, "%s", e.msg[0] ? e.msg : km_strerror(e.code));
+            /* the reject points at the record (its first bytes can be read
+             * back); where in it the error was goes in the reason */
+            const char *why = e.msg[0] ? e.msg : km_strerror(e.code);
+            if (e.offset != UINT64_MAX && e.offset > r->off && e.offset - r->off < r->n)
+                msg_reject(b, r->off, r->line, e.code, "%s (at byte %llu of the record)", why,
+                           (unsigned long long)(e.offset - r->off));
+            else
+                msg_reject(b, r->off, r->line, e.code, "%s", why);
             continue;
         }
         note_source(w, nc.source->name);
@@ -359,7 +379,9 @@ static int on_record(void *ctx, const struct km_record *r)
         }
         if (nc.problems)
             b->type_problems++;
-        if (ev->flags & (KM_EV_TIME_FALLBACK | KM_EV_TIME_MISSING))
+        if (ev->flags & KM_EV_TIME_MISSING)
+            b->time_missing++; /* stored with time 0 and flag time_missing */
+        else if (ev->flags & KM_EV_TIME_FALLBACK)
             b->time_fallbacks++;
         ev->raw.object = 0; /* resolved by the main thread */
         b->nevents++;
@@ -428,13 +450,24 @@ static void process_file(struct worker *w, struct job *j)
     struct pipeline *p = w->p;
     struct msg *start = msg_new(MSG_START, j->file);
     start->path = km_xstrdup(j->path);
-    int is_stdin = strcmp(j->path, "-") == 0;
+    int is_stdin = !j->ev && strcmp(j->path, "-") == 0;
     struct km_err e;
     km_err_clear(&e);
+    int rfd = -1; /* reprocess: the held object, read back from the vault */
+    if (j->ev) {
+        start->reprocess = 1;
+        memcpy(start->sha256, j->ev->sha256, sizeof start->sha256);
+        start->size = j->ev->size;
+        if (km_vault_object_fd(p->store, j->ev, &rfd, &e) != KM_OK) {
+            start->failed = 1;
+            msg_reject(start, UINT64_MAX, 0, e.code, "cannot read the held copy: %s", e.msg);
+        }
+    }
     /* the walker saw a regular file; whatever is there now must still be one
      * (a path swapped for a FIFO must not hang us, a symlink is not followed) */
-    int fd = is_stdin ? 0 : open(j->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (!is_stdin && fd >= 0) {
+    int fd = j->ev ? -1
+             : is_stdin ? 0 : open(j->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (!j->ev && !is_stdin && fd >= 0) {
         struct stat st;
         if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
             close(fd);
@@ -445,7 +478,9 @@ static void process_file(struct worker *w, struct job *j)
     }
     int fresh = 0, small = 0;
     size_t objn = 0;
-    if (fd < 0) {
+    if (j->ev) {
+        /* held already: nothing to open or preserve */
+    } else if (fd < 0) {
         start->failed = 1;
         msg_reject(start, UINT64_MAX, 0, KM_EIO, "cannot open: %s",
                    errno == EINVAL ? "no longer a regular file" : strerror(errno));
@@ -482,7 +517,7 @@ static void process_file(struct worker *w, struct job *j)
     }
     if (fd >= 0 && !is_stdin)
         close(fd);
-    if (!start->failed && !small)
+    if (!start->failed && !small && !j->ev)
         start->already = already_complete(w, start->sha256);
     int skip = start->failed || start->already;
     char rel[160];
@@ -491,6 +526,8 @@ static void process_file(struct worker *w, struct job *j)
     start = NULL;
     struct msg *end = msg_new(MSG_END, j->file);
     if (skip) {
+        if (rfd >= 0)
+            close(rfd);
         emit(w, end);
         chain_flush(w);
         return;
@@ -504,8 +541,8 @@ static void process_file(struct worker *w, struct job *j)
     km_err_clear(&e);
     /* decode the preserved bytes (the in-memory copy that went into the
      * pack, or the loose vault file), naming the acquisition path */
-    int vfd = -1;
-    if (!small) {
+    int vfd = rfd;
+    if (!small && !j->ev) {
         char vpath[4096];
         km_vault_abs(p->store, rel, vpath, sizeof vpath);
         vfd = open(vpath, O_RDONLY | O_CLOEXEC);
@@ -620,10 +657,12 @@ struct fstate {
     char sha256[65];
     uint64_t size;
     int skip;                    /* already held or duplicate copy in this run */
-    uint64_t events_new, events_dup, rejected, evidence_only;
+    uint64_t events_new, events_dup, rejected, evidence_only, conflicts;
     char format[128];
     uint64_t cached_member, cached_object;
     int have_cached;
+    int reprocess;               /* custody "reprocess"; rejects up to reject_floor superseded */
+    uint64_t reject_floor;
     struct fstate *next;
 };
 
@@ -668,7 +707,7 @@ static void now_iso(char out[32])
 }
 
 static int custody_for(struct mainctx *mc, struct fstate *f, const char *action,
-                       const char *note, struct km_err *err)
+                       const char *note, uint64_t *seq, struct km_err *err)
 {
     struct km_custody r;
     memset(&r, 0, sizeof r);
@@ -685,7 +724,10 @@ static int custody_for(struct mainctx *mc, struct fstate *f, const char *action,
     r.events_dup = f->events_dup;
     r.events_rejected = f->rejected;
     snprintf(r.note, sizeof r.note, "%s", note ? note : "");
-    return km_cat_custody_append(mc->cat, &r, err);
+    int rc = km_cat_custody_append(mc->cat, &r, err);
+    if (seq)
+        *seq = rc == KM_OK ? r.seq : 0;
+    return rc;
 }
 
 /* custody_for outside the publishing transaction: a failure ends the run. */
@@ -694,10 +736,21 @@ static void custody_now(struct mainctx *mc, struct fstate *f, const char *action
 {
     struct km_err e;
     km_err_clear(&e);
-    if (custody_for(mc, f, action, note, &e) != KM_OK && !mc->rc) {
+    if (custody_for(mc, f, action, note, NULL, &e) != KM_OK && !mc->rc) {
         mc->rc = e.code;
         *mc->err = e;
     }
+}
+
+/* Appends "N conflicting duplicates ..." to a custody note (nothing when 0,
+ * so records without conflicts hash as before). */
+static void conflict_note(char *note, size_t cap, uint64_t n)
+{
+    if (!n)
+        return;
+    size_t l = strlen(note);
+    snprintf(note + l, cap - l, "%s%llu conflicting duplicate%s (id already stored with other "
+             "content; kept)", l ? "; " : "", (unsigned long long)n, n == 1 ? "" : "s");
 }
 
 /* Called by the writer, inside the publishing transaction, for each evidence
@@ -721,11 +774,20 @@ static int on_commit(void *ctx, uint64_t evidence_id, struct km_err *err)
     int rc = km_cat_evidence_complete(mc->cat, f->evidence_id, f->format, err);
     if (rc)
         return rc;
-    char note[96] = "";
+    char note[256] = "";
     if (f->evidence_only) /* records kept as evidence that are not events (digests, ...) */
         snprintf(note, sizeof note, "%llu evidence-only records",
                  (unsigned long long)f->evidence_only);
-    if ((rc = custody_for(mc, f, "acquire", note, err)))
+    if (f->reprocess && mc->p->o->reprocess_note) {
+        size_t nl = strlen(note);
+        snprintf(note + nl, sizeof note - nl, "%s%s", nl ? "; " : "", mc->p->o->reprocess_note);
+    }
+    conflict_note(note, sizeof note, f->conflicts);
+    uint64_t seq = 0;
+    if ((rc = custody_for(mc, f, f->reprocess ? "reprocess" : "acquire", note, &seq, err)))
+        return rc;
+    if (f->reprocess &&
+        (rc = km_cat_rejects_supersede(mc->cat, f->evidence_id, f->reject_floor, seq, err)))
         return rc;
     *l = f->next;
     if (mc->waiting_tail == f)
@@ -852,6 +914,18 @@ static void handle(struct mainctx *mc, struct msg *m)
             }
             return;
         }
+        if (rc == KM_OK && m->reprocess) {
+            /* held evidence run again: its earlier rejects are superseded
+             * once this run is committed */
+            f->evidence_id = ev.id;
+            f->reprocess = 1;
+            f->skip = seen_add(mc, ev.id);
+            if (!f->skip && km_cat_reject_max_id(mc->cat, &f->reject_floor, &e) != KM_OK) {
+                mc->rc = e.code;
+                *mc->err = e;
+            }
+            return;
+        }
         if (rc == KM_OK && (ev.complete || m->already)) {
             f->skip = 1;
             f->evidence_id = ev.id;
@@ -899,6 +973,7 @@ static void handle(struct mainctx *mc, struct msg *m)
         sum->evidence_records += m->evidence_records;
         f->evidence_only += m->evidence_records;
         sum->time_fallbacks += m->time_fallbacks;
+        sum->time_missing += m->time_missing;
         sum->type_problems += m->type_problems;
         for (size_t i = 0; i < m->nrejects; i++) {
             add_reject(mc, f->path, m->member, &m->rejects[i], f->evidence_id);
@@ -929,14 +1004,28 @@ static void handle(struct mainctx *mc, struct msg *m)
                 return;
             }
             struct km_ingest_source_count *c = source_count(sum, ev->f[KM_F_SOURCE]);
-            if (dup) {
+            if (dup == KM_ADD_DUP) {
                 f->events_dup++;
                 sum->events_dup++;
                 c->events_dup++;
-            } else {
-                f->events_new++;
-                sum->events_new++;
-                c->events_new++;
+                continue;
+            }
+            f->events_new++;
+            sum->events_new++;
+            c->events_new++;
+            if (dup == KM_ADD_CONFLICT) {
+                /* the id was seen with other content: kept, and said so */
+                f->conflicts++;
+                sum->events_conflict++;
+                c->events_conflict++;
+                ensure_txn(mc);
+                if (km_cat_conflict_add(mc->cat, f->evidence_id, m->member, ev->raw.offset,
+                                        ev->f[KM_F_SOURCE], ev->f[KM_F_EVENT_ID],
+                                        &e) != KM_OK) {
+                    mc->rc = e.code;
+                    *mc->err = e;
+                    return;
+                }
             }
         }
         return;
@@ -958,8 +1047,9 @@ static void handle(struct mainctx *mc, struct msg *m)
         if (m->limited) {
             /* not complete: a later ingest with other limits processes it
              * again (dedupe keeps what was stored now) */
-            custody_now(mc, f, "acquire", "stopped at a decompression ceiling; evidence kept, "
-                                          "will be re-read by the next ingest");
+            custody_now(mc, f, f->reprocess ? "reprocess" : "acquire",
+                        "stopped at a decompression ceiling; evidence kept, "
+                        "will be re-read by the next ingest");
             free(f->path);
             free(f);
             return;

@@ -19,6 +19,7 @@
 
 #include "ingest/decode.h"
 #include "ingest/records.h"
+#include "store/catalog.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -30,12 +31,21 @@ struct km_ingest_opts {
     int threads;                    /* workers; 0 = number of CPUs */
     int progress;                   /* live progress line on stderr */
     uint32_t segment_rows;          /* 0 = default */
+    /* Reprocess (kumo reprocess): when nreprocess > 0 the paths are ignored
+     * and these held evidence objects are read back from the vault and run
+     * through the same pipeline; dedupe drops what is already stored, and
+     * each gets a custody record "reprocess" with reprocess_note. Their
+     * earlier rejects are marked superseded (they stay in the catalog). */
+    const struct km_evidence *reprocess;
+    size_t nreprocess;
+    const char *reprocess_note;
 };
 void km_ingest_opts_default(struct km_ingest_opts *o);
 
 struct km_ingest_source_count {
     char source[64];
     uint64_t events_new, events_dup;
+    uint64_t events_conflict;       /* of events_new: ids already stored with other content */
 };
 
 struct km_ingest_reject {
@@ -50,7 +60,10 @@ struct km_ingest_summary {
     uint64_t files, files_already_held, files_failed;
     uint64_t bytes_in, bytes_decoded;
     uint64_t events_new, events_dup, records_rejected, evidence_records;
-    uint64_t time_fallbacks, type_problems;
+    uint64_t events_conflict;       /* of events_new: conflicting duplicates (kept) */
+    uint64_t time_fallbacks;        /* time taken from a fallback field */
+    uint64_t time_missing;          /* no usable time: stored with time 0, flag time_missing */
+    uint64_t type_problems;
     double seconds;
     struct km_ingest_source_count sources[32];
     int nsources;

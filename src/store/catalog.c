@@ -36,6 +36,7 @@ struct km_catalog {
     struct name_ent *names;       /* interned-name cache, open addressing */
     size_t nnames, capnames;
     int have_head;                /* custody chain head cached? */
+    int have_conflicts;           /* conflicts table created by this handle? */
     uint64_t head_seq;
     char head_hash[65];
     int readonly;                 /* opened immutable: the process may not write it */
@@ -1586,4 +1587,191 @@ int km_cat_verify_state(struct km_catalog *c, void (*problem)(void *, const char
         }
     }
     return check_head(c, problem, note, ctx, r, err);
+}
+
+/* ---- conflicting duplicates and reject history ------------------------- */
+
+/* Tables added after schema version 1: created on first write, so a store
+ * made by an older kumo gets them without a migration, and a reader (maybe
+ * on read-only media) treats a missing table as empty. */
+static const char *CONFLICTS_SQL =
+    "CREATE TABLE IF NOT EXISTS conflicts("
+    "  id INTEGER PRIMARY KEY, evidence_id INTEGER NOT NULL, member TEXT NOT NULL,"
+    "  offset INTEGER NOT NULL, source TEXT NOT NULL, event_id TEXT NOT NULL);";
+static const char *SUPERSEDED_SQL =
+    "CREATE TABLE IF NOT EXISTS rejects_superseded("
+    "  reject_id INTEGER PRIMARY KEY, custody_seq INTEGER NOT NULL);";
+
+static int have_table(struct km_catalog *c, const char *name)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int have = step(c, st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return have;
+}
+
+static int ensure_table(struct km_catalog *c, const char *sql, struct km_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        int rc = km_err_set(err, KM_ESQL, c->path, UINT64_MAX, "creating table: %s",
+                            msg ? msg : sqlite3_errmsg(c->db));
+        sqlite3_free(msg);
+        return rc;
+    }
+    return KM_OK;
+}
+
+int km_cat_conflict_add(struct km_catalog *c, uint64_t evidence_id, const char *member,
+                        uint64_t offset, struct km_str source, struct km_str event_id,
+                        struct km_err *err)
+{
+    if (!c->have_conflicts) {
+        int rc = ensure_table(c, CONFLICTS_SQL, err);
+        if (rc)
+            return rc;
+        c->have_conflicts = 1;
+    }
+    sqlite3_stmt *st = prep(c,
+                            "INSERT INTO conflicts(evidence_id, member, offset, source, event_id)"
+                            " VALUES(?,?,?,?,?)",
+                            err);
+    if (!st)
+        return KM_ESQL;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)evidence_id);
+    sqlite3_bind_text(st, 2, member ? member : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)offset);
+    sqlite3_bind_text(st, 4, source.p ? source.p : "", source.p ? (int)source.n : 0,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, event_id.p ? event_id.p : "", event_id.p ? (int)event_id.n : 0,
+                      SQLITE_STATIC);
+    int rc = step(c, st);
+    done(c, st);
+    return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "insert conflict");
+}
+
+int km_cat_conflict_groups(struct km_catalog *c, uint64_t max,
+                           int (*cb)(void *, const struct km_conflict *), void *ctx,
+                           uint64_t *total, struct km_err *err)
+{
+    *total = 0;
+    if (!have_table(c, "conflicts"))
+        return KM_OK;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT COUNT(*) FROM conflicts", -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(c, err, "conflicts");
+    int rc = step(c, st);
+    if (rc == SQLITE_ROW)
+        *total = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return sqlerr(c, err, "counting conflicts");
+    /* one row per (source, id), the first conflict of each for its file */
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT x.evidence_id, COALESCE(e.sha256, ''),"
+                           " COALESCE(d.text || e.base, ''), x.member, x.offset, x.source,"
+                           " x.event_id, g.n FROM (SELECT MIN(id) AS first, COUNT(*) AS n"
+                           " FROM conflicts GROUP BY source, event_id"
+                           " ORDER BY n DESC, first LIMIT ?) g"
+                           " JOIN conflicts x ON x.id = g.first LEFT JOIN evidence e"
+                           " ON e.id = x.evidence_id LEFT JOIN names d ON d.id = e.dir"
+                           " ORDER BY g.n DESC, g.first",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(c, err, "conflicts");
+    sqlite3_bind_int64(st, 1, max ? (sqlite3_int64)max : -1);
+    int stop = 0;
+    struct km_conflict x;
+    while (!stop && (rc = step(c, st)) == SQLITE_ROW) {
+        memset(&x, 0, sizeof x);
+        x.evidence_id = (uint64_t)sqlite3_column_int64(st, 0);
+        colhex(x.sha256, st, 1);
+        colcpy(x.file, sizeof x.file, st, 2);
+        colcpy(x.member, sizeof x.member, st, 3);
+        x.offset = (uint64_t)sqlite3_column_int64(st, 4);
+        colcpy(x.source, sizeof x.source, st, 5);
+        colcpy(x.event_id, sizeof x.event_id, st, 6);
+        x.count = (uint64_t)sqlite3_column_int64(st, 7);
+        stop = cb(ctx, &x);
+    }
+    int ok = stop || rc == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? KM_OK : sqlerr(c, err, "reading conflicts");
+}
+
+int km_cat_reject_each(struct km_catalog *c, int all,
+                       int (*cb)(void *, const struct km_reject *), void *ctx,
+                       struct km_err *err)
+{
+    int sup = have_table(c, "rejects_superseded");
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT r.id, r.evidence_id, COALESCE(e.sha256, ''), COALESCE(d.text || e.base, ''),"
+             " COALESCE(f.text, ''), r.member, r.offset, r.line, r.code, r.reason, %s"
+             " FROM rejects r LEFT JOIN evidence e ON e.id = r.evidence_id"
+             " LEFT JOIN names d ON d.id = e.dir LEFT JOIN names f ON f.id = e.format"
+             "%s%s ORDER BY r.id",
+             sup ? "COALESCE(s.custody_seq, 0)" : "0",
+             sup ? " LEFT JOIN rejects_superseded s ON s.reject_id = r.id" : "",
+             sup && !all ? " WHERE s.reject_id IS NULL" : "");
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(c, err, "rejects");
+    int rc, stop = 0;
+    struct km_reject r;
+    while (!stop && (rc = step(c, st)) == SQLITE_ROW) {
+        memset(&r, 0, sizeof r);
+        r.id = (uint64_t)sqlite3_column_int64(st, 0);
+        r.evidence_id = (uint64_t)sqlite3_column_int64(st, 1);
+        colhex(r.sha256, st, 2);
+        colcpy(r.file, sizeof r.file, st, 3);
+        colcpy(r.format, sizeof r.format, st, 4);
+        colcpy(r.member, sizeof r.member, st, 5);
+        r.offset = (uint64_t)sqlite3_column_int64(st, 6);
+        r.line = (long)sqlite3_column_int64(st, 7);
+        r.code = sqlite3_column_int(st, 8);
+        colcpy(r.reason, sizeof r.reason, st, 9);
+        r.superseded_by = (uint64_t)sqlite3_column_int64(st, 10);
+        stop = cb(ctx, &r);
+    }
+    int ok = stop || rc == SQLITE_DONE;
+    sqlite3_finalize(st);
+    return ok ? KM_OK : sqlerr(c, err, "reading rejects");
+}
+
+int km_cat_rejects_supersede(struct km_catalog *c, uint64_t evidence_id, uint64_t before_id,
+                             uint64_t custody_seq, struct km_err *err)
+{
+    int rc = ensure_table(c, SUPERSEDED_SQL, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db,
+                           "INSERT OR IGNORE INTO rejects_superseded(reject_id, custody_seq)"
+                           " SELECT id, ? FROM rejects WHERE evidence_id = ? AND id <= ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sqlerr(c, err, "supersede rejects");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)custody_seq);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)evidence_id);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)before_id);
+    rc = step(c, st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? KM_OK : sqlerr(c, err, "supersede rejects");
+}
+
+int km_cat_reject_max_id(struct km_catalog *c, uint64_t *id, struct km_err *err)
+{
+    sqlite3_stmt *st;
+    *id = 0;
+    if (sqlite3_prepare_v2(c->db, "SELECT COALESCE(MAX(id), 0) FROM rejects", -1, &st, NULL) !=
+        SQLITE_OK)
+        return sqlerr(c, err, "rejects");
+    int rc = step(c, st);
+    if (rc == SQLITE_ROW)
+        *id = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? KM_OK : sqlerr(c, err, "rejects");
 }

@@ -201,5 +201,56 @@ int km_cat_verify_state(struct km_catalog *c, void (*problem)(void *, const char
                         void (*note)(void *, const char *), void *ctx,
                         struct km_state_report *r, struct km_err *err);
 
+/* Conflicting duplicates: events stored although their key was already
+ * stored, because the content differs (store.h KM_ADD_CONFLICT). The table
+ * `conflicts` is created on the first add; readers treat its absence as
+ * none. */
+int km_cat_conflict_add(struct km_catalog *c, uint64_t evidence_id, const char *member,
+                        uint64_t offset, struct km_str source, struct km_str event_id,
+                        struct km_err *err);
+struct km_conflict {
+    uint64_t evidence_id;
+    char sha256[65];
+    char file[1024];          /* where the evidence was first acquired from */
+    char member[1024];
+    uint64_t offset;          /* of the record in the member's decoded bytes */
+    char source[64];
+    char event_id[256];
+    uint64_t count;           /* conflicts with this (source, event_id) */
+};
+/* Sets *total to the number of conflicts, and calls cb once per (source,
+ * event id) — the most reused first, at most max (0 = all) — with its
+ * count and the file/offset of its first conflict. cb returns non-zero to
+ * stop. */
+int km_cat_conflict_groups(struct km_catalog *c, uint64_t max,
+                           int (*cb)(void *, const struct km_conflict *), void *ctx,
+                           uint64_t *total, struct km_err *err);
+
+/* Rejected records, with the evidence they came from. A reprocess marks
+ * the rejects of earlier runs of that evidence superseded (table
+ * rejects_superseded: reject id -> custody seq of the reprocess); they stay. */
+struct km_reject {
+    uint64_t id, evidence_id;
+    char sha256[65];
+    char file[1024];          /* evidence source path ("" for a file never preserved) */
+    char format[64];          /* evidence format as detected ("aws.cloudtrail json", ...) */
+    char member[1024];
+    uint64_t offset;
+    long line;
+    int code;
+    char reason[256];
+    uint64_t superseded_by;   /* custody seq of the reprocess, 0 = current */
+};
+/* all = 0: current rejects only; 1: history too. */
+int km_cat_reject_each(struct km_catalog *c, int all,
+                       int (*cb)(void *, const struct km_reject *), void *ctx,
+                       struct km_err *err);
+/* Marks evidence_id's rejects with id <= before_id superseded by custody_seq. */
+int km_cat_rejects_supersede(struct km_catalog *c, uint64_t evidence_id, uint64_t before_id,
+                             uint64_t custody_seq, struct km_err *err);
+int km_cat_reject_max_id(struct km_catalog *c, uint64_t *id, struct km_err *err);
+
+/* Escape hatch for read-only reporting queries (stats). */
+void *km_cat_db(struct km_catalog *c);
 
 #endif

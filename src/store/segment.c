@@ -157,6 +157,10 @@ struct km_segb {
         uint32_t row1;
     } *kslots;
     uint32_t nkslots;
+    /* knext[r]: row + 1 of the previous row with the same key (0 = none):
+     * rows sharing a key form a chain from the newest, so adding one more
+     * costs O(1) however many share it */
+    uint32_t *knext;
     /* summary groups */
     struct km_seg_group *groups;
     size_t ngroups;
@@ -263,6 +267,7 @@ struct km_segb *km_segb_new(uint32_t cap)
     while (b->nkslots < b->cap * 2)
         b->nkslots <<= 1;
     b->kslots = km_xcalloc(b->nkslots, sizeof *b->kslots);
+    b->knext = km_xmalloc(b->cap * sizeof *b->knext);
     return b;
 }
 
@@ -284,6 +289,7 @@ void km_segb_free(struct km_segb *b)
     free(b->roff);
     free(b->rlen);
     free(b->kslots);
+    free(b->knext);
     free(b->groups);
     km_arena_free(&b->strings);
     free(b);
@@ -306,7 +312,7 @@ uint32_t km_segb_rows(const struct km_segb *b) { return b->n; }
 
 size_t km_segb_bytes(const struct km_segb *b)
 {
-    size_t per_row = KM_F__COUNT * 4 + 8 + 16 + 2 + 1 + 1 + 2 + 8 + 8 + 4;
+    size_t per_row = KM_F__COUNT * 4 + 4 + 8 + 16 + 2 + 1 + 1 + 2 + 8 + 8 + 4;
     return b->strings.total + (size_t)b->cap * per_row + (size_t)b->nkslots * sizeof *b->kslots;
 }
 
@@ -315,18 +321,53 @@ static uint32_t key_slot(const uint8_t *key, uint32_t nslots)
     return (uint32_t)(rd64(key) ^ rd64(key + 8)) & (nslots - 1);
 }
 
-int km_segb_has_key(const struct km_segb *b, const uint8_t key[16])
+/* The slot holding key (its newest row), or NULL. */
+static const struct kslot *key_find(const struct km_segb *b, const uint8_t *key)
 {
     uint64_t fp = rd64(key);
     uint32_t i = key_slot(key, b->nkslots);
     for (;;) {
         const struct kslot *k = &b->kslots[i];
         if (!k->row1)
-            return 0;
+            return NULL;
         if (k->fp == fp && memcmp(b->key + (size_t)(k->row1 - 1) * 16, key, 16) == 0)
-            return 1;
+            return k;
         i = (i + 1) & (b->nkslots - 1);
     }
+}
+
+int km_segb_has_key(const struct km_segb *b, const uint8_t key[16])
+{
+    return key_find(b, key) != NULL;
+}
+
+uint32_t km_segb_key_rows(const struct km_segb *b, const uint8_t key[16], uint32_t *rows,
+                          uint32_t max)
+{
+    const struct kslot *k = key_find(b, key);
+    uint32_t n = 0;
+    for (uint32_t r1 = k ? k->row1 : 0; r1 && n < max; r1 = b->knext[r1 - 1])
+        rows[n++] = r1 - 1;
+    return n;
+}
+
+void km_segb_event(const struct km_segb *b, uint32_t row, struct km_event *ev)
+{
+    km_event_init(ev);
+    for (int f = 0; f < KM_F__COUNT; f++) {
+        uint32_t c = b->codes[f][row];
+        if (c)
+            ev->f[f] = b->dicts[f].vals[c];
+    }
+    ev->time_us = b->time[row];
+    memcpy(ev->key, b->key + (size_t)row * 16, 16);
+    ev->flags = b->flags[row];
+    ev->read_only = b->ro[row];
+    ev->mfa = b->mfa[row];
+    ev->severity = b->sev[row];
+    ev->raw.object = b->robj[row];
+    ev->raw.offset = b->roff[row];
+    ev->raw.length = b->rlen[row];
 }
 
 int km_segb_add(struct km_segb *b, const struct km_event *ev)
@@ -369,11 +410,19 @@ int km_segb_add(struct km_segb *b, const struct km_event *ev)
     b->robj[r] = ev->raw.object;
     b->roff[r] = ev->raw.offset;
     b->rlen[r] = ev->raw.length;
+    uint64_t fp = rd64(ev->key);
     uint32_t i = key_slot(ev->key, b->nkslots);
-    while (b->kslots[i].row1)
+    b->knext[r] = 0;
+    while (b->kslots[i].row1) {
+        struct kslot *k = &b->kslots[i];
+        if (k->fp == fp && memcmp(b->key + (size_t)(k->row1 - 1) * 16, ev->key, 16) == 0) {
+            b->knext[r] = k->row1; /* another row with this key: chain it */
+            break;
+        }
         i = (i + 1) & (b->nkslots - 1);
+    }
     b->kslots[i].row1 = r + 1;
-    b->kslots[i].fp = rd64(ev->key);
+    b->kslots[i].fp = fp;
     b->n++;
     return KM_OK;
 }
@@ -1330,6 +1379,37 @@ int km_seg_find_key(const struct km_seg *s, const uint8_t key[16], uint32_t *row
             hi = mid;
     }
     return 0;
+}
+
+uint32_t km_seg_key_rows(const struct km_seg *s, const uint8_t key[16], uint32_t *rows,
+                         uint32_t max)
+{
+    const struct km_seg_dirent *e = s->special[COL_KEYIDX - 100];
+    const uint8_t *keys = seg_keys(s);
+    if (!e || !keys || e->rlen != s->nrows * 4)
+        return 0;
+    const unsigned char *idx = s->map + e->off;
+    uint64_t lo = 0, hi = s->nrows; /* first index entry whose key is >= key */
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        uint32_t r;
+        memcpy(&r, idx + 4 * mid, 4);
+        if (r >= s->nrows)
+            return 0;
+        if (memcmp(keys + (size_t)r * 16, key, 16) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint32_t n = 0;
+    for (; lo < s->nrows && n < max; lo++) {
+        uint32_t r;
+        memcpy(&r, idx + 4 * lo, 4);
+        if (r >= s->nrows || memcmp(keys + (size_t)r * 16, key, 16) != 0)
+            break;
+        rows[n++] = r;
+    }
+    return n;
 }
 
 int km_seg_event(struct km_seg *s, uint32_t row, struct km_event *ev, struct km_err *err)

@@ -59,6 +59,14 @@ uint32_t km_segb_rows(const struct km_segb *b);
 size_t km_segb_bytes(const struct km_segb *b);
 /* 1 if an event with this key was added since the last reset. */
 int km_segb_has_key(const struct km_segb *b, const uint8_t key[16]);
+/* Rows (newest first, at most max) added since the last reset with this
+ * key; several rows may share a key (a record reusing an id with other
+ * content). Returns how many were written to rows. */
+uint32_t km_segb_key_rows(const struct km_segb *b, const uint8_t key[16], uint32_t *rows,
+                          uint32_t max);
+/* Materialises a builder row as stored (strings point into the builder,
+ * valid until the next add or reset; raw-only fields absent). */
+void km_segb_event(const struct km_segb *b, uint32_t row, struct km_event *ev);
 /* Copies the event in. Returns KM_OK, KM_ELIMIT when the builder is full. */
 int km_segb_add(struct km_segb *b, const struct km_event *ev);
 /* Sorts rows by time, encodes, writes `path` and fsyncs it. */
@@ -82,6 +90,10 @@ int km_seg_verify(const struct km_seg *s, struct km_err *err);
 int km_seg_may_have_key(const struct km_seg *s, const uint8_t key[16]);
 /* Exact key lookup through the sorted key index: 1 and *row when found. */
 int km_seg_find_key(const struct km_seg *s, const uint8_t key[16], uint32_t *row);
+/* Every row with this key (at most max), through the sorted key index:
+ * returns how many were written to rows (0 = none). */
+uint32_t km_seg_key_rows(const struct km_seg *s, const uint8_t key[16], uint32_t *rows,
+                         uint32_t max);
 /* Dictionary lookup for a field: 1 and *code when `value` occurs in the
  * segment, 0 when it does not (the segment can be skipped). For plain
  * fields returns -1 (unknown: rows must be checked). */

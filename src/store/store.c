@@ -219,6 +219,8 @@ struct km_writer {
      * exactly. Past FP_MAX the set is dropped and every store probed. */
     uint64_t *fp;
     size_t fpcap, fpn;
+    struct km_seg *decoded[4]; /* KM_DUP_DECODED_MAX: see is_dup */
+    size_t ndecoded;
 };
 
 #define FP_MAX (1u << 22)
@@ -346,31 +348,147 @@ void km_writer_on_commit(struct km_writer *w, km_writer_commit_fn fn, void *ctx)
 
 uint64_t km_writer_rows_pending(const struct km_writer *w) { return km_segb_rows(w->b); }
 
-/* A duplicate delivery carries the same record, so the same time: only
- * segments whose time bounds cover it can hold the key. */
-static int seg_has(const struct km_seg *seg, const uint8_t *key, int64_t t)
+/*
+ * Dedupe. An event is a duplicate when a stored or pending row has its key
+ * AND the same content: every stored field (time, strings, flags,
+ * read_only, mfa, severity), or the same raw reference (the same bytes of
+ * the same object: a re-processed file). A row that shares the key with
+ * different content is a *conflicting duplicate*: a record reusing an id
+ * (test data, a buggy exporter, a forgery) — kept as its own row and
+ * reported. Rows sharing one key are all compared, up to KM_DUP_ROWS_MAX
+ * per segment or builder (beyond that an identical copy may be kept as a
+ * conflict: never lost, bounded work on hostile input).
+ */
+#define KM_DUP_ROWS_MAX 64
+/* segments whose columns the writer decoded to compare rows, most recent
+ * first; older ones are dropped so memory stays bounded */
+#define KM_DUP_DECODED_MAX 4
+
+static int str_same(struct km_str a, struct km_str b)
 {
-    uint32_t row;
-    return t >= km_seg_tmin(seg) && t <= km_seg_tmax(seg) && km_seg_may_have_key(seg, key) &&
-           km_seg_find_key(seg, key, &row);
+    if (!a.p || !b.p)
+        return !a.p && !b.p;
+    return a.n == b.n && memcmp(a.p, b.p, a.n) == 0;
 }
 
-static int is_dup(struct km_writer *w, const uint8_t *key, int64_t t)
+static int same_content(const struct km_event *a, const struct km_event *b)
 {
-    for (size_t i = 0; i < w->nsegs_open; i++)
-        if (seg_has(w->segs[i], key, t))
-            return 1;
-    if (w->fp && !fp_has(w, key_fp(key)))
-        return 0; /* nothing this session added has this key */
-    if (km_segb_has_key(w->b, key))
-        return 1;
-    if (w->pend && km_segb_has_key(w->pend->b, key))
-        return 1;
-    for (size_t i = w->nsegs_open; i < w->nsegs; i++)
-        if (seg_has(w->segs[i], key, t))
-            return 1;
-    return 0;
+    if (a->time_us != b->time_us || a->read_only != b->read_only || a->mfa != b->mfa ||
+        a->severity != b->severity ||
+        (a->flags & ~KM_EV_ID_IN_KEY) != (b->flags & ~KM_EV_ID_IN_KEY))
+        return 0;
+    for (int f = 0; f < KM_F__COUNT; f++) {
+        /* the key already equals; the id's text may be kept in the key */
+        if (f == KM_F_EVENT_ID || km_fields[f].enc == KM_ENC_RAW)
+            continue;
+        if (!str_same(a->f[f], b->f[f]))
+            return 0;
+    }
+    return 1;
 }
+
+static int same_raw(const struct km_rawref *a, const struct km_rawref *b)
+{
+    return a->object && a->object == b->object && a->offset == b->offset &&
+           a->length == b->length;
+}
+
+/* Notes that seg's columns are decoded; drops the least recent beyond the
+ * limit. */
+static void decoded_touch(struct km_writer *w, struct km_seg *seg)
+{
+    size_t i = 0;
+    while (i < w->ndecoded && w->decoded[i] != seg)
+        i++;
+    if (i == w->ndecoded) {
+        if (w->ndecoded == KM_DUP_DECODED_MAX) {
+            km_seg_drop_decoded(w->decoded[KM_DUP_DECODED_MAX - 1]);
+            i = KM_DUP_DECODED_MAX - 1;
+        } else {
+            i = w->ndecoded++;
+        }
+    }
+    memmove(w->decoded + 1, w->decoded, i * sizeof *w->decoded);
+    w->decoded[0] = seg;
+}
+
+/* KM_ADD_DUP when seg holds a row identical to ev; KM_ADD_CONFLICT when it
+ * holds the key only; KM_ADD_NEW when not the key. */
+static int seg_match(struct km_writer *w, struct km_seg *seg, const struct km_event *ev,
+                     struct km_err *err)
+{
+    if (!km_seg_may_have_key(seg, ev->key))
+        return KM_ADD_NEW;
+    uint32_t rows[KM_DUP_ROWS_MAX];
+    uint32_t n = km_seg_key_rows(seg, ev->key, rows, KM_DUP_ROWS_MAX);
+    if (!n)
+        return KM_ADD_NEW;
+    /* an identical record has the same time: outside the bounds, only the key */
+    if (ev->time_us < km_seg_tmin(seg) || ev->time_us > km_seg_tmax(seg))
+        return KM_ADD_CONFLICT;
+    for (uint32_t i = 0; i < n; i++) {
+        struct km_rawref r;
+        if (km_seg_rawref(seg, rows[i], &r, err) == KM_OK && same_raw(&r, &ev->raw))
+            return KM_ADD_DUP;
+    }
+    decoded_touch(w, seg);
+    for (uint32_t i = 0; i < n; i++) {
+        struct km_event old;
+        struct km_err e;
+        km_err_clear(&e);
+        if (km_seg_event(seg, rows[i], &old, &e) != KM_OK) {
+            /* unreadable: keep the event rather than lose it (verify names
+             * the damaged segment) */
+            char m[600];
+            km_log(1, "kumo: cannot compare with a stored row: %s\n", km_err_fmt(&e, m, sizeof m));
+            continue;
+        }
+        if (same_content(&old, ev))
+            return KM_ADD_DUP;
+    }
+    return KM_ADD_CONFLICT;
+}
+
+static int segb_match(const struct km_segb *b, const struct km_event *ev)
+{
+    uint32_t rows[KM_DUP_ROWS_MAX];
+    uint32_t n = km_segb_key_rows(b, ev->key, rows, KM_DUP_ROWS_MAX);
+    for (uint32_t i = 0; i < n; i++) {
+        struct km_event old;
+        km_segb_event(b, rows[i], &old);
+        if (same_raw(&old.raw, &ev->raw) || same_content(&old, ev))
+            return KM_ADD_DUP;
+    }
+    return n ? KM_ADD_CONFLICT : KM_ADD_NEW;
+}
+
+/* Combines per-location answers: a duplicate anywhere wins, then a conflict. */
+#define MATCH(expr)                                                                               \
+    do {                                                                                          \
+        int m_ = (expr);                                                                          \
+        if (m_ == KM_ADD_DUP)                                                                     \
+            return KM_ADD_DUP;                                                                    \
+        if (m_ == KM_ADD_CONFLICT)                                                                \
+            hit = KM_ADD_CONFLICT;                                                                \
+    } while (0)
+
+static int is_dup(struct km_writer *w, const struct km_event *ev, struct km_err *err)
+{
+    int hit = KM_ADD_NEW;
+    /* segments that existed before this writer: the bloom filter answers
+     * "not here" for almost every new key */
+    for (size_t i = 0; i < w->nsegs_open; i++)
+        MATCH(seg_match(w, w->segs[i], ev, err));
+    if (w->fp && !fp_has(w, key_fp(ev->key)))
+        return hit; /* nothing this session added has this key */
+    MATCH(segb_match(w->b, ev));
+    if (w->pend)
+        MATCH(segb_match(w->pend->b, ev));
+    for (size_t i = w->nsegs_open; i < w->nsegs; i++)
+        MATCH(seg_match(w, w->segs[i], ev, err));
+    return hit;
+}
+#undef MATCH
 
 static void seg_name(char name[64])
 {
@@ -504,11 +622,9 @@ static int finish_pending(struct km_writer *w, struct km_err *err)
 
 int km_writer_add(struct km_writer *w, const struct km_event *ev, int *dup, struct km_err *err)
 {
-    *dup = 0;
-    if (is_dup(w, ev->key, ev->time_us)) {
-        *dup = 1;
+    *dup = is_dup(w, ev, err);
+    if (*dup == KM_ADD_DUP)
         return KM_OK;
-    }
     int rc = km_segb_add(w->b, ev);
     if (rc == KM_ELIMIT) {
         /* hand the full builder to a background writer and go on */

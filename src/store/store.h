@@ -51,8 +51,13 @@ struct km_writer_opts {
 };
 int km_writer_open(struct km_store *s, const struct km_writer_opts *o, struct km_writer **out,
                    struct km_err *err);
-/* Adds one event (strings are copied). *dup is set to 1 when an event with the
- * same key is already stored or pending, and nothing is added. */
+/* Adds one event (strings are copied). *dup is set to KM_ADD_DUP when an
+ * event with the same key and the same content (every stored field, or the
+ * same raw reference) is already stored or pending, and nothing is added;
+ * to KM_ADD_CONFLICT when rows with the same key exist but none has this
+ * content (a record reusing an id: the event is added, the caller reports
+ * it); else KM_ADD_NEW (0). */
+enum { KM_ADD_NEW = 0, KM_ADD_DUP = 1, KM_ADD_CONFLICT = 2 };
 int km_writer_add(struct km_writer *w, const struct km_event *ev, int *dup, struct km_err *err);
 /* Declares that every event of evidence `evidence_id` has been added. In the
  * transaction that publishes the segment holding its last events, `on_commit`

@@ -8,9 +8,12 @@
 #     Insight Results" event (no finding: evidence only); plus the ASFF syntax
 #     skeleton .fragment.txt, which is not JSON (rejected at line 1);
 #   panther-analysis-tests: AWS_SecurityFindingFormat.jsonl 10 lines with 3
-#     distinct Ids (3 new + 7 duplicate), AWS_GuardDuty.jsonl 8 lines with 3
-#     distinct ids (3 new + 5 duplicate).
-#   → 13 new + 12 duplicate + 4 rejected + 1 evidence-only = 30.
+#     distinct Ids but 10 different records (3 new + 7 conflicting duplicates:
+#     stored), AWS_GuardDuty.jsonl 8 lines with 3 distinct ids, 5 different
+#     in the fields the store keeps (3 new + 2 conflicting) and 3 that differ
+#     only in service.additionalInfo.sample or a severity that normalizes
+#     alike (duplicates).
+#   → 22 new + 3 duplicate + 4 rejected + 1 evidence-only = 30.
 # Then: stats shows both sources, show returns exact raw bytes of an ASFF
 # document and of a GuardDuty JSON Lines line. Last, an EventBridge event with
 # three findings (written below) gives three events, show picks the right one
@@ -25,10 +28,10 @@ S="$T/store"
   > "$T/sum.json" 2>"$T/err"; rc=$?
 new=$(jq .events_new "$T/sum.json"); dup=$(jq .events_duplicate "$T/sum.json")
 rej=$(jq .records_rejected "$T/sum.json"); evi=$(jq .evidence_only_records "$T/sum.json")
-[ "$new" = 13 ] && [ "$dup" = 12 ] && [ "$rej" = 4 ] && [ "$evi" = 1 ] \
+[ "$new" = 22 ] && [ "$dup" = 3 ] && [ "$rej" = 4 ] && [ "$evi" = 1 ] \
   && ok "securityhub_all_accounted ($new new + $dup duplicate + $rej rejected + $evi evidence-only = 30)" \
-  || fail securityhub_all_accounted "new=$new dup=$dup rej=$rej evidence=$evi (want 13+12+4+1)"
-for s in aws.securityhub:9:7 aws.guardduty:3:5 aws.cloudtrail:1:0; do
+  || fail securityhub_all_accounted "new=$new dup=$dup rej=$rej evidence=$evi (want 22+3+4+1)"
+for s in aws.securityhub:16:0 aws.guardduty:5:3 aws.cloudtrail:1:0; do
   n=${s%%:*}; r=${s#*:}
   got=$(jq -r --arg n "$n" '.sources[] | select(.source == $n) | "\(.new):\(.duplicate)"' "$T/sum.json")
   [ "$got" = "$r" ] && ok "securityhub_per_source $n $got" || fail "securityhub_per_source $n" "got '$got' want $r"
@@ -45,7 +48,7 @@ printf '%s\n' \
 "$KUMO" --store "$S" stats --json > "$T/stats.json"
 sh_n=$(jq '[.groups[] | select(.provider == "aws" and .source == "aws.securityhub") | .events] | add' "$T/stats.json")
 gd_n=$(jq '[.groups[] | select(.provider == "aws" and .source == "aws.guardduty") | .events] | add' "$T/stats.json")
-[ "$sh_n" = 9 ] && [ "$gd_n" = 3 ] && ok securityhub_stats_sources || fail securityhub_stats_sources "sh=$sh_n gd=$gd_n"
+[ "$sh_n" = 16 ] && [ "$gd_n" = 5 ] && ok securityhub_stats_sources || fail securityhub_stats_sources "sh=$sh_n gd=$gd_n"
 # an ASFF document: the whole file is the record
 ID="arn:aws:securityhub:us-east-2:123456789012:subscription/aws-foundational-security-best-practices/v/1.0.0/CloudTrail.2/finding/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
 "$KUMO" --store "$S" show --json "$ID" > "$T/show1.json"

@@ -5,9 +5,9 @@
 # storage and AKS kube-audit resource-log records) and plaso's Python-SDK
 # azure_activity_log.jsonl (4 records) — 253 records, counted with jq when
 # this test was written. None is invalid or a non-event: nothing is rejected.
-# 4 are duplicates: Panther lines 141 and 150 repeat earlier lines byte for
-# byte (same content hash), and lines 231 and 234 reuse the kube-audit
-# auditID "abc-123" of line 216.
+# 2 are duplicates: Panther lines 141 and 150 repeat earlier lines byte for
+# byte (same content hash); lines 231 and 234 reuse the kube-audit auditID
+# "abc-123" of line 216 with other content: conflicting duplicates, kept.
 . "$(dirname "$0")/lib.sh"
 C="$CORPUS"
 P="$C/panther-analysis-tests/extracted/Azure_MonitorActivity.jsonl"
@@ -19,9 +19,10 @@ S="$T/store"
 new=$(jq .events_new "$T/sum.json"); dup=$(jq .events_duplicate "$T/sum.json")
 rej=$(jq .records_rejected "$T/sum.json")
 total=$((new + dup + rej))
-[ "$want" = 253 ] && [ "$total" = 253 ] && [ "$dup" = 4 ] \
+conf=$(jq .events_conflicting_duplicate "$T/sum.json")
+[ "$want" = 253 ] && [ "$total" = 253 ] && [ "$dup" = 2 ] && [ "$conf" = 2 ] \
   && ok "corpus_azure_activity_all_accounted ($new new + $dup duplicate + $rej rejected)" \
-  || fail corpus_azure_activity_all_accounted "new=$new dup=$dup rej=$rej total=$total want $want (4 duplicates)"
+  || fail corpus_azure_activity_all_accounted "new=$new dup=$dup rej=$rej total=$total want $want (2 duplicates, 2 conflicting: $conf)"
 [ "$rc" -eq 0 ] && [ "$rej" = 0 ] && ok corpus_azure_activity_nothing_rejected \
   || fail corpus_azure_activity_nothing_rejected "rc=$rc $(jq -c '.rejects[:3]' "$T/sum.json")"
 act=$(jq '[.sources[] | select(.source == "azure.activity") | .new + .duplicate] | add' "$T/sum.json")

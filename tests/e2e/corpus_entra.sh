@@ -4,12 +4,15 @@
 # was written: elastic 5 diagnostic sign-ins, Panther 48 diagnostic records,
 # OTRF 4 Log Analytics AuditLogs rows, Graph docs 1 + 1 directoryAudits and
 # 1 signIn). Exactly one is rejected: the Graph signIns docs response is
-# truncated with a trailing comma (invalid JSON, offset 2710, line 5).
-# 16 are duplicates of events already taken: Panther reuses event ids across
-# tests (6 x ServicePrincipalSignInLogs:36658c78-..., 1 x SignInLogs:d9ae0e20-...,
-# 1 x ServicePrincipalSignInLogs:55270060-..., 3 x "Invited Users_123456789",
-# 1 x IPCGraph_123456789, 1 x Directory_12351123, 2 x PIM_123415) and OTRF's
-# first two rows are one audit event expanded by keyEvents.
+# truncated with a trailing comma (invalid JSON: the record starts at offset
+# 241, line 5; the comma is its byte 2469, offset 2710).
+# Panther reuses event ids across tests (6 x ServicePrincipalSignInLogs:36658c78-...,
+# 1 x SignInLogs:d9ae0e20-..., 1 x ServicePrincipalSignInLogs:55270060-...,
+# 3 x "Invited Users_123456789", 1 x IPCGraph_123456789, 1 x Directory_12351123,
+# 2 x PIM_123415): 6 of these 15 carry other content (2 x "Invited Users",
+# 1 x SignInLogs:d9ae0e20, 1 x Directory, 2 x PIM) and are conflicting
+# duplicates, kept; the other 9 and OTRF's second row (the first audit event
+# again, expanded by keyEvents) are the 10 duplicates.
 . "$(dirname "$0")/lib.sh"
 C="$CORPUS"
 [ -d "$C/microsoft-graph-docs-examples" ] || { fail corpus_entra_present "no corpus at $C"; exit 1; }
@@ -23,11 +26,13 @@ G="$C/microsoft-graph-docs-examples"
 new=$(jq .events_new "$T/sum.json"); dup=$(jq .events_duplicate "$T/sum.json")
 rej=$(jq .records_rejected "$T/sum.json")
 total=$((new + dup + rej))
-[ "$total" = 60 ] && [ "$dup" = 16 ] \
+conf=$(jq .events_conflicting_duplicate "$T/sum.json")
+[ "$total" = 60 ] && [ "$dup" = 10 ] && [ "$conf" = 6 ] \
   && ok "corpus_entra_all_accounted ($new new + $dup duplicate + $rej rejected)" \
-  || fail corpus_entra_all_accounted "new=$new dup=$dup rej=$rej total=$total want 60 (16 duplicates)"
+  || fail corpus_entra_all_accounted "new=$new dup=$dup (conflicting $conf) rej=$rej total=$total want 60 (10 duplicates, 6 conflicting)"
 rj=$(jq -r '.rejects[] | "\(.file | split("/") | last) \(.offset) \(.line)"' "$T/sum.json")
-[ "$rc" -eq 1 ] && [ "$rej" = 1 ] && [ "$rj" = "signin-list.example1.response.json 2710 5" ] \
+[ "$rc" -eq 1 ] && [ "$rej" = 1 ] && [ "$rj" = "signin-list.example1.response.json 241 5" ] \
+  && jq -r '.rejects[0].reason' "$T/sum.json" | grep -q "trailing comma.*(at byte 2469 of the record)" \
   && ok corpus_entra_only_invalid_json_rejected \
   || fail corpus_entra_only_invalid_json_rejected "rc=$rc rejected=$rej $(jq -c .rejects "$T/sum.json")"
 si=$(jq '[.sources[] | select(.source == "azure.signin") | .new + .duplicate] | add' "$T/sum.json")
