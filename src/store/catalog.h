@@ -250,7 +250,4 @@ int km_cat_rejects_supersede(struct km_catalog *c, uint64_t evidence_id, uint64_
                              uint64_t custody_seq, struct km_err *err);
 int km_cat_reject_max_id(struct km_catalog *c, uint64_t *id, struct km_err *err);
 
-/* Escape hatch for read-only reporting queries (stats). */
-void *km_cat_db(struct km_catalog *c);
-
 #endif
