@@ -663,6 +663,8 @@ struct fstate {
     int have_cached;
     int reprocess;               /* custody "reprocess"; rejects up to reject_floor superseded */
     uint64_t reject_floor;
+    int was_complete;            /* reprocess of complete evidence: its row (anchored in
+                                    custody) is left as it is */
     struct fstate *next;
 };
 
@@ -771,7 +773,11 @@ static int on_commit(void *ctx, uint64_t evidence_id, struct km_err *err)
         return km_err_set(err, KM_EINTERNAL, NULL, UINT64_MAX,
                           "publishing: evidence %llu is not awaiting completion",
                           (unsigned long long)evidence_id);
-    int rc = km_cat_evidence_complete(mc->cat, f->evidence_id, f->format, err);
+    /* A reprocess of complete evidence changes nothing in its row: the row
+     * is anchored in custody (an edit would read as tampering), and what the
+     * run found is in its own custody record. */
+    int rc = f->was_complete ? KM_OK
+                             : km_cat_evidence_complete(mc->cat, f->evidence_id, f->format, err);
     if (rc)
         return rc;
     char note[256] = "";
@@ -919,6 +925,7 @@ static void handle(struct mainctx *mc, struct msg *m)
              * once this run is committed */
             f->evidence_id = ev.id;
             f->reprocess = 1;
+            f->was_complete = ev.complete;
             f->skip = seen_add(mc, ev.id);
             if (!f->skip && km_cat_reject_max_id(mc->cat, &f->reject_floor, &e) != KM_OK) {
                 mc->rc = e.code;

@@ -56,4 +56,14 @@ check "reprocess: ...that says so" grep -q "no evidence held" "$T/e1"
 check "reprocess: unknown option exit 2" [ $? -eq 2 ]
 "$KUMO" --store "$S" reprocess >/dev/null 2>&1
 check "reprocess: nothing selected exit 2" [ $? -eq 2 ]
+# a file whose every record was rejected: the reprocess stores its event and
+# leaves the evidence row (anchored in custody) as it was, so verify passes
+S2="$T/s2"
+head -n 1 "$T/x.jsonl" > "$T/one.json"
+"$KUMO" --store "$S2" ingest --max-record 10 "$T/one.json" >/dev/null 2>&1
+"$KUMO" --store "$S2" reprocess --all >/dev/null 2>&1
+n2=$("$KUMO" --store "$S2" stats --json | jq .events)
+"$KUMO" --store "$S2" verify > "$T/v2" 2>&1; v2=$?
+[ "$n2" = 1 ] && [ "$v2" = 0 ] && ok reprocess_all_rejected_then_verify \
+  || fail reprocess_all_rejected_then_verify "events=$n2 verify=$v2 $(head -c 600 "$T/v2")"
 finish
