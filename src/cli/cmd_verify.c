@@ -2,6 +2,7 @@
  * cmd_verify.c — `kumo verify`: re-hash every vault object against the
  * catalog, check every segment's checksum, and recompute the custody chain.
  */
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "detect/hunt.h"
 #include "store/catalog.h"
@@ -35,8 +36,15 @@ static int check_one(void *vctx, const struct km_evidence *ev)
 
 int km_cmd_verify(int argc, char **argv)
 {
+    int json = 0, ex;
+    const struct km_opt opt[] = {
+        KM_OPT_FLAG("--json", 0, &json, "print JSON"),
+        KM_OPT_END,
+    };
+    struct km_opts o = {.cmd = "verify", .opt = opt};
+    if (km_opts_parse(&o, argc, argv, &ex))
+        return ex;
     const char *dir = km_cli_store_dir(&argc, argv);
-    int json = argc > 1 && strcmp(argv[1], "--json") == 0;
     struct km_store *s;
     struct km_err err;
     km_err_clear(&err);
