@@ -121,6 +121,9 @@ struct km_opt {
     {name, a, KM_OPT_K_FN, NULL, 0, 0, 0, NULL, NULL, 0, f, c, 1, NULL, help}
 #define KM_OPT_END {NULL, 0, KM_OPT_K_END, NULL, 0, 0, 0, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL}
 
+/* The largest --limit / --max-rows any command accepts. */
+#define KM_CLI_LIMIT_MAX 1000000000000LL
+
 /* A command's options and positional words. */
 struct km_opts {
     const char *cmd;         /* "events", "geo lookup": for messages and help */
