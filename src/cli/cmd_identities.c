@@ -444,7 +444,8 @@ int km_cmd_identities(int argc, char **argv)
                    "only the person X names (an e-mail, UPN, user name, ARN or id)"),
         KM_OPT_STR("--map", 0, &map, "FILE",
                    "an identity map file (identity.map, docs/identities.md)"),
-        KM_OPT_FLAG("--all", 0, &all, "also persons with a single identity"),
+        KM_OPT_FLAG("--all", 0, &all, "also list the other non-person identities (by default only "
+                    "counted)"),
         KM_OPT_END,
     };
     struct km_opts op = {.cmd = "identities", .opt = opt};
