@@ -38,7 +38,8 @@
  *             KM_OPT_END
  *         };
  *         const char *pos[1];
- *         struct km_opts o = {"rejects", "[EVIDENCE_ID]", opt, pos, 0, 1, 0};
+ *         struct km_opts o = {.cmd = "rejects", .args = "[EVIDENCE_ID]", .opt = opt,
+ *                             .pos = pos, .minpos = 0, .maxpos = 1};
  *         int ex;
  *         if (km_opts_parse(&o, argc, argv, &ex))
  *             return ex;                         // help printed (0) or usage error (2)
@@ -47,7 +48,12 @@
  *
  * For values that need more than storing (filters, --geo), KM_OPT_FN calls a
  * function with the value; filter_opts.h and geo_opts.h provide rows
- * (KM_CLI_FILTER_OPTS, KM_CLI_GEO_OPT) built on it.
+ * (KM_CLI_FILTER_OPTS, KM_CLI_GEO_OPT) built on it. Integer destinations may
+ * be int, unsigned, long, unsigned long (uint64_t, size_t), long long or
+ * unsigned long long (chosen by _Generic). Decide what 0 means for each
+ * number and say it in the help text (docs/cli.md lists the choices made).
+ * `kumo help --markdown` and docs/cli.md pick the new command up by itself
+ * (regenerate docs/cli.md: tests/e2e/opts.sh checks it is current).
  */
 #ifndef KM_CLI_OPTS_H
 #define KM_CLI_OPTS_H
