@@ -17,21 +17,36 @@ struct km_cmd {
 extern const struct km_cmd km_commands[];
 extern const int km_ncommands;
 
-/* Store directory: --store DIR, else $KUMO_STORE, else ./kumo-store. Removes
- * "--store DIR" from argv (updating *argc) so commands need not parse it. */
+/*
+ * Global options: `--store DIR`, `--config FILE`, `-v` / `--verbose`, `-q` /
+ * `--quiet`, accepted anywhere on the line before `--` (before or after the
+ * command name). main() takes them out of argv with km_cli_globals before it
+ * runs the command, so commands see only their own options (cli/opts.h).
+ * Returns 0, or 2 after printing the reason (e.g. `--store` without a value).
+ */
+struct km_cli_global {
+    const char *store;       /* --store DIR, or NULL */
+    const char *config;      /* --config FILE, or NULL */
+};
+extern struct km_cli_global km_cli_global;
+int km_cli_globals(int *argc, char **argv);
+
+/* Store directory: the global --store DIR, else $KUMO_STORE, else
+ * ./kumo-store. Also removes a "--store DIR" left in argv (updating *argc). */
 const char *km_cli_store_dir(int *argc, char **argv);
 /* Opens the store for command `cmd` (flags as km_store_open); on failure
  * prints "kumo CMD: <reason>" to stderr and returns the error code. */
 struct km_store;
 int km_cli_open_store(const char *cmd, const char *dir, int flags, struct km_store **s);
 /* The configuration for command `cmd` (core/conf.h): `--config FILE` (removed
- * from argv, updating *argc), else $KUMO_CONFIG, else STORE/kumo.conf when it
+ * from argv, updating *argc), else the global --config FILE, else $KUMO_CONFIG, else STORE/kumo.conf when it
  * exists, else defaults only. On an error prints "kumo CMD: <reason>" and
  * returns NULL (the command should exit 2). The caller frees it with
  * km_conf_free. */
 struct km_conf;
 struct km_conf *km_cli_conf(const char *cmd, const char *store_dir, int *argc, char **argv);
-/* Prints "usage: kumo <usage>" for a command name to stderr; returns 2. */
+/* Prints "usage: kumo <usage>" for a command name to stderr; returns 2.
+ * (Commands converted to cli/opts.h print their usage from their table.) */
 int km_cli_usage(const char *cmd);
 
 int km_cmd_ingest(int argc, char **argv);

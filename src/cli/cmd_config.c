@@ -3,6 +3,7 @@
  * configuration file, with its default, the value in force and one line of
  * help; `--template` writes a commented file to start from (docs/config.md).
  */
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "core/conf.h"
 
@@ -17,21 +18,20 @@ static const char *type_name(int t)
 
 int km_cmd_config(int argc, char **argv)
 {
+    int tmpl = 0, json = 0, ex;
+    const struct km_opt opt[] = {
+        KM_OPT_FLAG("--template", 0, &tmpl, "print a commented configuration file with every "
+                    "setting at its default"),
+        KM_OPT_FLAG("--json", 0, &json, "print JSON"),
+        KM_OPT_END,
+    };
+    struct km_opts o = {.cmd = "config", .opt = opt};
+    if (km_opts_parse(&o, argc, argv, &ex))
+        return ex;
     const char *dir = km_cli_store_dir(&argc, argv);
     struct km_conf *c = km_cli_conf("config", dir, &argc, argv);
     if (!c)
         return 2;
-    int tmpl = 0, json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--template"))
-            tmpl = 1;
-        else if (!strcmp(argv[i], "--json"))
-            json = 1;
-        else {
-            km_conf_free(c);
-            return km_cli_usage("config");
-        }
-    }
     if (tmpl) {
         printf("# kumo configuration (put it at STORE/kumo.conf, or pass --config FILE, or set "
                "KUMO_CONFIG).\n# Every setting is shown with its default; uncomment to change "

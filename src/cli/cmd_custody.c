@@ -1,6 +1,7 @@
 /*
  * cmd_custody.c — `kumo custody`: the hash-chained custody log, oldest first.
  */
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "json/json.h"
 #include "store/catalog.h"
@@ -53,8 +54,15 @@ static int print_json(void *ctx, const struct km_custody *r)
 
 int km_cmd_custody(int argc, char **argv)
 {
+    int json = 0, ex;
+    const struct km_opt opt[] = {
+        KM_OPT_FLAG("--json", 0, &json, "print JSON"),
+        KM_OPT_END,
+    };
+    struct km_opts o = {.cmd = "custody", .opt = opt};
+    if (km_opts_parse(&o, argc, argv, &ex))
+        return ex;
     const char *dir = km_cli_store_dir(&argc, argv);
-    int json = argc > 1 && strcmp(argv[1], "--json") == 0;
     struct km_store *s;
     struct km_err err;
     km_err_clear(&err);

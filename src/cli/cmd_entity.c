@@ -10,6 +10,7 @@
  * person's identities and the report lists them per provider.
  * docs/timeline.md shows examples.
  */
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "cli/filter_opts.h"
 #include "cli/geo_opts.h"
@@ -550,59 +551,30 @@ int km_cmd_entity(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
     struct km_cli_geo geo;
-    if (km_cli_geo_init(&geo, "entity", dir, &argc, argv))
-        return 2;
+    km_cli_geo_begin(&geo, "entity", dir);
     struct km_cli_filter times;
     km_cli_filter_init(&times);
-    const char *x = NULL;
+    const char *x = NULL, *kind_name = "auto";
     int kind = KM_TL_AUTO, json = 0;
     unsigned long top = 10;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--json") == 0) {
-            json = 1;
-            continue;
-        }
-        if (strncmp(a, "--", 2) != 0 || strcmp(a, "--") == 0) {
-            if (strcmp(a, "--") == 0 && i + 1 < argc)
-                a = argv[++i]; /* "-- -x": a value that starts with a dash */
-            if (x) {
-                fprintf(stderr, "kumo entity: one entity at a time ('%s' and '%s')\n", x, a);
-                return km_cli_usage("entity");
-            }
-            x = a;
-            continue;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "kumo entity: %s needs a value\n", a);
-            return km_cli_usage("entity");
-        }
-        const char *v = argv[++i];
-        if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0 ||
-            strcmp(a, "--config") == 0) {
-            if (km_cli_filter_opt(&times, "entity", a, v) < 0)
-                return 2;
-        } else if (strcmp(a, "--kind") == 0) {
-            kind = km_tl_kind_parse(v);
-            if (kind < 0) {
-                fprintf(stderr, "kumo entity: --kind: expected auto, ip, key, email, actor, "
-                                "resource or session, got '%s'\n", v);
-                return 2;
-            }
-        } else if (strcmp(a, "--top") == 0) {
-            char *end;
-            errno = 0;
-            top = strtoul(v, &end, 10);
-            if (errno || end == v || *end || top < 1 || top > 1000) {
-                fprintf(stderr, "kumo entity: --top: expected 1 .. 1000, got '%s'\n", v);
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "kumo entity: unknown option %s\n", a);
-            return km_cli_usage("entity");
-        }
-    }
-    if (!x || !*x) {
+    const struct km_opt opt[] = {
+        KM_CLI_FILTER_TIME_OPTS(&times),
+        KM_OPT_ENUM("--kind", 0, &kind_name, "auto|ip|key|email|actor|resource|session",
+                    "what X is (default: guessed from its form)"),
+        KM_OPT_INT("--top", 0, &top, 1, 1000, "N", "rows of each top list (default 10)"),
+        KM_OPT_FLAG("--json", 0, &json, "print JSON"),
+        KM_CLI_GEO_OPT(&geo),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "entity", .args = "X", .opt = opt, .pos = &x, .minpos = 1,
+                         .maxpos = 1};
+    int ex;
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
+    kind = km_tl_kind_parse(kind_name);
+    if (kind < 0)
+        return 2; /* not reached: the table lists the kinds */
+    if (!*x) {
         fprintf(stderr, "kumo entity: which entity? (an IP, access key, e-mail, ARN, name)\n");
         return km_cli_usage("entity");
     }

@@ -4,6 +4,7 @@
  * and time bounds, so a pivot on one IP or actor reads only segments that
  * can match. The full query language lives in `kumo query`.
  */
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "cli/filter_opts.h"
 #include "cli/geo_opts.h"
@@ -138,42 +139,28 @@ int km_cmd_events(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
     struct km_cli_geo geo;
-    if (km_cli_geo_init(&geo, "events", dir, &argc, argv))
-        return 2;
+    km_cli_geo_begin(&geo, "events", dir);
     struct km_cli_filter cf;
     km_cli_filter_init(&cf);
     struct ctx c = {FMT_TABLE, 140, &geo};
-    uint64_t limit = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) {
-            fprintf(stderr, "kumo events: %s needs a value\n", a);
-            return km_cli_usage("events");
-        }
-        i++;
-        int took = km_cli_filter_opt(&cf, "events", a, v);
-        if (took < 0)
-            return 2;
-        if (took)
-            continue;
-        if (strcmp(a, "--limit") == 0) {
-            limit = strtoull(v, NULL, 10);
-        } else if (strcmp(a, "--format") == 0) {
-            if (strcmp(v, "table") == 0)
-                c.fmt = FMT_TABLE;
-            else if (strcmp(v, "jsonl") == 0 || strcmp(v, "json") == 0)
-                c.fmt = FMT_JSONL;
-            else if (strcmp(v, "csv") == 0)
-                c.fmt = FMT_CSV;
-            else {
-                fprintf(stderr, "kumo events: unknown format '%s' (table, jsonl, csv)\n", v);
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "kumo events: unknown option %s\n", a);
-            return km_cli_usage("events");
-        }
-    }
+    unsigned long long limit = 0;
+    const char *fmt = "table";
+    const struct km_opt opt[] = {
+        KM_CLI_FILTER_OPTS(&cf),
+        KM_OPT_INT("--limit", 0, &limit, 1, KM_CLI_LIMIT_MAX, "N",
+                   "write at most the first N events in time order (default: all; 0 is "
+                   "refused: leave the option out for no limit)"),
+        KM_OPT_ENUM("--format", 0, &fmt, "table|jsonl|json|csv",
+                    "output: an aligned table (cut to the terminal), JSON lines (json is the "
+                    "same), or CSV"),
+        KM_CLI_GEO_OPT(&geo),
+        KM_OPT_END,
+    };
+    struct km_opts o = {.cmd = "events", .opt = opt};
+    int ex;
+    if (km_opts_parse(&o, argc, argv, &ex))
+        return ex;
+    c.fmt = !strcmp(fmt, "csv") ? FMT_CSV : !strcmp(fmt, "table") ? FMT_TABLE : FMT_JSONL;
     struct winsize ws;
     c.width = isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 60 ? ws.ws_col : 140;
     struct km_store *s;

@@ -7,6 +7,7 @@
  * of filter / dedup / limit commands selects events through the query engine
  * (query/exec.h), which feeds the same sorted scan and sink.
  */
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "cli/export.h"
 #include "query/exec.h"
@@ -83,49 +84,28 @@ int km_cmd_export(int argc, char **argv)
     struct km_cli_filter cf;
     km_cli_filter_init(&cf);
     enum km_export_fmt fmt = KM_EXPORT_JSONL;
-    const char *out_path = NULL;
-    uint64_t limit = 0;
+    const char *out_path = NULL, *fmt_name = "jsonl";
+    unsigned long long limit = 0;
     const char *pipeline = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-' || !a[1]) {
-            if (pipeline) {
-                fprintf(stderr, "kumo export: one PIPELINE only\n");
-                return km_cli_usage("export");
-            }
-            pipeline = a;
-            continue;
-        }
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) {
-            fprintf(stderr, "kumo export: %s needs a value\n", a);
-            return km_cli_usage("export");
-        }
-        i++;
-        int took = km_cli_filter_opt(&cf, "export", a, v);
-        if (took < 0)
-            return 2;
-        if (took)
-            continue;
-        if (strcmp(a, "--format") == 0) {
-            if (km_export_format_lookup(v, &fmt) != KM_OK) {
-                fprintf(stderr, "kumo export: unknown format '%s' (formats: %s)\n", v,
-                        km_export_formats);
-                return 2;
-            }
-        } else if (strcmp(a, "--out") == 0) {
-            out_path = v;
-        } else if (strcmp(a, "--limit") == 0) {
-            char *end;
-            limit = strtoull(v, &end, 10);
-            if (*end || !*v) {
-                fprintf(stderr, "kumo export: --limit wants a number, not '%s'\n", v);
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "kumo export: unknown option %s\n", a);
-            return km_cli_usage("export");
-        }
+    const struct km_opt opt[] = {
+        KM_OPT_ENUM("--format", 0, &fmt_name, "jsonl|csv|ocsf|timesketch|timesketch-csv",
+                    "the interchange format (docs/export.md); default jsonl"),
+        KM_OPT_STR("--out", 0, &out_path, "FILE", "write to FILE instead of stdout"),
+        KM_OPT_INT("--limit", 0, &limit, 1, KM_CLI_LIMIT_MAX, "N",
+                   "write at most the first N events in time order, as `kumo events --limit` "
+                   "(default: all; 0 is refused: leave the option out for no limit)"),
+        KM_CLI_FILTER_OPTS(&cf),
+        KM_OPT_END,
+    };
+    struct km_opts o = {.cmd = "export", .args = "['PIPELINE']", .opt = opt, .pos = &pipeline,
+                        .maxpos = 1};
+    int ex;
+    if (km_opts_parse(&o, argc, argv, &ex))
+        return ex;
+    if (km_export_format_lookup(fmt_name, &fmt) != KM_OK) {
+        fprintf(stderr, "kumo export: unknown format '%s' (formats: %s)\n", fmt_name,
+                km_export_formats);
+        return 2;
     }
 
     /* a PIPELINE selects the events (filter, dedup, limit) */

@@ -15,6 +15,7 @@
  * failed, 2 bad usage.
  */
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "core/km.h"
 #include "gen/gen.h"
 
@@ -49,6 +50,11 @@ bad:
     return KM_EUSAGE;
 }
 
+static int seed_opt(void *ctx, const char *cmd, const char *name, const char *v)
+{
+    return parse_u64(name, v, UINT64_MAX, ctx) ? 2 : 0;
+}
+
 int km_cmd_gen(int argc, char **argv)
 {
     (void)km_cli_store_dir(&argc, argv); /* gen writes no store; accept and drop --store */
@@ -57,97 +63,56 @@ int km_cmd_gen(int argc, char **argv)
     km_gen_opts_default(&o);
     o.stats = &st;
     o.truth = 1;
-
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--force") == 0) {
-            o.force = 1;
-            continue;
-        }
-        static const char *const with_value[] = {"--out",  "--events",  "--seed",
-                                                 "--accounts", "--start", "--days",
-                                                 "--threads", "--level", "--providers",
-                                                 "--scenarios"};
-        const char *name = NULL, *val = NULL;
-        for (size_t k = 0; k < KM_ARRAY_LEN(with_value); k++) {
-            size_t n = strlen(with_value[k]);
-            if (strncmp(arg, with_value[k], n) != 0)
-                continue;
-            if (arg[n] == 0) {
-                name = with_value[k];
-                if (i + 1 >= argc) {
-                    fprintf(stderr, "kumo gen: %s needs a value\n", name);
-                    return km_cli_usage("gen");
-                }
-                val = argv[++i];
-            } else if (arg[n] == '=') {
-                name = with_value[k];
-                val = arg + n + 1;
-            }
-            if (name)
-                break;
-        }
-        if (!name) {
-            fprintf(stderr, "kumo gen: unknown option '%s'\n", arg);
-            return km_cli_usage("gen");
-        }
-        uint64_t v = 0;
-        int rc = KM_OK;
-        if (strcmp(name, "--out") == 0) {
-            if (!*val) {
-                fprintf(stderr, "kumo gen: --out needs a directory\n");
-                return 2;
-            }
-            o.out_dir = val;
-        } else if (strcmp(name, "--start") == 0) {
-            if (km_gen_parse_date(val, &o.start) != KM_OK) {
-                fprintf(stderr, "kumo gen: --start: expected a date YYYY-MM-DD (1970..2099), got '%s'\n",
-                        val);
-                return 2;
-            }
-        } else if (strcmp(name, "--providers") == 0) {
-            if (km_gen_parse_providers(val, &o.providers, o.weight) != KM_OK) {
-                fprintf(stderr,
-                        "kumo gen: --providers: expected a list of aws, azure, gcp (or all), each "
-                        "at most once with an optional :WEIGHT of 1..%d, got '%s'\n",
-                        KM_GEN_MAX_WEIGHT, val);
-                return 2;
-            }
-        } else if (strcmp(name, "--scenarios") == 0) {
-            char why[160];
-            if (km_gen_parse_scenarios(val, &o.scenarios, why, sizeof why) != KM_OK) {
-                fprintf(stderr,
-                        "kumo gen: --scenarios: %s (expected all, none, or a list of story, spray, "
-                        "bruteforce, travel, lateral, leakedkey, persistence, privilege, tampering, "
-                        "exposure, incident)\n",
-                        why);
-                return 2;
-            }
-        } else if (strcmp(name, "--events") == 0) {
-            rc = parse_u64(name, val, KM_GEN_MAX_EVENTS, &v);
-            o.events = v;
-        } else if (strcmp(name, "--seed") == 0) {
-            rc = parse_u64(name, val, UINT64_MAX, &v);
-            o.seed = v;
-        } else if (strcmp(name, "--accounts") == 0) {
-            rc = parse_u64(name, val, KM_GEN_MAX_ACCOUNTS, &v);
-            o.accounts = (uint32_t)v;
-        } else if (strcmp(name, "--days") == 0) {
-            rc = parse_u64(name, val, KM_GEN_MAX_DAYS, &v);
-            o.days = (uint32_t)v;
-        } else if (strcmp(name, "--threads") == 0) {
-            rc = parse_u64(name, val, KM_GEN_MAX_THREADS, &v);
-            if (!rc && v == 0) {
-                fprintf(stderr, "kumo gen: --threads must be at least 1\n");
-                return 2;
-            }
-            o.threads = (uint32_t)v;
-        } else { /* --level */
-            rc = parse_u64(name, val, 12, &v);
-            o.level = (int)v;
-        }
-        if (rc)
-            return 2;
+    const char *start = NULL, *providers = NULL, *scenarios = NULL;
+    const struct km_opt opt[] = {
+        KM_OPT_STR("--out", 0, &o.out_dir, "DIR", "where to write the logs (required)"),
+        KM_OPT_INT("--events", 0, &o.events, 1, (long long)KM_GEN_MAX_EVENTS, "N",
+                   "exact number of records (default 100000)"),
+        KM_OPT_FN("--seed", 0, seed_opt, &o.seed, "S",
+                  "random seed, any unsigned 64-bit number: the same seed gives the same bytes"),
+        KM_OPT_INT("--accounts", 0, &o.accounts, 1, KM_GEN_MAX_ACCOUNTS, "N",
+                   "AWS accounts of the organisation (default 4)"),
+        KM_OPT_STR("--start", 0, &start, "YYYY-MM-DD", "first day (default 2026-10-01)"),
+        KM_OPT_INT("--days", 0, &o.days, 1, KM_GEN_MAX_DAYS, "N", "days covered (default 7)"),
+        KM_OPT_INT("--threads", 0, &o.threads, 1, KM_GEN_MAX_THREADS, "N",
+                   "writer threads (default: one per CPU); the output does not depend on it"),
+        KM_OPT_INT("--level", 0, &o.level, 1, 12, "N", "gzip level (default 1, fastest)"),
+        KM_OPT_STR("--providers", 0, &providers, "LIST",
+                   "aws, azure, gcp or all, comma-separated, each with an optional :WEIGHT "
+                   "(default aws)"),
+        KM_OPT_STR("--scenarios", 0, &scenarios, "all|none|NAME,...",
+                   "planted attack stories (docs/generator.md; default all)"),
+        KM_OPT_FLAG("--force", 0, &o.force, "write into a non-empty directory"),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "gen", .opt = opt};
+    int ex;
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
+    if (o.out_dir && !*o.out_dir) {
+        fprintf(stderr, "kumo gen: --out needs a directory\n");
+        return 2;
+    }
+    if (start && km_gen_parse_date(start, &o.start) != KM_OK) {
+        fprintf(stderr, "kumo gen: --start: expected a date YYYY-MM-DD (1970..2099), got '%s'\n",
+                start);
+        return 2;
+    }
+    if (providers && km_gen_parse_providers(providers, &o.providers, o.weight) != KM_OK) {
+        fprintf(stderr,
+                "kumo gen: --providers: expected a list of aws, azure, gcp (or all), each "
+                "at most once with an optional :WEIGHT of 1..%d, got '%s'\n",
+                KM_GEN_MAX_WEIGHT, providers);
+        return 2;
+    }
+    char why[160];
+    if (scenarios && km_gen_parse_scenarios(scenarios, &o.scenarios, why, sizeof why) != KM_OK) {
+        fprintf(stderr,
+                "kumo gen: --scenarios: %s (expected all, none, or a list of story, spray, "
+                "bruteforce, travel, lateral, leakedkey, persistence, privilege, tampering, "
+                "exposure, incident)\n",
+                why);
+        return 2;
     }
     if (!o.out_dir) {
         fprintf(stderr, "kumo gen: --out DIR is required\n");

@@ -10,6 +10,7 @@
  * docs/geo.md has the databases, their search order and examples.
  */
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/geo_opts.h"
 #include "core/conf.h"
 #include "geo/geo.h"
@@ -95,24 +96,21 @@ static void lookup_text(struct km_buf *b, struct km_geo *g, const char *ip,
         km_buf_printf(b, "  %-9s-\n", "as");
 }
 
+/* argv[0] is "lookup" */
 static int cmd_lookup(struct km_cli_geo *cg, int argc, char **argv)
 {
-    int json = 0, nip = 0;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = 1;
-        else if (strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--config") != 0) {
-            fprintf(stderr, "kumo geo: unknown option %s\n", argv[i]);
-            return km_cli_usage("geo");
-        } else if (strcmp(argv[i], "--config") == 0)
-            i++;
-        else
-            nip++;
-    }
-    if (!nip) {
-        fprintf(stderr, "kumo geo lookup: which address? (e.g. kumo geo lookup 8.8.8.8)\n");
-        return km_cli_usage("geo");
-    }
+    int json = 0, ex;
+    const char *ips[argc > 0 ? argc : 1];
+    const struct km_opt opt[] = {
+        KM_OPT_FLAG("--json", 0, &json, "print JSON"),
+        KM_CLI_GEO_OPT(cg),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "geo lookup", .args = "IP...", .opt = opt, .pos = ips,
+                         .minpos = 1, .maxpos = argc,
+                         .summary = "where addresses are: country, city, ASN, class"};
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
     struct km_geo *g = km_cli_geo_get(cg);
     if (!g)
         return 1;
@@ -121,21 +119,17 @@ static int cmd_lookup(struct km_cli_geo *cg, int argc, char **argv)
     int first = 1;
     if (json)
         km_buf_addc(&b, '[');
-    for (int i = 2; i < argc; i++) {
-        if (strncmp(argv[i], "--", 2) == 0) {
-            i += strcmp(argv[i], "--config") == 0;
-            continue;
-        }
+    for (int i = 0; i < op.npos; i++) {
         struct km_geo_rec r;
-        km_geo_lookup(g, argv[i], strlen(argv[i]), &r);
+        km_geo_lookup(g, ips[i], strlen(ips[i]), &r);
         if (json) {
             if (!first)
                 km_buf_addc(&b, ',');
-            lookup_json(&b, g, argv[i], &r);
+            lookup_json(&b, g, ips[i], &r);
         } else {
             if (!first)
                 km_buf_addc(&b, '\n');
-            lookup_text(&b, g, argv[i], &r);
+            lookup_text(&b, g, ips[i], &r);
         }
         first = 0;
     }
@@ -177,19 +171,20 @@ static void status_line(void *vctx, const char *text)
     free(copy);
 }
 
+/* argv[0] is "status" */
 static int cmd_status(struct km_cli_geo *cg, int argc, char **argv)
 {
-    int json = 0;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = 1;
-        else if (strcmp(argv[i], "--config") == 0)
-            i++;
-        else {
-            fprintf(stderr, "kumo geo status: unexpected argument %s\n", argv[i]);
-            return km_cli_usage("geo");
-        }
-    }
+    int json = 0, ex;
+    const struct km_opt opt[] = {
+        KM_OPT_FLAG("--json", 0, &json, "print JSON"),
+        KM_CLI_GEO_OPT(cg),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "geo status", .opt = opt,
+                         .summary = "the databases in use, in the order they are asked"};
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
+    km_cli_geo_lazy(cg); /* loads the configuration for the builtin's path */
     struct km_geo *g = km_cli_geo_get(cg);
     if (!g)
         return 1;
@@ -248,30 +243,24 @@ static int mkdirs(const char *file)
     return mkdir(d, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* argv[0] is "build" */
 static int cmd_build(int argc, char **argv)
 {
     struct km_kgeo_build b = {0};
     char def[PATH_MAX + 64];
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) {
-            fprintf(stderr, "kumo geo build: %s needs a value\n", a);
-            return km_cli_usage("geo");
-        }
-        i++;
-        if (strcmp(a, "--out") == 0)
-            b.out = v;
-        else if (strcmp(a, "--tor") == 0)
-            b.tor_dir = v;
-        else if (strcmp(a, "--libloc") == 0)
-            b.libloc = v;
-        else if (strcmp(a, "--geonames") == 0)
-            b.geonames_dir = v;
-        else {
-            fprintf(stderr, "kumo geo build: unknown option %s\n", a);
-            return km_cli_usage("geo");
-        }
-    }
+    int ex;
+    const struct km_opt opt[] = {
+        KM_OPT_STR("--out", 0, &b.out, "FILE",
+                   "the database to write (default: share/kumo/kumo-geo.kgeo next to kumo)"),
+        KM_OPT_STR("--tor", 0, &b.tor_dir, "DIR", "Tor exit lists to mark addresses with"),
+        KM_OPT_STR("--libloc", 0, &b.libloc, "FILE", "an IPFire libloc database"),
+        KM_OPT_STR("--geonames", 0, &b.geonames_dir, "DIR", "GeoNames files for city points"),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "geo build", .opt = opt,
+                         .summary = "build the built-in offline database (docs/geo.md)"};
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
     if (!b.out) {
         /* where kumo looks first: next to the binary */
         char exe[PATH_MAX];
@@ -312,28 +301,47 @@ static int cmd_build(int argc, char **argv)
     return 0;
 }
 
-int km_cmd_geo(int argc, char **argv)
+/* Runs subcommand argv[0] (lookup, status, build). */
+static int geo_sub(const char *dir, int argc, char **argv)
 {
-    const char *dir = km_cli_store_dir(&argc, argv);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        km_cli_usage("geo");
-        return argc < 2 ? 2 : 0;
-    }
-    if (strcmp(argv[1], "build") == 0)
+    if (strcmp(argv[0], "build") == 0)
         return cmd_build(argc, argv);
     struct km_cli_geo cg;
-    if (km_cli_geo_init(&cg, "geo", dir, &argc, argv))
-        return 2;
+    km_cli_geo_begin(&cg, "geo", dir);
     int rc;
-    if (strcmp(argv[1], "lookup") == 0)
+    if (strcmp(argv[0], "lookup") == 0)
         rc = cmd_lookup(&cg, argc, argv);
-    else if (strcmp(argv[1], "status") == 0) {
-        km_cli_geo_lazy(&cg); /* loads the configuration for the builtin's path */
+    else if (strcmp(argv[0], "status") == 0)
         rc = cmd_status(&cg, argc, argv);
-    } else {
-        fprintf(stderr, "kumo geo: unknown subcommand '%s' (lookup, status, build)\n", argv[1]);
+    else {
+        fprintf(stderr, "kumo geo: unknown subcommand '%s' (lookup, status, build)\n", argv[0]);
         rc = km_cli_usage("geo");
     }
     km_cli_geo_free(&cg);
     return rc;
+}
+
+int km_cmd_geo(int argc, char **argv)
+{
+    const char *dir = km_cli_store_dir(&argc, argv);
+    if (argc < 2) {
+        fprintf(stderr, "kumo geo: which subcommand? (lookup, status, build)\n");
+        return km_cli_usage("geo");
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "--help-markdown") == 0) {
+        /* every subcommand's help, from its table */
+        int md = strcmp(argv[1], "--help-markdown") == 0;
+        static const char *const subs[] = {"lookup", "status", "build"};
+        if (!md)
+            printf("kumo geo: lookup, status or build\n\n");
+        for (int i = 0; i < 3; i++) {
+            char *av[3] = {(char *)subs[i], (char *)(md ? "--help-markdown" : "--help"), NULL};
+            geo_sub(dir, 2, av);
+            if (!md && i < 2)
+                printf("\n");
+        }
+        return 0;
+    }
+    return geo_sub(dir, argc - 1, argv + 1);
 }

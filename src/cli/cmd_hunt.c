@@ -3,6 +3,8 @@
  * commands that read what it recorded: `kumo findings`, `kumo finding ID`,
  * `kumo incidents`, `kumo incident ID` (docs/hunting.md).
  */
+#include "cli/filter_opts.h"
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "cli/findings_out.h"
 #include "cli/output.h"
@@ -65,50 +67,47 @@ static int list_detections(void)
 int km_cmd_hunt(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
-    struct km_conf *conf = km_cli_conf("hunt", dir, &argc, argv);
-    if (!conf)
-        return 2;
     struct km_hunt_opts o;
     memset(&o, 0, sizeof o);
     o.since = INT64_MIN;
     o.until = INT64_MAX;
-    o.conf = conf;
     const char *only[64];
     const char *mmdb[8];
+    const char *only_arg = NULL;
     size_t nmmdb = 0;
-    int json = 0, save = 1, quiet = 0, rc = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--list")) {
-            km_conf_free(conf);
-            return list_detections();
-        } else if ((!strcmp(a, "--since") || !strcmp(a, "--until")) && v) {
-            int64_t t;
-            if (km_out_parse_when(v, &t) != 0) {
-                fprintf(stderr, "kumo hunt: %s: cannot read '%s' as a time\n", a, v);
-                km_conf_free(conf);
-                return 2;
-            }
-            *(a[2] == 's' ? &o.since : &o.until) = t;
-            i++;
-        } else if (!strcmp(a, "--only") && v) {
-            o.only = only;
-            o.nonly = split_list(argv[++i], only, 64);
-        } else if (!strcmp(a, "--geo") && v && nmmdb < 8) {
-            mmdb[nmmdb++] = argv[++i];
-        } else if (!strcmp(a, "--threads") && v) {
-            o.threads = atoi(argv[++i]);
-        } else if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--no-save")) {
-            save = 0;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else {
-            km_conf_free(conf);
-            return km_cli_usage("hunt");
-        }
+    int json = 0, save = 1, no_save = 0, quiet = 0, list = 0, rc = 0;
+    const struct km_opt opt[] = {
+        KM_OPT_TIME("--since", 0, &o.since, "only events at or after T (2024-07-01, "
+                    "2024-07-01T12:00:00Z, 7d)"),
+        KM_OPT_UNTIL("--until", 0, &o.until, KM_CLI_FILTER_HELP_UNTIL),
+        KM_OPT_STR("--only", 0, &only_arg, "ID,...", "run only these detections (`--list`)"),
+        KM_OPT_FLAG("--list", 0, &list, "list the detections and exit"),
+        KM_OPT_LIST("--geo", 0, mmdb, &nmmdb, 8, "FILE",
+                    "an MMDB database for the location-based detections (docs/geo.md)"),
+        KM_OPT_INT("--threads", 0, &o.threads, 0, 256, "N",
+                   "worker threads (0 or absent: 2)"),
+        KM_OPT_FLAG("--json", 0, &json, "print the findings as JSON"),
+        KM_OPT_FLAG("--no-save", 0, &no_save,
+                    "print findings without recording them (works on a read-only store)"),
+        KM_OPT_FLAG("--quiet", 0, &quiet, "no progress on stderr (as the global -q)"),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "hunt", .opt = opt};
+    int ex;
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
+    if (list)
+        return list_detections();
+    save = !no_save;
+    quiet |= km_verbosity == 0;
+    if (only_arg) {
+        o.only = only;
+        o.nonly = split_list((char *)only_arg, only, 64);
     }
+    struct km_conf *conf = km_cli_conf("hunt", dir, &argc, argv);
+    if (!conf)
+        return 2;
+    o.conf = conf;
     struct km_store *s;
     if (km_cli_open_store("hunt", dir, save ? KM_STORE_WRITE : 0, &s) != KM_OK) {
         if (save)
@@ -218,44 +217,30 @@ static int open_read(const char *cmd, const char *dir, struct km_store **s)
 int km_cmd_findings(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
-    const char *fmt = "table", *det = NULL, *acct = NULL, *region = NULL;
-    int min_sev = 0;
+    const char *fmt = "table", *det = NULL, *acct = NULL, *region = NULL, *sev = NULL;
+    int min_sev = 0, json = 0;
     int64_t since = INT64_MIN, until = INT64_MAX;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--format") && v)
-            fmt = argv[++i];
-        else if (!strcmp(a, "--json"))
-            fmt = "json";
-        else if (!strcmp(a, "--severity") && v) {
-            min_sev = km_sev_parse(argv[++i]);
-            if (min_sev < 0) {
-                fprintf(stderr, "kumo findings: --severity: one of info, low, medium, high, "
-                                "critical\n");
-                return 2;
-            }
-        } else if (!strcmp(a, "--detection") && v)
-            det = argv[++i];
-        else if ((!strcmp(a, "--since") || !strcmp(a, "--until")) && v) {
-            int64_t t;
-            if (km_out_parse_when(v, &t) != 0) {
-                fprintf(stderr, "kumo findings: %s: cannot read '%s' as a time\n", a, v);
-                return 2;
-            }
-            *(a[2] == 's' ? &since : &until) = t;
-            i++;
-        } else if (!strcmp(a, "--aws-account") && v)
-            acct = argv[++i];
-        else if (!strcmp(a, "--aws-region") && v)
-            region = argv[++i];
-        else
-            return km_cli_usage("findings");
-    }
-    if (strcmp(fmt, "table") && strcmp(fmt, "json") && strcmp(fmt, "jsonl") &&
-        strcmp(fmt, "ocsf") && strcmp(fmt, "asff")) {
-        fprintf(stderr, "kumo findings: --format: one of table, json, jsonl, ocsf, asff\n");
-        return 2;
-    }
+    const struct km_opt opt[] = {
+        KM_OPT_ENUM("--format", 0, &fmt, "table|json|jsonl|ocsf|asff", "output format"),
+        KM_OPT_FLAG("--json", 0, &json, "the same as --format json"),
+        KM_OPT_ENUM("--severity", 0, &sev, "info|low|medium|high|critical",
+                    "only findings of this severity or higher"),
+        KM_OPT_STR("--detection", 0, &det, "ID", "only findings of this detection"),
+        KM_OPT_TIME("--since", 0, &since, "only findings that last at or after T"),
+        KM_OPT_UNTIL("--until", 0, &until, "only findings that begin at or before T; a bare "
+                     "date INCLUDES THAT WHOLE DAY"),
+        KM_OPT_STR("--aws-account", 0, &acct, "ID", "the account for --format asff"),
+        KM_OPT_STR("--aws-region", 0, &region, "R", "the region for --format asff"),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "findings", .opt = opt};
+    int ex;
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
+    if (json)
+        fmt = "json";
+    if (sev && (min_sev = km_sev_parse(sev)) < 0)
+        return 2; /* not reached: the table lists the severities */
     struct km_store *s;
     if (open_read("findings", dir, &s))
         return 1;
@@ -298,16 +283,15 @@ int km_cmd_finding(int argc, char **argv)
     const char *dir = km_cli_store_dir(&argc, argv);
     const char *id = NULL;
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = 1;
-        else if (argv[i][0] != '-' && !id)
-            id = argv[i];
-        else
-            return km_cli_usage("finding");
-    }
-    if (!id)
-        return km_cli_usage("finding");
+    const struct km_opt opt[] = {
+        KM_OPT_FLAG("--json", 0, &json, "print JSON"),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "finding", .args = "ID", .opt = opt, .pos = &id, .minpos = 1,
+                         .maxpos = 1};
+    int ex;
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
     struct km_store *s;
     if (open_read("finding", dir, &s))
         return 1;
@@ -368,28 +352,24 @@ int km_cmd_incidents(int argc, char **argv)
     size_t nf = 0, nin = 0;
     struct km_incident *in = NULL;
     const char *fmt = "table";
+    int json = 0, ex;
+    const struct km_opt opt[] = {
+        KM_OPT_ENUM("--format", 0, &fmt, "table|json", "output format"),
+        KM_OPT_FLAG("--json", 0, &json, "the same as --format json"),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "incidents", .opt = opt};
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
+    if (json)
+        fmt = "json";
     int rc = load_incidents("incidents", dir, &argc, argv, &f, &nf, &in, &nin);
     if (rc)
         return rc;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--format") && i + 1 < argc)
-            fmt = argv[++i];
-        else if (!strcmp(argv[i], "--json"))
-            fmt = "json";
-        else {
-            rc = km_cli_usage("incidents");
-            goto out;
-        }
-    }
     if (!strcmp(fmt, "json"))
         km_fout_incidents_json(stdout, in, nin, f, 0);
-    else if (!strcmp(fmt, "table"))
+    else
         km_fout_incidents_table(stdout, in, nin, f);
-    else {
-        fprintf(stderr, "kumo incidents: --format: table or json\n");
-        rc = 2;
-    }
-out:
     km_incidents_free(in, nin);
     km_findings_free(f, nf);
     return rc;
@@ -401,25 +381,19 @@ int km_cmd_incident(int argc, char **argv)
     struct km_finding *f = NULL;
     size_t nf = 0, nin = 0;
     struct km_incident *in = NULL;
+    const char *id = NULL;
+    int json = 0, ex;
+    const struct km_opt opt[] = {
+        KM_OPT_FLAG("--json", 0, &json, "print JSON"),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "incident", .args = "ID", .opt = opt, .pos = &id, .minpos = 1,
+                         .maxpos = 1};
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
     int rc = load_incidents("incident", dir, &argc, argv, &f, &nf, &in, &nin);
     if (rc)
         return rc;
-    const char *id = NULL;
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            json = 1;
-        else if (argv[i][0] != '-' && !id)
-            id = argv[i];
-        else {
-            rc = km_cli_usage("incident");
-            goto out;
-        }
-    }
-    if (!id) {
-        rc = km_cli_usage("incident");
-        goto out;
-    }
     size_t k = 0;
     while (k < nin && strcmp(in[k].id, id) != 0)
         k++;

@@ -7,6 +7,7 @@
  * identity-map file was read. docs/identities.md has examples.
  */
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/output.h"
 #include "core/conf.h"
 #include "core/timeparse.h"
@@ -434,50 +435,27 @@ static void report_table(struct km_buf *b, const struct km_idgraph *g, int only,
 int km_cmd_identities(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
+    int json = 0, all = 0, ex;
+    const char *person = NULL, *map = NULL, *fmt = NULL;
+    const struct km_opt opt[] = {
+        KM_OPT_ENUM("--format", 0, &fmt, "table|json", "output format"),
+        KM_OPT_FLAG("--json", 0, &json, "the same as --format json"),
+        KM_OPT_STR("--person", 0, &person, "X",
+                   "only the person X names (an e-mail, UPN, user name, ARN or id)"),
+        KM_OPT_STR("--map", 0, &map, "FILE",
+                   "an identity map file (identity.map, docs/identities.md)"),
+        KM_OPT_FLAG("--all", 0, &all, "also list the other non-person identities (by default only "
+                    "counted)"),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "identities", .opt = opt};
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
+    if (fmt)
+        json = strcmp(fmt, "json") == 0;
     struct km_conf *conf = km_cli_conf("identities", dir, &argc, argv);
     if (!conf)
         return 2;
-    int json = 0, all = 0;
-    const char *person = NULL, *map = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--all") == 0) {
-            all = 1;
-            continue;
-        }
-        if (strcmp(a, "--json") == 0) {
-            json = 1;
-            continue;
-        }
-        if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
-            if (strncmp(a, "--", 2) != 0)
-                fprintf(stderr, "kumo identities: unexpected argument '%s'\n", a);
-            else
-                fprintf(stderr, "kumo identities: %s needs a value\n", a);
-            km_conf_free(conf);
-            return km_cli_usage("identities");
-        }
-        const char *v = argv[++i];
-        if (strcmp(a, "--format") == 0) {
-            if (strcmp(v, "json") == 0)
-                json = 1;
-            else if (strcmp(v, "table") == 0)
-                json = 0;
-            else {
-                fprintf(stderr, "kumo identities: --format: expected table or json, got '%s'\n", v);
-                km_conf_free(conf);
-                return 2;
-            }
-        } else if (strcmp(a, "--person") == 0) {
-            person = v;
-        } else if (strcmp(a, "--map") == 0) {
-            map = v;
-        } else {
-            fprintf(stderr, "kumo identities: unknown option %s\n", a);
-            km_conf_free(conf);
-            return km_cli_usage("identities");
-        }
-    }
     struct km_err err;
     km_err_clear(&err);
     char m[1200];

@@ -2,6 +2,7 @@
  * cmd_ingest.c — `kumo ingest PATH...`: acquire files, directories, archives
  * or stdin into the store, with live progress and a per-source summary.
  */
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "ingest/ingest.h"
@@ -132,44 +133,38 @@ int km_cmd_ingest(int argc, char **argv)
     km_ingest_opts_default(&o);
     int json = 0, quiet = 0, max_show = 20;
     char **paths = calloc((size_t)argc + 1, sizeof *paths);
-    int np = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        uint64_t n;
-        if (strcmp(a, "--json") == 0)
-            json = 1;
-        else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
-            quiet = 1;
-        else if (strcmp(a, "--operator") == 0 && v)
-            o.operator_ = argv[++i];
-        else if (strcmp(a, "--threads") == 0 && v)
-            o.threads = atoi(argv[++i]);
-        else if (strcmp(a, "--show-rejects") == 0 && v)
-            max_show = atoi(argv[++i]);
-        else if (strcmp(a, "--segment-rows") == 0 && v)
-            o.segment_rows = (uint32_t)atol(argv[++i]);
-        else if (strcmp(a, "--max-output") == 0 && v && km_out_parse_size(v, &n) == 0) {
-            o.dlim.max_output = n;
-            i++;
-        } else if (strcmp(a, "--max-ratio") == 0 && v && atoi(v) > 0) {
-            o.dlim.max_ratio = (uint32_t)atoi(v);
-            i++;
-        } else if (strcmp(a, "--max-record") == 0 && v && km_out_parse_size(v, &n) == 0) {
-            o.rlim.max_record = (size_t)n;
-            i++;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "kumo ingest: unknown or incomplete option %s\n", a);
-            free(paths);
-            return km_cli_usage("ingest");
-        } else
-            paths[np++] = argv[i];
-    }
-    if (np == 0) {
-        fprintf(stderr, "kumo ingest: no PATH given\n");
+    const struct km_opt opt[] = {
+        KM_OPT_FLAG("--json", 0, &json, "print the summary as JSON"),
+        KM_OPT_FLAG("--quiet", 0, &quiet, "no progress and no summary unless records were "
+                    "rejected (as the global -q)"),
+        KM_OPT_STR("--operator", 0, &o.operator_, "NAME",
+                   "who acquires, recorded in the custody log (default: $USER)"),
+        KM_OPT_INT("--threads", 0, &o.threads, 0, 1024, "N",
+                   "decoding workers (0 or absent: one per CPU)"),
+        KM_OPT_INT("--show-rejects", 0, &max_show, 0, 1000000, "N",
+                   "print at most N rejected records in the summary (default 20; 0: none)"),
+        KM_OPT_INT("--segment-rows", 0, &o.segment_rows, 1, 1 << 24, "N",
+                   "events per store segment before a flush (default 131072)"),
+        KM_OPT_SIZE("--max-output", 0, &o.dlim.max_output, 1, INT64_MAX,
+                    "decoded bytes allowed per acquired file (gzip, zstd, archives); more is "
+                    "refused as a bomb (default 8G)"),
+        KM_OPT_INT("--max-ratio", 0, &o.dlim.max_ratio, 1, 1000000000, "N",
+                   "largest decoded/compressed ratio before a file is refused as a bomb "
+                   "(default 1000)"),
+        KM_OPT_SIZE("--max-record", 0, &o.rlim.max_record, 1, INT64_MAX,
+                    "largest single record (JSON object, line, CSV row); a larger one is "
+                    "rejected (default 64M)"),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "ingest", .args = "PATH|-...", .opt = opt,
+                         .pos = (const char **)paths, .minpos = 1, .maxpos = argc};
+    int ex;
+    if (km_opts_parse(&op, argc, argv, &ex)) {
         free(paths);
-        return km_cli_usage("ingest");
+        return ex;
     }
+    int np = op.npos;
+    quiet |= km_verbosity == 0;
     int stdin_count = 0;
     for (int i = 0; i < np; i++)
         stdin_count += strcmp(paths[i], "-") == 0;

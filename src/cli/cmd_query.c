@@ -3,6 +3,8 @@
  * the store (src/query/exec.c), print as a table fitted to the terminal, JSON,
  * JSON Lines, CSV or TSV. See docs/query.md.
  */
+#include "cli/filter_opts.h"
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "cli/geo_opts.h"
 #include "cli/output.h"
@@ -254,63 +256,36 @@ int km_cmd_query(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
     struct km_cli_geo geo;
-    if (km_cli_geo_init(&geo, "query", dir, &argc, argv))
-        return 2;
+    km_cli_geo_begin(&geo, "query", dir);
     struct km_qopts qo;
     km_qopts_default(&qo);
     struct out o = {0};
-    const char *text = NULL, *file = NULL, *config = NULL;
-    int verbose = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--since") && v) {
-            if (km_out_parse_when(v, &qo.since))
-                return fprintf(stderr, "kumo query: bad --since '%s'\n", v), 2;
-            i++;
-        } else if (!strcmp(a, "--until") && v) {
-            if (km_out_parse_when(v, &qo.until))
-                return fprintf(stderr, "kumo query: bad --until '%s'\n", v), 2;
-            i++;
-        } else if (!strcmp(a, "--format") && v) {
-            if (!strcmp(v, "table"))
-                o.fmt = F_TABLE;
-            else if (!strcmp(v, "json"))
-                o.fmt = F_JSON;
-            else if (!strcmp(v, "jsonl"))
-                o.fmt = F_JSONL;
-            else if (!strcmp(v, "csv"))
-                o.fmt = F_CSV;
-            else if (!strcmp(v, "tsv"))
-                o.fmt = F_TSV;
-            else
-                return fprintf(stderr, "kumo query: --format is table, json, jsonl, csv or tsv\n"),
-                       2;
-            i++;
-        } else if (!strcmp(a, "--tz") && v) {
-            if (parse_tz(v, &o.tz))
-                return fprintf(stderr, "kumo query: --tz is UTC, local or +HH:MM / -HH:MM\n"), 2;
-            i++;
-        } else if (!strcmp(a, "--max-rows") && v) {
-            qo.max_rows = atoll(v);
-            if (qo.max_rows <= 0)
-                return fprintf(stderr, "kumo query: --max-rows must be positive\n"), 2;
-            i++;
-        } else if (!strcmp(a, "-f") && v) {
-            file = v;
-            i++;
-        } else if (!strcmp(a, "--config") && v) {
-            config = v;
-            i++;
-        } else if (!strcmp(a, "-v")) {
-            verbose = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return km_cli_usage("query");
-        } else if (!text) {
-            text = a;
-        } else {
-            return km_cli_usage("query");
-        }
+    const char *text = NULL, *file = NULL, *config = NULL, *fmt = "table", *tz = NULL;
+    const struct km_opt opt[] = {
+        KM_OPT_STR("--file", 'f', &file, "FILE", "read the pipeline from FILE (- for stdin)"),
+        KM_OPT_TIME("--since", 0, &qo.since, "only events at or after T (2024-07-01, "
+                    "2024-07-01T12:00:00Z, 7d)"),
+        KM_OPT_UNTIL("--until", 0, &qo.until, KM_CLI_FILTER_HELP_UNTIL),
+        KM_OPT_ENUM("--format", 0, &fmt, "table|json|jsonl|csv|tsv", "output format"),
+        KM_OPT_STR("--tz", 0, &tz, "UTC|local|+HH:MM", "time zone of printed times"),
+        KM_OPT_INT("--max-rows", 0, &qo.max_rows, 1, KM_CLI_LIMIT_MAX, "N",
+                   "rows returned at most when the pipeline has no `limit` (default 10000)"),
+        KM_CLI_GEO_OPT(&geo),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "query", .args = "'PIPELINE'", .opt = opt, .pos = &text,
+                         .maxpos = 1};
+    int ex;
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
+    int verbose = km_verbosity >= 2;
+    o.fmt = !strcmp(fmt, "json") ? F_JSON : !strcmp(fmt, "jsonl") ? F_JSONL
+          : !strcmp(fmt, "csv") ? F_CSV : !strcmp(fmt, "tsv") ? F_TSV : F_TABLE;
+    if (tz && parse_tz(tz, &o.tz))
+        return fprintf(stderr, "kumo query: --tz is UTC, local or +HH:MM / -HH:MM\n"), 2;
+    if (text && file) {
+        fprintf(stderr, "kumo query: give the pipeline or -f FILE, not both\n");
+        return 2;
     }
     char *fbuf = NULL;
     if (file) {

@@ -5,6 +5,7 @@
  * is read from the start of the same stream to rebuild the event).
  */
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/output.h"
 #include "core/timeparse.h"
 #include "ingest/records.h"
@@ -53,26 +54,6 @@ static int on_event(void *vctx, const struct km_event *ev)
         f->related[ev->f[KM_F_RELATED].n] = 0;
     }
     return 1;
-}
-
-/* Tries the key of `id` as each registered source would compute it. */
-static int lookup(struct km_store *s, const char *id, struct found *fd, struct km_err *err)
-{
-    struct km_event probe;
-    for (int i = 0; i < km_nsources && !fd->n; i++) {
-        km_event_init(&probe);
-        probe.f[KM_F_PROVIDER] = km_str_c(km_sources[i]->provider);
-        probe.f[KM_F_SOURCE] = km_str_c(km_sources[i]->name);
-        probe.f[KM_F_EVENT_ID] = km_str_c(id);
-        km_event_key(&probe);
-        struct km_filter f;
-        km_filter_init(&f);
-        f.key = probe.key;
-        int rc = km_store_scan(s, &f, on_event, fd, err);
-        if (rc)
-            return rc;
-    }
-    return KM_OK;
 }
 
 static void print_field(const char *name, struct km_str v)
@@ -251,40 +232,178 @@ static int renormalize_csv(struct km_store *s, struct found *fd, const char *raw
     return hit;
 }
 
+/* ---- which events: an id, a prefix, an id several events share -------- */
+
+#define SHOW_MAX_EVENTS 64     /* events of one id printed at most */
+#define SHOW_MAX_CANDIDATES 10 /* ids listed for an ambiguous prefix */
+
+struct pick {
+    const char *want;
+    size_t wantn;
+    struct found *exact, *pre;  /* events whose id is want / starts with want */
+    size_t nexact, npre;        /* held (at most SHOW_MAX_EVENTS each) */
+    uint64_t total_exact, total_pre;
+    char ids[SHOW_MAX_CANDIDATES + 1][256]; /* distinct ids among the prefix matches */
+    char idinfo[SHOW_MAX_CANDIDATES + 1][256];
+    int nids;                   /* distinct ids seen, capped at SHOW_MAX_CANDIDATES + 1 */
+};
+
+static void hold(struct found **v, size_t *n, const struct km_event *ev)
+{
+    if (*n >= SHOW_MAX_EVENTS)
+        return;
+    if (!*v)
+        *v = km_xcalloc(SHOW_MAX_EVENTS, sizeof **v);
+    struct found *f = &(*v)[(*n)++];
+    memset(f, 0, sizeof *f);
+    km_buf_init(&f->json, 0);
+    on_event(f, ev);
+}
+
+static int on_pick(void *vctx, const struct km_event *ev)
+{
+    struct pick *p = vctx;
+    struct km_str id = ev->f[KM_F_EVENT_ID];
+    if (!id.p || id.n < p->wantn || memcmp(id.p, p->want, p->wantn) != 0)
+        return 0;
+    if (id.n == p->wantn) {
+        p->total_exact++;
+        hold(&p->exact, &p->nexact, ev);
+        return 0;
+    }
+    p->total_pre++;
+    int seen = 0;
+    for (int i = 0; i < p->nids && !seen; i++)
+        seen = strlen(p->ids[i]) == id.n && memcmp(p->ids[i], id.p, id.n) == 0;
+    if (!seen && p->nids <= SHOW_MAX_CANDIDATES) {
+        copy_str(p->ids[p->nids], sizeof p->ids[0], id);
+        char t[40];
+        km_time_fmt(ev->time_us, t);
+        snprintf(p->idinfo[p->nids], sizeof p->idinfo[0], "%s  %.*s  %.*s", t,
+                 (int)ev->f[KM_F_SOURCE].n, ev->f[KM_F_SOURCE].p ? ev->f[KM_F_SOURCE].p : "",
+                 (int)ev->f[KM_F_ACTION].n, ev->f[KM_F_ACTION].p ? ev->f[KM_F_ACTION].p : "");
+        p->nids++;
+    }
+    if (strlen(p->ids[0]) == id.n && memcmp(p->ids[0], id.p, id.n) == 0)
+        hold(&p->pre, &p->npre, ev); /* the events of the first id: shown when it is the only one */
+    return 0;
+}
+
+static void pick_free(struct pick *p)
+{
+    for (size_t i = 0; i < p->nexact; i++) {
+        km_buf_free(&p->exact[i].json);
+        free(p->exact[i].related);
+    }
+    for (size_t i = 0; i < p->npre; i++) {
+        km_buf_free(&p->pre[i].json);
+        free(p->pre[i].related);
+    }
+    free(p->exact);
+    free(p->pre);
+}
+
+static int show_one(struct km_store *s, const char *dir, const char *id, int json,
+                    struct found *pre);
+
 int km_cmd_show(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
-    int json = 0;
+    int json = 0, ex;
     const char *id = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = 1;
-        else if (!id)
-            id = argv[i];
-        else
-            return km_cli_usage("show");
+    const struct km_opt opt[] = {
+        KM_OPT_FLAG("--json", 0, &json, "print JSON: one object per event (JSON lines when an "
+                    "id is shared by several events)"),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "show", .args = "EVENT_ID|PREFIX", .opt = opt, .pos = &id,
+                         .minpos = 1, .maxpos = 1};
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
+    if (!*id) {
+        fprintf(stderr, "kumo show: the event id is empty\n");
+        return 2;
     }
-    if (!id)
-        return km_cli_usage("show");
     struct km_store *s;
     struct km_err err;
     km_err_clear(&err);
     if (km_cli_open_store("show", dir, 0, &s) != KM_OK) {
         return 1;
     }
-    struct found fd = {0};
-    km_buf_init(&fd.json, 0);
-    int rc = lookup(s, id, &fd, &err);
-    if (rc || !fd.n) {
-        if (rc) {
-            char m[1200];
-            fprintf(stderr, "kumo show: %s\n", km_err_fmt(&err, m, sizeof m));
-        } else
-            fprintf(stderr, "kumo show: no event with id '%s' in %s\n", id, dir);
-        km_buf_free(&fd.json);
+    /* one pass over the events: those whose id is `id` and, in case there
+     * is none, those whose id starts with it */
+    struct pick p = {0};
+    p.want = id;
+    p.wantn = strlen(id);
+    struct km_filter f;
+    km_filter_init(&f);
+    int rc = km_store_scan(s, &f, on_pick, &p, &err);
+    if (rc) {
+        char m[1200];
+        fprintf(stderr, "kumo show: %s\n", km_err_fmt(&err, m, sizeof m));
+        pick_free(&p);
         km_store_close(s);
         return 1;
     }
+    struct found *v = p.nexact ? p.exact : p.pre;
+    size_t n = p.nexact ? p.nexact : p.npre;
+    uint64_t total = p.nexact ? p.total_exact : p.total_pre;
+    if (!p.nexact && p.nids > 1) {
+        fprintf(stderr, "kumo show: '%s' is the start of %s%d event ids; give more of it:\n", id,
+                p.nids > SHOW_MAX_CANDIDATES ? "more than " : "",
+                p.nids > SHOW_MAX_CANDIDATES ? SHOW_MAX_CANDIDATES : p.nids);
+        for (int i = 0; i < p.nids && i < SHOW_MAX_CANDIDATES; i++) {
+            fputs("  ", stderr);
+            km_out_safe_file(stderr, p.ids[i], strlen(p.ids[i]));
+            fputs("  ", stderr);
+            km_out_safe_file(stderr, p.idinfo[i], strlen(p.idinfo[i]));
+            fputc('\n', stderr);
+        }
+        if (p.nids > SHOW_MAX_CANDIDATES)
+            fprintf(stderr, "  ...\n");
+        pick_free(&p);
+        km_store_close(s);
+        return 1;
+    }
+    if (!n) {
+        fprintf(stderr, "kumo show: no event with id '%s' (or an id that starts with it) in %s\n",
+                id, dir);
+        pick_free(&p);
+        km_store_close(s);
+        return 1;
+    }
+    const char *full = p.nexact ? id : p.ids[0];
+    if (total > 1)
+        fprintf(stderr, "kumo show: %llu events have the id '%s'%s\n", (unsigned long long)total,
+                full, total > n ? " (the first 64 are shown)" : "");
+    int worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i && !json)
+            printf("\n");
+        int r = show_one(s, dir, full, json, &v[i]);
+        worst = r > worst ? r : worst;
+    }
+    /* show_one freed the buffers of those it showed; free the other list's */
+    if (p.nexact)
+        p.nexact = 0;
+    else
+        p.npre = 0;
+    pick_free(&p);
+    km_store_close(s);
+    return worst;
+}
+
+/* Prints one event: fields, evidence, links and the raw record. Takes over
+ * pre's buffers. Returns 0, or 1 when the raw record cannot be read. */
+static int show_one(struct km_store *s, const char *dir, const char *id, int json,
+                    struct found *pre)
+{
+    (void)dir;
+    struct km_err err;
+    km_err_clear(&err);
+    int rc = 0;
+    struct found fd = *pre;
+    (void)rc;
     char *raw = NULL, where[1400] = "";
     rc = km_raw_read(s, fd.ev.raw.object, fd.ev.raw.offset, fd.ev.raw.length, &raw, where,
                      sizeof where, &err);
@@ -402,6 +521,5 @@ int km_cmd_show(int argc, char **argv)
     free(links.v);
     free(fd.related);
     km_buf_free(&fd.json);
-    km_store_close(s);
     return ok ? 0 : 1;
 }

@@ -2,6 +2,7 @@
  * cmd_stats.c — `kumo stats`: events per provider, source and account with
  * first/last time, from the segment manifest (exact: segments are deduped).
  */
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "core/timeparse.h"
@@ -43,14 +44,15 @@ static int conflict_cb(void *ctx, const struct km_conflict *x)
 
 int km_cmd_stats(int argc, char **argv)
 {
+    int json = 0, ex;
+    const struct km_opt opt[] = {
+        KM_OPT_FLAG("--json", 0, &json, "print JSON"),
+        KM_OPT_END,
+    };
+    struct km_opts o = {.cmd = "stats", .opt = opt};
+    if (km_opts_parse(&o, argc, argv, &ex))
+        return ex;
     const char *dir = km_cli_store_dir(&argc, argv);
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            json = 1;
-        else
-            return km_cli_usage("stats");
-    }
     struct km_store *s;
     struct km_err err;
     km_err_clear(&err);

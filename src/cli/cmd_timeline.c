@@ -18,6 +18,7 @@
  * more are merged into one first). So the output is always in time order
  * (ties in scan order) and memory stays bounded whatever the store holds.
  */
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "cli/describe.h"
 #include "cli/filter_opts.h"
@@ -697,12 +698,24 @@ static int bad_value(const char *a, const char *v, const char *why)
     return 2;
 }
 
+/* --session X: a condition on the session id */
+static int session_opt(void *ctx, const char *cmd, const char *name, const char *v)
+{
+    struct km_cli_filter *cf = ctx;
+    if (cf->f.nconds == KM_CLI_FILTER_MAX) {
+        fprintf(stderr, "kumo %s: too many filters\n", cmd);
+        return 2;
+    }
+    cf->f.conds[cf->f.nconds].fields = 1ULL << KM_F_SESSION_ID;
+    cf->f.conds[cf->f.nconds++].value = v;
+    return 0;
+}
+
 int km_cmd_timeline(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
     struct km_cli_geo geo;
-    if (km_cli_geo_init(&geo, "timeline", dir, &argc, argv))
-        return 2;
+    km_cli_geo_begin(&geo, "timeline", dir);
     struct km_cli_filter cf;
     km_cli_filter_init(&cf);
     struct tl_scan c = {0};
@@ -710,63 +723,36 @@ int km_cmd_timeline(int argc, char **argv)
     struct tl_out o = {0};
     c.fmt = FMT_TABLE;
     o.window = KM_TL_BURST_WINDOW_US;
-    uint64_t mem = KM_TL_MEM_DEFAULT;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--no-group") == 0) {
-            o.window = 0;
-            continue;
-        }
-        if (strncmp(a, "--", 2) != 0) {
-            fprintf(stderr, "kumo timeline: unexpected argument '%s'\n", a);
-            return km_cli_usage("timeline");
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "kumo timeline: %s needs a value\n", a);
-            return km_cli_usage("timeline");
-        }
-        const char *v = argv[++i];
-        int r = km_cli_filter_opt(&cf, "timeline", a, v);
-        if (r < 0)
-            return 2;
-        if (r > 0)
-            continue;
-        if (strcmp(a, "--session") == 0) {
-            if (cf.f.nconds == KM_CLI_FILTER_MAX) {
-                fprintf(stderr, "kumo timeline: too many filters\n");
-                return 2;
-            }
-            cf.f.conds[cf.f.nconds].fields = 1ULL << KM_F_SESSION_ID;
-            cf.f.conds[cf.f.nconds++].value = v;
-        } else if (strcmp(a, "--resource") == 0) {
-            if (c.resource)
-                return bad_value(a, v, "given twice");
-            if (!*v)
-                return bad_value(a, v, "expected a resource id, ARN or name");
-            c.resource = v;
-        } else if (strcmp(a, "--format") == 0) {
-            if (strcmp(v, "table") == 0)
-                c.fmt = FMT_TABLE;
-            else if (strcmp(v, "jsonl") == 0 || strcmp(v, "json") == 0)
-                c.fmt = FMT_JSONL;
-            else
-                return bad_value(a, v, "expected table or jsonl");
-        } else if (strcmp(a, "--burst") == 0) {
-            char *end;
-            errno = 0;
-            long long s = strtoll(v, &end, 10);
-            if (errno || end == v || *end || s < 0 || s > 366LL * 86400)
-                return bad_value(a, v, "expected seconds (0 .. 31622400)");
-            o.window = s * 1000000LL;
-        } else if (strcmp(a, "--mem") == 0) {
-            if (km_out_parse_size(v, &mem) != 0 || mem < KM_TL_MEM_MIN ||
-                mem > ((uint64_t)64 << 30))
-                return bad_value(a, v, "expected a size from 64K to 64G");
-        } else {
-            fprintf(stderr, "kumo timeline: unknown option %s\n", a);
-            return km_cli_usage("timeline");
-        }
-    }
+    unsigned long long mem = KM_TL_MEM_DEFAULT;
+    long long burst = -1;
+    int no_group = 0;
+    const char *fmt = "table";
+    const struct km_opt opt[] = {
+        KM_CLI_FILTER_OPTS(&cf),
+        KM_OPT_FN("--session", 0, session_opt, &cf, "X", "events of this session id"),
+        KM_OPT_STR("--resource", 0, &c.resource, "X",
+                   "events that touch this resource (id, ARN or name)"),
+        KM_OPT_FLAG("--no-group", 0, &no_group, "one line per event: no bursts"),
+        KM_OPT_INT("--burst", 0, &burst, 0, 366LL * 86400, "S",
+                   "group repeated calls within S seconds into one line (default 60; 0 is "
+                   "--no-group)"),
+        KM_OPT_ENUM("--format", 0, &fmt, "table|jsonl|json", "output (json is jsonl)"),
+        KM_OPT_SIZE("--mem", 0, &mem, KM_TL_MEM_MIN, (long long)64 << 30,
+                    "memory for sorting before spilling to $TMPDIR (64K to 64G)"),
+        KM_CLI_GEO_OPT(&geo),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "timeline", .opt = opt};
+    int ex;
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
+    if (c.resource && !*c.resource)
+        return bad_value("--resource", c.resource, "expected a resource id, ARN or name");
+    c.fmt = strcmp(fmt, "table") == 0 ? FMT_TABLE : FMT_JSONL;
+    if (burst >= 0)
+        o.window = burst * 1000000LL;
+    if (no_group)
+        o.window = 0;
     o.fmt = c.fmt;
     o.width = km_tl_term_width();
     struct km_store *s;

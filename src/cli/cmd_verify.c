@@ -5,6 +5,7 @@
  * catalog with what the chain anchored and the chain's end with STORE/HEAD
  * (docs/verify.md).
  */
+#include "cli/opts.h"
 #include "cli/cli.h"
 #include "core/hash.h"
 #include "detect/hunt.h"
@@ -121,8 +122,15 @@ static int check_one(void *vctx, const struct km_evidence *ev)
 
 int km_cmd_verify(int argc, char **argv)
 {
+    int json = 0, ex;
+    const struct km_opt opt[] = {
+        KM_OPT_FLAG("--json", 0, &json, "print JSON"),
+        KM_OPT_END,
+    };
+    struct km_opts o = {.cmd = "verify", .opt = opt};
+    if (km_opts_parse(&o, argc, argv, &ex))
+        return ex;
     const char *dir = km_cli_store_dir(&argc, argv);
-    int json = argc > 1 && strcmp(argv[1], "--json") == 0;
     struct km_store *s;
     struct km_err err;
     km_err_clear(&err);

@@ -16,7 +16,8 @@ const struct km_cmd km_commands[] = {
      km_cmd_ingest},
     {"stats", "events per provider, source and account with first/last time",
      "stats [--json]", km_cmd_stats},
-    {"show", "the normalized event and its exact raw record", "show [--json] EVENT_ID",
+    {"show", "the normalized event and its exact raw record (an id or a unique start of one)",
+     "show [--json] EVENT_ID|PREFIX",
      km_cmd_show},
     {"events", "list matching events",
      "events " KM_CLI_FILTER_USAGE " [--limit N] [--format table|jsonl|csv] [--geo FILE]...",
@@ -83,9 +84,66 @@ const struct km_cmd km_commands[] = {
 };
 const int km_ncommands = (int)(sizeof km_commands / sizeof km_commands[0]);
 
+struct km_cli_global km_cli_global;
+
+/* Takes argv[i] (and its value) out when it is option `name`; returns the
+ * number of words taken, -1 when the value is missing. */
+static int take_global(int *argc, char **argv, int i, const char *name, const char **val)
+{
+    size_t n = strlen(name);
+    int eat = 0;
+    if (strcmp(argv[i], name) == 0) {
+        if (!val)
+            eat = 1;
+        else if (i + 1 >= *argc)
+            return -1;
+        else {
+            *val = argv[i + 1];
+            eat = 2;
+        }
+    } else if (val && strncmp(argv[i], name, n) == 0 && argv[i][n] == '=') {
+        *val = argv[i] + n + 1;
+        eat = 1;
+    }
+    if (eat) {
+        memmove(&argv[i], &argv[i + eat], (size_t)(*argc - i - eat + 1) * sizeof *argv);
+        *argc -= eat;
+    }
+    return eat;
+}
+
+int km_cli_globals(int *argc, char **argv)
+{
+    for (int i = 1; i < *argc;) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        int e = take_global(argc, argv, i, "--store", &km_cli_global.store);
+        if (!e)
+            e = take_global(argc, argv, i, "--config", &km_cli_global.config);
+        if (e < 0) {
+            fprintf(stderr, "kumo: %s needs a value\n", argv[i]);
+            return 2;
+        }
+        if (!e && (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)) {
+            km_verbosity = 2;
+            e = take_global(argc, argv, i, argv[i], NULL);
+        } else if (!e && (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)) {
+            km_verbosity = 0;
+            e = take_global(argc, argv, i, argv[i], NULL);
+        }
+        if (!e)
+            i++;
+    }
+    if (km_cli_global.store && !*km_cli_global.store) {
+        fprintf(stderr, "kumo: --store needs a directory\n");
+        return 2;
+    }
+    return 0;
+}
+
 const char *km_cli_store_dir(int *argc, char **argv)
 {
-    const char *dir = NULL;
+    const char *dir = km_cli_global.store;
     for (int i = 1; i < *argc; i++) {
         const char *v = NULL;
         int eat = 0;
@@ -150,6 +208,8 @@ struct km_conf *km_cli_conf(const char *cmd, const char *store_dir, int *argc, c
         i--;
     }
     char def[4096];
+    if (!path)
+        path = km_cli_global.config;
     if (!path)
         path = getenv("KUMO_CONFIG");
     if (!path || !*path) {

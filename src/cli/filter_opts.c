@@ -142,15 +142,51 @@ int km_cli_filter_persons(struct km_cli_filter *cf, const char *cmd, struct km_s
     return 0;
 }
 
+/* A repeatable option: one condition over a set of (field, value) pairs,
+ * any of which selects the event. */
+static int set_opt(struct km_cli_filter *cf, const char *cmd, const char *a, int kind,
+                   const int *fields, int nfields, int nocase, const char *v)
+{
+    struct km_filter *f = &cf->f;
+    struct km_cond *c;
+    if (!cf->set_cond[kind]) {
+        if (f->nconds == KM_CLI_FILTER_MAX) {
+            fprintf(stderr, "kumo %s: too many filters (at most %d)\n", cmd, KM_CLI_FILTER_MAX);
+            return -1;
+        }
+        cf->set_cond[kind] = ++f->nconds;
+        c = &f->conds[f->nconds - 1];
+        memset(c, 0, sizeof *c);
+        c->sel = cf->set[kind];
+        c->nocase = nocase;
+    }
+    c = &f->conds[cf->set_cond[kind] - 1];
+    if (c->nsel + (uint32_t)nfields > 2 * KM_CLI_FILTER_VALUES) {
+        fprintf(stderr, "kumo %s: %s given more than %d times\n", cmd, a, KM_CLI_FILTER_VALUES);
+        return -1;
+    }
+    for (int i = 0; i < nfields; i++)
+        cf->set[kind][c->nsel++] = (struct km_sel){fields[i], v};
+    return 1;
+}
+
+int km_cli_filter_optfn(void *ctx, const char *cmd, const char *name, const char *value)
+{
+    return km_cli_filter_opt(ctx, cmd, name, value) < 0 ? 2 : 0;
+}
+
 int km_cli_filter_opt(struct km_cli_filter *cf, const char *cmd, const char *a, const char *v)
 {
     struct km_filter *f = &cf->f;
     uint64_t mask = 0;
+    static const int ip[] = {KM_F_SRC_IP, KM_F_SRC_RAW}, action[] = {KM_F_ACTION},
+                     account[] = {KM_F_ACCOUNT}, source[] = {KM_F_SOURCE},
+                     key[] = {KM_F_ACTOR_ACCESS_KEY};
     if (strcmp(a, "--since") == 0 || strcmp(a, "--until") == 0) {
         int64_t t;
-        if (km_out_parse_when(v, &t) != 0) {
-            fprintf(stderr, "kumo %s: cannot read time '%s' (use 2026-10-01, "
-                            "2026-10-01T12:00:00Z or 7d/12h/30m)\n", cmd, v);
+        if (km_opts_time(v, a[2] == 'u', &t, NULL) != 0) {
+            fprintf(stderr, "kumo %s: %s '%s': cannot read this time (use 2026-10-01, "
+                            "2026-10-01T12:00:00Z or 7d/12h/30m)\n", cmd, a, v);
             return -1;
         }
         if (a[2] == 's')
@@ -165,15 +201,15 @@ int km_cli_filter_opt(struct km_cli_filter *cf, const char *cmd, const char *a, 
         mask = 1ULL << KM_F_ACTOR_NAME | 1ULL << KM_F_ACTOR_ARN | 1ULL << KM_F_ACTOR_EMAIL |
                1ULL << KM_F_ACTOR_ID | 1ULL << KM_F_ACTOR_ACCESS_KEY;
     else if (strcmp(a, "--ip") == 0)
-        mask = 1ULL << KM_F_SRC_IP | 1ULL << KM_F_SRC_RAW;
+        return set_opt(cf, cmd, a, KM_CLI_FS_IP, ip, 2, 0, v);
     else if (strcmp(a, "--action") == 0)
-        mask = 1ULL << KM_F_ACTION;
+        return set_opt(cf, cmd, a, KM_CLI_FS_ACTION, action, 1, 1, v);
     else if (strcmp(a, "--account") == 0)
-        mask = 1ULL << KM_F_ACCOUNT;
+        return set_opt(cf, cmd, a, KM_CLI_FS_ACCOUNT, account, 1, 0, v);
     else if (strcmp(a, "--source") == 0)
-        mask = 1ULL << KM_F_SOURCE;
+        return set_opt(cf, cmd, a, KM_CLI_FS_SOURCE, source, 1, 1, v);
     else if (strcmp(a, "--key") == 0)
-        mask = 1ULL << KM_F_ACTOR_ACCESS_KEY;
+        return set_opt(cf, cmd, a, KM_CLI_FS_KEY, key, 1, 0, v);
     else
         return 0;
     if (f->nconds == KM_CLI_FILTER_MAX) {

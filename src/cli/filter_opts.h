@@ -18,12 +18,57 @@
 
 #include <stdio.h>
 
+#include "cli/opts.h"
+
 /* Usage text of the filter options, for the command table. */
 #define KM_CLI_FILTER_USAGE                                                                    \
     "[--since T] [--until T] [--actor X] [--ip X] [--action X] [--account X] [--source X] " \
-    "[--key X] [--config FILE]"
+    "[--key X]"
 
 #define KM_CLI_FILTER_MAX 8 /* = KM_ARRAY_LEN(struct km_filter.conds) */
+
+/*
+ * The filter options as rows of an option table (cli/opts.h):
+ *
+ *     struct km_cli_filter cf;
+ *     km_cli_filter_init(&cf);
+ *     const struct km_opt opt[] = {KM_CLI_FILTER_OPTS(&cf), ..., KM_OPT_END};
+ *
+ * Semantics (docs/cli.md): options of different names must all hold (AND);
+ * a repeated --ip, --action, --account, --source or --key means any of its
+ * values (OR); --action and --source values ignore case; --until with a bare
+ * date (2024-07-31) includes that whole day (up to 23:59:59.999999 UTC);
+ * --since/--until with a date-time are inclusive to the microsecond.
+ */
+int km_cli_filter_optfn(void *ctx, const char *cmd, const char *name, const char *value);
+#define KM_CLI_FILTER_HELP_UNTIL                                                              \
+    "only events at or before T. A bare date (2024-07-31) INCLUDES THAT WHOLE DAY (up to "   \
+    "23:59:59.999999 UTC); a date-time is an inclusive bound; 7d/12h/30m mean that long ago"
+#define KM_CLI_FILTER_TIME_OPTS(cf)                                                            \
+    KM_OPT_FN("--since", 0, km_cli_filter_optfn, cf, "T",                                     \
+              "only events at or after T: 2024-07-01 (midnight UTC), 2024-07-01T12:00:00Z, "  \
+              "or 7d/12h/30m ago"),                                                            \
+    KM_OPT_FN("--until", 0, km_cli_filter_optfn, cf, "T", KM_CLI_FILTER_HELP_UNTIL)
+#define KM_CLI_FILTER_OPTS(cf)                                                                 \
+    KM_CLI_FILTER_TIME_OPTS(cf),                                                               \
+    KM_OPT_FN("--actor", 0, km_cli_filter_optfn, cf, "X",                                     \
+              "events of this actor: a name, ARN, e-mail/UPN, object id or access key; one "   \
+              "that names a person selects all of their identities (docs/identities.md)"),     \
+    KM_OPT_FN("--ip", 0, km_cli_filter_optfn, cf, "X",                                        \
+              "events from this source address; repeatable: any of"),                         \
+    KM_OPT_FN("--action", 0, km_cli_filter_optfn, cf, "X",                                    \
+              "events with this action (API call / operation), any case; repeatable: any of"), \
+    KM_OPT_FN("--account", 0, km_cli_filter_optfn, cf, "X",                                   \
+              "events of this account / subscription / project; repeatable: any of"),         \
+    KM_OPT_FN("--source", 0, km_cli_filter_optfn, cf, "X",                                    \
+              "events of this log source (aws.cloudtrail, azure.activity, ...; `kumo stats` " \
+              "lists them), any case; repeatable: any of"),                                        \
+    KM_OPT_FN("--key", 0, km_cli_filter_optfn, cf, "X",                                       \
+              "events made with this access key; repeatable: any of")
+
+#define KM_CLI_FILTER_VALUES 16   /* values of one repeatable filter option */
+enum { KM_CLI_FS_IP, KM_CLI_FS_ACTION, KM_CLI_FS_ACCOUNT, KM_CLI_FS_SOURCE, KM_CLI_FS_KEY,
+       KM_CLI_FS__COUNT };
 
 struct km_idgraph;
 struct km_conf;
@@ -43,6 +88,9 @@ struct km_cli_filter {
     struct km_sel *sel[KM_CLI_FILTER_MAX];
     struct km_cli_person who[KM_CLI_FILTER_MAX];
     const char *config;                   /* --config FILE (core/conf.h), or NULL */
+    /* the value sets of the repeatable options (conds point here: do not copy) */
+    struct km_sel set[KM_CLI_FS__COUNT][2 * KM_CLI_FILTER_VALUES];
+    int set_cond[KM_CLI_FS__COUNT];       /* its condition's index + 1, or 0 */
 };
 
 void km_cli_filter_init(struct km_cli_filter *cf);
@@ -74,7 +122,7 @@ void km_cli_filter_set_person(struct km_cli_filter *cf, int i, int p);
  * cf->f: it must outlive the scan; argv does). Returns 1 when a is a filter
  * option and was taken, 0 when a is not a filter option, -1 on a bad value or
  * too many filters (after printing "kumo CMD: ..." to stderr; the command
- * should exit 2). */
+ * should exit 2). Commands use it through KM_CLI_FILTER_OPTS. */
 int km_cli_filter_opt(struct km_cli_filter *cf, const char *cmd, const char *a, const char *v);
 
 /* Renders one event as one output line (or record) appended to `line`.

@@ -13,12 +13,38 @@
 #include <string.h>
 #include <unistd.h>
 
-int km_cli_geo_init(struct km_cli_geo *g, const char *cmd, const char *store_dir, int *argc,
-                    char **argv)
+void km_cli_geo_begin(struct km_cli_geo *g, const char *cmd, const char *store_dir)
 {
     memset(g, 0, sizeof *g);
     g->cmd = cmd;
     g->store_dir = store_dir;
+}
+
+int km_cli_geo_add(struct km_cli_geo *g, const char *v)
+{
+    if (strcmp(v, "builtin") == 0 && access(v, R_OK) != 0) {
+        g->builtin_only = 1;
+    } else if (!*v || access(v, R_OK) != 0) {
+        fprintf(stderr, "kumo %s: --geo %s: %s\n", g->cmd, v, *v ? strerror(errno) : "empty");
+        return 2;
+    } else if (g->n == KM_GEO_MAX_DB) {
+        fprintf(stderr, "kumo %s: at most %d --geo files\n", g->cmd, KM_GEO_MAX_DB);
+        return 2;
+    } else {
+        g->files[g->n++] = v;
+    }
+    return 0;
+}
+
+int km_cli_geo_optfn(void *ctx, const char *cmd, const char *name, const char *value)
+{
+    return km_cli_geo_add(ctx, value);
+}
+
+int km_cli_geo_init(struct km_cli_geo *g, const char *cmd, const char *store_dir, int *argc,
+                    char **argv)
+{
+    km_cli_geo_begin(g, cmd, store_dir);
     for (int i = 1; i < *argc; i++) {
         const char *v = NULL;
         int eat = 0;
@@ -44,17 +70,8 @@ int km_cli_geo_init(struct km_cli_geo *g, const char *cmd, const char *store_dir
         }
         if (!eat)
             continue;
-        if (strcmp(v, "builtin") == 0 && access(v, R_OK) != 0) {
-            g->builtin_only = 1;
-        } else if (!*v || access(v, R_OK) != 0) {
-            fprintf(stderr, "kumo %s: --geo %s: %s\n", cmd, v, *v ? strerror(errno) : "empty");
+        if (km_cli_geo_add(g, v))
             return 2;
-        } else if (g->n == KM_GEO_MAX_DB) {
-            fprintf(stderr, "kumo %s: at most %d --geo files\n", cmd, KM_GEO_MAX_DB);
-            return 2;
-        } else {
-            g->files[g->n++] = v;
-        }
         memmove(&argv[i], &argv[i + eat], (size_t)(*argc - i - eat + 1) * sizeof *argv);
         *argc -= eat;
         i--;

@@ -16,6 +16,7 @@
 #ifndef KM_CLI_GEO_OPTS_H
 #define KM_CLI_GEO_OPTS_H
 
+#include "cli/opts.h"
 #include "geo/geo.h"
 
 #define KM_CLI_GEO_USAGE "[--geo FILE]..."
@@ -43,6 +44,18 @@ struct km_cli_geo {
  * 2 after a message. */
 int km_cli_geo_init(struct km_cli_geo *g, const char *cmd, const char *store_dir, int *argc,
                     char **argv);
+/* The table-driven form (cli/opts.h): km_cli_geo_begin, then the row
+ * KM_CLI_GEO_OPT(&g) in the command's option table; each value goes through
+ * km_cli_geo_add (the checks of km_cli_geo_init; returns 0 or 2 after a
+ * message). The global --config FILE is used for the configuration. */
+void km_cli_geo_begin(struct km_cli_geo *g, const char *cmd, const char *store_dir);
+int km_cli_geo_add(struct km_cli_geo *g, const char *file);
+int km_cli_geo_optfn(void *ctx, const char *cmd, const char *name, const char *value);
+#define KM_CLI_GEO_OPT(g)                                                                     \
+    KM_OPT_FN("--geo", 0, km_cli_geo_optfn, g, "FILE",                                       \
+              "an MMDB database (GeoLite2/DB-IP/IPinfo city, country or ASN) for IP "        \
+              "enrichment, repeatable; `builtin` for the default databases (docs/geo.md)")
+
 /* Uses the command's own configuration instead of loading one (borrowed). */
 void km_cli_geo_set_conf(struct km_cli_geo *g, struct km_conf *conf);
 /* The lazy handle to hand to code that may look up (query options). */

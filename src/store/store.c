@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -741,6 +742,35 @@ struct rcond {
     uint8_t plain[KM_F__COUNT];
 };
 
+static int eq_nocase(struct km_str v, const char *c)
+{
+    size_t n = strlen(c);
+    return v.p && v.n == n && strncasecmp(v.p, c, n) == 0;
+}
+
+/* Marks in r->bm[fld] every dictionary code equal to value ignoring case.
+ * Returns how many codes match, or -1 when a dictionary value could not be
+ * read. */
+static int nocase_codes(struct km_seg *seg, int fld, const char *value, struct rcond *r)
+{
+    int found = 0;
+    uint32_t n = km_seg_dict_size(seg, fld);
+    if (!r->bm[fld])
+        r->bm[fld] = km_xcalloc((size_t)n + 1, 1);
+    for (uint32_t code = 1; code <= n; code++) {
+        struct km_str v;
+        struct km_err e;
+        km_err_clear(&e);
+        if (km_seg_dict_get(seg, fld, code, &v, &e) != KM_OK)
+            return -1;
+        if (eq_nocase(v, value)) {
+            r->bm[fld][code] = 1;
+            found++;
+        }
+    }
+    return found;
+}
+
 /* Resolves a selector set for seg; returns 1 when some pair can hold. */
 static int resolve_sel(struct km_seg *seg, const struct km_cond *c, struct rcond *r)
 {
@@ -751,6 +781,22 @@ static int resolve_sel(struct km_seg *seg, const struct km_cond *c, struct rcond
             continue;
         uint32_t code;
         int k = km_seg_dict_find(seg, fld, c->sel[i].value, strlen(c->sel[i].value), &code);
+        if (k >= 0 && c->nocase && r->plain[fld])
+            continue; /* this field is compared row by row already */
+        int nc = k >= 0 && c->nocase ? nocase_codes(seg, fld, c->sel[i].value, r) : 0;
+        if (nc > 0)
+            any = 1;
+        if (nc >= 0 && k >= 0 && c->nocase)
+            continue;
+        if (k >= 0 && c->nocase) {
+            /* a dictionary value could not be read: compare the rows
+             * (every pair on this field; the bitmap would shadow that) */
+            free(r->bm[fld]);
+            r->bm[fld] = NULL;
+            r->plain[fld] = 1;
+            any = 1;
+            continue;
+        }
         if (k < 0) {
             r->plain[fld] = 1;
             any = 1;
@@ -789,7 +835,8 @@ static int sel_matches(struct km_seg *seg, uint32_t row, const struct km_cond *c
             if (km_seg_str(seg, fld, row, &v, err))
                 return -1;
             for (uint32_t i = 0; v.p && i < c->nsel; i++)
-                if (c->sel[i].field == fld && km_str_eqc(v, c->sel[i].value))
+                if (c->sel[i].field == fld &&
+                    (c->nocase ? eq_nocase(v, c->sel[i].value) : km_str_eqc(v, c->sel[i].value)))
                     return 1;
         }
     }

@@ -89,7 +89,9 @@ struct km_sel {
  * (ident.h km_idgraph_person_selectors). Segments where no pair's value is
  * in its field's dictionary are skipped. accept, when set, is then asked
  * about each event the pairs matched and may refuse it (an exact test such
- * as km_idgraph_person_of(g, ev) == p). */
+ * as km_idgraph_person_of(g, ev) == p). With nocase set, the pairs of a
+ * selector set compare ASCII case-insensitively (`--action consolelogin`
+ * selects ConsoleLogin; cli/filter_opts.c). */
 struct km_cond {
     uint64_t fields;
     const char *value;
@@ -97,6 +99,7 @@ struct km_cond {
     uint32_t nsel;
     int (*accept)(void *actx, const struct km_event *ev);
     void *actx;
+    int nocase;               /* sel pairs only */
 };
 
 struct km_filter {

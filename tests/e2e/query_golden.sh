@@ -202,8 +202,12 @@ sys.exit(0 if len(ls) == 12 and max(len(l) for l in ls) <= 60 and ls[0].startswi
 q --format jsonl --since 2021-10-19T02:55:46.097818Z --until 2021-10-19T02:57:39.354769Z 'fields action' >"$T/out" 2>"$T/err"
 [ "$(jq -r .action "$T/out" | sort | tr '\n' ' ')" = "beta.compute.networks.insert v1.compute.firewalls.insert v1.compute.firewalls.insert " ] \
   && ok opt_since_until_inclusive || fail opt_since_until_inclusive "$(cat "$T/out" "$T/err")"
-q --format jsonl --since 2024-07-31 --until 2024-08-01 'stats count() as n' >"$T/out" 2>"$T/err"
-[ "$(cat "$T/out")" = '{"n":6}' ] && ok opt_since_until_dates || fail opt_since_until_dates "$(cat "$T/out" "$T/err")"
+# a bare date in --until includes that whole day (docs/cli.md)
+q --format jsonl --since 2024-07-31 --until 2024-07-31 'stats count() as n' >"$T/out" 2>"$T/err"
+q --format jsonl --since 2024-07-31 --until 2024-08-01 'stats count() as n' >"$T/out2" 2>>"$T/err"
+q --format jsonl --since 2024-07-31 --until 2024-08-01T23:59:59.999999Z 'stats count() as n' >"$T/out3" 2>>"$T/err"
+[ "$(cat "$T/out")" = '{"n":6}' ] && [ "$(cat "$T/out2")" = '{"n":9}' ] && cmp -s "$T/out2" "$T/out3" \
+  && ok opt_since_until_dates || fail opt_since_until_dates "$(cat "$T/out" "$T/out2" "$T/out3" "$T/err")"
 q --format jsonl --tz +02:00 'filter action in ["StopLogging", "SignInLogs"] | sort time | fields time' >"$T/out" 2>"$T/err"
 [ "$(jq -r .time "$T/out" | tr '\n' ' ')" = "2019-10-18T11:45:48.072989+02:00 2024-07-31T15:06:24+02:00 " ] \
   && ok opt_tz || fail opt_tz "$(cat "$T/out" "$T/err")"
