@@ -147,7 +147,7 @@ int km_cmd_ingest(int argc, char **argv)
                    "events per store segment before a flush (default 131072)"),
         KM_OPT_SIZE("--max-output", 0, &o.dlim.max_output, 1, INT64_MAX,
                     "decoded bytes allowed per acquired file (gzip, zstd, archives); more is "
-                    "refused as a bomb (default 8G)"),
+                    "refused as a bomb (default 2G)"),
         KM_OPT_INT("--max-ratio", 0, &o.dlim.max_ratio, 1, 1000000000, "N",
                    "largest decoded/compressed ratio before a file is refused as a bomb "
                    "(default 1000)"),

@@ -14,6 +14,7 @@
  * (C0, DEL, C1 such as U+009B, or a cut UTF-8 sequence) reaches the output.
  */
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/output.h"
 #include "ingest/decode.h"
 #include "json/json.h"
@@ -264,59 +265,28 @@ static int reject_cb(void *vctx, const struct km_reject *x)
     return 0;
 }
 
-static int parse_u64(const char *s, uint64_t *v)
-{
-    if (!s || !*s || !isdigit((unsigned char)*s))
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (errno || *end || x == 0)
-        return -1;
-    *v = x;
-    return 0;
-}
-
 int km_cmd_rejects(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
     struct opts o = {0};
-    o.fmt = FMT_TABLE;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--source") == 0 && v) {
-            o.source = v;
-            i++;
-        } else if (strcmp(a, "--reason") == 0 && v) {
-            o.reason = v;
-            i++;
-        } else if (strcmp(a, "--format") == 0 && v) {
-            if (strcmp(v, "table") == 0)
-                o.fmt = FMT_TABLE;
-            else if (strcmp(v, "json") == 0)
-                o.fmt = FMT_JSON;
-            else if (strcmp(v, "jsonl") == 0)
-                o.fmt = FMT_JSONL;
-            else {
-                fprintf(stderr, "kumo rejects: --format must be table, json or jsonl\n");
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--limit") == 0 && v) {
-            if (parse_u64(v, &o.limit) != 0) {
-                fprintf(stderr, "kumo rejects: --limit needs a positive whole number, not '%s'\n",
-                        v);
-                return 2;
-            }
-            i++;
-        } else if (strcmp(a, "--all") == 0) {
-            o.all = 1;
-        } else {
-            fprintf(stderr, "kumo rejects: unknown or incomplete option %s\n", a);
-            return km_cli_usage("rejects");
-        }
-    }
+    const char *fmt = "table";
+    const struct km_opt opt[] = {
+        KM_OPT_STR("--source", 0, &o.source, "NAME",
+                   "only records of files detected as this source or format"),
+        KM_OPT_STR("--reason", 0, &o.reason, "TEXT",
+                   "only records whose reason contains TEXT (any case)"),
+        KM_OPT_ENUM("--format", 0, &fmt, "table|json|jsonl", "output format (default table)"),
+        KM_OPT_INT("--limit", 0, &o.limit, 1, KM_CLI_LIMIT_MAX, "N",
+                   "at most N records (absent: all; 0 is refused)"),
+        KM_OPT_FLAG("--all", 0, &o.all,
+                    "also the rejects a later `kumo reprocess` superseded (the history)"),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "rejects", .opt = opt};
+    int ex;
+    if (km_opts_parse(&op, argc, argv, &ex))
+        return ex;
+    o.fmt = strcmp(fmt, "json") == 0 ? FMT_JSON : strcmp(fmt, "jsonl") == 0 ? FMT_JSONL : FMT_TABLE;
     struct km_store *s;
     if (km_cli_open_store("rejects", dir, 0, &s) != KM_OK)
         return 1;

@@ -9,6 +9,7 @@
  * superseded (kept: `kumo rejects --all` shows them).
  */
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/output.h"
 #include "core/hash.h"
 #include "ingest/ingest.h"
@@ -80,19 +81,6 @@ static int rejected_cb(void *ctx, const struct km_reject *r)
     return 0;
 }
 
-static int parse_count(const char *v, uint64_t *n)
-{
-    if (!v || !isdigit((unsigned char)*v))
-        return -1;
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (errno || *end || x == 0 || x > UINT32_MAX)
-        return -1;
-    *n = x;
-    return 0;
-}
-
 int km_cmd_reprocess(int argc, char **argv)
 {
     const char *dir = km_cli_store_dir(&argc, argv);
@@ -100,41 +88,41 @@ int km_cmd_reprocess(int argc, char **argv)
     km_ingest_opts_default(&o);
     int all = 0, rejected = 0, json = 0, quiet = 0;
     const char **prefixes = calloc((size_t)argc + 1, sizeof *prefixes);
-    int np = 0;
-    char given[160] = "";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        uint64_t n;
-        size_t gl = strlen(given);
-        if (strcmp(a, "--all") == 0)
-            all = 1;
-        else if (strcmp(a, "--rejected") == 0)
-            rejected = 1;
-        else if (strcmp(a, "--json") == 0)
-            json = 1;
-        else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
-            quiet = 1;
-        else if (strcmp(a, "--max-record") == 0 && v && km_out_parse_size(v, &n) == 0 && n) {
-            o.rlim.max_record = (size_t)n;
-            snprintf(given + gl, sizeof given - gl, " --max-record %s", v);
-            i++;
-        } else if (strcmp(a, "--max-output") == 0 && v && km_out_parse_size(v, &n) == 0 && n) {
-            o.dlim.max_output = n;
-            snprintf(given + gl, sizeof given - gl, " --max-output %s", v);
-            i++;
-        } else if (strcmp(a, "--max-ratio") == 0 && v && parse_count(v, &n) == 0) {
-            o.dlim.max_ratio = (uint32_t)n;
-            snprintf(given + gl, sizeof given - gl, " --max-ratio %s", v);
-            i++;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "kumo reprocess: unknown or incomplete option %s\n", a);
-            free(prefixes);
-            return km_cli_usage("reprocess");
-        } else {
-            prefixes[np++] = a;
-        }
+    const size_t def_record = o.rlim.max_record;
+    const uint64_t def_output = o.dlim.max_output;
+    const uint32_t def_ratio = o.dlim.max_ratio;
+    const struct km_opt opt[] = {
+        KM_OPT_FLAG("--all", 0, &all, "every evidence file the store holds"),
+        KM_OPT_FLAG("--rejected", 0, &rejected, "every evidence file with current rejects"),
+        KM_OPT_FLAG("--json", 0, &json, "print the summary as JSON"),
+        KM_OPT_FLAG("--quiet", 0, &quiet, "no summary unless records were rejected"),
+        KM_OPT_SIZE("--max-record", 0, &o.rlim.max_record, 1, INT64_MAX,
+                    "largest single record (default 64M)"),
+        KM_OPT_SIZE("--max-output", 0, &o.dlim.max_output, 1, INT64_MAX,
+                    "decoded bytes allowed per evidence file (default 2G)"),
+        KM_OPT_INT("--max-ratio", 0, &o.dlim.max_ratio, 1, 1000000000, "N",
+                   "largest decoded/compressed ratio (default 1000)"),
+        KM_OPT_END,
+    };
+    struct km_opts op = {.cmd = "reprocess", .args = "[SHA256-or-prefix...]", .opt = opt,
+                         .pos = prefixes, .minpos = 0, .maxpos = argc};
+    int ex;
+    if (km_opts_parse(&op, argc, argv, &ex)) {
+        free(prefixes);
+        return ex;
     }
+    int np = op.npos;
+    quiet |= km_verbosity == 0;
+    char given[160] = "";
+    if (o.rlim.max_record != def_record)
+        snprintf(given + strlen(given), sizeof given - strlen(given), " --max-record %zu",
+                 o.rlim.max_record);
+    if (o.dlim.max_output != def_output)
+        snprintf(given + strlen(given), sizeof given - strlen(given), " --max-output %llu",
+                 (unsigned long long)o.dlim.max_output);
+    if (o.dlim.max_ratio != def_ratio)
+        snprintf(given + strlen(given), sizeof given - strlen(given), " --max-ratio %u",
+                 (unsigned)o.dlim.max_ratio);
     if ((all != 0) + (rejected != 0) + (np > 0) != 1) {
         fprintf(stderr, "kumo reprocess: give one of --all, --rejected or SHA256 prefixes\n");
         free(prefixes);
