@@ -15,8 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 enum { FMT_TABLE, FMT_JSONL, FMT_CSV };
 
@@ -24,6 +22,7 @@ struct ctx {
     int fmt;
     int width;
     struct km_cli_geo *geo;
+    int cut;                 /* stdout is a terminal: cells are cut to fit */
 };
 
 /* JSON Lines: the enrichment fields of the query language (src.ip_class,
@@ -81,20 +80,15 @@ static void col_widths(int width, int w[6])
     w[4] = flex - w[2];
 }
 
-static void cell(struct km_buf *b, struct km_str v, int w)
+/* A table cell: escaped (output.h), padded to w; cut to w only on a
+ * terminal (cut set), else whole. */
+static void cell(struct km_buf *b, struct km_str v, int w, int cut)
 {
     if (!v.p || !v.n) {
         km_buf_printf(b, "%-*s", w, "-");
         return;
     }
-    size_t start = b->n;
-    km_out_safe(b, v.p, (int)v.n <= w ? v.n : (size_t)(w - 1));
-    size_t used = b->n - start;
-    if ((int)v.n > w)
-        km_buf_addc(b, '~');
-    else
-        for (size_t k = used; k < (size_t)w; k++)
-            km_buf_addc(b, ' ');
+    km_out_fit(b, v.p, v.n, cut ? w : 0, w, "~");
 }
 
 static int render(void *vctx, const struct km_event *ev, struct km_buf *b, struct km_err *err)
@@ -127,7 +121,7 @@ static int render(void *vctx, const struct km_event *ev, struct km_buf *b, struc
             struct km_str v = ev->f[table_cols[i]];
             if (table_cols[i] == KM_F_ACTOR_NAME && !v.p)
                 v = ev->f[KM_F_ACTOR_ARN];
-            cell(b, v, w[i]);
+            cell(b, v, w[i], c->cut);
             km_buf_addc(b, i == 5 ? '\n' : ' ');
         }
     }
@@ -142,7 +136,7 @@ int km_cmd_events(int argc, char **argv)
         return 2;
     struct km_cli_filter cf;
     km_cli_filter_init(&cf);
-    struct ctx c = {FMT_TABLE, 140, &geo};
+    struct ctx c = {FMT_TABLE, 140, &geo, 0};
     uint64_t limit = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -174,8 +168,10 @@ int km_cmd_events(int argc, char **argv)
             return km_cli_usage("events");
         }
     }
-    struct winsize ws;
-    c.width = isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 60 ? ws.ws_col : 140;
+    c.width = km_out_term_cols(stdout);
+    c.cut = c.width > 0;
+    if (!c.width)
+        c.width = 140; /* the layout; a file or a pipe gets every cell whole */
     struct km_store *s;
     struct km_err err;
     km_err_clear(&err);
@@ -210,6 +206,10 @@ int km_cmd_events(int argc, char **argv)
         char m[1200];
         fprintf(stderr, "kumo events: %s\n", km_err_fmt(&err, m, sizeof m));
         return 1;
+    }
+    if (c.fmt == FMT_TABLE) {
+        km_out_cut_note(stdout);
+        fflush(stdout);
     }
     if (c.fmt == FMT_TABLE)
         fprintf(stderr, "%llu events%s\n", (unsigned long long)sc.written,

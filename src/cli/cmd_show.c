@@ -353,7 +353,7 @@ int km_cmd_show(int argc, char **argv)
         struct km_err e2;
         km_err_clear(&e2);
         char *copy = km_arena_strndup(&a, fd.json.p, fd.json.n);
-        printf("event %s\n", id);
+        km_out_printf(stdout, "event %s\n", id);
         if (km_json_parse(copy, fd.json.n, NULL, &a, &root, &e2) == KM_OK) {
             for (const struct km_json *c = root->child; c; c = c->next) {
                 if (c->type == KM_JSON_STRING)
@@ -383,17 +383,24 @@ int km_cmd_show(int argc, char **argv)
             printf("linked events\n");
             for (size_t i = 0; i < links.n; i++) {
                 const struct link *k = &links.v[i];
-                printf("  %-22s %-16s %-28s %s  %s\n", k->time[0] ? k->time : "-",
+                km_out_printf(stdout, "  %-22s %-16s %-28s %s  %s\n", k->time[0] ? k->time : "-",
                        k->source[0] ? k->source : "-", k->action, k->who, k->id);
             }
         }
         printf("raw record\n");
         if (raw) {
-            fwrite(raw, 1, fd.ev.raw.length, stdout);
+            /* the record's bytes by the text rule, its lines and tabs kept
+             * (the exact bytes: --json, or the vault object) */
+            struct km_buf rb;
+            km_buf_init(&rb, 0);
+            km_out_text(&rb, raw, fd.ev.raw.length, KM_OUT_KEEP_NL | KM_OUT_KEEP_TAB);
+            if (rb.n)
+                fwrite(rb.p, 1, rb.n, stdout);
+            km_buf_free(&rb);
             putchar('\n');
         } else {
             char m[1200];
-            printf("  (cannot read: %s)\n", km_err_fmt(&err, m, sizeof m));
+            km_out_printf(stdout, "  (cannot read: %s)\n", km_err_fmt(&err, m, sizeof m));
         }
     }
     int ok = raw != NULL;

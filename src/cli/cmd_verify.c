@@ -3,6 +3,7 @@
  * catalog, check every segment's checksum, and recompute the custody chain.
  */
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "detect/hunt.h"
 #include "store/catalog.h"
 #include "store/store.h"
@@ -26,7 +27,7 @@ static int check_one(void *vctx, const struct km_evidence *ev)
         c->ok++;
     } else {
         char m[1200];
-        printf("BAD evidence %llu (%s): %s\n", (unsigned long long)ev->id, ev->source_path,
+        km_out_printf(stdout, "BAD evidence %llu (%s): %s\n", (unsigned long long)ev->id, ev->source_path,
                km_err_fmt(&e, m, sizeof m));
         c->bad++;
     }
@@ -60,7 +61,7 @@ int km_cmd_verify(int argc, char **argv)
                 seg_ok++;
             } else {
                 char m[1200];
-                printf("BAD segment %s: %s\n", rows[i].file, e.code ? km_err_fmt(&e, m, sizeof m)
+                km_out_printf(stdout, "BAD segment %s: %s\n", rows[i].file, e.code ? km_err_fmt(&e, m, sizeof m)
                                                                   : "row count differs");
                 seg_bad++;
             }
@@ -92,12 +93,12 @@ int km_cmd_verify(int argc, char **argv)
                (unsigned long long)seg_bad);
         if (chain) {
             char m[1200];
-            printf("custody: BROKEN: %s\n", km_err_fmt(&ce, m, sizeof m));
+            km_out_printf(stdout, "custody: BROKEN: %s\n", km_err_fmt(&ce, m, sizeof m));
         } else
             printf("custody: %llu records, chain intact\n", (unsigned long long)ncust);
         if (fbad) {
             char m[1200];
-            printf("findings: BROKEN: %s\n", km_err_fmt(&fe, m, sizeof m));
+            km_out_printf(stdout, "findings: BROKEN: %s\n", km_err_fmt(&fe, m, sizeof m));
         } else if (fchecked)
             printf("findings: as the last hunt recorded them\n");
     }
