@@ -35,6 +35,7 @@ struct cx {
     struct cx **a;
     uint32_t na;
     int ref, field, slot;
+    int rawk;          /* R_RAW: index in run.rawpaths (-1: past the 32 tracked) */
     pcre2_code *re;
     pcre2_match_data *md;
     int onef;          /* -2: constant; -1: several inputs; else the one NORM field */
@@ -156,8 +157,9 @@ struct run {
     struct km_arena ja;
     /* raw paths seen in no row (warnings) */
     struct cx *allcx;
-    const struct km_query_path *rawpaths[32];
+    const struct km_query_path *rawpaths[32];  /* one per distinct path text */
     int rawfound[32];
+    uint64_t rawlooked[32];        /* rows whose parsed record was searched for it */
     int nraw;
     /* src.geo.* / src.asn / src.as_org / src.ip_class (geofield.h): the
      * databases are opened when the first such field is compiled */
@@ -331,10 +333,16 @@ static struct cx *compile_field(struct run *R, struct cstate *cs, const struct k
         R->want_person = 1;
     } else {
         c->ref = R_RAW;
-        if (R->nraw < 32) {
+        /* tracked by text: `filter p like "x" | stats count() by p` is one path */
+        c->rawk = -1;
+        for (int k = 0; k < R->nraw && c->rawk < 0; k++)
+            if (!strcmp(R->rawpaths[k]->text.p, name))
+                c->rawk = k;
+        if (c->rawk < 0 && R->nraw < 32) {
             R->rawpaths[R->nraw] = &x->path;
             R->rawfound[R->nraw] = 0;
-            R->nraw++;
+            R->rawlooked[R->nraw] = 0;
+            c->rawk = R->nraw++;
         }
     }
     if (cs->phase == 1 && cs->last_sort) {
@@ -555,9 +563,28 @@ static int like_wild(const char *p, size_t pn, const char *s, size_t sn)
     return pi == pn;
 }
 
-static int re_match(pcre2_code *re, pcre2_match_data *md, struct km_str s)
+/* pcre2_match for the regex literal lit: 1 match, 0 no match. Any other
+ * outcome (the match, depth or heap limit on a pathological value) is not a
+ * "no match": the query stops with an error naming the pattern. */
+static int re_match(struct run *R, const struct km_query_lit *lit, pcre2_code *re,
+                    pcre2_match_data *md, struct km_str s)
 {
-    return pcre2_match(re, (PCRE2_SPTR)(s.p ? s.p : ""), s.n, 0, 0, md, NULL) >= 0;
+    int rc = pcre2_match(re, (PCRE2_SPTR)(s.p ? s.p : ""), s.n, 0, 0, md, NULL);
+    if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH)
+        return rc >= 0;
+    PCRE2_UCHAR msg[160];
+    if (pcre2_get_error_message(rc, msg, sizeof msg) < 0)
+        snprintf((char *)msg, sizeof msg, "PCRE2 error %d", rc);
+    km_query_err_set(R->err, R->text, R->tn, lit->off, KM_ELIMIT,
+                     "simplify the pattern (nested repetition such as (a+)+ backtracks without "
+                     "end) or narrow the rows first with another filter",
+                     "regular expression /%.80s/ could not be matched against a value of %u bytes: "
+                     "%s",
+                     lit->s.p, s.n, (const char *)msg);
+    R->stop = 1;
+    if (!R->rc)
+        R->rc = KM_ELIMIT;
+    return 0;
 }
 
 /* ---- reading the current row --------------------------------------------- */
@@ -626,15 +653,15 @@ static void row_raw(struct run *R)
  * was not looked up: when every key of the path occurs quoted in the record's
  * bytes (or the record escapes characters), the path may exist there, and it
  * counts as seen so that the "exists in no event" warning stays true. */
-static void raw_mark_maybe(struct run *R, const struct km_query_path *pa)
+static void raw_mark_maybe(struct run *R, const struct cx *fc)
 {
-    int k = 0;
-    while (k < R->nraw && R->rawpaths[k] != pa)
-        k++;
+    const struct km_query_path *pa = &fc->x->path;
+    int k = fc->rawk;
     const char *p;
     uint32_t n;
-    if (k == R->nraw || R->rawfound[k] || !row_raw_bytes(R, &p, &n))
+    if (k < 0 || R->rawfound[k] || !row_raw_bytes(R, &p, &n))
         return;
+    R->rawlooked[k]++;
     if (!memmem(p, n, "\\u", 2)) {
         for (uint32_t i = 0; i < pa->nseg; i++) {
             const struct km_str sg = pa->seg[i];
@@ -705,11 +732,14 @@ static struct km_qval json_val(struct run *R, const struct km_json *v)
     }
 }
 
-static struct km_qval raw_path(struct run *R, const struct km_query_path *p)
+static struct km_qval raw_path(struct run *R, const struct cx *fc)
 {
+    const struct km_query_path *p = &fc->x->path;
     row_raw(R);
     if (R->raw_state != 1)
-        return qv_null();
+        return qv_null(); /* not JSON (a CSV row): the path does not apply */
+    if (fc->rawk >= 0)
+        R->rawlooked[fc->rawk]++;
     const struct km_json *v = R->raw;
     for (uint32_t i = 0; i < p->nseg && v; i++) {
         const struct km_str sg = p->seg[i];
@@ -728,11 +758,8 @@ static struct km_qval raw_path(struct run *R, const struct km_query_path *p)
             v = km_json_getn(v, sg.p, sg.n);
         }
     }
-    if (v) {
-        for (int i = 0; i < R->nraw; i++)
-            if (R->rawpaths[i] == p)
-                R->rawfound[i] = 1;
-    }
+    if (v && fc->rawk >= 0)
+        R->rawfound[fc->rawk] = 1;
     return json_val(R, v);
 }
 
@@ -952,7 +979,7 @@ static struct km_qval eval(struct run *R, struct cx *c)
                 return qv_null();
             return c->ref == R_SEV ? (struct km_qval){.t = KM_QV_INT, .i = v} : qv_bool(v);
         }
-        case R_RAW: return R->has_base ? raw_path(R, &x->path) : qv_null();
+        case R_RAW: return R->has_base ? raw_path(R, c) : qv_null();
         case R_GEO:
             if (bm_field >= 0 && bm_field == c->onef)
                 return km_qgeo_value(R->qgeo, c->field, bm_value.s);
@@ -997,7 +1024,7 @@ static struct km_qval eval(struct run *R, struct cx *c)
         if ((x->op == KM_QC_EQ || x->op == KM_QC_NE) && R->has_base && c->a[0]->ref == R_RAW &&
             c->a[0]->x->kind == KM_QE_FIELD && c->a[1]->x->kind == KM_QE_LITERAL &&
             c->a[1]->x->lit.kind == KM_QL_STRING && !raw_may_contain(R, c->a[1]->x->lit.s)) {
-            raw_mark_maybe(R, &c->a[0]->x->path);
+            raw_mark_maybe(R, c->a[0]);
             return qv_bool(x->op == KM_QC_NE);
         }
         struct km_qval a = eval(R, c->a[0]), b = eval(R, c->a[1]);
@@ -1044,7 +1071,7 @@ static struct km_qval eval(struct run *R, struct cx *c)
             s.p = b;
         }
         if (c->re)
-            return qv_bool(re_match(c->re, c->md, s));
+            return qv_bool(re_match(R, &x->lit, c->re, c->md, s));
         const struct km_str p = x->lit.s;
         if (x->like == KM_QLIKE_SUBSTRING)
             return qv_bool(p.n == 0 || (s.n >= p.n && memmem(s.p, s.n, p.p, p.n) != NULL));
@@ -1498,7 +1525,7 @@ static void push(struct run *R, uint32_t si)
             if (v.t != KM_QV_STR)
                 break;
             if (sg->re) {
-                if (pcre2_match(sg->re, (PCRE2_SPTR)v.s.p, v.s.n, 0, 0, sg->md, NULL) < 0)
+                if (!re_match(R, &sg->cmd->pattern, sg->re, sg->md, v.s))
                     break;
                 PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sg->md);
                 for (uint32_t i = 0; i < sg->npslots; i++) {
@@ -2730,12 +2757,22 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         finish(&R, 0);
     }
     fast_free(&F, 0);
-    for (int i = 0; i < R.nraw; i++)
-        if (!R.rawfound[i] && st->rows_read && st->nwarnings < 4)
+    /* only what was looked at is reported: a path some rows never reached
+     * (an earlier condition failed) may still exist there */
+    for (int i = 0; i < R.nraw; i++) {
+        if (R.rawfound[i] || !R.rawlooked[i] || st->nwarnings >= 4)
+            continue;
+        if (R.rawlooked[i] >= st->rows_read)
             snprintf(st->warnings[st->nwarnings++], 200,
                      "field '%s' exists in no event read (not a normalized field, and no raw "
                      "record has this path)",
                      R.rawpaths[i]->text.p);
+        else
+            snprintf(st->warnings[st->nwarnings++], 200,
+                     "field '%s' is in none of the %llu raw records searched for it (not a "
+                     "normalized field)",
+                     R.rawpaths[i]->text.p, (unsigned long long)R.rawlooked[i]);
+    }
 out:
     for (uint32_t i = 0; i < R.nstages; i++) {
         struct stage *sg = &R.stages[i];
