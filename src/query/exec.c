@@ -25,10 +25,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 /* ---- compiled expressions ------------------------------------------------ */
 
-enum ref { R_NONE = 0, R_NORM, R_TIME, R_RO, R_MFA, R_SEV, R_RAW, R_SLOT, R_MSG, R_GEO, R_PERSON };
+enum ref { R_NONE = 0, R_NORM, R_TIME, R_RO, R_MFA, R_SEV, R_RAW, R_SLOT, R_MSG, R_GEO, R_PERSON,
+           R_FLAGS };
 
 struct cx {
     const struct km_query_expr *x;
@@ -36,6 +39,8 @@ struct cx {
     uint32_t na;
     int ref, field, slot;
     int rawk;          /* R_RAW: index in run.rawpaths (-1: past the 32 tracked) */
+    int has_konst;     /* a constant decided at compile time: konst */
+    struct km_qval konst; /* now(), ago(D), a literal compared with time */
     pcre2_code *re;
     pcre2_match_data *md;
     int onef;          /* -2: constant; -1: several inputs; else the one NORM field */
@@ -131,6 +136,7 @@ struct run {
     struct km_qstats *st;
     int64_t max_rows;              /* rows out at most: max(--max-rows, largest limit) */
     struct km_query_err *err;
+    int64_t now;                   /* now(): µs, read once when the query starts */
     struct km_arena ca;            /* compile-time memory */
     struct km_arena ra;            /* per-row memory */
     struct stage *stages;
@@ -287,6 +293,83 @@ static int geo_open(struct run *R, const struct km_query_expr *x)
     return KM_OK;
 }
 
+/* Names kumo gives meaning to besides the normalized fields (km_fields). */
+static const char *const extra_names[] = {"time",      "@timestamp", "read_only", "actor.mfa",
+                                          "severity",  "@message",   "person",    "flags",
+                                          "src.geo.country", "src.geo.city", "src.geo.lat",
+                                          "src.geo.lon", "src.geo.db", "src.asn", "src.as_org",
+                                          "src.ip_class"};
+
+/* The `flags` field: the event flags (core/event.h) by name, in bit order
+ * (KM_EV_ID_IN_KEY is storage detail, not shown). */
+static const struct {
+    unsigned bit;
+    const char *name;
+} flag_names[] = {{KM_EV_TIME_FALLBACK, "time_fallback"},
+                  {KM_EV_TIME_MISSING, "time_missing"},
+                  {KM_EV_ID_SYNTH, "id_synth"},
+                  {KM_EV_TYPE_PROBLEM, "type_problem"}};
+
+/* Edit distance of a and b (case-sensitive), capped at 3. */
+static int dist3(const char *a, const char *b)
+{
+    size_t an = strlen(a), bn = strlen(b);
+    if (an > 64 || bn > 64 || (an > bn ? an - bn : bn - an) > 2)
+        return 3;
+    int row[65];
+    for (size_t j = 0; j <= bn; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= an; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= bn; j++) {
+            int up = row[j], v = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < v)
+                v = up + 1;
+            if (row[j - 1] + 1 < v)
+                v = row[j - 1] + 1;
+            row[j] = v;
+            diag = up;
+        }
+    }
+    return row[bn] < 3 ? row[bn] : 3;
+}
+
+/* The kumo field x's name almost is: the same name in another letter case
+ * ("Actor.Name", "ACTION"), or, inside kumo's own namespaces actor., src. and
+ * error., a name within two edits of one ("actor.nmae", "src.ipp"). Such a
+ * name is refused with a suggestion instead of being read as a path of the
+ * original record (which it would almost never be); a record's path with
+ * that spelling is written with backticks. Returns 1 (error set) or 0. */
+static int near_miss(struct run *R, const struct km_query_expr *x)
+{
+    const char *name = x->path.text.p;
+    const char *pick = NULL;
+    int ns = !strncmp(name, "actor.", 6) || !strncmp(name, "src.", 4) ||
+             !strncmp(name, "error.", 6);
+    size_t nk = KM_F__COUNT + KM_ARRAY_LEN(extra_names);
+    for (size_t k = 0; k < nk && !pick; k++) {
+        const char *kn = k < KM_F__COUNT ? km_fields[k].name : extra_names[k - KM_F__COUNT];
+        if (!strcasecmp(name, kn))
+            pick = kn;
+    }
+    for (size_t k = 0; k < nk && !pick && ns; k++) {
+        const char *kn = k < KM_F__COUNT ? km_fields[k].name : extra_names[k - KM_F__COUNT];
+        size_t pre = strchr(kn, '.') ? (size_t)(strchr(kn, '.') - kn) + 1 : 0;
+        if (pre && !strncmp(name, kn, pre) && dist3(name, kn) <= 2)
+            pick = kn;
+    }
+    if (!pick)
+        return 0;
+    char hint[256];
+    snprintf(hint, sizeof hint,
+             "did you mean %s? (a path of the original record spelt so is written with "
+             "backticks: `%s`%s)",
+             pick, x->path.seg[0].p, name + x->path.seg[0].n);
+    km_query_err_set(R->err, R->text, R->tn, x->off, KM_EUSAGE, hint, "unknown field '%s'", name);
+    return 1;
+}
+
 static struct cx *compile_field(struct run *R, struct cstate *cs, const struct km_query_expr *x)
 {
     struct cx *c = new_cx(R, x);
@@ -331,7 +414,11 @@ static struct cx *compile_field(struct run *R, struct cstate *cs, const struct k
     } else if (!strcmp(name, "person")) {
         c->ref = R_PERSON;
         R->want_person = 1;
+    } else if (!strcmp(name, "flags")) {
+        c->ref = R_FLAGS;
     } else {
+        if (!x->path.quoted && near_miss(R, x))
+            return NULL;
         c->ref = R_RAW;
         /* tracked by text: `filter p like "x" | stats count() by p` is one path */
         c->rawk = -1;
@@ -358,12 +445,65 @@ static struct cx *compile_field(struct run *R, struct cstate *cs, const struct k
     return c;
 }
 
+/* `time OP literal` (either side): a string must be a time (ISO 8601 / RFC
+ * 3339, or a date: midnight UTC), a number is Unix epoch seconds; both
+ * become a time constant here. Anything else is an error with a caret.
+ * Returns 1 when an error was set. */
+static int time_operand(struct run *R, struct cx *c)
+{
+    for (int side = 0; side < 2; side++) {
+        struct cx *f = c->a[side], *l = c->a[1 - side];
+        if (f->x->kind != KM_QE_FIELD || f->ref != R_TIME || l->x->kind != KM_QE_LITERAL)
+            continue;
+        const struct km_query_lit *lit = &l->x->lit;
+        int64_t us = 0;
+        int ok = 0;
+        if (lit->kind == KM_QL_STRING) {
+            ok = km_time_parse(lit->s.p, lit->s.n, &us) == KM_OK;
+            if (!ok && lit->s.n == 10) { /* a bare date: midnight UTC */
+                char full[32];
+                snprintf(full, sizeof full, "%sT00:00:00Z", lit->s.p);
+                ok = km_time_parse(full, strlen(full), &us) == KM_OK;
+            }
+        } else if (lit->kind == KM_QL_INT) {
+            ok = lit->i > -9223372036854LL && lit->i < 9223372036854LL;
+            us = lit->i * 1000000;
+        } else if (lit->kind == KM_QL_FLOAT) {
+            ok = fabs(lit->f) < 9.2e12;
+            us = (int64_t)llround(lit->f * 1e6);
+        }
+        if (!ok) {
+            km_query_err_set(R->err, R->text, R->tn, lit->off, KM_EUSAGE,
+                             "a time is \"2024-07-31T12:00:00Z\", \"2024-07-31\" (midnight UTC), "
+                             "Unix epoch seconds (1722427200), now() or ago(7d)",
+                             "this is not a time to compare with %s",
+                             f->x->path.text.p);
+            return 1;
+        }
+        l->has_konst = 1;
+        l->konst = (struct km_qval){.t = KM_QV_TIME, .i = us};
+    }
+    return 0;
+}
+
 static struct cx *compile_expr(struct run *R, struct cstate *cs, const struct km_query_expr *x)
 {
     if (x->kind == KM_QE_FIELD)
         return compile_field(R, cs, x);
     struct cx *c = new_cx(R, x);
     c->onef = -2;
+    if (x->kind == KM_QE_CALL && km_query_funcs[x->fn].aggregate && cs->phase == 2) {
+        /* `stats count() | sort count() desc`: the stats column of that name */
+        char nm[256];
+        size_t len = 0;
+        int sl = km_query_expr_dump(x, 0, nm, sizeof nm, &len) == KM_OK ? slot_find(R, nm) : -1;
+        if (sl >= 0) {
+            c->ref = R_SLOT;
+            c->slot = sl;
+            c->onef = -1;
+            return c;
+        }
+    }
     if (x->kind == KM_QE_LITERAL)
         return c;
     c->na = x->nargs;
@@ -384,9 +524,21 @@ static struct cx *compile_expr(struct run *R, struct cstate *cs, const struct km
         if (compile_regex(R, &x->lit, &c->re, &c->md))
             return NULL;
     }
+    if (x->kind == KM_QE_CALL && (x->fn == KM_QF_NOW || x->fn == KM_QF_AGO)) {
+        /* one value for the whole query: rows read late see the same now() */
+        c->has_konst = 1;
+        c->konst = (struct km_qval){.t = KM_QV_TIME,
+                                    .i = x->fn == KM_QF_NOW ? R->now : R->now - x->args[0]->lit.i};
+        return c;
+    }
+    if (x->kind == KM_QE_CMP && time_operand(R, c))
+        return NULL;
     if (x->kind == KM_QE_CALL && km_query_funcs[x->fn].aggregate) {
         km_query_err_set(R->err, R->text, R->tn, x->off, KM_EUSAGE,
-                         "aggregates belong in a stats command, e.g. stats count() by action",
+                         cs->phase == 2
+                             ? "sort takes a column of the stats before it, by its name or "
+                               "alias, e.g. stats count() as n by action | sort n desc"
+                             : "aggregates belong in a stats command, e.g. stats count() by action",
                          "%s() is an aggregate and cannot be used here", km_query_fn_name(x->fn));
         return NULL;
     }
@@ -946,6 +1098,8 @@ static struct km_qval eval(struct run *R, struct cx *c)
             return qv_bool(code < c->bmcap && c->bm[code]);
         }
     }
+    if (c->has_konst)
+        return c->konst;
     const struct km_query_expr *x = c->x;
     switch (x->kind) {
     case KM_QE_LITERAL: return lit_val(&x->lit);
@@ -980,6 +1134,24 @@ static struct km_qval eval(struct run *R, struct cx *c)
             return c->ref == R_SEV ? (struct km_qval){.t = KM_QV_INT, .i = v} : qv_bool(v);
         }
         case R_RAW: return R->has_base ? raw_path(R, c) : qv_null();
+        case R_FLAGS: {
+            /* the event's flags by name, comma-separated; missing when none */
+            if (!R->has_base)
+                return qv_null();
+            row_event(R);
+            if (R->ev_state != 1)
+                return qv_null();
+            char fb[80];
+            size_t fn = 0;
+            for (size_t k = 0; k < KM_ARRAY_LEN(flag_names); k++)
+                if (R->ev.flags & flag_names[k].bit)
+                    fn += (size_t)snprintf(fb + fn, sizeof fb - fn, "%s%s", fn ? "," : "",
+                                           flag_names[k].name);
+            if (!fn)
+                return qv_null();
+            char *fs = km_arena_strndup(&R->ra, fb, fn);
+            return fs ? (struct km_qval){.t = KM_QV_STR, .s = {fs, (uint32_t)fn}} : qv_null();
+        }
         case R_GEO:
             if (bm_field >= 0 && bm_field == c->onef)
                 return km_qgeo_value(R->qgeo, c->field, bm_value.s);
@@ -2432,11 +2604,10 @@ static void narrow_time(const struct cx *c, struct km_qopts *o)
     int fl = c->a[0]->x->kind == KM_QE_FIELD && c->a[0]->ref == R_TIME;
     int fr = c->a[1]->x->kind == KM_QE_FIELD && c->a[1]->ref == R_TIME;
     const struct cx *lit = fl ? c->a[1] : fr ? c->a[0] : NULL;
-    if (!lit || lit->x->kind != KM_QE_LITERAL || lit->x->lit.kind != KM_QL_STRING)
+    /* literals compared with time, now() and ago() are time constants */
+    if (!lit || !lit->has_konst || lit->konst.t != KM_QV_TIME)
         return;
-    int64_t t;
-    if (km_time_parse(lit->x->lit.s.p, lit->x->lit.s.n, &t) != KM_OK)
-        return;
+    int64_t t = lit->konst.i;
     enum km_query_cmp op = x->op;
     if (fr) /* "lit OP time" is "time OP' lit" */
         op = op == KM_QC_LT ? KM_QC_GT : op == KM_QC_LE ? KM_QC_GE
@@ -2543,6 +2714,11 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
     R.st = st;
     R.err = err;
     R.max_rows = o->max_rows > 0 ? o->max_rows : 10000;
+    {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        R.now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    }
     for (uint32_t i = 0; i < q->ncmds; i++)
         if (q->cmds[i].kind == KM_QCMD_LIMIT && q->cmds[i].limit > R.max_rows)
             R.max_rows = q->cmds[i].limit;

@@ -582,7 +582,7 @@ static void test_paths(void)
     T_EQ_STR(p5->text.p, "a.b.c.12.d");
     T_EQ_INT(it[6].expr->path.nseg, 3);
     T_EQ_STR(N("fields resources[0].ARN, `detail-type`, a.`b.c`[12].d, `x``y`, `and`, `1a`, `not`.x, x.`1a`"),
-             "fields resources.0.ARN, `detail-type`, a.`b.c`.12.d, `x``y`, `and`, `1a`, `not`.x, x.1a");
+             "fields resources.0.ARN, `detail-type`, a.`b.c`.12.d, `x``y`, `and`, `1a`, `not`.x, `x`.1a");
     /* a command name is an ordinary field name elsewhere */
     T_EQ_STR(N("fields filter, stats, count | sort count desc"),
              "fields filter, stats, count | sort count desc");
