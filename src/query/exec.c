@@ -490,20 +490,18 @@ static struct cx *compile_expr(struct run *R, struct cstate *cs, const struct km
 {
     if (x->kind == KM_QE_FIELD)
         return compile_field(R, cs, x);
-    struct cx *c = new_cx(R, x);
-    c->onef = -2;
     if (x->kind == KM_QE_CALL && km_query_funcs[x->fn].aggregate && cs->phase == 2) {
         /* `stats count() | sort count() desc`: the stats column of that name */
         char nm[256];
         size_t len = 0;
-        int sl = km_query_expr_dump(x, 0, nm, sizeof nm, &len) == KM_OK ? slot_find(R, nm) : -1;
-        if (sl >= 0) {
-            c->ref = R_SLOT;
-            c->slot = sl;
-            c->onef = -1;
-            return c;
+        if (km_query_expr_dump(x, 0, nm, sizeof nm, &len) == KM_OK && slot_find(R, nm) >= 0) {
+            char *name = ca_alloc(R, len + 1);
+            memcpy(name, nm, len + 1);
+            return compile_field(R, cs, synth_field(R, name));
         }
     }
+    struct cx *c = new_cx(R, x);
+    c->onef = -2;
     if (x->kind == KM_QE_LITERAL)
         return c;
     c->na = x->nargs;
@@ -888,10 +886,10 @@ static struct km_qval raw_path(struct run *R, const struct cx *fc)
 {
     const struct km_query_path *p = &fc->x->path;
     row_raw(R);
-    if (R->raw_state != 1)
-        return qv_null(); /* not JSON (a CSV row): the path does not apply */
     if (fc->rawk >= 0)
-        R->rawlooked[fc->rawk]++;
+        R->rawlooked[fc->rawk]++; /* a record that is not JSON (a CSV row) has no paths */
+    if (R->raw_state != 1)
+        return qv_null();
     const struct km_json *v = R->raw;
     for (uint32_t i = 0; i < p->nseg && v; i++) {
         const struct km_str sg = p->seg[i];
