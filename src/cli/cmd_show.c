@@ -22,6 +22,7 @@ struct found {
     int n;
     struct km_event ev;      /* scalar fields only: its strings die with the scan */
     struct km_buf json;      /* normalized event as JSON */
+    struct km_buf text;      /* the same as aligned text lines (event_text) */
     char id[256], source[64], action[128], actor[256];
     char *related;           /* malloc'd copy of the related array, or NULL */
 };
@@ -31,6 +32,40 @@ static void copy_str(char *dst, size_t n, struct km_str v)
     snprintf(dst, n, "%.*s", (int)(v.p ? v.n : 0), v.p ? v.p : "");
 }
 
+static void text_field(struct km_buf *b, const char *name, const char *v, size_t n)
+{
+    km_buf_printf(b, "  %-22s ", name);
+    km_out_safe(b, v, n); /* the text rule: bytes that are not UTF-8 as \xNN */
+    km_buf_addc(b, '\n');
+}
+
+/* The event as `name  value` lines, in the order of its JSON form
+ * (km_out_event_json), each value from the event itself by the text rule
+ * (docs/output.md), so a byte that is not UTF-8 shows as \xNN here as in the
+ * raw record, not as the U+FFFD of the JSON form. */
+static void event_text(struct km_buf *b, const struct km_event *ev)
+{
+    char t[32];
+    b->n = 0;
+    km_time_fmt(ev->time_us, t);
+    text_field(b, "time", t, strlen(t));
+    for (int f = 0; f < KM_F__COUNT; f++)
+        if (ev->f[f].p)
+            text_field(b, km_fields[f].name, ev->f[f].p, ev->f[f].n);
+    if (ev->read_only >= 0)
+        text_field(b, "read_only", ev->read_only ? "true" : "false", ev->read_only ? 4 : 5);
+    if (ev->mfa >= 0)
+        text_field(b, "actor.mfa", ev->mfa ? "true" : "false", ev->mfa ? 4 : 5);
+    if (ev->severity >= 0) {
+        snprintf(t, sizeof t, "%d", ev->severity);
+        text_field(b, "severity", t, strlen(t));
+    }
+    if (ev->flags & KM_EV_TIME_FALLBACK)
+        text_field(b, "time_fallback", "true", 4);
+    if (ev->flags & KM_EV_TIME_MISSING)
+        text_field(b, "time_missing", "true", 4);
+}
+
 static int on_event(void *vctx, const struct km_event *ev)
 {
     struct found *f = vctx;
@@ -38,6 +73,7 @@ static int on_event(void *vctx, const struct km_event *ev)
     f->ev = *ev;
     f->json.n = 0;
     km_out_event_json(&f->json, ev);
+    event_text(&f->text, ev);
     copy_str(f->id, sizeof f->id, ev->f[KM_F_EVENT_ID]);
     copy_str(f->source, sizeof f->source, ev->f[KM_F_SOURCE]);
     copy_str(f->action, sizeof f->action, ev->f[KM_F_ACTION]);
@@ -218,6 +254,7 @@ static int renormalize(struct found *fd, const char *rec, size_t n, size_t raw_n
         if (nrc == KM_OK && nc.emit && memcmp(full.key, fd->ev.key, 16) == 0) {
             fd->json.n = 0;
             km_out_event_json(&fd->json, &full);
+            event_text(&fd->text, &full);
             hit = 1;
         }
     }
@@ -273,6 +310,7 @@ int km_cmd_show(int argc, char **argv)
     }
     struct found fd = {0};
     km_buf_init(&fd.json, 0);
+    km_buf_init(&fd.text, 0);
     int rc = lookup(s, id, &fd, &err);
     if (rc || !fd.n) {
         if (rc) {
@@ -281,6 +319,7 @@ int km_cmd_show(int argc, char **argv)
         } else
             fprintf(stderr, "kumo show: no event with id '%s' in %s\n", id, dir);
         km_buf_free(&fd.json);
+        km_buf_free(&fd.text);
         km_store_close(s);
         return 1;
     }
@@ -346,32 +385,9 @@ int km_cmd_show(int argc, char **argv)
         fwrite(b.p, 1, b.n, stdout);
         km_buf_free(&b);
     } else {
-        /* re-parse our own JSON rendering to print aligned fields */
-        struct km_arena a;
-        km_arena_init(&a, 0, 0);
-        struct km_json *root;
-        struct km_err e2;
-        km_err_clear(&e2);
-        char *copy = km_arena_strndup(&a, fd.json.p, fd.json.n);
         km_out_printf(stdout, "event %s\n", id);
-        if (km_json_parse(copy, fd.json.n, NULL, &a, &root, &e2) == KM_OK) {
-            for (const struct km_json *c = root->child; c; c = c->next) {
-                if (c->type == KM_JSON_STRING)
-                    print_field(c->key, (struct km_str){c->str, c->len});
-                else if (c->type == KM_JSON_TRUE || c->type == KM_JSON_FALSE)
-                    print_field(c->key, km_str_c(c->type == KM_JSON_TRUE ? "true" : "false"));
-                else if (c->type == KM_JSON_NUMBER)
-                    print_field(c->key, (struct km_str){c->str, c->len});
-                else {
-                    struct km_buf b;
-                    km_buf_init(&b, 0);
-                    km_json_write_value(&b, c);
-                    print_field(c->key, (struct km_str){b.p, (uint32_t)b.n});
-                    km_buf_free(&b);
-                }
-            }
-        }
-        km_arena_free(&a);
+        if (fd.text.n)
+            fwrite(fd.text.p, 1, fd.text.n, stdout);
         printf("evidence\n");
         print_field("acquired from", km_str_c(evd.source_path));
         print_field("sha256", km_str_c(evd.sha256));
@@ -408,6 +424,7 @@ int km_cmd_show(int argc, char **argv)
     free(links.v);
     free(fd.related);
     km_buf_free(&fd.json);
+    km_buf_free(&fd.text);
     km_store_close(s);
     return ok ? 0 : 1;
 }

@@ -662,6 +662,19 @@ static int qv_cmp(const struct km_qval *a, const struct km_qval *b, int *ok)
         int c = (t->i > us) - (t->i < us);
         return a == t ? c : -c;
     }
+    if ((a->t == KM_QV_TIME && (b->t == KM_QV_INT || b->t == KM_QV_FLOAT)) ||
+        (b->t == KM_QV_TIME && (a->t == KM_QV_INT || a->t == KM_QV_FLOAT))) {
+        /* a number against a time is Unix epoch seconds (docs/query.md) */
+        const struct km_qval *t = a->t == KM_QV_TIME ? a : b, *x = a->t == KM_QV_TIME ? b : a;
+        double us = x->t == KM_QV_INT ? (double)x->i * 1e6 : x->f * 1e6;
+        double tv = (double)t->i;
+        int c = (tv > us) - (tv < us);
+        if (x->t == KM_QV_INT && x->i > -9223372036854LL && x->i < 9223372036854LL) {
+            int64_t u = x->i * 1000000; /* exact */
+            c = (t->i > u) - (t->i < u);
+        }
+        return a == t ? c : -c;
+    }
     if (a->t == KM_QV_BOOL && b->t == KM_QV_STR)
         return km_str_eqc(b->s, a->i ? "true" : "false") ? 0 : 1;
     if (a->t == KM_QV_STR && b->t == KM_QV_BOOL)

@@ -98,6 +98,10 @@ grep -q 'alice\\u009b31m' "$T/q" && grep -q 'Get\\x1b\[31mObject' "$T/q" && grep
   && ok escapes_visible || fail escapes_visible "$(cat "$T/q")"
 k show csv-esc-1 >"$T/o" 2>&1
 grep -q 'mallory\\x1b\]0;pwned\\x07' "$T/o" && ok show_csv_raw_escaped || fail show_csv_raw_escaped "$(cat "$T/o")"
+# show's normalized fields follow the text rule too (not the JSON form's U+FFFD)
+k show out-1 >"$T/o" 2>&1
+grep -q '^  actor.name  *bob\\xffx$' "$T/o" && grep -q '"userName": "bob\\xffx"' "$T/o" \
+  && ok show_fields_invalid_utf8 || fail show_fields_invalid_utf8 "$(head -12 "$T/o")"
 k custody >"$T/o" 2>&1
 grep -q 'esc\\x1b\[31mname.json' "$T/o" && ok custody_name_escaped || fail custody_name_escaped "$(head -c 400 "$T/o")"
 k query --format jsonl 'filter event_id = "out-2" | fields requestParameters.bucketName' >"$T/j" 2>&1
