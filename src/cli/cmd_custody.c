@@ -3,6 +3,7 @@
  */
 #include "cli/opts.h"
 #include "cli/cli.h"
+#include "cli/output.h"
 #include "json/json.h"
 #include "store/catalog.h"
 #include "store/store.h"
@@ -13,7 +14,8 @@
 static int print_text(void *ctx, const struct km_custody *r)
 {
     (void)ctx;
-    printf("#%llu %s %s@%s %s %s\n    sha256 %s  %llu bytes  %s\n    events: %llu new, %llu "
+    /* every string through the text rule: a file name may hold escapes */
+    km_out_printf(stdout, "#%llu %s %s@%s %s %s\n    sha256 %s  %llu bytes  %s\n    events: %llu new, %llu "
            "duplicate, %llu rejected%s%s\n    hash %s\n",
            (unsigned long long)r->seq, r->time, r->operator_, r->host, r->action, r->source_path,
            r->sha256, (unsigned long long)r->size, r->format[0] ? r->format : "-",

@@ -459,11 +459,18 @@ static void distinct_note(struct km_buf *b, const struct km_topn *t)
                   (unsigned long long)km_topn_distinct(t));
 }
 
+/* s escaped, cut to the terminal's width less `minus` columns (at least
+ * 20) only when width is not 0 (stdout is a terminal). */
+static void fit(struct km_buf *b, const char *s, size_t n, int width, int minus)
+{
+    km_out_fit(b, s, n, width ? (width - minus > 20 ? width - minus : 20) : 0, 0, "~");
+}
+
 static void report_text(struct km_buf *b, const struct ent *e, const char *x, int kind,
                         size_t top, struct km_topn_item *it, int width, struct km_geo *g,
                         const struct km_geo_rec *geo)
 {
-    km_tl_fit(b, x, strlen(x), width - 40 > 20 ? width - 40 : 20, 0);
+    fit(b, x, strlen(x), width, 40);
     const struct km_person *pe = e->g ? km_idgraph_person(e->g, (size_t)e->person) : NULL;
     if (pe)
         km_buf_printf(b, "  (person %s%s%s%s: %u identities)\n", pe->email,
@@ -500,7 +507,7 @@ static void report_text(struct km_buf *b, const struct ent *e, const char *x, in
                           d->name, d->account[0] ? " [" : "", d->account,
                           d->account[0] ? "]" : "");
             km_buf_printf(b, "  %-12s", strcmp(prev, d->provider) ? d->provider : "");
-            km_tl_fit(b, l.p, l.n, width - 14, 0);
+            fit(b, l.p, l.n, width, 14);
             km_buf_addc(b, '\n');
             prev = d->provider;
         }
@@ -523,7 +530,7 @@ static void report_text(struct km_buf *b, const struct ent *e, const char *x, in
             km_buf_adds(&l, ")");
         }
         km_buf_printf(b, "  %-12s", dims[d].title);
-        km_tl_fit(b, l.p, l.n, width - 14, 0);
+        fit(b, l.p, l.n, width, 14);
         km_buf_addc(b, '\n');
     }
     km_buf_free(&l);
@@ -541,7 +548,7 @@ static void report_text(struct km_buf *b, const struct ent *e, const char *x, in
         km_buf_adds(b, ")\n");
         for (size_t i = 0; i < n; i++) {
             km_buf_printf(b, "  %9s  ", km_out_num(it[i].count, num, sizeof num));
-            km_tl_fit(b, it[i].value, it[i].len, width - 13, 0);
+            fit(b, it[i].value, it[i].len, width, 13);
             km_buf_addc(b, '\n');
         }
     }
@@ -635,11 +642,21 @@ int km_cmd_entity(int argc, char **argv)
             km_geo_lookup(g, canon[0] ? canon : x, strlen(canon[0] ? canon : x), &gr);
             grp = &gr;
         }
-        if (json)
+        if (json) {
             report_json(&b, &e, x, kind, top, it, g, grp);
-        else
-            report_text(&b, &e, x, kind, top, it, km_tl_term_width(), g, grp);
-        if (fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0)
+        } else {
+            struct km_buf t;
+            km_buf_init(&t, 0);
+            report_text(&t, &e, x, kind, top, it, km_tl_term_width(), g, grp);
+            /* every value through the text rule (names and e-mails too) */
+            km_out_text(&b, t.p, t.n, KM_OUT_KEEP_NL);
+            km_buf_free(&t);
+        }
+        if (fwrite(b.p, 1, b.n, stdout) != b.n)
+            rc = km_err_set(&err, KM_EIO, NULL, UINT64_MAX, "writing: %s", strerror(errno));
+        if (!json && !rc)
+            km_out_cut_note(stdout);
+        if (!rc && fflush(stdout) != 0)
             rc = km_err_set(&err, KM_EIO, NULL, UINT64_MAX, "writing: %s", strerror(errno));
         km_buf_free(&b);
         free(it);

@@ -16,8 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 enum { FMT_TABLE, FMT_JSONL, FMT_CSV };
 
@@ -25,6 +23,7 @@ struct ctx {
     int fmt;
     int width;
     struct km_cli_geo *geo;
+    int cut;                 /* stdout is a terminal: cells are cut to fit */
 };
 
 /* JSON Lines: the enrichment fields of the query language (src.ip_class,
@@ -82,20 +81,15 @@ static void col_widths(int width, int w[6])
     w[4] = flex - w[2];
 }
 
-static void cell(struct km_buf *b, struct km_str v, int w)
+/* A table cell: escaped (output.h), padded to w; cut to w only on a
+ * terminal (cut set), else whole. */
+static void cell(struct km_buf *b, struct km_str v, int w, int cut)
 {
     if (!v.p || !v.n) {
         km_buf_printf(b, "%-*s", w, "-");
         return;
     }
-    size_t start = b->n;
-    km_out_safe(b, v.p, (int)v.n <= w ? v.n : (size_t)(w - 1));
-    size_t used = b->n - start;
-    if ((int)v.n > w)
-        km_buf_addc(b, '~');
-    else
-        for (size_t k = used; k < (size_t)w; k++)
-            km_buf_addc(b, ' ');
+    km_out_fit(b, v.p, v.n, cut ? w : 0, w, "~");
 }
 
 static int render(void *vctx, const struct km_event *ev, struct km_buf *b, struct km_err *err)
@@ -128,7 +122,7 @@ static int render(void *vctx, const struct km_event *ev, struct km_buf *b, struc
             struct km_str v = ev->f[table_cols[i]];
             if (table_cols[i] == KM_F_ACTOR_NAME && !v.p)
                 v = ev->f[KM_F_ACTOR_ARN];
-            cell(b, v, w[i]);
+            cell(b, v, w[i], c->cut);
             km_buf_addc(b, i == 5 ? '\n' : ' ');
         }
     }
@@ -142,7 +136,7 @@ int km_cmd_events(int argc, char **argv)
     km_cli_geo_begin(&geo, "events", dir);
     struct km_cli_filter cf;
     km_cli_filter_init(&cf);
-    struct ctx c = {FMT_TABLE, 140, &geo};
+    struct ctx c = {FMT_TABLE, 140, &geo, 0};
     unsigned long long limit = 0;
     const char *fmt = "table";
     const struct km_opt opt[] = {
@@ -161,8 +155,10 @@ int km_cmd_events(int argc, char **argv)
     if (km_opts_parse(&o, argc, argv, &ex))
         return ex;
     c.fmt = !strcmp(fmt, "csv") ? FMT_CSV : !strcmp(fmt, "table") ? FMT_TABLE : FMT_JSONL;
-    struct winsize ws;
-    c.width = isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 60 ? ws.ws_col : 140;
+    c.width = km_out_term_cols(stdout);
+    c.cut = c.width > 0;
+    if (!c.width)
+        c.width = 140; /* the layout; a file or a pipe gets every cell whole */
     struct km_store *s;
     struct km_err err;
     km_err_clear(&err);
@@ -197,6 +193,10 @@ int km_cmd_events(int argc, char **argv)
         char m[1200];
         fprintf(stderr, "kumo events: %s\n", km_err_fmt(&err, m, sizeof m));
         return 1;
+    }
+    if (c.fmt == FMT_TABLE) {
+        km_out_cut_note(stdout);
+        fflush(stdout);
     }
     if (c.fmt == FMT_TABLE)
         fprintf(stderr, "%llu events%s\n", (unsigned long long)sc.written,

@@ -220,22 +220,12 @@ static void tsec(int64_t us, char out[32])
 }
 
 /* s cut to w bytes ("..." at the end when cut), padded to w when pad. */
+/* Cells are cut to their column only when stdout is a terminal. */
+static int cut_cells;
+
 static void cell(struct km_buf *b, const char *s, size_t w, int pad)
 {
-    size_t n = strlen(s);
-    if (n > w && w > 3) {
-        size_t k = w - 3;
-        while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80)
-            k--;
-        km_buf_add(b, s, k);
-        km_buf_adds(b, "...");
-        n = k + 3;
-    } else {
-        km_buf_add(b, s, n);
-    }
-    if (pad)
-        for (; n < w; n++)
-            km_buf_addc(b, ' ');
+    km_out_fit(b, s, strlen(s), cut_cells ? (int)w : 0, pad ? (int)w : 0, "...");
 }
 
 static const char *acct_text(const struct km_ident *d, char *buf, size_t n)
@@ -489,16 +479,25 @@ int km_cmd_identities(int argc, char **argv)
     }
     struct km_buf b;
     km_buf_init(&b, 0);
-    if (json)
+    if (json) {
         report_json(&b, g, only);
-    else
-        report_table(&b, g, only, all);
+    } else {
+        struct km_buf t;
+        km_buf_init(&t, 0);
+        cut_cells = km_out_term_cols(stdout) > 0;
+        report_table(&t, g, only, all);
+        km_out_text(&b, t.p, t.n, KM_OUT_KEEP_NL); /* every value by the text rule */
+        b.oom |= t.oom;
+        km_buf_free(&t);
+    }
     km_idgraph_free(g);
     rc = 0;
     if (b.oom || fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0) {
         fprintf(stderr, "kumo identities: writing: %s\n", b.oom ? "output too large" : strerror(errno));
         rc = 1;
     }
+    if (!json && !rc)
+        km_out_cut_note(stdout);
     km_buf_free(&b);
     return rc;
 }

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +32,8 @@ struct out {
     struct km_buf b;
 };
 
+static void tsv_cell(const char *s, size_t n);
+
 static int on_columns(void *ctx, int n, const char *const *names)
 {
     struct out *o = ctx;
@@ -47,7 +48,7 @@ static int on_columns(void *ctx, int n, const char *const *names)
             if (o->fmt == F_CSV)
                 km_out_csv_cell(stdout, names[i], strlen(names[i]));
             else
-                km_out_safe_file(stdout, names[i], strlen(names[i]));
+                tsv_cell(names[i], strlen(names[i]));
         }
         putchar('\n');
     } else if (o->fmt == F_JSON) {
@@ -56,19 +57,23 @@ static int on_columns(void *ctx, int n, const char *const *names)
     return 0;
 }
 
+/* TSV: tab, newline and backslash as \t \n \\, the rest by the text rule. */
 static void tsv_cell(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '\t')
-            fputs("\\t", stdout);
-        else if (c == '\n')
-            fputs("\\n", stdout);
-        else if (c == '\\')
-            fputs("\\\\", stdout);
-        else
-            km_out_safe_file(stdout, &s[i], 1);
+    struct km_buf b;
+    km_buf_init(&b, 0);
+    size_t run = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '\t' && s[i] != '\n' && s[i] != '\\')
+            continue;
+        km_out_safe(&b, s + run, i - run);
+        if (i < n)
+            km_buf_adds(&b, s[i] == '\t' ? "\\t" : s[i] == '\n' ? "\\n" : "\\\\");
+        run = i + 1;
     }
+    if (b.n)
+        fwrite(b.p, 1, b.n, stdout);
+    km_buf_free(&b);
 }
 
 static int on_row(void *ctx, int n, const struct km_qval *v)
@@ -156,27 +161,16 @@ static size_t width(const char *s)
     return w;
 }
 
-static void put_cell(const char *s, size_t w, int last)
+/* A cell (already escaped) in w columns: cut with "…" only when cut is set
+ * (a terminal); the last column is not padded. */
+static void put_cell(const char *s, size_t w, int last, int cut)
 {
-    size_t cw = width(s);
-    if (cw <= w) {
-        fputs(s, stdout);
-        if (!last)
-            for (size_t k = cw; k < w; k++)
-                putchar(' ');
-        return;
-    }
-    /* cut to w-1 characters and an ellipsis */
-    size_t k = 0;
-    const char *p = s;
-    while (*p && k < w - 1) {
-        p++;
-        while (((unsigned char)*p & 0xC0) == 0x80)
-            p++;
-        k++;
-    }
-    fwrite(s, 1, (size_t)(p - s), stdout);
-    fputs("…", stdout);
+    struct km_buf b;
+    km_buf_init(&b, 0);
+    km_out_fit(&b, s, strlen(s), cut ? (int)w : 0, last ? 0 : (int)w, NULL);
+    if (b.n)
+        fwrite(b.p, 1, b.n, stdout);
+    km_buf_free(&b);
 }
 
 static void print_table(struct out *o)
@@ -193,14 +187,10 @@ static void print_table(struct out *o)
             if (cw > w[i])
                 w[i] = cw;
         }
-    size_t term = 120;
-    struct winsize ws;
-    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
-        term = ws.ws_col;
-    else if (getenv("COLUMNS"))
-        term = (size_t)atoi(getenv("COLUMNS")) > 20 ? (size_t)atoi(getenv("COLUMNS")) : 120;
-    /* shrink the widest columns until the line fits (2 spaces between) */
-    for (;;) {
+    /* a terminal: shrink the widest columns until the line fits (2 spaces
+     * between); a file or a pipe: every cell whole */
+    size_t term = (size_t)km_out_term_cols(stdout);
+    for (; term;) {
         size_t total = 0;
         int widest = 0;
         for (int i = 0; i < n; i++) {
@@ -215,18 +205,19 @@ static void print_table(struct out *o)
     for (int i = 0; i < n; i++) {
         if (i)
             fputs("  ", stdout);
-        put_cell(o->names[i], w[i], i == n - 1);
+        put_cell(o->names[i], w[i], i == n - 1, term > 0);
     }
     putchar('\n');
     for (size_t r = 0; r < o->nrows; r++) {
         for (int i = 0; i < n; i++) {
             if (i)
                 fputs("  ", stdout);
-            put_cell(o->cells[r * (size_t)n + (size_t)i], w[i], i == n - 1);
+            put_cell(o->cells[r * (size_t)n + (size_t)i], w[i], i == n - 1, term > 0);
         }
         putchar('\n');
     }
     free(w);
+    km_out_cut_note(stdout);
 }
 
 static int parse_tz(const char *s, int *min)

@@ -24,6 +24,7 @@ struct found {
     int n;
     struct km_event ev;      /* scalar fields only: its strings die with the scan */
     struct km_buf json;      /* normalized event as JSON */
+    struct km_buf text;      /* the same as aligned text lines (event_text) */
     char id[256], source[64], action[128], actor[256];
     char *related;           /* malloc'd copy of the related array, or NULL */
 };
@@ -33,6 +34,40 @@ static void copy_str(char *dst, size_t n, struct km_str v)
     snprintf(dst, n, "%.*s", (int)(v.p ? v.n : 0), v.p ? v.p : "");
 }
 
+static void text_field(struct km_buf *b, const char *name, const char *v, size_t n)
+{
+    km_buf_printf(b, "  %-22s ", name);
+    km_out_safe(b, v, n); /* the text rule: bytes that are not UTF-8 as \xNN */
+    km_buf_addc(b, '\n');
+}
+
+/* The event as `name  value` lines, in the order of its JSON form
+ * (km_out_event_json), each value from the event itself by the text rule
+ * (docs/output.md), so a byte that is not UTF-8 shows as \xNN here as in the
+ * raw record, not as the U+FFFD of the JSON form. */
+static void event_text(struct km_buf *b, const struct km_event *ev)
+{
+    char t[32];
+    b->n = 0;
+    km_time_fmt(ev->time_us, t);
+    text_field(b, "time", t, strlen(t));
+    for (int f = 0; f < KM_F__COUNT; f++)
+        if (ev->f[f].p)
+            text_field(b, km_fields[f].name, ev->f[f].p, ev->f[f].n);
+    if (ev->read_only >= 0)
+        text_field(b, "read_only", ev->read_only ? "true" : "false", ev->read_only ? 4 : 5);
+    if (ev->mfa >= 0)
+        text_field(b, "actor.mfa", ev->mfa ? "true" : "false", ev->mfa ? 4 : 5);
+    if (ev->severity >= 0) {
+        snprintf(t, sizeof t, "%d", ev->severity);
+        text_field(b, "severity", t, strlen(t));
+    }
+    if (ev->flags & KM_EV_TIME_FALLBACK)
+        text_field(b, "time_fallback", "true", 4);
+    if (ev->flags & KM_EV_TIME_MISSING)
+        text_field(b, "time_missing", "true", 4);
+}
+
 static int on_event(void *vctx, const struct km_event *ev)
 {
     struct found *f = vctx;
@@ -40,6 +75,7 @@ static int on_event(void *vctx, const struct km_event *ev)
     f->ev = *ev;
     f->json.n = 0;
     km_out_event_json(&f->json, ev);
+    event_text(&f->text, ev);
     copy_str(f->id, sizeof f->id, ev->f[KM_F_EVENT_ID]);
     copy_str(f->source, sizeof f->source, ev->f[KM_F_SOURCE]);
     copy_str(f->action, sizeof f->action, ev->f[KM_F_ACTION]);
@@ -200,6 +236,7 @@ static int renormalize(struct found *fd, const char *rec, size_t n, size_t raw_n
         if (nrc == KM_OK && nc.emit && memcmp(full.key, fd->ev.key, 16) == 0) {
             fd->json.n = 0;
             km_out_event_json(&fd->json, &full);
+            event_text(&fd->text, &full);
             hit = 1;
         }
     }
@@ -257,6 +294,7 @@ static void hold(struct found **v, size_t *n, const struct km_event *ev)
     struct found *f = &(*v)[(*n)++];
     memset(f, 0, sizeof *f);
     km_buf_init(&f->json, 0);
+    km_buf_init(&f->text, 0);
     on_event(f, ev);
 }
 
@@ -293,10 +331,12 @@ static void pick_free(struct pick *p)
 {
     for (size_t i = 0; i < p->nexact; i++) {
         km_buf_free(&p->exact[i].json);
+        km_buf_free(&p->exact[i].text);
         free(p->exact[i].related);
     }
     for (size_t i = 0; i < p->npre; i++) {
         km_buf_free(&p->pre[i].json);
+        km_buf_free(&p->pre[i].text);
         free(p->pre[i].related);
     }
     free(p->exact);
@@ -466,32 +506,9 @@ static int show_one(struct km_store *s, const char *dir, const char *id, int jso
         fwrite(b.p, 1, b.n, stdout);
         km_buf_free(&b);
     } else {
-        /* re-parse our own JSON rendering to print aligned fields */
-        struct km_arena a;
-        km_arena_init(&a, 0, 0);
-        struct km_json *root;
-        struct km_err e2;
-        km_err_clear(&e2);
-        char *copy = km_arena_strndup(&a, fd.json.p, fd.json.n);
-        printf("event %s\n", id);
-        if (km_json_parse(copy, fd.json.n, NULL, &a, &root, &e2) == KM_OK) {
-            for (const struct km_json *c = root->child; c; c = c->next) {
-                if (c->type == KM_JSON_STRING)
-                    print_field(c->key, (struct km_str){c->str, c->len});
-                else if (c->type == KM_JSON_TRUE || c->type == KM_JSON_FALSE)
-                    print_field(c->key, km_str_c(c->type == KM_JSON_TRUE ? "true" : "false"));
-                else if (c->type == KM_JSON_NUMBER)
-                    print_field(c->key, (struct km_str){c->str, c->len});
-                else {
-                    struct km_buf b;
-                    km_buf_init(&b, 0);
-                    km_json_write_value(&b, c);
-                    print_field(c->key, (struct km_str){b.p, (uint32_t)b.n});
-                    km_buf_free(&b);
-                }
-            }
-        }
-        km_arena_free(&a);
+        km_out_printf(stdout, "event %s\n", id);
+        if (fd.text.n)
+            fwrite(fd.text.p, 1, fd.text.n, stdout);
         printf("evidence\n");
         print_field("acquired from", km_str_c(evd.source_path));
         print_field("sha256", km_str_c(evd.sha256));
@@ -503,17 +520,24 @@ static int show_one(struct km_store *s, const char *dir, const char *id, int jso
             printf("linked events\n");
             for (size_t i = 0; i < links.n; i++) {
                 const struct link *k = &links.v[i];
-                printf("  %-22s %-16s %-28s %s  %s\n", k->time[0] ? k->time : "-",
+                km_out_printf(stdout, "  %-22s %-16s %-28s %s  %s\n", k->time[0] ? k->time : "-",
                        k->source[0] ? k->source : "-", k->action, k->who, k->id);
             }
         }
         printf("raw record\n");
         if (raw) {
-            fwrite(raw, 1, fd.ev.raw.length, stdout);
+            /* the record's bytes by the text rule, its lines and tabs kept
+             * (the exact bytes: --json, or the vault object) */
+            struct km_buf rb;
+            km_buf_init(&rb, 0);
+            km_out_text(&rb, raw, fd.ev.raw.length, KM_OUT_KEEP_NL | KM_OUT_KEEP_TAB);
+            if (rb.n)
+                fwrite(rb.p, 1, rb.n, stdout);
+            km_buf_free(&rb);
             putchar('\n');
         } else {
             char m[1200];
-            printf("  (cannot read: %s)\n", km_err_fmt(&err, m, sizeof m));
+            km_out_printf(stdout, "  (cannot read: %s)\n", km_err_fmt(&err, m, sizeof m));
         }
     }
     int ok = raw != NULL;
@@ -521,5 +545,6 @@ static int show_one(struct km_store *s, const char *dir, const char *id, int jso
     free(links.v);
     free(fd.related);
     km_buf_free(&fd.json);
+    km_buf_free(&fd.text);
     return ok ? 0 : 1;
 }

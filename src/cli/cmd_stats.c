@@ -142,9 +142,9 @@ int km_cmd_stats(int argc, char **argv)
         for (size_t i = 0; i < n; i++) {
             km_time_fmt(rows[i].tmin, t1);
             km_time_fmt(rows[i].tmax, t2);
-            printf("%-*s %-*s %-*s %12s  %-27s %s\n", wp, rows[i].provider, ws, rows[i].source, wa,
-                   rows[i].account[0] ? rows[i].account : "-",
-                   km_out_num(rows[i].events, a, sizeof a), t1, t2);
+            km_out_printf(stdout, "%-*s %-*s %-*s %12s  %-27s %s\n", wp, rows[i].provider, ws,
+                          rows[i].source, wa, rows[i].account[0] ? rows[i].account : "-",
+                          km_out_num(rows[i].events, a, sizeof a), t1, t2);
         }
         printf("total: %s events in %llu segments (%.1f MB); %llu evidence objects (%.1f MB in "
                "the vault); %llu custody records; %llu rejected records\n",

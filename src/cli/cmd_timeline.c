@@ -117,82 +117,14 @@ void km_tl_span_fmt(int64_t us, char out[32])
         snprintf(out, 32, "%lldd%02lldh", s / 86400, s / 3600 % 24);
 }
 
-/* One display unit of s at i: its text in tmp (or NULL: copy s[i..i+adv)),
- * its columns in *w; returns the bytes it takes (adv >= 1). */
-static size_t fit_unit(const char *s, size_t n, size_t i, char tmp[8], size_t *tn, int *w)
-{
-    unsigned char c = (unsigned char)s[i];
-    if (c < 0x20 || c == 0x7f) {
-        *tn = (size_t)snprintf(tmp, 8, "\\x%02x", c);
-        *w = (int)*tn;
-        return 1;
-    }
-    if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
-        (unsigned char)s[i + 1] <= 0x9f) {
-        /* a C1 control (U+0080..U+009F): some terminals act on them */
-        *tn = (size_t)snprintf(tmp, 8, "\\u00%02x", (unsigned char)s[i + 1]);
-        *w = (int)*tn;
-        return 2;
-    }
-    *tn = 0;
-    *w = 1;
-    size_t adv = 1;
-    if (c >= 0xc0)
-        while (adv < 4 && i + adv < n && ((unsigned char)s[i + adv] & 0xc0) == 0x80)
-            adv++;
-    return adv;
-}
-
 void km_tl_fit(struct km_buf *b, const char *s, size_t n, int cols, int pad)
 {
     if (cols < 1)
         cols = 1;
-    if (!s)
-        n = 0;
-    char tmp[8];
-    size_t tn;
-    int w, total = 0;
-    for (size_t i = 0; i < n && total <= cols;) {
-        i += fit_unit(s, n, i, tmp, &tn, &w);
-        total += w;
-    }
-    int room = total <= cols ? cols : cols - 1, used = 0;
-    for (size_t i = 0; i < n;) {
-        size_t adv = fit_unit(s, n, i, tmp, &tn, &w);
-        if (used + w > room)
-            break;
-        if (tn)
-            km_buf_add(b, tmp, tn);
-        else
-            km_buf_add(b, s + i, adv);
-        used += w;
-        i += adv;
-    }
-    if (total > cols) {
-        km_buf_addc(b, '~');
-        used++;
-    }
-    if (pad)
-        for (; used < cols; used++)
-            km_buf_addc(b, ' ');
+    km_out_fit(b, s, n, cols, pad ? cols : 0, "~");
 }
 
-int km_tl_term_width(void)
-{
-    struct winsize ws;
-    int w = 0;
-    if (isatty(1) && ioctl(1, TIOCGWINSZ, &ws) == 0)
-        w = ws.ws_col;
-    if (w <= 0) {
-        const char *c = getenv("COLUMNS");
-        w = c ? atoi(c) : 0;
-    }
-    if (w <= 0)
-        w = 120;
-    if (w > 4096)
-        w = 4096;
-    return w < 60 ? 60 : w;
-}
+int km_tl_term_width(void) { return km_out_term_cols(stdout); }
 
 static int res_str_match(const struct km_json *v, const char *x, size_t xn, int tail)
 {
@@ -577,9 +509,10 @@ static int out_flush(struct tl_out *o)
     l->n = 0;
     if (o->fmt == FMT_TABLE) {
         km_buf_printf(l, "%.19sZ  ", t0);
-        km_tl_fit(l, prov, o->first.plen, PROV_COLS, 1);
+        /* cut to the terminal only (o->width 0: a file or a pipe gets it all) */
+        km_out_fit(l, prov, o->first.plen, o->width ? PROV_COLS : 0, PROV_COLS, "~");
         km_buf_adds(l, "  ");
-        km_tl_fit(l, x->p, x->n, o->width - TIME_COLS - PROV_COLS - 4, 0);
+        km_out_fit(l, x->p, x->n, o->width ? o->width - TIME_COLS - PROV_COLS - 4 : 0, 0, "~");
     } else {
         km_buf_adds(l, "{\"time\":");
         km_json_write_str(l, t0, strlen(t0));
@@ -806,6 +739,8 @@ int km_cmd_timeline(int argc, char **argv)
         fprintf(stderr, "kumo timeline: %s\n", km_err_fmt(&err, m, sizeof m));
         return 1;
     }
+    if (o.fmt == FMT_TABLE)
+        km_out_cut_note(stdout);
     if (o.fmt == FMT_TABLE)
         fprintf(stderr, "%llu events in %llu lines\n", (unsigned long long)o.events,
                 (unsigned long long)o.lines);

@@ -8,6 +8,7 @@
 #include "cli/opts.h"
 #include "cli/cli.h"
 #include "core/hash.h"
+#include "cli/output.h"
 #include "detect/hunt.h"
 #include "store/catalog.h"
 #include "store/store.h"
@@ -37,14 +38,14 @@ static void add_problem(void *ctx, const char *m)
     }
     p->msg[p->n++] = km_xstrdup(m);
     if (!p->json)
-        printf("BAD catalog: %s\n", m);
+        km_out_printf(stdout, "BAD catalog: %s\n", m);
 }
 
 static void add_note(void *ctx, const char *m)
 {
     struct problems *p = ctx;
     if (!p->json)
-        printf("note: %s\n", m);
+        km_out_printf(stdout, "note: %s\n", m);
 }
 
 static void json_str(const char *s)
@@ -113,7 +114,7 @@ static int check_one(void *vctx, const struct km_evidence *ev)
     } else {
         char m[1200];
         if (!c->json)
-            printf("BAD evidence %llu (%s): %s\n", (unsigned long long)ev->id, ev->source_path,
+            km_out_printf(stdout, "BAD evidence %llu (%s): %s\n", (unsigned long long)ev->id, ev->source_path,
                    km_err_fmt(&e, m, sizeof m));
         c->bad++;
     }
@@ -158,7 +159,7 @@ int km_cmd_verify(int argc, char **argv)
             } else {
                 char m[1200];
                 if (!json)
-                    printf("BAD segment %s: %s\n", rows[i].file,
+                    km_out_printf(stdout, "BAD segment %s: %s\n", rows[i].file,
                            e.code ? km_err_fmt(&e, m, sizeof m) : diff);
                 seg_bad++;
             }
@@ -180,7 +181,7 @@ int km_cmd_verify(int argc, char **argv)
     int chain = km_cat_custody_verify(km_store_catalog(s), &ncust, &ce);
     if (chain && !json) {
         char m[1200];
-        printf("custody: BROKEN: %s\n", km_err_fmt(&ce, m, sizeof m));
+        km_out_printf(stdout, "custody: BROKEN: %s\n", km_err_fmt(&ce, m, sizeof m));
     }
     /* the catalog against what the chain anchored, the chain's end against
      * HEAD (also on a broken chain: it names what else differs) */
@@ -266,7 +267,7 @@ int km_cmd_verify(int argc, char **argv)
         }
         if (fbad) {
             char m[1200];
-            printf("findings: BROKEN: %s\n", km_err_fmt(&fe, m, sizeof m));
+            km_out_printf(stdout, "findings: BROKEN: %s\n", km_err_fmt(&fe, m, sizeof m));
         } else if (fchecked)
             printf("findings: as the last hunt recorded them\n");
     }

@@ -11,13 +11,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-static int term_width(FILE *o)
-{
-    struct winsize w;
-    if (isatty(fileno(o)) && ioctl(fileno(o), TIOCGWINSZ, &w) == 0 && w.ws_col >= 60)
-        return w.ws_col;
-    return 0; /* not a terminal: never cut */
-}
+/* f's width when it is a terminal, else 0: never cut (output.h). */
+static int term_width(FILE *o) { return km_out_term_cols(o); }
 
 static void upper(char *d, const char *s)
 {
@@ -27,17 +22,19 @@ static void upper(char *d, const char *s)
     d[i] = 0;
 }
 
-/* Writes s, safe for a terminal, cut to `room` columns with "…" (0: whole). */
-static void put_cut(FILE *o, const char *s, int room)
+/* Writes s by the text rule, cut to `room` columns with "…" (0: whole), and
+ * padded to pad columns. */
+static void put_fit(FILE *o, const char *s, int room, int pad)
 {
-    size_t n = strlen(s);
-    if (room > 1 && n > (size_t)room) {
-        km_out_safe_file(o, s, (size_t)room - 1);
-        fputs("…", o);
-    } else {
-        km_out_safe_file(o, s, n);
-    }
+    struct km_buf b;
+    km_buf_init(&b, 0);
+    km_out_fit(&b, s, strlen(s), room > 1 ? room : 0, pad, NULL);
+    if (b.n)
+        fwrite(b.p, 1, b.n, o);
+    km_buf_free(&b);
 }
+
+static void put_cut(FILE *o, const char *s, int room) { put_fit(o, s, room, 0); }
 
 void km_fout_table(FILE *o, const struct km_finding *f, size_t n)
 {
@@ -53,10 +50,11 @@ void km_fout_table(FILE *o, const struct km_finding *f, size_t n)
         km_time_fmt(f[i].first, t1);
         km_time_fmt(f[i].last, t2);
         upper(sev, km_sev_name(f[i].severity));
-        fprintf(o, "%-18s %-8s %-22s %-20s %-20s ", f[i].id, sev, f[i].detection, t1, t2);
+        km_out_printf(o, "%-18s %-8s %-22s %-20s %-20s ", f[i].id, sev, f[i].detection, t1, t2);
         put_cut(o, f[i].summary, w ? w - 114 : 0);
         fputc('\n', o);
     }
+    km_out_cut_note(o);
 }
 
 void km_fout_json(FILE *o, const struct km_finding *f, size_t n, int lines)
@@ -297,13 +295,13 @@ static void print_ev(FILE *o, const struct km_fev *e, const char *tag)
 {
     char t[32];
     km_time_fmt(e->time, t);
-    fprintf(o, "  %-20s %-6s %-22s %-30s ", t, e->provider, e->source, e->action);
-    put_cut(o, e->actor, 40);
-    fprintf(o, "  %s  %s", e->ip[0] ? e->ip : "-", e->outcome[0] ? e->outcome : "-");
+    km_out_printf(o, "  %-20s %-6s %-22s %-30s ", t, e->provider, e->source, e->action);
+    put_fit(o, e->actor, term_width(o) ? 40 : 0, 0); /* cut on a terminal only */
+    km_out_printf(o, "  %s  %s", e->ip[0] ? e->ip : "-", e->outcome[0] ? e->outcome : "-");
     if (tag)
-        fprintf(o, "  [%s]", tag);
+        km_out_printf(o, "  [%s]", tag);
     else
-        fprintf(o, "  %s", e->event_id);
+        km_out_printf(o, "  %s", e->event_id);
     fputc('\n', o);
 }
 
@@ -338,7 +336,7 @@ void km_fout_explain(FILE *o, const struct km_finding *f)
     fprintf(o, "\n\nEntities\n");
     print_entities(o, f->ent);
     if (f->details && *f->details)
-        fprintf(o, "\nDetails\n  %s\n", f->details);
+        km_out_printf(o, "\nDetails\n  %s\n", f->details);
     fprintf(o, "\nEvidence: %u event%s in time order%s\n", f->nev, f->nev == 1 ? "" : "s",
             f->ev_dropped ? " (more were found; the first ones are kept)" : "");
     for (uint32_t i = 0; i < f->nev; i++)
@@ -367,11 +365,12 @@ void km_fout_incidents_table(FILE *o, const struct km_incident *in, size_t n,
         for (uint32_t j = 0; j < in[i].providers.n; j++)
             snprintf(prov + strlen(prov), sizeof prov - strlen(prov), "%s%s", j ? "," : "",
                      in[i].providers.v[j]);
-        fprintf(o, "%-14s %-8s %-20s %-20s %-8u %-16s ", in[i].id, sev, t1, t2, in[i].nfind,
-                prov);
+        km_out_printf(o, "%-14s %-8s %-20s %-20s %-8u %-16s ", in[i].id, sev, t1, t2, in[i].nfind,
+                      prov);
         put_cut(o, in[i].summary, w ? w - 93 : 0);
         fputc('\n', o);
     }
+    km_out_cut_note(o);
 }
 
 static void jset(struct km_buf *b, const struct km_strset *s)
@@ -450,7 +449,7 @@ void km_fout_storyline(FILE *o, const struct km_incident *in, const struct km_fi
     if (in->ties.n) {
         fprintf(o, "\nTied by\n");
         for (uint32_t j = 0; j < in->ties.n; j++)
-            fprintf(o, "  %s\n", in->ties.v[j]);
+            km_out_printf(o, "  %s\n", in->ties.v[j]);
     }
     fprintf(o, "\nFindings\n");
     for (uint32_t j = 0; j < in->nfind; j++) {
@@ -458,7 +457,7 @@ void km_fout_storyline(FILE *o, const struct km_incident *in, const struct km_fi
         char a[32];
         km_time_fmt(x->first, a);
         upper(sev, km_sev_name(x->severity));
-        fprintf(o, "  %s %-8s %-20s %-22s ", x->id, sev, a, x->detection);
+        km_out_printf(o, "  %s %-8s %-20s %-22s ", x->id, sev, a, x->detection);
         km_out_safe_file(o, x->summary, strlen(x->summary));
         fputc('\n', o);
     }

@@ -62,13 +62,14 @@ void km_tl_span_fmt(int64_t us, char out[32]);
 
 /* ---- terminal output ---------------------------------------------------- */
 
-/* Appends s[0..n) for a terminal in at most `cols` columns (cols >= 1): bytes
- * below 0x20 and 0x7f as \xNN (km_out_safe), C1 controls (U+0080..U+009F) as
- * \u00NN, a column per UTF-8 character; when it does not fit, the text is
- * cut on a character boundary and ends with '~'. When pad is set, spaces fill
- * the rest of the columns. */
+/* Appends s[0..n) for a terminal in at most `cols` columns (cols >= 1),
+ * escaped by the text rule (output.h: controls and bytes that are not UTF-8
+ * as \xNN, C1 and bidi controls as \u00NN / \u202e), a column per UTF-8
+ * character; when it does not fit, the text is cut on a character boundary
+ * and ends with '~' (km_out_fit). When pad is set, spaces fill the rest. */
 void km_tl_fit(struct km_buf *b, const char *s, size_t n, int cols, int pad);
-/* Terminal width of stdout (TIOCGWINSZ), else 120; never below 60. */
+/* Terminal width of stdout (km_out_term_cols): 0 when stdout is not a
+ * terminal, and then nothing is cut. */
 int km_tl_term_width(void);
 
 /* ---- entities ----------------------------------------------------------- */

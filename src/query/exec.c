@@ -26,16 +26,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 /* ---- compiled expressions ------------------------------------------------ */
 
-enum ref { R_NONE = 0, R_NORM, R_TIME, R_RO, R_MFA, R_SEV, R_RAW, R_SLOT, R_MSG, R_GEO, R_PERSON };
+enum ref { R_NONE = 0, R_NORM, R_TIME, R_RO, R_MFA, R_SEV, R_RAW, R_SLOT, R_MSG, R_GEO, R_PERSON,
+           R_FLAGS };
 
 struct cx {
     const struct km_query_expr *x;
     struct cx **a;
     uint32_t na;
     int ref, field, slot;
+    int rawk;          /* R_RAW: index in run.rawpaths (-1: past the 32 tracked) */
+    int has_konst;     /* a constant decided at compile time: konst */
+    struct km_qval konst; /* now(), ago(D), a literal compared with time */
     pcre2_code *re;
     pcre2_match_data *md;
     int onef;          /* -2: constant; -1: several inputs; else the one NORM field */
@@ -131,6 +137,7 @@ struct run {
     struct km_qstats *st;
     int64_t max_rows;              /* rows out at most: max(--max-rows, largest limit) */
     struct km_query_err *err;
+    int64_t now;                   /* now(): µs, read once when the query starts */
     struct km_arena ca;            /* compile-time memory */
     struct km_arena ra;            /* per-row memory */
     struct stage *stages;
@@ -157,8 +164,9 @@ struct run {
     struct km_arena ja;
     /* raw paths seen in no row (warnings) */
     struct cx *allcx;
-    const struct km_query_path *rawpaths[32];
+    const struct km_query_path *rawpaths[32];  /* one per distinct path text */
     int rawfound[32];
+    uint64_t rawlooked[32];        /* rows whose parsed record was searched for it */
     int nraw;
     /* src.geo.* / src.asn / src.as_org / src.ip_class (geofield.h): the
      * databases are opened when the first such field is compiled */
@@ -286,6 +294,83 @@ static int geo_open(struct run *R, const struct km_query_expr *x)
     return KM_OK;
 }
 
+/* Names kumo gives meaning to besides the normalized fields (km_fields). */
+static const char *const extra_names[] = {"time",      "@timestamp", "read_only", "actor.mfa",
+                                          "severity",  "@message",   "person",    "flags",
+                                          "src.geo.country", "src.geo.city", "src.geo.lat",
+                                          "src.geo.lon", "src.geo.db", "src.asn", "src.as_org",
+                                          "src.ip_class"};
+
+/* The `flags` field: the event flags (core/event.h) by name, in bit order
+ * (KM_EV_ID_IN_KEY is storage detail, not shown). */
+static const struct {
+    unsigned bit;
+    const char *name;
+} flag_names[] = {{KM_EV_TIME_FALLBACK, "time_fallback"},
+                  {KM_EV_TIME_MISSING, "time_missing"},
+                  {KM_EV_ID_SYNTH, "id_synth"},
+                  {KM_EV_TYPE_PROBLEM, "type_problem"}};
+
+/* Edit distance of a and b (case-sensitive), capped at 3. */
+static int dist3(const char *a, const char *b)
+{
+    size_t an = strlen(a), bn = strlen(b);
+    if (an > 64 || bn > 64 || (an > bn ? an - bn : bn - an) > 2)
+        return 3;
+    int row[65];
+    for (size_t j = 0; j <= bn; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= an; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= bn; j++) {
+            int up = row[j], v = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < v)
+                v = up + 1;
+            if (row[j - 1] + 1 < v)
+                v = row[j - 1] + 1;
+            row[j] = v;
+            diag = up;
+        }
+    }
+    return row[bn] < 3 ? row[bn] : 3;
+}
+
+/* The kumo field x's name almost is: the same name in another letter case
+ * ("Actor.Name", "ACTION"), or, inside kumo's own namespaces actor., src. and
+ * error., a name within two edits of one ("actor.nmae", "src.ipp"). Such a
+ * name is refused with a suggestion instead of being read as a path of the
+ * original record (which it would almost never be); a record's path with
+ * that spelling is written with backticks. Returns 1 (error set) or 0. */
+static int near_miss(struct run *R, const struct km_query_expr *x)
+{
+    const char *name = x->path.text.p;
+    const char *pick = NULL;
+    int ns = !strncmp(name, "actor.", 6) || !strncmp(name, "src.", 4) ||
+             !strncmp(name, "error.", 6);
+    size_t nk = KM_F__COUNT + KM_ARRAY_LEN(extra_names);
+    for (size_t k = 0; k < nk && !pick; k++) {
+        const char *kn = k < KM_F__COUNT ? km_fields[k].name : extra_names[k - KM_F__COUNT];
+        if (!strcasecmp(name, kn))
+            pick = kn;
+    }
+    for (size_t k = 0; k < nk && !pick && ns; k++) {
+        const char *kn = k < KM_F__COUNT ? km_fields[k].name : extra_names[k - KM_F__COUNT];
+        size_t pre = strchr(kn, '.') ? (size_t)(strchr(kn, '.') - kn) + 1 : 0;
+        if (pre && !strncmp(name, kn, pre) && dist3(name, kn) <= 2)
+            pick = kn;
+    }
+    if (!pick)
+        return 0;
+    char hint[256];
+    snprintf(hint, sizeof hint,
+             "did you mean %s? (a path of the original record spelt so is written with "
+             "backticks: `%s`%s)",
+             pick, x->path.seg[0].p, name + x->path.seg[0].n);
+    km_query_err_set(R->err, R->text, R->tn, x->off, KM_EUSAGE, hint, "unknown field '%s'", name);
+    return 1;
+}
+
 static struct cx *compile_field(struct run *R, struct cstate *cs, const struct km_query_expr *x)
 {
     struct cx *c = new_cx(R, x);
@@ -330,12 +415,22 @@ static struct cx *compile_field(struct run *R, struct cstate *cs, const struct k
     } else if (!strcmp(name, "person")) {
         c->ref = R_PERSON;
         R->want_person = 1;
+    } else if (!strcmp(name, "flags")) {
+        c->ref = R_FLAGS;
     } else {
+        if (!x->path.quoted && near_miss(R, x))
+            return NULL;
         c->ref = R_RAW;
-        if (R->nraw < 32) {
+        /* tracked by text: `filter p like "x" | stats count() by p` is one path */
+        c->rawk = -1;
+        for (int k = 0; k < R->nraw && c->rawk < 0; k++)
+            if (!strcmp(R->rawpaths[k]->text.p, name))
+                c->rawk = k;
+        if (c->rawk < 0 && R->nraw < 32) {
             R->rawpaths[R->nraw] = &x->path;
             R->rawfound[R->nraw] = 0;
-            R->nraw++;
+            R->rawlooked[R->nraw] = 0;
+            c->rawk = R->nraw++;
         }
     }
     if (cs->phase == 1 && cs->last_sort) {
@@ -351,10 +446,61 @@ static struct cx *compile_field(struct run *R, struct cstate *cs, const struct k
     return c;
 }
 
+/* `time OP literal` (either side): a string must be a time (ISO 8601 / RFC
+ * 3339, or a date: midnight UTC), a number is Unix epoch seconds; both
+ * become a time constant here. Anything else is an error with a caret.
+ * Returns 1 when an error was set. */
+static int time_operand(struct run *R, struct cx *c)
+{
+    for (int side = 0; side < 2; side++) {
+        struct cx *f = c->a[side], *l = c->a[1 - side];
+        if (f->x->kind != KM_QE_FIELD || f->ref != R_TIME || l->x->kind != KM_QE_LITERAL)
+            continue;
+        const struct km_query_lit *lit = &l->x->lit;
+        int64_t us = 0;
+        int ok = 0;
+        if (lit->kind == KM_QL_STRING) {
+            ok = km_time_parse(lit->s.p, lit->s.n, &us) == KM_OK;
+            if (!ok && lit->s.n == 10) { /* a bare date: midnight UTC */
+                char full[32];
+                snprintf(full, sizeof full, "%sT00:00:00Z", lit->s.p);
+                ok = km_time_parse(full, strlen(full), &us) == KM_OK;
+            }
+        } else if (lit->kind == KM_QL_INT) {
+            ok = lit->i > -9223372036854LL && lit->i < 9223372036854LL;
+            us = lit->i * 1000000;
+        } else if (lit->kind == KM_QL_FLOAT) {
+            ok = fabs(lit->f) < 9.2e12;
+            us = (int64_t)llround(lit->f * 1e6);
+        }
+        if (!ok) {
+            km_query_err_set(R->err, R->text, R->tn, lit->off, KM_EUSAGE,
+                             "a time is \"2024-07-31T12:00:00Z\", \"2024-07-31\" (midnight UTC), "
+                             "Unix epoch seconds (1722427200), now() or ago(7d)",
+                             "this is not a time to compare with %s",
+                             f->x->path.text.p);
+            return 1;
+        }
+        l->has_konst = 1;
+        l->konst = (struct km_qval){.t = KM_QV_TIME, .i = us};
+    }
+    return 0;
+}
+
 static struct cx *compile_expr(struct run *R, struct cstate *cs, const struct km_query_expr *x)
 {
     if (x->kind == KM_QE_FIELD)
         return compile_field(R, cs, x);
+    if (x->kind == KM_QE_CALL && km_query_funcs[x->fn].aggregate && cs->phase == 2) {
+        /* `stats count() | sort count() desc`: the stats column of that name */
+        char nm[256];
+        size_t len = 0;
+        if (km_query_expr_dump(x, 0, nm, sizeof nm, &len) == KM_OK && slot_find(R, nm) >= 0) {
+            char *name = ca_alloc(R, len + 1);
+            memcpy(name, nm, len + 1);
+            return compile_field(R, cs, synth_field(R, name));
+        }
+    }
     struct cx *c = new_cx(R, x);
     c->onef = -2;
     if (x->kind == KM_QE_LITERAL)
@@ -377,9 +523,21 @@ static struct cx *compile_expr(struct run *R, struct cstate *cs, const struct km
         if (compile_regex(R, &x->lit, &c->re, &c->md))
             return NULL;
     }
+    if (x->kind == KM_QE_CALL && (x->fn == KM_QF_NOW || x->fn == KM_QF_AGO)) {
+        /* one value for the whole query: rows read late see the same now() */
+        c->has_konst = 1;
+        c->konst = (struct km_qval){.t = KM_QV_TIME,
+                                    .i = x->fn == KM_QF_NOW ? R->now : R->now - x->args[0]->lit.i};
+        return c;
+    }
+    if (x->kind == KM_QE_CMP && time_operand(R, c))
+        return NULL;
     if (x->kind == KM_QE_CALL && km_query_funcs[x->fn].aggregate) {
         km_query_err_set(R->err, R->text, R->tn, x->off, KM_EUSAGE,
-                         "aggregates belong in a stats command, e.g. stats count() by action",
+                         cs->phase == 2
+                             ? "sort takes a column of the stats before it, by its name or "
+                               "alias, e.g. stats count() as n by action | sort n desc"
+                             : "aggregates belong in a stats command, e.g. stats count() by action",
                          "%s() is an aggregate and cannot be used here", km_query_fn_name(x->fn));
         return NULL;
     }
@@ -505,6 +663,19 @@ static int qv_cmp(const struct km_qval *a, const struct km_qval *b, int *ok)
         int c = (t->i > us) - (t->i < us);
         return a == t ? c : -c;
     }
+    if ((a->t == KM_QV_TIME && (b->t == KM_QV_INT || b->t == KM_QV_FLOAT)) ||
+        (b->t == KM_QV_TIME && (a->t == KM_QV_INT || a->t == KM_QV_FLOAT))) {
+        /* a number against a time is Unix epoch seconds (docs/query.md) */
+        const struct km_qval *t = a->t == KM_QV_TIME ? a : b, *x = a->t == KM_QV_TIME ? b : a;
+        double us = x->t == KM_QV_INT ? (double)x->i * 1e6 : x->f * 1e6;
+        double tv = (double)t->i;
+        int c = (tv > us) - (tv < us);
+        if (x->t == KM_QV_INT && x->i > -9223372036854LL && x->i < 9223372036854LL) {
+            int64_t u = x->i * 1000000; /* exact */
+            c = (t->i > u) - (t->i < u);
+        }
+        return a == t ? c : -c;
+    }
     if (a->t == KM_QV_BOOL && b->t == KM_QV_STR)
         return km_str_eqc(b->s, a->i ? "true" : "false") ? 0 : 1;
     if (a->t == KM_QV_STR && b->t == KM_QV_BOOL)
@@ -556,9 +727,28 @@ static int like_wild(const char *p, size_t pn, const char *s, size_t sn)
     return pi == pn;
 }
 
-static int re_match(pcre2_code *re, pcre2_match_data *md, struct km_str s)
+/* pcre2_match for the regex literal lit: 1 match, 0 no match. Any other
+ * outcome (the match, depth or heap limit on a pathological value) is not a
+ * "no match": the query stops with an error naming the pattern. */
+static int re_match(struct run *R, const struct km_query_lit *lit, pcre2_code *re,
+                    pcre2_match_data *md, struct km_str s)
 {
-    return pcre2_match(re, (PCRE2_SPTR)(s.p ? s.p : ""), s.n, 0, 0, md, NULL) >= 0;
+    int rc = pcre2_match(re, (PCRE2_SPTR)(s.p ? s.p : ""), s.n, 0, 0, md, NULL);
+    if (rc >= 0 || rc == PCRE2_ERROR_NOMATCH)
+        return rc >= 0;
+    PCRE2_UCHAR msg[160];
+    if (pcre2_get_error_message(rc, msg, sizeof msg) < 0)
+        snprintf((char *)msg, sizeof msg, "PCRE2 error %d", rc);
+    km_query_err_set(R->err, R->text, R->tn, lit->off, KM_ELIMIT,
+                     "simplify the pattern (nested repetition such as (a+)+ backtracks without "
+                     "end) or narrow the rows first with another filter",
+                     "regular expression /%.80s/ could not be matched against a value of %u bytes: "
+                     "%s",
+                     lit->s.p, s.n, (const char *)msg);
+    R->stop = 1;
+    if (!R->rc)
+        R->rc = KM_ELIMIT;
+    return 0;
 }
 
 /* ---- reading the current row --------------------------------------------- */
@@ -627,15 +817,15 @@ static void row_raw(struct run *R)
  * was not looked up: when every key of the path occurs quoted in the record's
  * bytes (or the record escapes characters), the path may exist there, and it
  * counts as seen so that the "exists in no event" warning stays true. */
-static void raw_mark_maybe(struct run *R, const struct km_query_path *pa)
+static void raw_mark_maybe(struct run *R, const struct cx *fc)
 {
-    int k = 0;
-    while (k < R->nraw && R->rawpaths[k] != pa)
-        k++;
+    const struct km_query_path *pa = &fc->x->path;
+    int k = fc->rawk;
     const char *p;
     uint32_t n;
-    if (k == R->nraw || R->rawfound[k] || !row_raw_bytes(R, &p, &n))
+    if (k < 0 || R->rawfound[k] || !row_raw_bytes(R, &p, &n))
         return;
+    R->rawlooked[k]++;
     if (!memmem(p, n, "\\u", 2)) {
         for (uint32_t i = 0; i < pa->nseg; i++) {
             const struct km_str sg = pa->seg[i];
@@ -706,9 +896,12 @@ static struct km_qval json_val(struct run *R, const struct km_json *v)
     }
 }
 
-static struct km_qval raw_path(struct run *R, const struct km_query_path *p)
+static struct km_qval raw_path(struct run *R, const struct cx *fc)
 {
+    const struct km_query_path *p = &fc->x->path;
     row_raw(R);
+    if (fc->rawk >= 0)
+        R->rawlooked[fc->rawk]++; /* a record that is not JSON (a CSV row) has no paths */
     if (R->raw_state != 1)
         return qv_null();
     const struct km_json *v = R->raw;
@@ -729,11 +922,8 @@ static struct km_qval raw_path(struct run *R, const struct km_query_path *p)
             v = km_json_getn(v, sg.p, sg.n);
         }
     }
-    if (v) {
-        for (int i = 0; i < R->nraw; i++)
-            if (R->rawpaths[i] == p)
-                R->rawfound[i] = 1;
-    }
+    if (v && fc->rawk >= 0)
+        R->rawfound[fc->rawk] = 1;
     return json_val(R, v);
 }
 
@@ -920,6 +1110,8 @@ static struct km_qval eval(struct run *R, struct cx *c)
             return qv_bool(code < c->bmcap && c->bm[code]);
         }
     }
+    if (c->has_konst)
+        return c->konst;
     const struct km_query_expr *x = c->x;
     switch (x->kind) {
     case KM_QE_LITERAL: return lit_val(&x->lit);
@@ -953,7 +1145,25 @@ static struct km_qval eval(struct run *R, struct cx *c)
                 return qv_null();
             return c->ref == R_SEV ? (struct km_qval){.t = KM_QV_INT, .i = v} : qv_bool(v);
         }
-        case R_RAW: return R->has_base ? raw_path(R, &x->path) : qv_null();
+        case R_RAW: return R->has_base ? raw_path(R, c) : qv_null();
+        case R_FLAGS: {
+            /* the event's flags by name, comma-separated; missing when none */
+            if (!R->has_base)
+                return qv_null();
+            row_event(R);
+            if (R->ev_state != 1)
+                return qv_null();
+            char fb[80];
+            size_t fn = 0;
+            for (size_t k = 0; k < KM_ARRAY_LEN(flag_names); k++)
+                if (R->ev.flags & flag_names[k].bit)
+                    fn += (size_t)snprintf(fb + fn, sizeof fb - fn, "%s%s", fn ? "," : "",
+                                           flag_names[k].name);
+            if (!fn)
+                return qv_null();
+            char *fs = km_arena_strndup(&R->ra, fb, fn);
+            return fs ? (struct km_qval){.t = KM_QV_STR, .s = {fs, (uint32_t)fn}} : qv_null();
+        }
         case R_GEO:
             if (bm_field >= 0 && bm_field == c->onef)
                 return km_qgeo_value(R->qgeo, c->field, bm_value.s);
@@ -998,7 +1208,7 @@ static struct km_qval eval(struct run *R, struct cx *c)
         if ((x->op == KM_QC_EQ || x->op == KM_QC_NE) && R->has_base && c->a[0]->ref == R_RAW &&
             c->a[0]->x->kind == KM_QE_FIELD && c->a[1]->x->kind == KM_QE_LITERAL &&
             c->a[1]->x->lit.kind == KM_QL_STRING && !raw_may_contain(R, c->a[1]->x->lit.s)) {
-            raw_mark_maybe(R, &c->a[0]->x->path);
+            raw_mark_maybe(R, c->a[0]);
             return qv_bool(x->op == KM_QC_NE);
         }
         struct km_qval a = eval(R, c->a[0]), b = eval(R, c->a[1]);
@@ -1045,7 +1255,7 @@ static struct km_qval eval(struct run *R, struct cx *c)
             s.p = b;
         }
         if (c->re)
-            return qv_bool(re_match(c->re, c->md, s));
+            return qv_bool(re_match(R, &x->lit, c->re, c->md, s));
         const struct km_str p = x->lit.s;
         if (x->like == KM_QLIKE_SUBSTRING)
             return qv_bool(p.n == 0 || (s.n >= p.n && memmem(s.p, s.n, p.p, p.n) != NULL));
@@ -1499,7 +1709,7 @@ static void push(struct run *R, uint32_t si)
             if (v.t != KM_QV_STR)
                 break;
             if (sg->re) {
-                if (pcre2_match(sg->re, (PCRE2_SPTR)v.s.p, v.s.n, 0, 0, sg->md, NULL) < 0)
+                if (!re_match(R, &sg->cmd->pattern, sg->re, sg->md, v.s))
                     break;
                 PCRE2_SIZE *ov = pcre2_get_ovector_pointer(sg->md);
                 for (uint32_t i = 0; i < sg->npslots; i++) {
@@ -2406,11 +2616,10 @@ static void narrow_time(const struct cx *c, struct km_qopts *o)
     int fl = c->a[0]->x->kind == KM_QE_FIELD && c->a[0]->ref == R_TIME;
     int fr = c->a[1]->x->kind == KM_QE_FIELD && c->a[1]->ref == R_TIME;
     const struct cx *lit = fl ? c->a[1] : fr ? c->a[0] : NULL;
-    if (!lit || lit->x->kind != KM_QE_LITERAL || lit->x->lit.kind != KM_QL_STRING)
+    /* literals compared with time, now() and ago() are time constants */
+    if (!lit || !lit->has_konst || lit->konst.t != KM_QV_TIME)
         return;
-    int64_t t;
-    if (km_time_parse(lit->x->lit.s.p, lit->x->lit.s.n, &t) != KM_OK)
-        return;
+    int64_t t = lit->konst.i;
     enum km_query_cmp op = x->op;
     if (fr) /* "lit OP time" is "time OP' lit" */
         op = op == KM_QC_LT ? KM_QC_GT : op == KM_QC_LE ? KM_QC_GE
@@ -2517,6 +2726,11 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
     R.st = st;
     R.err = err;
     R.max_rows = o->max_rows > 0 ? o->max_rows : 10000;
+    {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        R.now = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    }
     for (uint32_t i = 0; i < q->ncmds; i++)
         if (q->cmds[i].kind == KM_QCMD_LIMIT && q->cmds[i].limit > R.max_rows)
             R.max_rows = q->cmds[i].limit;
@@ -2731,12 +2945,22 @@ int km_query_run(struct km_store *s, const struct km_query *q, const char *text,
         finish(&R, 0);
     }
     fast_free(&F, 0);
-    for (int i = 0; i < R.nraw; i++)
-        if (!R.rawfound[i] && st->rows_read && st->nwarnings < 4)
+    /* only what was looked at is reported: a path some rows never reached
+     * (an earlier condition failed) may still exist there */
+    for (int i = 0; i < R.nraw; i++) {
+        if (R.rawfound[i] || !R.rawlooked[i] || st->nwarnings >= 4)
+            continue;
+        if (R.rawlooked[i] >= st->rows_read)
             snprintf(st->warnings[st->nwarnings++], 200,
                      "field '%s' exists in no event read (not a normalized field, and no raw "
                      "record has this path)",
                      R.rawpaths[i]->text.p);
+        else
+            snprintf(st->warnings[st->nwarnings++], 200,
+                     "field '%s' is in none of the %llu raw records searched for it (not a "
+                     "normalized field)",
+                     R.rawpaths[i]->text.p, (unsigned long long)R.rawlooked[i]);
+    }
 out:
     for (uint32_t i = 0; i < R.nstages; i++) {
         struct stage *sg = &R.stages[i];

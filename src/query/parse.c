@@ -66,6 +66,8 @@ const struct km_query_func km_query_funcs[KM_QF__COUNT] = {
                        "filter tolower(actor.name) like \"admin\""},
     [KM_QF_STRLEN] = {"strlen", KM_QF_STRLEN, 0, 1, 1, "strlen(string)",
                       "filter strlen(user_agent) > 200"},
+    [KM_QF_NOW] = {"now", KM_QF_NOW, 0, 0, 0, "now()", "filter time <= now()"},
+    [KM_QF_AGO] = {"ago", KM_QF_AGO, 0, 1, 1, "ago(duration)", "filter time >= ago(7d)"},
 };
 
 struct km_qcmd_def {
@@ -686,6 +688,7 @@ static int lex_path(struct km_qp *p, struct km_qtok *t, size_t i)
     tx[o] = 0;
     t->k = T_NAME;
     t->bare = nseg == 1 && !quoted_any;
+    t->path.quoted = quoted_any;
     t->path.nseg = nseg;
     t->path.seg = segs;
     t->path.text.p = tx;
@@ -1123,6 +1126,10 @@ static int check_call(struct km_qp *p, struct km_query_expr *x)
         if (a0->kind != KM_QE_LITERAL || a0->lit.kind != KM_QL_DURATION)
             return perr(p, a0->off, KM_EUSAGE, hint, "bin() takes a duration such as 5m, 1h or 1d");
         break;
+    case KM_QF_AGO:
+        if (a0->kind != KM_QE_LITERAL || a0->lit.kind != KM_QL_DURATION)
+            return perr(p, a0->off, KM_EUSAGE, hint, "ago() takes a duration such as 30m, 12h or 7d");
+        break;
     case KM_QF_ISPRESENT:
         if (a0->kind != KM_QE_FIELD)
             return perr(p, a0->off, KM_EUSAGE, hint, "ispresent() takes a field name");
@@ -1161,7 +1168,7 @@ static int parse_call(struct km_qp *p, const struct km_qtok *nt, struct km_query
             fn = k;
     if (fn < 0) {
         const char *names[KM_QF__COUNT];
-        char list[200];
+        char list[300];
         size_t o = snprintf(list, sizeof list, "functions:");
         for (int k = 0; k < KM_QF__COUNT; k++) {
             names[k] = km_query_funcs[k].name;
@@ -1507,12 +1514,30 @@ static void w_seg(struct km_qw *w, struct km_str s, int first)
     w_c(w, '`');
 }
 
+static int w_seg_bare(struct km_str s, int first)
+{
+    int bare = s.n > 0;
+    for (uint32_t i = 0; i < s.n && bare; i++)
+        bare = q_name_char((unsigned char)s.p[i]);
+    return bare && !(first && (q_digit((unsigned char)s.p[0]) || q_kw_lookup(s.p, s.n) >= 0));
+}
+
 static void w_path(struct km_qw *w, const struct km_query_path *pa)
 {
+    /* a path written with backticks keeps one (path.quoted survives a dump) */
+    int force = pa->quoted;
+    for (uint32_t i = 0; i < pa->nseg && force; i++)
+        force = w_seg_bare(pa->seg[i], i == 0);
     for (uint32_t i = 0; i < pa->nseg; i++) {
         if (i)
             w_c(w, '.');
-        w_seg(w, pa->seg[i], i == 0);
+        if (i == 0 && force) {
+            w_c(w, '`');
+            w_put(w, pa->seg[0].p, pa->seg[0].n); /* bare: no backtick inside */
+            w_c(w, '`');
+        } else {
+            w_seg(w, pa->seg[i], i == 0);
+        }
     }
 }
 
@@ -1824,6 +1849,13 @@ static int parse_items(struct km_qp *p, enum km_qim m, struct km_query_item **ou
                             "stats computes aggregates such as count() or avg(x); this is not one");
             for (uint32_t i = 0; i < x->nargs; i++)
                 if ((rc = check_no_agg(p, x->args[i], 1)))
+                    return rc;
+        } else if (m == IM_SORT && it.expr->kind == KM_QE_CALL &&
+                   km_query_funcs[it.expr->fn].aggregate) {
+            /* `stats count() | sort count() desc`: the stats column of that
+             * name (the executor checks that an earlier stats made it) */
+            for (uint32_t i = 0; i < it.expr->nargs; i++)
+                if ((rc = check_no_agg(p, it.expr->args[i], 1)))
                     return rc;
         } else {
             if ((rc = check_no_agg(p, it.expr, 0)))

@@ -96,6 +96,8 @@ struct km_query_path {
     uint32_t nseg;
     struct km_str *seg;  /* nseg >= 1 segments, each NUL-terminated, non-empty */
     struct km_str text;  /* joined with '.', NUL-terminated */
+    int quoted;          /* a segment was written in backticks: the executor
+                            takes the name as written (no "did you mean") */
 };
 
 /* ---- functions ----------------------------------------------------------- */
@@ -119,6 +121,8 @@ enum km_query_fn {
     KM_QF_COALESCE,        /* coalesce(a, b, ...): first present value, 1+ args */
     KM_QF_TOLOWER,         /* tolower(s) */
     KM_QF_STRLEN,          /* strlen(s): length in bytes */
+    KM_QF_NOW,             /* now(): the time the query started (one value per query) */
+    KM_QF_AGO,             /* ago(D): now() minus D; args[0] is a DURATION literal */
     KM_QF__COUNT
 };
 

@@ -582,7 +582,7 @@ static void test_paths(void)
     T_EQ_STR(p5->text.p, "a.b.c.12.d");
     T_EQ_INT(it[6].expr->path.nseg, 3);
     T_EQ_STR(N("fields resources[0].ARN, `detail-type`, a.`b.c`[12].d, `x``y`, `and`, `1a`, `not`.x, x.`1a`"),
-             "fields resources.0.ARN, `detail-type`, a.`b.c`.12.d, `x``y`, `and`, `1a`, `not`.x, x.1a");
+             "fields resources.0.ARN, `detail-type`, a.`b.c`.12.d, `x``y`, `and`, `1a`, `not`.x, `x`.1a");
     /* a command name is an ordinary field name elsewhere */
     T_EQ_STR(N("fields filter, stats, count | sort count desc"),
              "fields filter, stats, count | sort count desc");
@@ -984,9 +984,53 @@ static void test_docs(void)
     T_CHECK(has(doc, "## Execution"));
 }
 
+/* now(), ago(D), sort by an aggregate, backticks remembered (issue 9) */
+static void test_time_functions_and_sort_aggregates(void)
+{
+    struct km_query *q = P("filter time >= ago(7d) and time <= now()");
+    T_CHECK(q != NULL);
+    if (q) {
+        const struct km_query_expr *c = q->cmds[0].cond;
+        T_EQ_INT(c->kind, KM_QE_AND);
+        T_EQ_INT(c->args[0]->args[1]->kind, KM_QE_CALL);
+        T_EQ_INT(c->args[0]->args[1]->fn, KM_QF_AGO);
+        T_EQ_INT(c->args[0]->args[1]->args[0]->lit.i, 7LL * 86400 * 1000000);
+        T_EQ_INT(c->args[1]->args[1]->fn, KM_QF_NOW);
+        T_EQ_INT(c->args[1]->args[1]->nargs, 0);
+    }
+    T_EQ_STR(N("filter time > AGO(1h)"), "filter time > ago(1h)");
+    T_CHECK(has(ERR("filter time > ago(7)", KM_EUSAGE, 18), "ago() takes a duration"));
+    T_CHECK(has(ERR("filter time > ago(\"7d\")", KM_EUSAGE, 18), "ago() takes a duration"));
+    T_CHECK(has(ERR("filter time > ago()", KM_EUSAGE, 14), "ago() takes 1 argument"));
+    T_CHECK(has(ERR("filter time > now(1d)", KM_EUSAGE, 14), "now() takes 0 arguments"));
+    /* sort takes an unaliased aggregate (the executor finds the column) */
+    q = P("stats count() by action | sort count() desc");
+    T_CHECK(q != NULL);
+    if (q) {
+        T_EQ_INT(q->cmds[1].items[0].expr->kind, KM_QE_CALL);
+        T_EQ_INT(q->cmds[1].items[0].desc, 1);
+        T_EQ_STR(q->cmds[1].items[0].name.p, "count()");
+    }
+    T_EQ_STR(N("stats count_distinct(src.ip) by a | sort count_distinct(src.ip) desc"),
+             "stats count_distinct(src.ip) by a | sort count_distinct(src.ip) desc");
+    T_CHECK(has(ERR("stats count() by a | sort count(max(x))", KM_EUSAGE, 32),
+                "inside another aggregate"));
+    T_CHECK(has(ERR("fields count()", KM_EUSAGE, 7), "only allowed in stats"));
+    /* a backtick on any segment marks the path as written (no near-miss check) */
+    q = P("fields `Actor`.Name, Actor.Name, a.`b`");
+    T_CHECK(q != NULL);
+    if (q) {
+        T_EQ_INT(q->cmds[0].items[0].expr->path.quoted, 1);
+        T_EQ_INT(q->cmds[0].items[1].expr->path.quoted, 0);
+        T_EQ_INT(q->cmds[0].items[2].expr->path.quoted, 1);
+    }
+    T_EQ_STR(N("fields `Actor`.Name, a.`b`"), "fields `Actor`.Name, `a`.b");
+}
+
 int main(void)
 {
     km_arena_init(&A, 0, 0);
+    T_RUN(test_time_functions_and_sort_aggregates);
     T_RUN(test_filter);
     T_RUN(test_fields_and_display);
     T_RUN(test_stats);
