@@ -42,7 +42,9 @@ const struct km_cmd km_commands[] = {
      "[--threads N] [--level 1-12] [--providers aws,azure,gcp] [--scenarios all|none|NAME,...] "
      "[--force]",
      km_cmd_gen},
-    {"verify", "re-hash every vault object and check the custody chain", "verify [--json]",
+    {"verify", "re-hash every vault object and segment, check the custody chain, the catalog "
+               "state it anchors, STORE/HEAD and the findings (docs/verify.md)",
+     "verify [--json]",
      km_cmd_verify},
     {"custody", "print the custody log", "custody [--json]", km_cmd_custody},
     {"rejects", "list rejected records with file, offset, reason and their first bytes",
