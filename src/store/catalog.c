@@ -214,6 +214,37 @@ static void add_anchor_columns(struct km_catalog *c)
     c->anchors = 1;
 }
 
+static void head_write(struct km_catalog *c);
+static void head_path(const struct km_catalog *c, char *out, size_t n);
+static int load_head(struct km_catalog *c, struct km_err *err);
+
+/* A writer of a catalog that no commit record anchors yet (a new store, or
+ * one made before anchoring) writes STORE/HEAD naming the chain's current end
+ * ("0 000…" for an empty chain) before its first commit, so a crash between
+ * that commit and its HEAD update leaves records past HEAD (a note), never a
+ * missing HEAD (which verify reports once commit records exist). */
+static void head_adopt(struct km_catalog *c)
+{
+    if (!c->anchors)
+        return;
+    char p[4200];
+    head_path(c, p, sizeof p);
+    if (access(p, F_OK) == 0 || errno != ENOENT)
+        return;
+    sqlite3_stmt *st = NULL;
+    int committed = 1;
+    if (sqlite3_prepare_v2(c->db, "SELECT 1 FROM custody WHERE action = 'commit' LIMIT 1", -1,
+                           &st, NULL) == SQLITE_OK) {
+        int rc = sqlite3_step(st);
+        committed = rc != SQLITE_DONE; /* a row, or an error: leave HEAD alone */
+    }
+    sqlite3_finalize(st);
+    struct km_err e;
+    km_err_clear(&e);
+    if (!committed && load_head(c, &e) == KM_OK)
+        head_write(c);
+}
+
 int km_cat_open(const char *path, int create, struct km_catalog **out, struct km_err *err)
 {
     *out = NULL;
@@ -266,9 +297,10 @@ int km_cat_open(const char *path, int create, struct km_catalog **out, struct km
         km_cat_close(c);
         return KM_ESQL;
     }
-    if (create && sqlite3_db_readonly(c->db, "main") != 1)
+    if (create && sqlite3_db_readonly(c->db, "main") != 1) {
         add_anchor_columns(c);
-    else /* readers never change a store */
+        head_adopt(c);
+    } else /* readers never change a store */
         c->anchors = has_anchor_columns(c);
     *out = c;
     return KM_OK;
@@ -1436,6 +1468,15 @@ static int check_head(struct km_catalog *c, void (*problem)(void *, const char *
     r->have_head = 1;
     r->head_seq = seq;
     memcpy(r->head_hash, hash, 65);
+    if (seq == 0 && strspn(hash, "0") == 64) { /* written before the chain's first record */
+        r->past_head = r->last_seq;
+        if (r->last_seq)
+            SAY(note,
+                "%" PRIu64 " custody record(s) after HEAD (#0): a writer stopped between its "
+                "first commit and the HEAD update; they are checked by the chain only",
+                r->last_seq);
+        return KM_OK;
+    }
     if (seq > r->last_seq) {
         SAY(problem,
             "custody chain truncated: HEAD names record #%llu, the chain ends at #%" PRIu64

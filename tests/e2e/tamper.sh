@@ -147,6 +147,20 @@ out=$("$KUMO" --store "$C" verify 2>&1); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -q 'after HEAD' && ok tamper_records_past_head_accepted \
   || fail tamper_records_past_head_accepted "rc=$rc: $out"
 
+# a new store has HEAD "0 000…" before its first commit, so a crash between
+# that first commit and the HEAD update (HEAD still "0 000…") is records
+# past HEAD, not a missing HEAD (crash.sh met this under kill -9)
+C=$T/first; mkdir -p "$T/emptydir"
+"$KUMO" --store "$C" ingest "$T/emptydir" > /dev/null 2>&1
+zero=$(printf '0 %064d' 0)
+[ "$(cat "$C/HEAD" 2>/dev/null)" = "$zero" ] && ok tamper_new_store_has_head \
+  || fail tamper_new_store_has_head "HEAD: $(cat "$C/HEAD" 2>&1)"
+"$KUMO" --store "$C" ingest "$T/genA" > /dev/null 2>&1
+echo "$zero" > "$C/HEAD"
+out=$("$KUMO" --store "$C" verify 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q 'after HEAD (#0)' && ok tamper_crash_before_first_head_accepted \
+  || fail tamper_crash_before_first_head_accepted "rc=$rc: $out"
+
 # legitimate later writes keep it verifying: re-ingest (already held), new
 # data in more transactions, a second hunt
 C=$T/later; cp -a "$S" "$C"

@@ -80,16 +80,17 @@ static void test_fuzz_targets_have_seeds(void)
 /* Records of a seed: the root, the elements of a top-level array, and the
  * elements of every array that is a member of a top-level object (Records,
  * value, entries, configurationItems, ...). */
-static void mark_record(const struct km_json *rec, const char *wrapper, char *seen)
+static void mark_record(const struct km_json *rec, const char *wrapper, char *seen,
+                        struct km_arena *a)
 {
     const struct km_source *s = km_source_detect(rec, wrapper, NULL);
     if (!s)
         return;
-    struct km_arena a;
-    km_arena_init(&a, 4096, 1 << 24);
+    /* the seed's arena: normalize may hang nodes it parses (embedded JSON)
+     * into the tree, which later records of the seed still walk */
     struct km_norm_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
-    ctx.arena = &a;
+    ctx.arena = a;
     ctx.file = "seed";
     ctx.wrapper = wrapper;
     struct km_event ev;
@@ -107,7 +108,6 @@ static void mark_record(const struct km_json *rec, const char *wrapper, char *se
                        memcmp(km_sources[i]->name, ev.f[KM_F_SOURCE].p, ev.f[KM_F_SOURCE].n) == 0)
             seen[i] = 1;
     }
-    km_arena_free(&a);
 }
 
 static void mark_seed(const char *path, char *seen)
@@ -126,13 +126,13 @@ static void mark_seed(const char *path, char *seen)
     if (km_json_parse(buf, n, NULL, &a, &root, &err) == KM_OK) {
         if (km_json_is_arr(root)) {
             for (struct km_json *c = root->child; c; c = c->next)
-                mark_record(c, NULL, seen);
+                mark_record(c, NULL, seen, &a);
         } else if (km_json_is_obj(root)) {
-            mark_record(root, NULL, seen);
+            mark_record(root, NULL, seen, &a);
             for (struct km_json *m = root->child; m; m = m->next)
                 if (km_json_is_arr(m))
                     for (struct km_json *c = m->child; c; c = c->next)
-                        mark_record(c, m->key, seen);
+                        mark_record(c, m->key, seen, &a);
         }
     }
     km_arena_free(&a);
