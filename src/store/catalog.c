@@ -1235,12 +1235,15 @@ static int anchor_digest(struct km_catalog *c, uint64_t seq, struct anchor_state
                          struct km_err *err)
 {
     memset(a, 0, sizeof *a);
+    uint8_t junk[32];
     struct km_sha256 all;
     km_sha256_init(&all);
     for (int p = 0; p < NPARTS; p++) {
         sqlite3_stmt *st = prep(c, part_sql[p], err);
-        if (!st)
+        if (!st) {
+            km_sha256_final(&all, junk); /* frees the hash state */
             return KM_ESQL;
+        }
         struct km_sha256 h;
         km_sha256_init(&h);
         km_sha256_update(&h, part_name[p], strlen(part_name[p]));
@@ -1256,6 +1259,8 @@ static int anchor_digest(struct km_catalog *c, uint64_t seq, struct anchor_state
             sqlite3_stmt *g = prep(c, groups_sql, err);
             if (!g) {
                 done(c, st);
+                km_sha256_final(&h, junk);
+                km_sha256_final(&all, junk);
                 return KM_ESQL;
             }
             sqlite3_bind_int64(g, 1, sqlite3_column_int64(st, 0));
@@ -1267,12 +1272,17 @@ static int anchor_digest(struct km_catalog *c, uint64_t seq, struct anchor_state
             done(c, g);
             if (grc != SQLITE_DONE) {
                 done(c, st);
+                km_sha256_final(&h, junk);
+                km_sha256_final(&all, junk);
                 return sqlerr(c, err, "anchor digest: segment groups");
             }
         }
         done(c, st);
-        if (rc != SQLITE_DONE)
+        if (rc != SQLITE_DONE) {
+            km_sha256_final(&h, junk);
+            km_sha256_final(&all, junk);
             return sqlerr(c, err, "anchor digest");
+        }
         uint8_t md[32];
         km_sha256_final(&h, md);
         km_hex(md, 32, a->part[p]);
