@@ -15,7 +15,7 @@ static int print_text(void *ctx, const struct km_custody *r)
 {
     (void)ctx;
     /* every string through the text rule: a file name may hold escapes */
-    if (r->evidence_id == 0) { /* the catalog's own records: commit anchors, hunts */
+    if (!r->sha256[0]) { /* the catalog's own records (no evidence): commit anchors, hunts */
         km_out_printf(stdout, "#%llu %s %s@%s %s %s\n    %s\n    hash %s\n",
                       (unsigned long long)r->seq, r->time, r->operator_, r->host, r->action,
                       r->source_path, r->note[0] ? r->note : "-", r->hash);

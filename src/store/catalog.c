@@ -671,6 +671,7 @@ static void custody_hash(const struct km_custody *r, const char *prev, char out[
 
 static void custody_from_row(sqlite3_stmt *st, struct km_custody *r)
 {
+    r->evidence_id = 0; /* not in the view: the record names its evidence by sha256 */
     r->seq = (uint64_t)sqlite3_column_int64(st, 0);
     km_time_fmt(sqlite3_column_int64(st, 1), r->time);
     colcpy(r->operator_, sizeof r->operator_, st, 2);
