@@ -74,10 +74,5 @@ uint64_t km_out_cuts(void);
 void km_out_cut_note(FILE *f);
 /* 1234567 -> "1,234,567" into buf (returns buf). */
 const char *km_out_num(uint64_t v, char *buf, size_t n);
-/* Parses "123", "64K", "256M", "8G" into bytes; returns 0 or -1. */
-int km_out_parse_size(const char *s, uint64_t *out);
-/* Parses a time bound for --since/--until: ISO 8601 / RFC 3339, a date, or a
- * relative "7d", "12h", "30m" (ago from now). Returns 0 or -1. */
-int km_out_parse_when(const char *s, int64_t *us);
 
 #endif
